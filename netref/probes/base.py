@@ -276,6 +276,7 @@ class Session:
         self._expired = False
         self._ready_at = time.monotonic()
         self.tls_active = False
+        self.watched = False  # set while the core's watchdog holds this session
 
     # -- time ---------------------------------------------------------------------------
 

@@ -1,0 +1,203 @@
+"""Live probes: ``run_probe("smtp", ProbeOptions("mail.example.org", starttls=True))``.
+
+The core here is shared by every protocol: it checks the request against the catalogue,
+resolves and connects under one deadline, does implicit TLS, picks the module to speak
+through (substituting where the tutorial's module is deprecated or gone on this Python),
+hands a :class:`~netref.probes.base.Session` to the protocol family's ``probe`` function
+and turns whatever happens into a verdict. Network trouble never raises; a wrong request
+raises :class:`~netref.probes.base.ProbeUsageError`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import importlib
+import itertools
+import threading
+import time
+from typing import Any
+
+from netref.probes.base import (
+    CATEGORIES,
+    DEFAULT_TIMEOUT,
+    ProbeFailure,
+    ProbeOptions,
+    ProbeResult,
+    ProbeUsageError,
+    Session,
+    TlsDetails,
+    printable,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "DEFAULT_TIMEOUT",
+    "ProbeFailure",
+    "ProbeOptions",
+    "ProbeResult",
+    "ProbeUsageError",
+    "Session",
+    "TlsDetails",
+    "resolve_protocol",
+    "run_probe",
+]
+
+
+def resolve_protocol(name: str, catalog: Any = None) -> Any:
+    """The catalogue protocol a probe request names, or a one-line usage error."""
+    from netref.catalog import load_catalog
+
+    catalog = catalog or load_catalog()
+    protocol = catalog.protocol(name)
+    if protocol is None:
+        known = ", ".join(key for key, proto in catalog.protocols.items() if proto.family)
+        raise ProbeUsageError(f"unknown protocol {name!r} (probes exist for: {known})")
+    if not protocol.family:
+        raise ProbeUsageError(f"netref has no probe for {protocol.key}")
+    return protocol
+
+
+def check_request(protocol: Any, options: ProbeOptions) -> int:
+    """Validate the options for ``protocol``; return the port to use."""
+    if options.starttls and protocol.tls == "implicit":
+        raise ProbeUsageError(f"--starttls does not apply to {protocol.key}: it starts with TLS already")
+    if options.starttls and not protocol.starttls:
+        raise ProbeUsageError(f"--starttls does not apply to {protocol.key}: it has no in-band TLS upgrade")
+    if not options.timeout or options.timeout <= 0:
+        raise ProbeUsageError(f"invalid timeout {options.timeout!r}: expected a number of seconds above 0")
+    if options.family not in (0, 4, 6):
+        raise ProbeUsageError(f"invalid address family {options.family!r}: expected 4 or 6")
+    port = options.port if options.port is not None else protocol.default_port
+    if port is None:
+        raise ProbeUsageError(f"{protocol.key} has no default port: give HOST:PORT or --port")
+    if not 0 < port < 65536:
+        raise ProbeUsageError(f"invalid port {port}: expected a number from 1 to 65535")
+    return port
+
+
+def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> ProbeResult:
+    """Probe one server and return its verdict. Raises only :class:`ProbeUsageError`."""
+    from netref.catalog import load_catalog
+    from netref.probes import net
+    from netref.versions import running_version
+
+    catalog = catalog or load_catalog()
+    proto = resolve_protocol(protocol, catalog)
+    port = check_request(proto, options)
+    host = net.ascii_host(options.host)
+    substitution = catalog.substitution(proto.key, running_version())
+    result = ProbeResult(
+        protocol=proto.key,
+        host=options.host,
+        port=port,
+        module=substitution.used if substitution else proto.probe_module,
+        substitution=substitution.message if substitution else None,
+    )
+    started = time.monotonic()
+    deadline = started + options.timeout
+    session: Session | None = None
+    try:
+        session = _connect(proto, options, result, host, port, deadline)
+        _WATCHDOG.watch(session)
+        if proto.tls == "implicit":
+            session.start_tls()
+        family = importlib.import_module(f"netref.probes.{proto.family}")
+        family.probe(session)
+        if options.starttls and not session.tls_active:
+            raise ProbeFailure("tls", "--starttls was asked for, but the connection was not upgraded")
+        result.verdict, result.category = "ok", None
+        result.message = result.message or "answered"
+    except ProbeFailure as failure:
+        result.fail(failure)
+    except ProbeUsageError:
+        raise
+    except Exception as exc:  # a stdlib client's own error about what the server sent
+        result.fail(classify(exc, session))
+    finally:
+        if session is not None:
+            _WATCHDOG.forget(session)
+            session.close()
+        result.timings["total"] = (time.monotonic() - started) * 1000
+    return result
+
+
+def _connect(proto: Any, options: ProbeOptions, result: ProbeResult, host: str, port: int, deadline: float) -> Session:
+    from netref.probes import net
+
+    started = time.monotonic()
+    infos = net.resolve(host, port, options.family, deadline)
+    connecting = time.monotonic()
+    result.timings["dns"] = (connecting - started) * 1000
+    result.addresses = list(dict.fromkeys(net.format_address(info[4]) for info in infos))
+    sock, sockaddr = net.connect(infos, deadline)
+    result.timings["connect"] = (time.monotonic() - connecting) * 1000
+    result.address_used = net.format_address(sockaddr)
+    return Session(options, proto, result, sock, deadline, host, port, result.module or "socket")
+
+
+def classify(exc: BaseException, session: Session | None) -> ProbeFailure:
+    """The verdict for an exception a family let through (usually a stdlib client's)."""
+    import ssl
+
+    if session is not None and session.expired:
+        return session.timeout_failure("waiting for the server")
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ProbeFailure("certificate", exc.verify_message or str(exc))
+    if isinstance(exc, ssl.SSLError):
+        return ProbeFailure("tls", f"TLS error: {exc.reason or exc}")
+    if isinstance(exc, TimeoutError):
+        return ProbeFailure("timeout", "the server stopped answering")
+    if isinstance(exc, ConnectionRefusedError):
+        return ProbeFailure("refused", "connection refused")
+    if isinstance(exc, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)):
+        return ProbeFailure("protocol", "the server reset the connection")
+    if isinstance(exc, EOFError):
+        return ProbeFailure("protocol", "the server closed the connection")
+    detail = printable(str(exc), 160)
+    return ProbeFailure("protocol", f"unexpected answer ({type(exc).__name__}{': ' + detail if detail else ''})")
+
+
+class _Watchdog:
+    """One daemon thread that expires sessions at their deadline.
+
+    Every guarded read already waits no longer than the time left; the watchdog is the
+    backstop for anything that waits outside them (a client blocked in its own read): it
+    shuts the socket down, which wakes the blocked thread. Forgotten sessions are dropped
+    lazily when their time comes, so watching costs a heap push, not a thread per probe.
+    """
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._heap: list[tuple[float, int, Session]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, session: Session) -> None:
+        with self._condition:
+            session.watched = True
+            heapq.heappush(self._heap, (session.deadline, next(self._order), session))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="netref-watchdog", daemon=True)
+                self._thread.start()
+            self._condition.notify()
+
+    def forget(self, session: Session) -> None:
+        with self._condition:
+            session.watched = False  # read by the watchdog thread under the same lock
+
+    def _run(self) -> None:
+        with self._condition:
+            while True:
+                if not self._heap:
+                    self._condition.wait()
+                    continue
+                delay = self._heap[0][0] - time.monotonic()
+                if delay > 0:
+                    self._condition.wait(delay)
+                    continue
+                _, _, session = heapq.heappop(self._heap)
+                if session.watched:
+                    session.expire()
+
+
+_WATCHDOG = _Watchdog()

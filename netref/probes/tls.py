@@ -1,0 +1,240 @@
+"""TLS for every probe: the client context, the handshake under the deadline, and the
+certificate details read from the certificate's binary (DER) form.
+
+The details always come from the DER form, verified or not: ``getpeercert()`` returns an
+empty dict when verification is off, and ``--insecure`` must still show subject, issuer
+and expiry. One decoder for both cases means one code path to trust.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import ssl
+from typing import TYPE_CHECKING, Iterator
+
+from netref.probes.base import ProbeFailure, ProbeOptions, TlsDetails
+
+if TYPE_CHECKING:  # pragma: no cover
+    from netref.probes.base import Session
+
+#: Short names for the attribute types found in certificate subjects and issuers.
+_NAME_OIDS = {
+    "2.5.4.3": "CN",
+    "2.5.4.6": "C",
+    "2.5.4.7": "L",
+    "2.5.4.8": "ST",
+    "2.5.4.10": "O",
+    "2.5.4.11": "OU",
+    "2.5.4.5": "serialNumber",
+    "1.2.840.113549.1.9.1": "emailAddress",
+    "0.9.2342.19200300.100.1.25": "DC",
+}
+_SUBJECT_ALT_NAME = "2.5.29.17"
+
+
+def client_context(options: ProbeOptions) -> ssl.SSLContext:
+    """The system trust store (or ``--cafile``) with hostname checking; ``--insecure``
+    turns both checks off and nothing else."""
+    try:
+        context = ssl.create_default_context(cafile=options.cafile)
+    except (OSError, ssl.SSLError) as exc:
+        raise ProbeFailure("certificate", f"cannot load CA file {options.cafile}: {exc}") from None
+    if options.insecure:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def handshake(
+    sock: socket.socket, options: ProbeOptions, host: str, session: "Session"
+) -> tuple[ssl.SSLSocket, TlsDetails]:
+    """Wrap ``sock`` and complete the handshake before the session's deadline.
+
+    The name sent as SNI and checked against the certificate is ``--sni`` when given,
+    otherwise the host probed (an IP literal is checked against the IP SANs and, as TLS
+    requires, not sent as SNI).
+    """
+    server_name = options.sni or host
+    context = client_context(options)
+    try:
+        wrapped = context.wrap_socket(sock, server_hostname=server_name, do_handshake_on_connect=False)
+        wrapped.settimeout(max(session.remaining(), 0.001))
+        wrapped.do_handshake()
+    except ssl.SSLCertVerificationError as exc:
+        raise ProbeFailure("certificate", _verify_message(exc, server_name)) from None
+    except TimeoutError:
+        raise session.timeout_failure("in the TLS handshake") from None
+    except ssl.SSLError as exc:
+        if session.expired:
+            raise session.timeout_failure("in the TLS handshake") from None
+        raise ProbeFailure("tls", f"TLS handshake failed: {exc.reason or exc}") from None
+    except OSError as exc:
+        if session.expired:
+            raise session.timeout_failure("in the TLS handshake") from None
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise ProbeFailure("tls", f"connection closed during the TLS handshake: {reason}") from None
+    details = describe(wrapped, insecure=options.insecure)
+    details.sni = server_name
+    return wrapped, details
+
+
+def _verify_message(exc: ssl.SSLCertVerificationError, server_name: str) -> str:
+    reason = exc.verify_message or exc.reason or str(exc)
+    return f"certificate not trusted for {server_name}: {reason}"
+
+
+def describe(wrapped: ssl.SSLSocket, insecure: bool) -> TlsDetails:
+    """What the established connection offers, certificate included."""
+    cipher = wrapped.cipher()
+    details = TlsDetails(
+        version=wrapped.version(),
+        cipher=cipher[0] if cipher else None,
+        insecure=insecure,
+        chain_verified=None if insecure else True,
+        hostname_verified=None if insecure else True,
+    )
+    der = wrapped.getpeercert(binary_form=True)
+    if der:
+        fill_certificate(details, der)
+    return details
+
+
+def fill_certificate(details: TlsDetails, der: bytes) -> None:
+    """Subject, issuer, SANs and validity from a DER certificate (best effort: a
+    certificate this small decoder cannot read leaves the fields empty, not the probe failed)."""
+    try:
+        cert = decode_certificate(der)
+    except (ValueError, IndexError):
+        return
+    details.subject = format_name(cert["subject"])
+    details.issuer = format_name(cert["issuer"])
+    details.sans = cert["sans"]
+    details.not_before = cert["not_before"].isoformat()
+    details.not_after = cert["not_after"].isoformat()
+    details.days_left = days_left(cert["not_after"])
+
+
+def days_left(not_after: dt.datetime, now: dt.datetime | None = None) -> int:
+    """Whole days until expiry (negative once expired), as monitoring counts them."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return int((not_after - now).total_seconds() // 86400)
+
+
+def format_name(name: list[tuple[str, str]]) -> str:
+    """``CN=localhost, O=Example`` in the certificate's own order."""
+    return ", ".join(f"{key}={value}" for key, value in name)
+
+
+# -- a minimal DER reader: just what a certificate report needs ------------------------------
+
+
+def _tlv(data: bytes, offset: int) -> tuple[int, int, int]:
+    """(tag, start of content, end of content) of the element at ``offset``."""
+    tag = data[offset]
+    length = data[offset + 1]
+    offset += 2
+    if length & 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 4:
+            raise ValueError("unsupported DER length")
+        length = int.from_bytes(data[offset : offset + count], "big")
+        offset += count
+    end = offset + length
+    if end > len(data):
+        raise ValueError("truncated DER")
+    return tag, offset, end
+
+
+def _children(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    offset = start
+    while offset < end:
+        tag, content, stop = _tlv(data, offset)
+        yield tag, content, stop
+        offset = stop
+
+
+def _oid(raw: bytes) -> str:
+    first = raw[0]
+    parts = [str(min(first // 40, 2)), str(first - 40 * min(first // 40, 2))]
+    value = 0
+    for byte in raw[1:]:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            parts.append(str(value))
+            value = 0
+    return ".".join(parts)
+
+
+def _text(tag: int, raw: bytes) -> str:
+    if tag == 0x1E:  # BMPString
+        return raw.decode("utf-16-be", "replace")
+    if tag == 0x1C:  # UniversalString
+        return raw.decode("utf-32-be", "replace")
+    return raw.decode("utf-8", "replace")
+
+
+def _name(data: bytes, start: int, end: int) -> list[tuple[str, str]]:
+    pairs = []
+    for _, set_start, set_end in _children(data, start, end):
+        for _, attr_start, attr_end in _children(data, set_start, set_end):
+            (_, oid_start, oid_end), (value_tag, value_start, value_end) = list(
+                _children(data, attr_start, attr_end)
+            )[:2]
+            oid = _oid(data[oid_start:oid_end])
+            pairs.append((_NAME_OIDS.get(oid, oid), _text(value_tag, data[value_start:value_end])))
+    return pairs
+
+
+def _time(tag: int, raw: bytes) -> dt.datetime:
+    text = raw.decode("ascii")
+    if tag == 0x17:  # UTCTime: YYMMDDHHMMSSZ, years 1950-2049
+        year = int(text[:2])
+        text = ("19" if year >= 50 else "20") + text
+    return dt.datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=dt.timezone.utc)
+
+
+def _sans(data: bytes, start: int, end: int) -> list[str]:
+    import ipaddress
+
+    names = []
+    for tag, value_start, value_end in _children(data, start, end):
+        raw = data[value_start:value_end]
+        if tag == 0x82:  # dNSName
+            names.append("DNS:" + raw.decode("ascii", "replace"))
+        elif tag == 0x87:  # iPAddress
+            names.append("IP:" + str(ipaddress.ip_address(raw)))
+        elif tag == 0x81:  # rfc822Name
+            names.append("email:" + raw.decode("ascii", "replace"))
+        elif tag == 0x86:  # uniformResourceIdentifier
+            names.append("URI:" + raw.decode("ascii", "replace"))
+    return names
+
+
+def decode_certificate(der: bytes) -> dict:
+    """Subject, issuer, validity and SANs of an X.509 certificate in DER form."""
+    _, cert_start, cert_end = _tlv(der, 0)
+    _, tbs_start, tbs_end = next(_children(der, cert_start, cert_end))
+    fields = list(_children(der, tbs_start, tbs_end))
+    if fields[0][0] == 0xA0:  # explicit version
+        fields = fields[1:]
+    _serial, _algorithm, issuer, validity, subject = fields[:5]
+    not_before, not_after = list(_children(der, validity[1], validity[2]))[:2]
+    sans: list[str] = []
+    for tag, start, end in fields[5:]:
+        if tag != 0xA3:  # extensions
+            continue
+        _, seq_start, seq_end = _tlv(der, start)
+        for _, ext_start, ext_end in _children(der, seq_start, seq_end):
+            parts = list(_children(der, ext_start, ext_end))
+            if _oid(der[parts[0][1] : parts[0][2]]) == _SUBJECT_ALT_NAME:
+                _, octets_start, octets_end = parts[-1]
+                _, names_start, names_end = _tlv(der, octets_start)
+                sans = _sans(der, names_start, names_end)
+    return {
+        "issuer": _name(der, issuer[1], issuer[2]),
+        "subject": _name(der, subject[1], subject[2]),
+        "not_before": _time(not_before[0], der[not_before[1] : not_before[2]]),
+        "not_after": _time(not_after[0], der[not_after[1] : not_after[2]]),
+        "sans": sans,
+    }
