@@ -1,0 +1,514 @@
+"""The catalogue: protocols, their ports, and the Python modules that speak them.
+
+The facts live in one TOML file (``data/catalog.toml``, shipped inside the package). This module
+loads and validates it, and derives everything else — above all a module's status for a target
+Python, which is computed from the module's dates and never stored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from netref.versions import Version, format_version, parse_version
+
+STATUS_KINDS = ("current", "renamed", "deprecated", "removed", "not-yet")
+TRANSPORTS = ("tcp", "udp")
+TLS_MODES = ("none", "implicit")
+ENV_VAR = "NETREF_DATA"
+
+
+class CatalogError(Exception):
+    """The catalogue file is missing or wrong; the message names the file and the entry."""
+
+
+@dataclass(frozen=True)
+class Port:
+    number: int
+    transport: str
+    service: str
+    role: str
+    tls: bool
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TutorialRow:
+    """A row of the classic tutorial's table, as printed there (right or wrong)."""
+
+    name: str
+    function: str
+    port: int
+    modules: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Protocol:
+    key: str
+    name: str
+    function: str
+    aliases: tuple[str, ...]
+    standards: tuple[str, ...]
+    tls: str
+    starttls: str | None
+    plain: str | None
+    default_port: int | None
+    ports: tuple[Port, ...]
+    clients: tuple[str, ...]
+    servers: tuple[str, ...]
+    probe_module: str
+    family: str | None
+    over: str | None
+    tutorial: TutorialRow | None
+    example: str | None
+    sources: tuple[str, ...]
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """Clients then servers, each name once."""
+        return tuple(dict.fromkeys(self.clients + self.servers))
+
+    @property
+    def tls_label(self) -> str:
+        """How TLS is had: "implicit", the upgrade command (e.g. "STARTTLS"), or "-"."""
+        if self.tls == "implicit":
+            return "implicit"
+        return self.starttls or "-"
+
+
+@dataclass(frozen=True)
+class Status:
+    """What a module is on one target Python. Computed by :meth:`Module.status`."""
+
+    module: str
+    target: Version
+    kind: str
+    since: str | None = None
+    replacement: str | None = None
+    removal: str | None = None
+    pep: int | None = None
+    backport: str | None = None
+    pypi: tuple[str, ...] = ()
+    warns_on_import: bool = False
+    warns_from: str | None = None
+
+    @property
+    def advice(self) -> str | None:
+        """What to use instead: the stdlib successor, else the first PyPI project the docs name."""
+        if self.replacement:
+            return self.replacement
+        return f"{self.pypi[0]} (PyPI)" if self.pypi else None
+
+    def summary(self) -> str:
+        """One line without the module's name, e.g. ``removed in 3.13 (PEP 594) → socket``."""
+        pep = f" (PEP {self.pep})" if self.pep else ""
+        arrow = f" → {self.advice}" if self.advice else ""
+        if self.kind == "renamed":
+            return f"renamed in {self.since}{pep} → {self.replacement}"
+        if self.kind == "removed":
+            return f"removed in {self.since}{pep}{arrow}"
+        if self.kind == "deprecated":
+            warning = "" if self.warns_on_import else self._warning_note()
+            removal = f", removed in {self.removal}" if self.removal else ""
+            return f"deprecated in {self.since}{warning}{removal}{pep}{arrow}"
+        if self.kind == "not-yet":
+            return f"not yet: new in {self.since}"
+        return "current"
+
+    def _warning_note(self) -> str:
+        if self.warns_from:
+            return f" (import warns from {self.warns_from})"
+        return " (import does not warn)"
+
+
+@dataclass(frozen=True)
+class Module:
+    name: str
+    summary: str
+    added: str | None = None
+    deprecated: str | None = None
+    warns: str | None = None
+    renamed: str | None = None
+    removed: str | None = None
+    renamed_to: str | None = None
+    replacement: str | None = None
+    pypi: tuple[str, ...] = ()
+    backport: str | None = None
+    pep: int | None = None
+    moved_attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    note: str = ""
+    sources: tuple[str, ...] = ()
+
+    def status(self, target: Version) -> Status:
+        """The module's status on ``target``; the order of the checks is the order of a life."""
+        v = _parsed_dates(self)
+        common = dict(module=self.name, target=target, pep=self.pep, backport=self.backport, pypi=self.pypi)
+        if v["added"] and target < v["added"]:
+            return Status(kind="not-yet", since=self.added, **common)
+        if v["removed"] and target >= v["removed"]:
+            return Status(kind="removed", since=self.removed, replacement=self.replacement, **common)
+        if v["renamed"] and target >= v["renamed"]:
+            return Status(kind="renamed", since=self.renamed, replacement=self.renamed_to, **common)
+        deprecated_from = min(d for d in (v["deprecated"], v["warns"], (99, 0)) if d)
+        if target >= deprecated_from:
+            return Status(
+                kind="deprecated",
+                since=self.deprecated or self.warns,
+                replacement=self.replacement,
+                removal=self.removed,
+                warns_on_import=bool(v["warns"] and target >= v["warns"]),
+                warns_from=self.warns,
+                **common,
+            )
+        return Status(kind="current", **common)
+
+
+@lru_cache(maxsize=None)
+def _parsed_dates(module: Module) -> dict[str, Version | None]:
+    dates = ("added", "deprecated", "warns", "renamed", "removed")
+    return {name: parse_version(getattr(module, name)) if getattr(module, name) else None for name in dates}
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """A probe's module is gone (or going) on the running Python; the probe uses ``used`` instead."""
+
+    legacy: str
+    status: Status
+    used: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.legacy}: {self.status.summary()}"
+
+
+@dataclass(frozen=True)
+class PortMatch:
+    """An answer to "what is on this port": a catalogue protocol, or the system services database."""
+
+    port: Port
+    protocol: Protocol | None
+    source: str  # "catalogue" or "system services database"
+
+
+class Catalog:
+    """The loaded, validated catalogue. Build one with :func:`load_catalog`."""
+
+    def __init__(self, path: Path, protocols: dict[str, Protocol], modules: dict[str, Module]):
+        self.path = path
+        self.protocols = protocols
+        self.modules = modules
+        self._protocol_names = {key: key for key in protocols}
+        for protocol in protocols.values():
+            self._protocol_names.update({alias.lower(): protocol.key for alias in protocol.aliases})
+        self._module_names = {name.lower(): name for name in modules}
+
+    def protocol(self, name: str) -> Protocol | None:
+        key = self._protocol_names.get(name.strip().lower())
+        return self.protocols[key] if key else None
+
+    def module(self, name: str) -> Module | None:
+        canonical = self._module_names.get(name.strip().lower())
+        return self.modules[canonical] if canonical else None
+
+    def suggest_modules(self, name: str) -> list[str]:
+        close = difflib.get_close_matches(name.lower(), self._module_names, n=3, cutoff=0.6)
+        return [self._module_names[lowered] for lowered in close]
+
+    def suggest_protocols(self, name: str) -> list[str]:
+        return difflib.get_close_matches(name.lower(), self._protocol_names, n=3, cutoff=0.6)
+
+    def by_port(self, number: int, transport: str = "tcp") -> list[PortMatch]:
+        return [
+            PortMatch(port, protocol, "catalogue")
+            for protocol in self.protocols.values()
+            for port in protocol.ports
+            if port.number == number and port.transport == transport
+        ]
+
+    def renamed_from(self, name: str) -> list[str]:
+        """The old names that became ``name`` (e.g. http.server <- BaseHTTPServer, ...)."""
+        return [module.name for module in self.modules.values() if module.renamed_to == name]
+
+    def protocols_using(self, name: str) -> list[Protocol]:
+        return [protocol for protocol in self.protocols.values() if name in protocol.modules]
+
+    def substitution(self, protocol_key: str, running: Version) -> Substitution | None:
+        """Which module a probe must use instead of ``probe_module`` on ``running``, if any.
+
+        A probe never imports a module that is deprecated or removed on the running Python: a
+        deprecated one warns today and breaks tomorrow, and the same probe must run on every
+        supported Python.
+        """
+        protocol = self.protocols[protocol_key]
+        status = self.modules[protocol.probe_module].status(running)
+        if status.kind == "current":
+            return None
+        return Substitution(protocol.probe_module, status, status.replacement or "socket")
+
+
+def lookup_service(number: int, transport: str) -> PortMatch | None:
+    """The system services database (/etc/services) for a port the catalogue does not know."""
+    import socket
+
+    try:
+        service = socket.getservbyport(number, transport)
+    except OSError:
+        return None
+    port = Port(number=number, transport=transport, service=service, role="", tls=False)
+    return PortMatch(port, None, "system services database")
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and validation
+# --------------------------------------------------------------------------------------------
+
+
+def default_catalog_path() -> Path:
+    """The catalogue shipped in the wheel, or ``data/catalog.toml`` in a source checkout."""
+    package_dir = Path(__file__).resolve().parent
+    shipped = package_dir / "_data" / "catalog.toml"
+    if shipped.is_file():
+        return shipped
+    return package_dir.parent / "data" / "catalog.toml"
+
+
+def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
+    """Load and validate a catalogue: ``path``, else ``$NETREF_DATA``, else the shipped one."""
+    chosen = path or os.environ.get(ENV_VAR) or default_catalog_path()
+    return _load(str(Path(chosen).expanduser().resolve()))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> Catalog:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: no such catalogue file") from None
+    except OSError as error:
+        raise CatalogError(f"{path}: cannot read the catalogue: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CatalogError(f"{path}: not valid TOML: {error}") from None
+    return _Validator(path).catalog(data)
+
+
+_PROTOCOL_KEYS = {
+    "name", "function", "aliases", "standards", "tls", "starttls", "plain", "default_port", "ports",
+    "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources",
+}
+_PORT_KEYS = {"number", "transport", "service", "role", "note"}
+_TUTORIAL_KEYS = {"name", "function", "port", "modules", "note"}
+_MODULE_KEYS = {
+    "summary", "added", "deprecated", "warns", "renamed", "removed", "renamed_to", "replacement",
+    "pypi", "backport", "pep", "moved_attributes", "note", "sources",
+}
+
+
+class _Validator:
+    """Turns the parsed TOML into a :class:`Catalog`, or raises a CatalogError naming the entry."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def fail(self, entry: str, problem: str) -> CatalogError:
+        return CatalogError(f"{self.path}: {entry}: {problem}")
+
+    def catalog(self, data: dict[str, Any]) -> Catalog:
+        if data.get("schema") != 1:
+            raise self.fail("schema", "expected `schema = 1`")
+        modules = {name: self.module(name, raw) for name, raw in self.table(data, "modules", "modules").items()}
+        protocols = {key: self.protocol(key, raw) for key, raw in self.table(data, "protocols", "protocols").items()}
+        self.cross_check(protocols, modules)
+        return Catalog(Path(self.path), protocols, modules)
+
+    # -- small typed accessors ------------------------------------------------------------
+
+    def table(self, raw: dict[str, Any], key: str, entry: str) -> dict[str, Any]:
+        value = raw.get(key)
+        if not isinstance(value, dict) or not value:
+            raise self.fail(entry, f"needs a non-empty [{key}] table")
+        return value
+
+    def check_keys(self, raw: dict[str, Any], allowed: set[str], entry: str) -> None:
+        unknown = sorted(set(raw) - allowed)
+        if unknown:
+            raise self.fail(entry, f"unknown field {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+    def text(self, raw: dict[str, Any], key: str, entry: str, required: bool = False) -> str | None:
+        value = raw.get(key)
+        if value is None:
+            if required:
+                raise self.fail(entry, f"missing required field {key!r}")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(entry, f"{key!r} must be a non-empty string")
+        return value
+
+    def texts(self, raw: dict[str, Any], key: str, entry: str) -> tuple[str, ...]:
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+            raise self.fail(entry, f"{key!r} must be a list of strings")
+        return tuple(value)
+
+    def port_number(self, value: Any, entry: str) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535:
+            raise self.fail(entry, f"port {value!r} is not a number from 0 to 65535")
+        return value
+
+    def version(self, raw: dict[str, Any], key: str, entry: str) -> str | None:
+        value = self.text(raw, key, entry)
+        if value is not None:
+            try:
+                parse_version(value)
+            except ValueError as error:
+                raise self.fail(entry, f"{key}: {error}") from None
+        return value
+
+    # -- entries --------------------------------------------------------------------------
+
+    def module(self, name: str, raw: Any) -> Module:
+        entry = f"modules.{name}"
+        if not isinstance(raw, dict):
+            raise self.fail(entry, "must be a table")
+        self.check_keys(raw, _MODULE_KEYS, entry)
+        dates = {key: self.version(raw, key, entry) for key in ("added", "deprecated", "warns", "renamed", "removed")}
+        pep = raw.get("pep")
+        if pep is not None and (not isinstance(pep, int) or pep <= 0):
+            raise self.fail(entry, "'pep' must be a PEP number")
+        moved = raw.get("moved_attributes", {})
+        if not isinstance(moved, dict) or not all(isinstance(v, str) for v in moved.values()):
+            raise self.fail(entry, "'moved_attributes' must map attribute names to module names")
+        module = Module(
+            name=name,
+            summary=self.text(raw, "summary", entry, required=True) or "",
+            renamed_to=self.text(raw, "renamed_to", entry),
+            replacement=self.text(raw, "replacement", entry),
+            pypi=self.texts(raw, "pypi", entry),
+            backport=self.text(raw, "backport", entry),
+            pep=pep,
+            moved_attributes=dict(moved),
+            note=self.text(raw, "note", entry) or "",
+            sources=self.texts(raw, "sources", entry),
+            **dates,
+        )
+        self.check_life(module, entry)
+        return module
+
+    def check_life(self, module: Module, entry: str) -> None:
+        if bool(module.renamed) != bool(module.renamed_to):
+            raise self.fail(entry, "'renamed' and 'renamed_to' go together")
+        if module.renamed and module.removed:
+            raise self.fail(entry, "a module is either renamed or removed, not both")
+        if not module.sources:
+            raise self.fail(entry, "needs at least one source")
+        dates = _parsed_dates(module)
+        life = [dates[key] for key in ("added", "deprecated", "removed") if dates[key]]
+        if life != sorted(life):
+            raise self.fail(entry, "dates out of order (added <= deprecated <= removed)")
+
+    def protocol(self, key: str, raw: Any) -> Protocol:
+        entry = f"protocols.{key}"
+        if not isinstance(raw, dict):
+            raise self.fail(entry, "must be a table")
+        self.check_keys(raw, _PROTOCOL_KEYS, entry)
+        tls = self.text(raw, "tls", entry) or "none"
+        if tls not in TLS_MODES:
+            raise self.fail(entry, f"'tls' must be one of {', '.join(TLS_MODES)}")
+        default_port = raw.get("default_port")
+        if default_port is not None:
+            default_port = self.port_number(default_port, entry)
+        ports = tuple(self.port(port, f"{entry}.ports[{i}]", tls == "implicit") for i, port in enumerate(raw.get("ports", [])))
+        if default_port is not None and default_port not in {port.number for port in ports}:
+            raise self.fail(entry, f"default_port {default_port} is not among its ports")
+        example = raw.get("example")
+        return Protocol(
+            key=key,
+            name=self.text(raw, "name", entry, required=True) or key,
+            function=self.text(raw, "function", entry, required=True) or "",
+            aliases=self.texts(raw, "aliases", entry),
+            standards=self.texts(raw, "standards", entry),
+            tls=tls,
+            starttls=self.text(raw, "starttls", entry),
+            plain=self.text(raw, "plain", entry),
+            default_port=default_port,
+            ports=ports,
+            clients=self.texts(raw, "clients", entry),
+            servers=self.texts(raw, "servers", entry),
+            probe_module=self.text(raw, "probe_module", entry, required=True) or "",
+            family=self.text(raw, "family", entry),
+            over=self.text(raw, "over", entry),
+            tutorial=self.tutorial(raw.get("tutorial"), f"{entry}.tutorial"),
+            example=example.strip("\n") + "\n" if isinstance(example, str) else None,
+            sources=self.texts(raw, "sources", entry),
+        )
+
+    def port(self, raw: Any, entry: str, tls: bool) -> Port:
+        if not isinstance(raw, dict):
+            raise self.fail(entry, "must be a table")
+        self.check_keys(raw, _PORT_KEYS, entry)
+        transport = self.text(raw, "transport", entry, required=True)
+        if transport not in TRANSPORTS:
+            raise self.fail(entry, f"transport must be one of {', '.join(TRANSPORTS)}")
+        return Port(
+            number=self.port_number(raw.get("number"), entry),
+            transport=transport,
+            service=self.text(raw, "service", entry, required=True) or "",
+            role=self.text(raw, "role", entry, required=True) or "",
+            tls=tls,
+            note=self.text(raw, "note", entry) or "",
+        )
+
+    def tutorial(self, raw: Any, entry: str) -> TutorialRow | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise self.fail(entry, "must be a table")
+        self.check_keys(raw, _TUTORIAL_KEYS, entry)
+        return TutorialRow(
+            name=self.text(raw, "name", entry, required=True) or "",
+            function=self.text(raw, "function", entry, required=True) or "",
+            port=self.port_number(raw.get("port"), entry),
+            modules=self.texts(raw, "modules", entry),
+            note=self.text(raw, "note", entry) or "",
+        )
+
+    def cross_check(self, protocols: dict[str, Protocol], modules: dict[str, Module]) -> None:
+        """Every name a protocol or module refers to must exist in the catalogue."""
+        seen: dict[str, str] = {}
+        for protocol in protocols.values():
+            entry = f"protocols.{protocol.key}"
+            names = protocol.modules + (protocol.probe_module,) + (protocol.tutorial.modules if protocol.tutorial else ())
+            for name in names:
+                if name not in modules:
+                    raise self.fail(entry, f"names module {name!r}, which has no [modules] entry")
+            for other in (protocol.plain, protocol.over):
+                if other and other not in protocols:
+                    raise self.fail(entry, f"refers to protocol {other!r}, which has no [protocols] entry")
+            for name in (protocol.key, *protocol.aliases):
+                if name.lower() in seen:
+                    raise self.fail(entry, f"name {name!r} is already used by protocols.{seen[name.lower()]}")
+                seen[name.lower()] = protocol.key
+        for module in modules.values():
+            for target in (module.renamed_to, module.replacement, *module.moved_attributes.values()):
+                if target and target not in modules:
+                    raise self.fail(f"modules.{module.name}", f"refers to module {target!r}, which has no [modules] entry")
+
+
+def status_label(status: Status) -> str:
+    """Short form for tables: ``removed 3.13``, ``renamed 3.0``, ``current``."""
+    if status.kind == "current":
+        return "current"
+    return f"{status.kind} {status.since}" if status.since else status.kind
+
+
+__all__ = [
+    "Catalog", "CatalogError", "Module", "Port", "PortMatch", "Protocol", "Status", "Substitution",
+    "TutorialRow", "format_version", "load_catalog", "lookup_service", "status_label",
+]
