@@ -1,0 +1,148 @@
+"""FTP family: ftp (21; explicit TLS with ``--starttls`` = AUTH TLS) and ftps (990, implicit).
+
+Greeting, FEAT (RFC 2389), AUTH TLS when asked (RFC 4217; then FEAT again), a login only
+when ``--user`` is given, QUIT. No data connection is ever opened. The password is sent
+only over TLS unless ``allow_plaintext_auth``; an anonymous login (no password of its own)
+may go in the clear.
+"""
+
+from __future__ import annotations
+
+from netref.probes.base import ProbeFailure, Session, printable
+from netref.probes.replies import capability_list, software_from_greeting, unexpected_reply
+
+#: User names that log in without a secret (RFC 1635): their "password" is a courtesy.
+ANONYMOUS_USERS = ("anonymous", "ftp")
+
+
+def probe(session: Session) -> None:
+    """Greet, FEAT (AUTH TLS and FEAT again with ``--starttls``), log in with ``--user``, QUIT."""
+    import ftplib
+
+    guarded = session.client_socket()
+    client = ftplib.FTP()  # no host: it must not open a connection of its own
+    client.host, client.port = session.host, session.port
+    client.sock, client.af = guarded, guarded.family
+    client.file = _reader(guarded, client)
+    result = session.result
+    try:
+        welcome = _greeting(client)
+        first_line = welcome.split("\n")[0]
+        result.greeting = printable(first_line)
+        result.server_software = software_from_greeting(first_line[4:])
+        features = _feat(client)
+        if session.options.starttls:
+            result.details["capabilities_before_tls"] = features or []
+            _auth_tls(session, client, guarded, features)
+            features = _feat(client)
+        result.capabilities = features or []
+        result.details["feat_supported"] = features is not None
+        if session.options.user is not None:
+            _login(session, client)
+        _quit(client)
+    except ftplib.Error as exc:
+        raise ProbeFailure("protocol", f"bad reply: {_scrub(str(exc), session)}") from None
+
+
+def _reader(guarded, client):
+    # errors="replace": binary garbage from a broken server becomes a verdict, not a crash.
+    return guarded.makefile("r", encoding=client.encoding, errors="replace")
+
+
+def _greeting(client) -> str:
+    """The 220 welcome, after any ``120 ready in N minutes`` preliminaries."""
+    import ftplib
+
+    while True:
+        try:
+            reply = client.getresp()
+        except EOFError:
+            raise ProbeFailure("protocol", "the server closed the connection before its greeting") from None
+        except (ftplib.error_temp, ftplib.error_perm) as exc:  # 421 too many users, 530 ...
+            raise ProbeFailure("protocol", f"the server refuses service: {printable(str(exc))}") from None
+        except ftplib.error_proto as exc:  # no 1xx-3xx code at all
+            raise unexpected_reply("FTP", str(exc)) from None
+        except ftplib.Error as exc:  # ftplib's "got more than 8192 bytes"
+            raise ProbeFailure("protocol", f"bad greeting: {printable(str(exc))}") from None
+        if not reply.startswith("1"):
+            break
+    if not reply.startswith("220"):
+        raise unexpected_reply("FTP", reply)
+    client.welcome = reply
+    return reply
+
+
+def _feat(client) -> list[str] | None:
+    """FEAT's feature lines, or None for a server without FEAT (RFC 959 only)."""
+    import ftplib
+
+    try:
+        reply = client.sendcmd("FEAT")
+    except (ftplib.error_perm, ftplib.error_temp):
+        return None
+    return capability_list(reply.split("\n")[1:-1])
+
+
+def _auth_tls(session: Session, client, guarded, features: list[str] | None) -> None:
+    """AUTH TLS, unless FEAT answered and lists no AUTH TLS (a server without FEAT may
+    still know AUTH: its answer decides)."""
+    import ftplib
+
+    if features is not None and not _offers_auth_tls(features):
+        _quit(client)
+        raise ProbeFailure("tls", f"server does not offer AUTH TLS (FEAT lists: {', '.join(features) or 'nothing'})")
+    try:
+        reply = client.sendcmd("AUTH TLS")
+    except ftplib.Error as exc:
+        raise ProbeFailure("tls", f"server refused AUTH TLS: {printable(str(exc))}") from None
+    if not reply.startswith("234"):
+        raise ProbeFailure("tls", f"server refused AUTH TLS: {printable(reply)}")
+    session.start_tls()
+    client.file = _reader(guarded, client)  # no plaintext left over in the old buffer
+
+
+def _offers_auth_tls(features: list[str]) -> bool:
+    """``AUTH TLS`` as FEAT lists it: alone, or among others (``AUTH TLS;TLS-C;SSL``)."""
+    for feature in features:
+        name, _, mechanisms = feature.upper().partition(" ")
+        if name == "AUTH" and "TLS" in mechanisms.replace(";", " ").replace(",", " ").split():
+            return True
+    return False
+
+
+def _login(session: Session, client) -> None:
+    """USER/PASS, but never a password in the clear unless the user allowed it."""
+    import ftplib
+
+    options = session.options
+    user = options.user or "anonymous"
+    password = options.password or ""
+    anonymous = user.lower() in ANONYMOUS_USERS and not options.password
+    if not (session.tls_active or anonymous or options.allow_plaintext_auth):
+        raise ProbeFailure(
+            "tls",
+            "refusing to send a password without TLS: use --starttls (AUTH TLS) or ftps, "
+            "or --allow-plaintext-auth",
+        )
+    try:
+        reply = client.login(user, password)
+    except ftplib.Error as exc:
+        raise ProbeFailure("protocol", f"login refused: {_scrub(str(exc), session)}") from None
+    session.result.details["login"] = {"user": user, "reply": _scrub(reply, session)}
+
+
+def _scrub(text: str, session: Session) -> str:
+    """One display line with the password blanked out, in case a server echoes it."""
+    password = session.options.password
+    if password:
+        text = text.replace(password, "******")
+    return printable(text.split("\n")[0])
+
+
+def _quit(client) -> None:
+    import ftplib
+
+    try:
+        client.quit()
+    except (ftplib.Error, EOFError, OSError):
+        pass

@@ -1,0 +1,98 @@
+"""IMAP family: imap (143, STARTTLS with ``--starttls``) and imaps (993), through imaplib.
+
+Greeting, CAPABILITY, STARTTLS when asked (then CAPABILITY again: RFC 9051 says the client
+must discard what it learnt before TLS), LOGOUT. No login, no mailbox selected.
+
+Memory: imaplib reads a literal of whatever size the server announces (``{99999999999}``)
+in one ``read``; the guarded socket's file refuses a read beyond the byte budget, so a
+hostile server gets a ``protocol`` verdict instead of the probe's memory.
+"""
+
+from __future__ import annotations
+
+from netref.probes.base import ProbeFailure, Session, printable
+from netref.probes.replies import has_capability, software_from_greeting, unexpected_reply
+
+
+def probe(session: Session) -> None:
+    """Greet and CAPABILITY (STARTTLS and CAPABILITY again with ``--starttls``), LOGOUT."""
+    import imaplib
+
+    guarded = session.client_socket()
+
+    class GuardedIMAP4(imaplib.IMAP4):
+        first_line: bytes | None = None
+
+        def _create_socket(self, timeout):  # the recipe in base.py: never a connection of its own
+            return guarded
+
+        def _get_line(self):
+            line = super()._get_line()
+            if self.first_line is None:
+                self.first_line = line
+            return line
+
+    result = session.result
+    client = GuardedIMAP4.__new__(GuardedIMAP4)
+    try:
+        try:
+            GuardedIMAP4.__init__(client, session.host, session.port)
+        except imaplib.IMAP4.error as exc:  # abort is a subclass
+            if client.first_line:
+                result.greeting = printable(client.first_line)
+            raise _greeting_failure(client.first_line, exc) from None
+        greeting = client.welcome.decode("latin-1")
+        result.greeting = printable(greeting)
+        result.server_software = software_from_greeting(greeting[4:])
+        result.details["preauth"] = client.state == "AUTH"
+        if session.options.starttls:
+            result.details["capabilities_before_tls"] = list(client.capabilities)
+            _start_tls(session, client, guarded)
+        result.capabilities = list(client.capabilities)
+        result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
+        _logout(client)
+    except imaplib.IMAP4.error as exc:
+        raise ProbeFailure("protocol", f"bad reply: {_text(exc)}") from None
+
+
+def _text(exc: Exception) -> str:
+    return printable(str(exc.args[0]) if exc.args else type(exc).__name__)
+
+
+def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
+    if first_line is None or not first_line.strip():
+        return ProbeFailure("protocol", "the server closed the connection before its greeting")
+    line = first_line.decode("latin-1").rstrip("\r\n")
+    if line.upper().startswith("* BYE"):
+        return ProbeFailure("protocol", f"the server refuses service: {printable(line)}")
+    if not line.startswith("* "):
+        return unexpected_reply("IMAP", line)
+    if "not IMAP4 compliant" in str(exc):
+        return ProbeFailure("protocol", "the server does not announce IMAP4rev1 in CAPABILITY")
+    return ProbeFailure("protocol", f"bad reply: {_text(exc)}")
+
+
+def _start_tls(session: Session, client, guarded) -> None:
+    if not has_capability(list(client.capabilities), "STARTTLS"):
+        _logout(client)
+        raise ProbeFailure("tls", f"server does not offer STARTTLS (CAPABILITY lists: {' '.join(client.capabilities)})")
+    import imaplib
+
+    try:
+        status, data = client._simple_command("STARTTLS")
+    except imaplib.IMAP4.error as exc:  # BAD, or a PREAUTH connection (no STARTTLS possible)
+        raise ProbeFailure("tls", f"server refused STARTTLS: {_text(exc)}") from None
+    if status != "OK":
+        raise ProbeFailure("tls", f"server refused STARTTLS: {status} {printable(data[-1] or b'')}")
+    session.start_tls()
+    client.file = guarded.makefile("rb")  # no plaintext left over in the old buffer
+    client._tls_established = True
+    client._get_capabilities()
+
+
+def _logout(client) -> None:
+    """LOGOUT; imaplib swallows a failed one itself, so only the socket can complain."""
+    try:
+        client.logout()
+    except OSError:
+        pass

@@ -1,0 +1,96 @@
+"""NNTP family: nntp (119, STARTTLS with ``--starttls``) and nntps (563), as NNTP lines.
+
+nntplib is deprecated since 3.11 and removed in 3.13 (PEP 594), so this family never
+imports it, on any Python: it speaks RFC 3977 lines through the session's bounded reader,
+and the core reports the substitution. Greeting, CAPABILITIES (MODE READER when a server
+answers it with 500, as many do), STARTTLS when asked (RFC 4642), QUIT. Never POST.
+
+STARTTLS does not depend on CAPABILITIES: many servers answer CAPABILITIES with 500 yet
+accept STARTTLS, so with ``--starttls`` the command is sent and the server's answer
+decides (382 go ahead; anything else is a ``tls`` failure, never silent plaintext).
+"""
+
+from __future__ import annotations
+
+from netref.probes.base import ProbeFailure, Session, printable
+from netref.probes.replies import (
+    capability_list,
+    has_capability,
+    implementation,
+    software_from_greeting,
+    unexpected_reply,
+)
+
+#: Greeting codes: 200 posting allowed, 201 posting prohibited (RFC 3977 §5.1.1).
+_READY = {"200": True, "201": False}
+
+
+def probe(session: Session) -> None:
+    """Greet and CAPABILITIES (STARTTLS and CAPABILITIES again with ``--starttls``), QUIT."""
+    result = session.result
+    greeting = _read_line(session)
+    result.greeting = printable(greeting)
+    code = greeting[:3]
+    if code not in _READY:
+        raise _greeting_failure(greeting)
+    result.details["posting_allowed"] = _READY[code]
+    if session.options.starttls:
+        result.details["capabilities_before_tls"] = _capabilities(session) or []
+        _start_tls(session)
+    capabilities = _capabilities(session)
+    if capabilities is None:
+        result.details["capabilities_supported"] = False
+        mode_reader = _command(session, "MODE READER")
+        result.details["mode_reader"] = printable(mode_reader)
+        if mode_reader[:3] in _READY:
+            result.details["posting_allowed"] = _READY[mode_reader[:3]]
+    else:
+        result.details["capabilities_supported"] = True
+    result.capabilities = capabilities or []
+    result.server_software = implementation(result.capabilities) or software_from_greeting(greeting[4:])
+    result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
+    _command(session, "QUIT")  # 205; whatever it says, we are done
+
+
+def _read_line(session: Session) -> str:
+    """One reply line without its CRLF; the connection closing is a ``protocol`` failure."""
+    raw = session.readline()
+    if not raw:
+        raise ProbeFailure("protocol", "the server closed the connection")
+    return raw.decode("utf-8", "replace").rstrip("\r\n")
+
+
+def _command(session: Session, command: str) -> str:
+    session.send(command.encode("ascii") + b"\r\n")
+    return _read_line(session)
+
+
+def _greeting_failure(greeting: str) -> ProbeFailure:
+    code = greeting[:3]
+    if code in ("400", "502"):  # temporarily / permanently unavailable
+        return ProbeFailure("protocol", f"the server refuses service: {printable(greeting)}")
+    return unexpected_reply("NNTP", greeting)
+
+
+def _capabilities(session: Session) -> list[str] | None:
+    """CAPABILITIES' list (RFC 3977 §5.2), or None when the server does not know it."""
+    reply = _command(session, "CAPABILITIES")
+    if not reply.startswith("101"):
+        return None
+    return capability_list(_multiline(session))
+
+
+def _multiline(session: Session) -> list[str]:
+    """A dot-terminated block, dot-unstuffed."""
+    lines = []
+    while (line := _read_line(session)) != ".":
+        lines.append(line[1:] if line.startswith("..") else line)
+    return lines
+
+
+def _start_tls(session: Session) -> None:
+    reply = _command(session, "STARTTLS")
+    if not reply.startswith("382"):
+        raise ProbeFailure("tls", f"server refused STARTTLS: {printable(reply)}")
+    session.start_tls()
+

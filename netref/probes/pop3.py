@@ -1,0 +1,102 @@
+"""POP3 family: pop3 (110, STLS with ``--starttls``) and pop3s (995), through poplib.
+
+Greeting, CAPA (RFC 2449), STLS when asked (RFC 2595; then CAPA again), QUIT. No login:
+a probe never reads mail, and QUIT in the AUTHORIZATION state deletes nothing.
+"""
+
+from __future__ import annotations
+
+from netref.probes.base import ProbeFailure, Session, printable
+from netref.probes.replies import (
+    capability_list,
+    has_capability,
+    implementation,
+    software_from_greeting,
+    unexpected_reply,
+)
+
+
+def probe(session: Session) -> None:
+    """Greet, CAPA (STLS and CAPA again with ``--starttls``), QUIT."""
+    import poplib
+
+    guarded = session.client_socket()
+
+    class GuardedPOP3(poplib.POP3):
+        def _create_socket(self, timeout):  # the recipe in base.py: never a connection of its own
+            return guarded
+
+    result = session.result
+    try:
+        try:
+            client = GuardedPOP3(session.host, session.port)
+        except poplib.error_proto as exc:
+            raise _greeting_failure(exc) from None
+        greeting = client.getwelcome().decode("latin-1")
+        result.greeting = printable(greeting)
+        capabilities = _capa(client)
+        if session.options.starttls:
+            result.details["capabilities_before_tls"] = capabilities
+            _start_tls(session, client, guarded, capabilities)
+            capabilities = _capa(client)
+        result.capabilities = capabilities or []
+        result.details["capa_supported"] = capabilities is not None
+        result.server_software = implementation(capabilities or []) or software_from_greeting(greeting[3:])
+        _quit(client)
+    except poplib.error_proto as exc:
+        raise ProbeFailure("protocol", f"bad reply: {_text(exc)}") from None
+
+
+def _greeting_failure(exc: Exception) -> ProbeFailure:
+    text = _text(exc)
+    if text.startswith("-ERR"):
+        if text == "-ERR EOF":  # poplib's word for a connection closed before the greeting
+            return ProbeFailure("protocol", "the server closed the connection before its greeting")
+        return ProbeFailure("protocol", f"the server refuses service: {text}")
+    if text == "line too long":
+        return ProbeFailure("protocol", "the greeting is longer than a POP3 line may be")
+    return unexpected_reply("POP3", text)
+
+
+def _text(exc: Exception) -> str:
+    detail = exc.args[0] if exc.args else ""
+    return printable(detail.decode("latin-1") if isinstance(detail, bytes) else str(detail))
+
+
+def _capa(client) -> list[str] | None:
+    """CAPA's list as ``NAME args`` lines, or None for a server without CAPA (RFC 1939 only)."""
+    import poplib
+
+    try:
+        capa = client.capa()
+    except poplib.error_proto as exc:
+        if _text(exc).startswith("-ERR"):
+            return None
+        raise
+    return capability_list([" ".join([name, *args]) for name, args in capa.items()])
+
+
+def _start_tls(session: Session, client, guarded, capabilities: list[str] | None) -> None:
+    """STLS, unless CAPA answered and does not list it (a server without CAPA may still
+    know STLS: its answer decides)."""
+    import poplib
+
+    if capabilities is not None and not has_capability(capabilities, "STLS"):
+        _quit(client)
+        raise ProbeFailure("tls", f"server does not offer STLS (CAPA lists: {', '.join(capabilities) or 'nothing'})")
+    try:
+        client._shortcmd("STLS")
+    except poplib.error_proto as exc:
+        raise ProbeFailure("tls", f"server refused STLS: {_text(exc)}") from None
+    session.start_tls()
+    client.file = guarded.makefile("rb")  # no plaintext left over in the old buffer
+    client._tls_established = True
+
+
+def _quit(client) -> None:
+    import poplib
+
+    try:
+        client.quit()
+    except (poplib.error_proto, OSError):
+        pass

@@ -1,0 +1,85 @@
+"""Reading what line-protocol servers say: shared by the mail, news and file-transfer families.
+
+SMTP, FTP, POP3, IMAP and NNTP all open with a one-line greeting. Two questions about it
+are the same everywhere, so they are answered once here: is this the protocol we expected
+at all (an HTTP or SSH server on the port is a common mistake, and deserves a verdict that
+says so rather than a parser's complaint), and what does the server announce about its
+software.
+"""
+
+from __future__ import annotations
+
+import re
+
+from netref.probes.base import ProbeFailure, printable
+
+#: First bytes that give another protocol away, and how to name it in a verdict.
+_OTHER_PROTOCOLS = (
+    ("HTTP/", "an HTTP server"),
+    ("<!DOCTYPE", "an HTTP server"),
+    ("<HTML", "an HTTP server"),
+    ("SSH-", "an SSH server"),
+    ("* OK", "an IMAP server"),
+    ("+OK", "a POP3 server"),
+    ("RFB ", "a VNC server"),
+    ("\x16\x03", "a TLS server (try the implicit-TLS protocol)"),
+)
+
+#: A multi-line capability or feature list longer than this is cut: a report is for people,
+#: and a hostile server may list anything. (Memory is bounded by the core's byte budget.)
+MAX_CAPABILITIES = 200
+
+
+def unexpected_reply(label: str, line: bytes | str) -> ProbeFailure:
+    """The ``protocol`` failure for a first line that is not a ``label`` (``"SMTP"``) greeting.
+
+    Names the protocol that did answer when its first bytes give it away.
+    """
+    text = line.decode("latin-1") if isinstance(line, bytes) else line
+    shown = printable(text, 120)
+    if not shown:
+        return ProbeFailure("protocol", f"no {label} greeting: the server sent an empty line")
+    for prefix, what in _OTHER_PROTOCOLS:
+        if text.upper().startswith(prefix.upper()) and label not in what:
+            return ProbeFailure("protocol", f"no {label} greeting: {what} answered ({shown!r})")
+    return ProbeFailure("protocol", f"no {label} greeting: the server sent {shown!r}")
+
+
+def software_from_greeting(text: str | None, skip_host: bool = False) -> str | None:
+    """The server's self-description in a greeting line, or None.
+
+    ``text`` is the greeting without its status (``220``, ``+OK``, ``* OK``); a leading
+    ``[RESPONSE-CODE]`` and ``<apop@timestamp>`` are dropped, and with ``skip_host`` the
+    first word too (SMTP greetings start with the server's host name). A leading
+    ``ESMTP``/``SMTP`` word is dropped as well: it names the protocol, not the software.
+    """
+    if not text:
+        return None
+    text = re.sub(r"^\[[^\]]*\]\s*", "", text.strip())
+    text = re.sub(r"<[^<>@\s]*@[^<>\s]*>", "", text).strip()
+    if skip_host:
+        text = text.partition(" ")[2].strip()
+    text = re.sub(r"^E?SMTP\b\s*", "", text, flags=re.IGNORECASE)
+    text = text.split(";")[0].strip()
+    return printable(text, 120) or None
+
+
+def capability_list(lines: list[str]) -> list[str]:
+    """Capability lines as reported: stripped, empty ones dropped, at most MAX_CAPABILITIES."""
+    cleaned = [printable(line.strip(), 200) for line in lines if line.strip()]
+    return cleaned[:MAX_CAPABILITIES]
+
+
+def has_capability(capabilities: list[str], name: str) -> bool:
+    """Whether ``name`` (a keyword such as ``STARTTLS`` or ``STLS``) is announced."""
+    wanted = name.upper()
+    return any(capability.upper().split(" ")[0] == wanted for capability in capabilities)
+
+
+def implementation(capabilities: list[str]) -> str | None:
+    """The ``IMPLEMENTATION`` capability's text (POP3 RFC 2449, NNTP RFC 3977), if listed."""
+    for capability in capabilities:
+        name, _, value = capability.partition(" ")
+        if name.upper() == "IMPLEMENTATION" and value.strip():
+            return value.strip()
+    return None

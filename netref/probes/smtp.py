@@ -1,0 +1,98 @@
+"""SMTP family: smtp (25), submission (587) and smtps (465), through smtplib.
+
+Greeting, EHLO, STARTTLS when asked (then EHLO again: RFC 3207 says the client must forget
+what it learnt before TLS), QUIT. Never MAIL, RCPT or DATA: a probe must not be able to
+send mail, even by accident, so those commands appear nowhere in this module.
+"""
+
+from __future__ import annotations
+
+from netref.probes.base import ProbeFailure, Session, printable
+from netref.probes.replies import capability_list, has_capability, software_from_greeting, unexpected_reply
+
+
+def probe(session: Session) -> None:
+    """Greet, EHLO (STARTTLS and EHLO again with ``--starttls``), QUIT."""
+    import smtplib
+
+    guarded = session.client_socket()
+    client = smtplib.SMTP(local_hostname=_helo_name(guarded.getsockname()))
+    client._get_socket = lambda host, port, timeout: guarded  # the recipe in base.py
+    result = session.result
+    try:
+        code, greeting = client.connect(session.host, session.port)
+        first_line = greeting.split(b"\n")[0]
+        result.greeting = printable(f"{code} {first_line.decode('latin-1')}" if code > 0 else first_line)
+        if code != 220:
+            raise _greeting_failure(code, first_line)
+        result.server_software = software_from_greeting(first_line.decode("latin-1"), skip_host=True)
+        capabilities = _ehlo(client)
+        if session.options.starttls:
+            result.details["capabilities_before_tls"] = capabilities
+            _start_tls(session, client, capabilities)
+            capabilities = _ehlo(client)
+        result.capabilities = capabilities
+        result.details["starttls_offered"] = has_capability(capabilities, "STARTTLS")
+        _quit(client)
+    except smtplib.SMTPServerDisconnected:
+        raise ProbeFailure("protocol", "the server closed the connection") from None
+    except smtplib.SMTPResponseException as exc:  # smtplib's own "Line too long." and the like
+        raise ProbeFailure("protocol", f"bad reply: {exc.smtp_code} {printable(exc.smtp_error)}") from None
+
+
+def _helo_name(local_address: tuple) -> str:
+    """The EHLO argument: our address as an RFC 5321 address literal.
+
+    smtplib would call ``socket.getfqdn()``, a reverse DNS lookup that no deadline bounds.
+    """
+    address = local_address[0]
+    return f"[IPv6:{address}]" if ":" in address else f"[{address}]"
+
+
+def _greeting_failure(code: int, first_line: bytes) -> ProbeFailure:
+    if code < 0:  # not even a three-digit code: another protocol, or garbage
+        return unexpected_reply("SMTP", first_line)
+    text = printable(first_line)
+    if code == 554 or 400 <= code < 600:
+        return ProbeFailure("protocol", f"the server refuses service: {code} {text}")
+    return ProbeFailure("protocol", f"unexpected SMTP greeting: {code} {text}")
+
+
+def _ehlo(client) -> list[str]:
+    """EHLO's extension lines, read whole (``250-STARTTLS`` may sit on any line).
+
+    A server that refuses EHLO (pre-ESMTP) gets HELO, and then has no extensions.
+    """
+    code, reply = client.ehlo()
+    if code == 250:
+        return capability_list(reply.decode("latin-1").split("\n")[1:])
+    code, reply = client.helo()
+    if code != 250:
+        raise ProbeFailure("protocol", f"the server refused EHLO and HELO: {code} {printable(reply)}")
+    return []
+
+
+def _start_tls(session: Session, client, capabilities: list[str]) -> None:
+    if not has_capability(capabilities, "STARTTLS"):
+        _quit(client)
+        listed = ", ".join(capabilities) or "no extensions"
+        raise ProbeFailure("tls", f"server does not offer STARTTLS (EHLO lists: {listed})")
+    code, reply = client.docmd("STARTTLS")
+    if code != 220:
+        raise ProbeFailure("tls", f"server refused STARTTLS: {code} {printable(reply)}")
+    session.start_tls()
+    # smtplib's own state from before TLS must go (as SMTP.starttls does it).
+    client.file = None
+    client.helo_resp = client.ehlo_resp = None
+    client.esmtp_features = {}
+    client.does_esmtp = False
+
+
+def _quit(client) -> None:
+    """Say goodbye; a server that hangs up first has not failed the probe."""
+    import smtplib
+
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        pass
