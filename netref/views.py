@@ -1,0 +1,223 @@
+"""What the catalogue commands show: JSON objects and table rows built from catalogue objects.
+
+The JSON objects here are netref's documented, stable schema (README, "JSON output"): add fields
+freely, but never rename or remove one. Table rows are the same facts, flattened for reading.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netref.catalog import Catalog, Module, PortMatch, Protocol, Status, status_label
+from netref.versions import Version, format_version
+
+
+def status_dict(status: Status) -> dict[str, Any]:
+    return {
+        "kind": status.kind,
+        "target": format_version(status.target),
+        "since": status.since,
+        "replacement": status.replacement,
+        "advice": status.advice,
+        "removal": status.removal,
+        "pep": status.pep,
+        "backport": status.backport,
+        "pypi": list(status.pypi),
+        "warns_on_import": status.warns_on_import,
+        "summary": status.summary(),
+    }
+
+
+def module_dict(catalog: Catalog, module: Module, target: Version) -> dict[str, Any]:
+    return {
+        "name": module.name,
+        "summary": module.summary,
+        "status": status_dict(module.status(target)),
+        "added": module.added,
+        "deprecated": module.deprecated,
+        "warns": module.warns,
+        "renamed": module.renamed,
+        "renamed_to": module.renamed_to,
+        "removed": module.removed,
+        "replacement": module.replacement,
+        "pypi": list(module.pypi),
+        "backport": module.backport,
+        "pep": module.pep,
+        "renamed_from": catalog.renamed_from(module.name),
+        "protocols": [protocol.key for protocol in catalog.protocols_using(module.name)],
+        "moved_attributes": module.moved_attributes,
+        "note": module.note,
+        "sources": list(module.sources),
+    }
+
+
+def port_dict(port: Any) -> dict[str, Any]:
+    return {
+        "number": port.number,
+        "transport": port.transport,
+        "service": port.service,
+        "role": port.role,
+        "tls": port.tls,
+        "note": port.note,
+    }
+
+
+def protocol_dict(catalog: Catalog, protocol: Protocol, target: Version, example: bool = False) -> dict[str, Any]:
+    tutorial = protocol.tutorial
+    data = {
+        "key": protocol.key,
+        "name": protocol.name,
+        "function": protocol.function,
+        "aliases": list(protocol.aliases),
+        "standards": list(protocol.standards),
+        "tls": protocol.tls,
+        "starttls": protocol.starttls,
+        "plain": protocol.plain,
+        "over": protocol.over,
+        "default_port": protocol.default_port,
+        "ports": [port_dict(port) for port in protocol.ports],
+        "modules": [
+            {"name": name, "role": _role(protocol, name), "status": status_dict(catalog.modules[name].status(target))}
+            for name in protocol.modules
+        ],
+        "probe_module": protocol.probe_module,
+        "tutorial": None if tutorial is None else {
+            "name": tutorial.name, "function": tutorial.function, "port": tutorial.port,
+            "modules": list(tutorial.modules), "note": tutorial.note,
+        },
+        "sources": list(protocol.sources),
+    }
+    if example:
+        data["example"] = protocol.example
+    return data
+
+
+def match_dict(match: PortMatch) -> dict[str, Any]:
+    protocol = match.protocol
+    return {
+        "source": match.source,
+        "protocol": protocol.key if protocol else None,
+        "name": protocol.name if protocol else match.port.service,
+        "function": protocol.function if protocol else None,
+        **port_dict(match.port),
+        "tutorial_note": _tutorial_note(protocol, match.port.number),
+    }
+
+
+def _tutorial_note(protocol: Protocol | None, number: int) -> str | None:
+    """The tutorial's own claim about this port, where it differs from the truth."""
+    tutorial = protocol.tutorial if protocol else None
+    if tutorial and tutorial.port == number and tutorial.port != protocol.default_port:
+        return tutorial.note
+    return None
+
+
+def _role(protocol: Protocol, name: str) -> str:
+    roles = [role for role, names in (("client", protocol.clients), ("server", protocol.servers)) if name in names]
+    return "/".join(roles)
+
+
+# -- filtering and table rows ------------------------------------------------------------------
+
+
+def select_protocols(catalog: Catalog, target: Version, status: str | None = None, tls: bool = False) -> list[Protocol]:
+    """Protocols for ``netref list``: with ``status``, those with a module of that status on ``target``;
+    with ``tls``, those that can run over TLS (implicit, or upgraded with a STARTTLS-like command)."""
+    chosen = []
+    for protocol in catalog.protocols.values():
+        if tls and protocol.tls_label == "-":
+            continue
+        if status and not any(catalog.modules[name].status(target).kind == status for name in protocol.modules):
+            continue
+        chosen.append(protocol)
+    return chosen
+
+
+def ports_text(protocol: Protocol) -> str:
+    if not protocol.ports and protocol.over:
+        return f"over {protocol.over}"
+    return ", ".join(f"{port.number}/{port.transport}" for port in protocol.ports) or "any"
+
+
+def protocol_row(catalog: Catalog, protocol: Protocol, target: Version) -> dict[str, Any]:
+    statuses = [catalog.modules[name].status(target) for name in protocol.modules]
+    return {
+        "protocol": protocol.name,
+        "key": protocol.key,
+        "ports": ports_text(protocol).split(", "),
+        "tls": protocol.tls_label,
+        "function": protocol.function,
+        "modules": [s.module for s in statuses if s.kind == "current"],
+        "legacy": [f"{s.module}: {_legacy_label(s)}" for s in statuses if s.kind not in ("current", "not-yet")],
+    }
+
+
+def _legacy_label(status: Status) -> str:
+    arrow = f" → {status.advice}" if status.advice else ""
+    return f"{status_label(status)}{arrow}"
+
+
+def match_row(match: PortMatch) -> dict[str, Any]:
+    return {
+        "port": f"{match.port.number}/{match.port.transport}",
+        "protocol": match.protocol.name if match.protocol else "-",
+        "service": match.port.service,
+        "role": match.port.role,
+        "tls": match.port.tls,
+        "source": match.source,
+    }
+
+
+def module_status_row(catalog: Catalog, name: str, protocol: Protocol, target: Version) -> str:
+    status = catalog.modules[name].status(target)
+    role = _role(protocol, name)
+    return f"{name} [{role}]: {status.summary()}"
+
+
+def protocol_card(catalog: Catalog, protocol: Protocol, target: Version) -> list[tuple[str, Any]]:
+    tutorial = protocol.tutorial
+    pairs: list[tuple[str, Any]] = [
+        ("protocol", f"{protocol.name} ({protocol.key})"),
+        ("function", protocol.function),
+        ("aliases", list(protocol.aliases)),
+        ("ports", "\n".join(_port_line(port) for port in protocol.ports) or ports_text(protocol)),
+        ("default port", protocol.default_port),
+        ("tls", protocol.tls_label),
+        ("standards", list(protocol.standards)),
+        (f"modules on {format_version(target)}", "\n".join(module_status_row(catalog, name, protocol, target) for name in protocol.modules)),
+        ("probe", f"netref probe {protocol.key} HOST" if protocol.family else "-"),
+    ]
+    if tutorial:
+        said = f"{tutorial.name}, port {tutorial.port}, {', '.join(tutorial.modules)}"
+        pairs.append(("tutorial said", said + (f"\n{tutorial.note}" if tutorial.note else "")))
+    pairs.append(("sources", "\n".join(protocol.sources)))
+    return pairs
+
+
+def _port_line(port: Any) -> str:
+    line = f"{port.number}/{port.transport} {port.service} ({port.role})"
+    return line + (f": {port.note}" if port.note else "")
+
+
+def module_card(catalog: Catalog, module: Module, target: Version) -> list[tuple[str, Any]]:
+    status = module.status(target)
+    pairs: list[tuple[str, Any]] = [
+        ("module", module.name),
+        ("summary", module.summary),
+        (f"status on {format_version(target)}", f"{status.kind}: {status.summary()}"),
+        ("import warns", status.warns_on_import),
+        ("added", module.added or "-"),
+        ("deprecated", module.deprecated),
+        ("import warns from", module.warns),
+        ("renamed", f"{module.renamed} → {module.renamed_to}" if module.renamed else None),
+        ("removed", module.removed),
+        ("replacement", status.advice if status.kind != "current" else None),
+        ("pypi", list(module.pypi)),
+        ("backport", module.backport),
+        ("pep", f"PEP {module.pep}" if module.pep else None),
+        ("formerly", catalog.renamed_from(module.name)),
+        ("protocols", [protocol.key for protocol in catalog.protocols_using(module.name)]),
+        ("note", module.note),
+        ("sources", "\n".join(module.sources)),
+    ]
+    return pairs
