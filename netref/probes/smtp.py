@@ -16,16 +16,26 @@ def probe(session: Session) -> None:
     import smtplib
 
     guarded = session.client_socket()
-    client = smtplib.SMTP(local_hostname=_helo_name(guarded.getsockname()))
-    client._get_socket = lambda host, port, timeout: guarded  # the recipe in base.py
+
+    class GuardedSMTP(smtplib.SMTP):
+        first_line = b""  # the raw greeting line: smtplib's reply drops its first 4 bytes
+
+        def _get_socket(self, host, port, timeout):  # the recipe in base.py
+            return guarded
+
+        def getreply(self):
+            if self.file is None:
+                self.file = _FirstLineRecorder(guarded.makefile("rb"), self)
+            return super().getreply()
+
+    client = GuardedSMTP(local_hostname=_helo_name(guarded.getsockname()))
     result = session.result
     try:
-        code, greeting = client.connect(session.host, session.port)
-        first_line = greeting.split(b"\n")[0]
-        result.greeting = printable(f"{code} {first_line.decode('latin-1')}" if code > 0 else first_line)
+        code, _ = client.connect(session.host, session.port)
+        result.greeting = printable(client.first_line)
         if code != 220:
-            raise _greeting_failure(code, first_line)
-        result.server_software = software_from_greeting(first_line.decode("latin-1"), skip_host=True)
+            raise _greeting_failure(code, client.first_line)
+        result.server_software = software_from_greeting(client.first_line[4:].decode("latin-1"), skip_host=True)
         capabilities = _ehlo(client)
         if session.options.starttls:
             result.details["capabilities_before_tls"] = capabilities
@@ -38,6 +48,22 @@ def probe(session: Session) -> None:
         raise ProbeFailure("protocol", "the server closed the connection") from None
     except smtplib.SMTPResponseException as exc:  # smtplib's own "Line too long." and the like
         raise ProbeFailure("protocol", f"bad reply: {exc.smtp_code} {printable(exc.smtp_error)}") from None
+
+
+class _FirstLineRecorder:
+    """smtplib's reply file, keeping the first line whole for the report and the verdict."""
+
+    def __init__(self, file, client) -> None:
+        self._file, self._client = file, client
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._file.readline(size)
+        if not self._client.first_line:
+            self._client.first_line = line.rstrip(b"\r\n")
+        return line
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _helo_name(local_address: tuple) -> str:

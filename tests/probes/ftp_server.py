@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import socket
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyftpdlib.authorizers import DummyAuthorizer
-from pyftpdlib.handlers import FTPHandler
-from pyftpdlib.ioloop import IOLoop
-from pyftpdlib.servers import FTPServer
+with warnings.catch_warnings():
+    # pyftpdlib imports asyncore/asynchat, which warn on 3.11 (3.12+ use the PyPI copies).
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.ioloop import IOLoop
+    from pyftpdlib.servers import FTPServer
 
 USER = "alice"
 PASSWORD = "s3cret-ftp-pw"

@@ -199,7 +199,10 @@ class ImapHandler(LineHandler):
                 if options.literal_size:
                     # A hostile server: an announced literal the client must not buffer whole.
                     self.send(f"* CAPABILITY IMAP4rev1 X-HUGE {{{options.literal_size}}}")
-                    self.wfile.write(b"x" * options.literal_size)
+                    chunk = b"x" * 65536  # sent piecewise: the test measures the client's memory
+                    for _ in range(options.literal_size // len(chunk)):
+                        self.wfile.write(chunk)
+                    self.wfile.write(b"x" * (options.literal_size % len(chunk)))
                     self.send("", f"{tag} OK CAPABILITY completed")
                     continue
                 self.send(f"* CAPABILITY {self.capabilities()}", f"{tag} OK CAPABILITY completed")

@@ -1,0 +1,88 @@
+"""Helpers shared by the mail, news and file-transfer probe tests (and the example runs)."""
+
+from __future__ import annotations
+
+import http.server
+import select
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netref.probes import ProbeOptions, ProbeResult, run_probe
+
+#: Deadline for probes of well-behaved local servers: generous, since they answer at once.
+TIMEOUT = 5.0
+
+
+def probe(protocol: str, server: Any, *, ca_file: Path | None = None, **options: Any) -> ProbeResult:
+    """Probe ``server`` (anything with ``host`` and ``port``) with ``--cafile ca_file``."""
+    options.setdefault("timeout", TIMEOUT)
+    return run_probe(protocol, ProbeOptions(server.host, port=server.port,
+                                            cafile=str(ca_file) if ca_file else None, **options))
+
+
+def assert_verified_tls(result: ProbeResult, *, starttls: bool) -> None:
+    """TLS is up, verified against the test CA, and described in the report."""
+    assert result.tls is not None, result.message
+    assert result.tls.version in ("TLSv1.2", "TLSv1.3")
+    assert result.tls.cipher
+    assert result.tls.chain_verified is True and result.tls.hostname_verified is True
+    assert result.tls.insecure is False
+    assert result.tls.starttls is starttls
+    assert "IP:127.0.0.1" in result.tls.sans or "IP:::1" in result.tls.sans
+    assert result.tls.issuer and "trustme" in result.tls.issuer
+    assert result.tls.days_left is not None and result.tls.days_left > 0
+    assert "tls" in result.timings
+
+
+@pytest.fixture(scope="session")
+def cert_files(server_cert, tmp_path_factory) -> tuple[Path, Path]:
+    """The test server certificate and key as PEM files (pyftpdlib/pyOpenSSL want paths)."""
+    from ftp_server import write_cert_files
+
+    return write_cert_files(server_cert, tmp_path_factory.mktemp("ftp-tls"))
+
+
+class RequestTimeoutHandler(http.server.BaseHTTPRequestHandler):
+    """An HTTP server as Apache behaves: a client that sends no request within the request
+    timeout gets ``408 Request Timeout``. This is what an SMTP client meets when it waits
+    for a greeting on a port where a web server listens."""
+
+    request_timeout = 0.3
+    protocol_version = "HTTP/1.1"
+
+    def handle_one_request(self) -> None:
+        readable, _, _ = select.select([self.connection], [], [], self.request_timeout)
+        if readable:
+            return super().handle_one_request()
+        self.command, self.requestline, self.request_version = None, "", "HTTP/1.1"
+        self.send_error(408)
+        self.close_connection = True
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+class IdleHttpServer(http.server.ThreadingHTTPServer):
+    """``RequestTimeoutHandler`` on 127.0.0.1, port 0; a context manager."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), RequestTimeoutHandler)
+        self.host, self.port = "127.0.0.1", self.server_address[1]
+
+    def __enter__(self) -> "IdleHttpServer":
+        import threading
+
+        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.shutdown()
+        self.server_close()

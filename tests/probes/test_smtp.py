@@ -1,0 +1,99 @@
+"""SMTP, submission and smtps probes against aiosmtpd on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from probing import IdleHttpServer, assert_verified_tls, probe
+from smtp_server import SmtpServer
+
+#: The only commands a probe may send: it greets, asks, upgrades, leaves.
+POLITE = {"EHLO", "HELO", "STARTTLS", "QUIT"}
+
+
+def test_plain_smtp_reads_greeting_software_and_extensions():
+    with SmtpServer() as server:
+        result = probe("smtp", server)
+    assert result.ok, result.message
+    assert result.greeting == "220 mail.netref.test netref-test ESMTP (aiosmtpd)"
+    assert result.server_software == "netref-test ESMTP (aiosmtpd)"
+    assert "8BITMIME" in result.capabilities and "SIZE 33554432" in result.capabilities
+    assert result.details["starttls_offered"] is False
+    assert result.module == "smtplib" and result.substitution is None
+    assert result.tls is None
+    assert server.verbs() == ["EHLO", "QUIT"]
+
+
+def test_starttls_upgrades_and_reports_capabilities_after_tls(server_ssl_context, ca_file):
+    with SmtpServer(starttls_context=server_ssl_context) as server:
+        result = probe("smtp", server, ca_file=ca_file, starttls=True)
+    assert result.ok, result.message
+    assert_verified_tls(result, starttls=True)
+    # aiosmtpd lists STARTTLS on a middle line of the EHLO reply (250-STARTTLS): found.
+    before = result.details["capabilities_before_tls"]
+    assert "STARTTLS" in before and before[-1] != "STARTTLS"
+    # After TLS: STARTTLS is gone and AUTH appears (aiosmtpd offers AUTH only over TLS).
+    assert "STARTTLS" not in result.capabilities
+    assert any(cap.startswith("AUTH ") for cap in result.capabilities)
+    assert [(c.verb, c.secure) for c in server.log] == [
+        ("EHLO", False), ("STARTTLS", False), ("EHLO", True), ("QUIT", True)]
+
+
+def test_submission_port_probe_with_starttls_over_ipv6(server_ssl_context, ca_file):
+    with SmtpServer(host="::1", starttls_context=server_ssl_context) as server:
+        result = probe("submission", server, ca_file=ca_file, starttls=True)
+    assert result.ok, result.message
+    assert result.address_used.startswith("[::1]") or "::1" in result.address_used
+    assert_verified_tls(result, starttls=True)
+    assert server.log[0].argument == "[IPv6:::1]"  # EHLO names us by address, no reverse DNS
+
+
+def test_smtps_is_tls_from_the_first_byte(server_ssl_context, ca_file):
+    with SmtpServer(implicit_context=server_ssl_context) as server:
+        result = probe("smtps", server, ca_file=ca_file)
+    assert result.ok, result.message
+    assert_verified_tls(result, starttls=False)
+    assert result.greeting.startswith("220 mail.netref.test")
+    assert all(command.secure for command in server.log)
+
+
+def test_starttls_not_offered_is_a_tls_failure_not_plaintext():
+    with SmtpServer() as server:
+        result = probe("smtp", server, starttls=True)
+    assert (result.verdict, result.category) == ("failed", "tls")
+    assert "does not offer STARTTLS" in result.message and "8BITMIME" in result.message
+    assert "STARTTLS" not in server.verbs()
+
+
+def test_starttls_with_an_untrusted_certificate_fails_on_the_certificate(server_ssl_context):
+    with SmtpServer(starttls_context=server_ssl_context) as server:
+        result = probe("smtp", server, starttls=True)  # no --cafile: the test CA is unknown
+    assert (result.verdict, result.category) == ("failed", "certificate")
+    assert "EHLO" in server.verbs() and server.verbs().count("EHLO") == 1  # nothing after TLS
+
+
+def test_starttls_insecure_still_describes_the_certificate(server_ssl_context):
+    with SmtpServer(starttls_context=server_ssl_context) as server:
+        result = probe("smtp", server, starttls=True, insecure=True)
+    assert result.ok, result.message
+    assert result.tls.insecure is True and result.tls.chain_verified is None
+    assert "trustme" in result.tls.issuer and result.tls.not_after
+
+
+@pytest.mark.parametrize("protocol", ["smtp", "submission", "smtps"])
+def test_no_probe_ever_sends_mail(protocol, server_ssl_context, ca_file):
+    implicit = protocol == "smtps"
+    with SmtpServer(starttls_context=None if implicit else server_ssl_context,
+                    implicit_context=server_ssl_context if implicit else None) as server:
+        result = probe(protocol, server, ca_file=ca_file, starttls=not implicit)
+    assert result.ok, result.message
+    assert set(server.verbs()) <= POLITE
+    assert not {"MAIL", "RCPT", "DATA", "AUTH"} & set(server.verbs())
+
+
+def test_an_http_server_where_smtp_was_expected_is_named():
+    with IdleHttpServer() as server:
+        result = probe("smtp", server)
+    assert (result.verdict, result.category) == ("failed", "protocol")
+    assert result.message == "no SMTP greeting: an HTTP server answered ('HTTP/1.1 408 Request Timeout')"
+    assert result.timings["total"] < 3000
