@@ -65,6 +65,8 @@ def ascii_host(host: str) -> str:
 def parse_target(text: str, port: int | None = None) -> Target:
     """Split ``HOST[:PORT]``; an explicit ``port`` (``--port``) wins over one in the text."""
     text = text.strip()
+    if "/" in text or any(ch.isspace() for ch in text):
+        raise ProbeUsageError(f"invalid target {text!r}: expected HOST or HOST:PORT, not a URL")
     host, embedded = text, None
     if text.startswith("["):
         end = text.find("]")
@@ -84,8 +86,6 @@ def parse_target(text: str, port: int | None = None) -> Target:
         raise ProbeUsageError(f"invalid target {text!r}: write an IPv6 address with a port as [ADDRESS]:PORT")
     if not host:
         raise ProbeUsageError(f"invalid target {text!r}: no host")
-    if "/" in host or any(ch.isspace() for ch in host):
-        raise ProbeUsageError(f"invalid target {text!r}: expected HOST or HOST:PORT, not a URL")
     return Target(host=host, port=port if port is not None else embedded, ascii_host=ascii_host(host))
 
 

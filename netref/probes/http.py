@@ -1,0 +1,38 @@
+"""HTTP and HTTPS through ``http.client``: ``HEAD /`` and the status line.
+
+HEAD asks for nothing but headers, so the probe stays read-only and cheap; any HTTP
+answer, 4xx and 5xx included, proves the service speaks HTTP (the status is reported).
+"""
+
+from __future__ import annotations
+
+from netref.probes.base import ProbeFailure, Session, printable
+
+#: Response headers worth reporting as what the server offers.
+_FEATURE_HEADERS = ("allow", "alt-svc", "strict-transport-security", "accept-ranges")
+
+
+def probe(session: Session) -> None:
+    """Send ``HEAD /`` and read the status line and headers (http.client bounds both)."""
+    import http.client
+
+    connection = http.client.HTTPConnection(session.host, session.port)
+    connection.sock = session.client_socket()  # a connection with a socket never connects
+    try:
+        with session.phase("request"):
+            connection.request("HEAD", "/", headers={"User-Agent": "netref-probe", "Accept": "*/*"})
+            response = connection.getresponse()
+    except (http.client.BadStatusLine, http.client.LineTooLong) as exc:
+        raise ProbeFailure("protocol", f"not an HTTP answer: {printable(str(exc), 120) or 'empty'}") from None
+    version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(response.version, "HTTP/0.9")
+    result = session.result
+    result.greeting = printable(f"{version} {response.status} {response.reason}")
+    result.server_software = printable(response.getheader("Server") or "") or None
+    result.capabilities = [version] + [
+        f"{name}: {printable(response.getheader(name) or '', 100)}"
+        for name in _FEATURE_HEADERS
+        if response.getheader(name)
+    ]
+    result.details["status"] = response.status
+    result.message = f"HTTP {response.status} {printable(response.reason, 60)}".rstrip()
+    connection.close()
