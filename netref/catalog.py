@@ -7,13 +7,13 @@ Python, which is computed from the module's dates and never stored.
 
 from __future__ import annotations
 
-import difflib
+import marshal
 import os
-import tomllib
-from dataclasses import dataclass, field
+import sys
+import zlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from netref.versions import Version, format_version, parse_version
 
@@ -27,8 +27,7 @@ class CatalogError(Exception):
     """The catalogue file is missing or wrong; the message names the file and the entry."""
 
 
-@dataclass(frozen=True)
-class Port:
+class Port(NamedTuple):
     number: int
     transport: str
     service: str
@@ -37,8 +36,7 @@ class Port:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class TutorialRow:
+class TutorialRow(NamedTuple):
     """A row of the classic tutorial's table, as printed there (right or wrong)."""
 
     name: str
@@ -48,8 +46,7 @@ class TutorialRow:
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Protocol:
+class Protocol(NamedTuple):
     key: str
     name: str
     function: str
@@ -82,8 +79,7 @@ class Protocol:
         return self.starttls or "-"
 
 
-@dataclass(frozen=True)
-class Status:
+class Status(NamedTuple):
     """What a module is on one target Python. Computed by :meth:`Module.status`."""
 
     module: str
@@ -127,8 +123,7 @@ class Status:
         return " (import does not warn)"
 
 
-@dataclass(frozen=True)
-class Module:
+class Module(NamedTuple):
     name: str
     summary: str
     added: str | None = None
@@ -141,13 +136,13 @@ class Module:
     pypi: tuple[str, ...] = ()
     backport: str | None = None
     pep: int | None = None
-    moved_attributes: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    moved_attributes: dict[str, str] = {}
     note: str = ""
     sources: tuple[str, ...] = ()
 
     def status(self, target: Version) -> Status:
         """The module's status on ``target``; the order of the checks is the order of a life."""
-        v = _parsed_dates(self)
+        v = _dates(self)
         common = dict(module=self.name, target=target, pep=self.pep, backport=self.backport, pypi=self.pypi)
         if v["added"] and target < v["added"]:
             return Status(kind="not-yet", since=self.added, **common)
@@ -169,14 +164,17 @@ class Module:
         return Status(kind="current", **common)
 
 
-@lru_cache(maxsize=None)
-def _parsed_dates(module: Module) -> dict[str, Version | None]:
+def _dates(module: Module) -> dict[str, Version | None]:
     dates = ("added", "deprecated", "warns", "renamed", "removed")
-    return {name: parse_version(getattr(module, name)) if getattr(module, name) else None for name in dates}
+    return {name: _version(getattr(module, name)) for name in dates}
 
 
-@dataclass(frozen=True)
-class Substitution:
+@lru_cache(maxsize=None)
+def _version(text: str | None) -> Version | None:
+    return parse_version(text) if text else None
+
+
+class Substitution(NamedTuple):
     """A probe's module is gone (or going) on the running Python; the probe uses ``used`` instead."""
 
     legacy: str
@@ -188,8 +186,7 @@ class Substitution:
         return f"{self.legacy}: {self.status.summary()}"
 
 
-@dataclass(frozen=True)
-class PortMatch:
+class PortMatch(NamedTuple):
     """An answer to "what is on this port": a catalogue protocol, or the system services database."""
 
     port: Port
@@ -218,10 +215,14 @@ class Catalog:
         return self.modules[canonical] if canonical else None
 
     def suggest_modules(self, name: str) -> list[str]:
+        import difflib
+
         close = difflib.get_close_matches(name.lower(), self._module_names, n=3, cutoff=0.6)
         return [self._module_names[lowered] for lowered in close]
 
     def suggest_protocols(self, name: str) -> list[str]:
+        import difflib
+
         return difflib.get_close_matches(name.lower(), self._protocol_names, n=3, cutoff=0.6)
 
     def by_port(self, number: int, transport: str = "tcp") -> list[PortMatch]:
@@ -289,14 +290,50 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
 def _load(path: str) -> Catalog:
     try:
         with open(path, "rb") as handle:
-            data = tomllib.load(handle)
+            raw = handle.read()
     except FileNotFoundError:
         raise CatalogError(f"{path}: no such catalogue file") from None
     except OSError as error:
         raise CatalogError(f"{path}: cannot read the catalogue: {error.strerror}") from None
-    except tomllib.TOMLDecodeError as error:
+    return _Validator(path).catalog(_parse(path, raw))
+
+
+def _parse(path: str, raw: bytes) -> dict[str, Any]:
+    """The TOML as a dict, through a cache keyed by the file's content.
+
+    Importing tomllib and parsing the file costs more than all the rest of ``netref port 25``;
+    the cache makes a start-up after the first one almost free. It is marshal (built in, so
+    nothing to import) under a name made of the content's CRC-32, its length and the marshal
+    format; the validator still checks every entry. Any trouble with the cache (read-only home,
+    a corrupt entry) just means parsing again.
+    """
+    key = f"{zlib.crc32(raw):08x}-{len(raw)}-m{marshal.version}-py{sys.version_info[0]}{sys.version_info[1]}"
+    cache = _cache_dir() / f"catalog-{key}.marshal"
+    try:
+        data = marshal.loads(cache.read_bytes())
+        if isinstance(data, dict):
+            return data
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    import tomllib
+
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise CatalogError(f"{path}: not valid TOML: {error}") from None
-    return _Validator(path).catalog(data)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(marshal.dumps(data))
+        os.replace(partial, cache)
+    except (OSError, ValueError):  # ValueError: a TOML date, which marshal cannot hold
+        pass
+    return data
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "netref"
 
 
 _PROTOCOL_KEYS = {
@@ -408,7 +445,7 @@ class _Validator:
             raise self.fail(entry, "a module is either renamed or removed, not both")
         if not module.sources:
             raise self.fail(entry, "needs at least one source")
-        dates = _parsed_dates(module)
+        dates = _dates(module)
         life = [dates[key] for key in ("added", "deprecated", "removed") if dates[key]]
         if life != sorted(life):
             raise self.fail(entry, "dates out of order (added <= deprecated <= removed)")

@@ -247,7 +247,7 @@ def parse_port(text: str) -> int:
 
 @app.command("show")
 def show_command(
-    protocol: Annotated[str, typer.Argument(help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False)],
+    protocol: Annotated[str, typer.Argument(metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False)],
     python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
@@ -274,7 +274,7 @@ def show_command(
 
 @app.command("module")
 def module_command(
-    name: Annotated[str, typer.Argument(help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...", show_default=False)],
+    name: Annotated[str, typer.Argument(metavar="MODULE", help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...", show_default=False)],
     python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
@@ -296,6 +296,87 @@ def module_command(
         emit(render.json_text(views.module_dict(catalog, module, target)))
         return
     emit(render.card(views.module_card(catalog, module, target), fmt))
+
+
+# -- probe (live servers; netref.probes is imported only when this command runs) ----------------
+
+
+@app.command("probe")
+def probe_command(
+    protocol: Annotated[str, typer.Argument(metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False)],
+    target: Annotated[str, typer.Argument(metavar="HOST", help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address.", show_default=False)],
+    port: Annotated[Optional[str], typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default).")] = None,
+    starttls: Annotated[bool, typer.Option("--starttls", help="Upgrade to TLS in band (STARTTLS, STLS, AUTH TLS); fail if not offered.")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", "-t", metavar="SECONDS", help="Deadline for the whole probe, name resolution included.")] = 10.0,
+    ipv4: Annotated[bool, typer.Option("-4", "--ipv4", help="IPv4 addresses only.")] = False,
+    ipv6: Annotated[bool, typer.Option("-6", "--ipv6", help="IPv6 addresses only.")] = False,
+    sni: Annotated[Optional[str], typer.Option("--sni", metavar="NAME", help="TLS server name to send and verify (when HOST is an address).")] = None,
+    cafile: Annotated[Optional[Path], typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")] = None,
+    insecure: Annotated[bool, typer.Option("--insecure", "-k", help="Do not verify the certificate (still reported).")] = False,
+    user: Annotated[Optional[str], typer.Option("--user", metavar="NAME", help="Log in as NAME (password: $NETREF_PASSWORD or a prompt).")] = None,
+    allow_plaintext_auth: Annotated[bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")] = False,
+    warning: Annotated[Optional[float], typer.Option("--warning", "-w", metavar="SECONDS", help="nagios: WARNING above this response time.")] = None,
+    critical: Annotated[Optional[float], typer.Option("--critical", "-c", metavar="SECONDS", help="nagios: CRITICAL above this response time.")] = None,
+    cert_days: Annotated[Optional[str], typer.Option("--cert-days", metavar="WARN[,CRIT]", help="nagios: WARNING/CRITICAL when the certificate has fewer days left.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table (default), json, csv, nagios, or a tabulate format.")] = "table",
+    data: DataOption = None,
+) -> None:
+    """Greet a live server, ask its capabilities, quit; report timings, TLS and a verdict.
+
+    Exit codes: 0 ok, 1 failed, 2 usage error; with --format nagios 0/1/2/3 (OK/WARNING/CRITICAL/UNKNOWN).
+
+    Example: netref probe smtp mail.example.org --starttls
+    """
+    from netref import render
+    from netref.probes import ProbeOptions, ProbeUsageError, run_probe
+    from netref.probes.monitoring import judge, make_thresholds
+    from netref.probes.net import parse_port as probe_port, parse_target
+    from netref.probes.report import card_pairs
+
+    fmt = output_format(fmt, ("nagios",))
+    try:
+        if fmt != "nagios" and (warning, critical, cert_days) != (None, None, None):
+            raise ProbeUsageError("--warning, --critical and --cert-days apply to --format nagios")
+        if ipv4 and ipv6:
+            raise ProbeUsageError("-4 and -6 exclude each other")
+        limits = make_thresholds(warning, critical, cert_days)
+        parsed = parse_target(target, probe_port(port) if port is not None else None)
+        options = ProbeOptions(
+            host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
+            family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
+            insecure=insecure, user=user, password=_probe_password(user),
+            allow_plaintext_auth=allow_plaintext_auth,
+        )  # fmt: skip
+        result = run_probe(protocol, options, open_catalog(data))
+    except ProbeUsageError as error:
+        if fmt == "nagios":
+            emit(render.nagios_line(protocol, "UNKNOWN", str(error), []))
+            raise typer.Exit(EXIT_UNKNOWN) from None
+        usage_error(str(error))
+    if fmt == "nagios":
+        check = judge(result, limits)
+        emit(render.nagios_line(result.protocol, check.state, check.summary, check.perfdata))
+        raise typer.Exit(check.code)
+    emit(render.json_text(result.to_dict()) if fmt == "json" else render.card(card_pairs(result), fmt))
+    raise typer.Exit(EXIT_OK if result.ok else EXIT_NOT_FOUND)
+
+
+def _probe_password(user: str | None) -> str | None:
+    """The password for ``--user``: $NETREF_PASSWORD, else a prompt that does not echo."""
+    import os
+
+    if user is None:
+        return None
+    password = os.environ.get("NETREF_PASSWORD")
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        from netref.probes import ProbeUsageError
+
+        raise ProbeUsageError("--user needs a password: set NETREF_PASSWORD or run in a terminal")
+    import getpass
+
+    return getpass.getpass(f"password for {user}: ")
 
 
 # -- entry point -------------------------------------------------------------------------------

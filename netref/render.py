@@ -3,14 +3,13 @@
 Commands hand over plain data — a list of row dicts for tables, key/value pairs for a single
 object, or a JSON-ready object — and this module turns it into text. ``table`` is the default;
 ``json`` and ``csv`` are for programs; any other name is one of tabulate's formats (github, grid,
-plain, ...). tabulate is imported only when a table is actually drawn, to keep start-up fast.
+plain, ...). The default table is drawn here without tabulate: importing tabulate (and wcwidth)
+costs more than the rest of ``netref port 25`` put together, so it is imported only for its own
+formats.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,6 +34,8 @@ def check_format(fmt: str, extra: Sequence[str] = ()) -> str:
 
 def json_text(obj: Any) -> str:
     """Stable JSON: keys in the order the code builds them, two-space indent, UTF-8 kept."""
+    import json
+
     return json.dumps(obj, indent=2, ensure_ascii=False)
 
 
@@ -46,8 +47,9 @@ def rows(items: Sequence[dict[str, Any]], fmt: str = "table", columns: Sequence[
     if fmt == "csv":
         return _csv([columns] + [[_cell(item.get(column), "; ") for column in columns] for item in items])
     body = [[_cell(item.get(column), "\n") for column in columns] for item in items]
-    headers = [column.upper() if fmt == "table" else column for column in columns]
-    return _tabulate(body, headers, fmt)
+    if fmt == "table":
+        return _plain_table([column.upper() for column in columns], body)
+    return _tabulate(body, list(columns), fmt)
 
 
 def card(pairs: Sequence[tuple[str, Any]], fmt: str = "table") -> str:
@@ -79,12 +81,44 @@ def _cell(value: Any, joiner: str = ", ") -> str:
 
 
 def _csv(table: list[list[str]]) -> str:
+    import csv
+    import io
+
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(table)
     return buffer.getvalue().rstrip("\n")
+
+
+def _plain_table(headers: list[str], body: list[list[str]]) -> str:
+    """Columns padded to their widest line, a dashed rule under the headers; multi-line cells."""
+    split = [[cell.splitlines() or [""] for cell in row] for row in body]
+    widths = [max([len(header)] + [len(line) for row in split for line in row[i]]) for i, header in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+
+    out = [line(headers), line(["-" * width for width in widths])]
+    for row in split:
+        height = max(len(cell) for cell in row)
+        out.extend(line([cell[i] if i < len(cell) else "" for cell in row]) for i in range(height))
+    return "\n".join(out)
 
 
 def _tabulate(body: list[list[str]], headers: list[str], fmt: str) -> str:
     from tabulate import tabulate
 
     return tabulate(body, headers=headers, tablefmt="simple" if fmt == "table" else fmt, disable_numparse=True)
+
+
+# -- monitoring (netref probe --format nagios) ---------------------------------------------------
+
+
+def nagios_line(service: str, state: str, summary: str, perfdata: Sequence[tuple[str, str]]) -> str:
+    """The monitoring-plugins output line: ``SMTP OK - 12 ms | time=0.012000s;1;2;0 dns=...``.
+
+    ``perfdata`` pairs are (label, ``value[UOM];warn;crit;min;max``). A ``|`` would start the
+    perfdata early, so the summary cannot keep one; labels with odd characters are quoted.
+    """
+    text = " ".join(summary.replace("|", "/").split())
+    perf = " ".join(f"{label if label.isidentifier() else repr(label)}={value}" for label, value in perfdata)
+    return f"{service.upper()} {state} - {text}" + (f" | {perf}" if perf else "")
