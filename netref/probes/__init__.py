@@ -125,12 +125,16 @@ def _connect(proto: Any, options: ProbeOptions, result: ProbeResult, host: str, 
     from netref.probes import net
 
     started = time.monotonic()
-    infos = net.resolve(host, port, options.family, deadline)
+    try:
+        infos = net.resolve(host, port, options.family, deadline)
+    finally:
+        result.timings["dns"] = (time.monotonic() - started) * 1000
     connecting = time.monotonic()
-    result.timings["dns"] = (connecting - started) * 1000
     result.addresses = list(dict.fromkeys(net.format_address(info[4]) for info in infos))
-    sock, sockaddr = net.connect(infos, deadline)
-    result.timings["connect"] = (time.monotonic() - connecting) * 1000
+    try:
+        sock, sockaddr = net.connect(infos, deadline)
+    finally:
+        result.timings["connect"] = (time.monotonic() - connecting) * 1000
     result.address_used = net.format_address(sockaddr)
     return Session(options, proto, result, sock, deadline, host, port, result.module or "socket")
 

@@ -111,7 +111,7 @@ def probe(session: Session) -> None:
             screen += text
             if screen.strip() and PROMPT.search(bytes(screen).rstrip(b"\0")):
                 break
-    lines = [printable(line) for line in bytes(screen).replace(b"\0", b"").splitlines() if line.strip()]
+    lines = [printable(line.rstrip()) for line in bytes(screen).replace(b"\0", b"").splitlines() if line.strip()]
     result = session.result
     result.capabilities = negotiator.describe()
     if not lines and not negotiator.refused:

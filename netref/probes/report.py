@@ -1,0 +1,70 @@
+"""A probe result as the key/value card ``netref probe`` prints (table, csv, tabulate
+formats); JSON is :meth:`ProbeResult.to_dict`, nagios is :mod:`netref.probes.monitoring`."""
+
+from __future__ import annotations
+
+from netref.probes.base import ProbeResult, TlsDetails
+
+
+def verdict_text(result: ProbeResult) -> str:
+    """``ok: HTTP 200 OK`` or ``failed (timeout): deadline of 10 s passed ...``."""
+    if result.ok:
+        return f"ok: {result.message}" if result.message else "ok"
+    return f"failed ({result.category}): {result.message}"
+
+
+def target_text(result: ProbeResult) -> str:
+    host = f"[{result.host}]" if ":" in result.host else result.host
+    return f"{host}:{result.port}" if result.port else host
+
+
+def addresses_text(result: ProbeResult) -> str | None:
+    if not result.addresses:
+        return None
+    used = f" (answered: {result.address_used})" if result.address_used and len(result.addresses) > 1 else ""
+    return ", ".join(result.addresses) + used
+
+
+def timings_text(result: ProbeResult) -> str:
+    """``dns 0.1  connect 0.3  tls 4.2  first_byte 0.8  total 6.0`` (milliseconds)."""
+    return "  ".join(f"{name} {ms:.1f}" for name, ms in result.timings.items())
+
+
+def tls_lines(tls: TlsDetails) -> list[tuple[str, object]]:
+    """The TLS part of the card, one row per fact a person checks."""
+    if tls.insecure:
+        checked = "NOT verified (--insecure)"
+    else:
+        checked = "chain and host name verified"
+    expiry = None
+    if tls.not_after:
+        days = tls.days_left
+        expiry = f"{tls.not_after} ({'expired ' + str(-days) + ' days ago' if days < 0 else str(days) + ' days left'})"
+    return [
+        ("tls", f"{tls.version}, {tls.cipher}" + (" (STARTTLS)" if tls.starttls else "")),
+        ("tls check", checked),
+        ("tls name", tls.sni),
+        ("cert subject", tls.subject),
+        ("cert issuer", tls.issuer),
+        ("cert names", "\n".join(tls.sans) or None),
+        ("cert expires", expiry),
+    ]
+
+
+def card_pairs(result: ProbeResult) -> list[tuple[str, object]]:
+    """Every fact of a probe, in the order a person reads it: verdict first."""
+    pairs: list[tuple[str, object]] = [
+        ("verdict", verdict_text(result)),
+        ("protocol", result.protocol),
+        ("target", target_text(result)),
+        ("addresses", addresses_text(result)),
+        ("greeting", result.greeting),
+        ("server", result.server_software),
+        ("capabilities", "\n".join(result.capabilities) or None),
+    ]
+    if result.tls is not None:
+        pairs.extend(tls_lines(result.tls))
+    pairs.append(("timings (ms)", timings_text(result)))
+    module = result.module or "-"
+    pairs.append(("module", f"{module} (instead of {result.substitution})" if result.substitution else module))
+    return pairs
