@@ -96,7 +96,12 @@ class Status(NamedTuple):
 
     @property
     def advice(self) -> str | None:
-        """What to use instead: the stdlib successor, else the first PyPI project the docs name."""
+        """What to use instead: the stdlib successor, else the first PyPI project the docs name.
+
+        None while the module is current (or not yet born) on the target: nothing to replace.
+        """
+        if self.kind in ("current", "not-yet"):
+            return None
         if self.replacement:
             return self.replacement
         return f"{self.pypi[0]} (PyPI)" if self.pypi else None
@@ -211,7 +216,11 @@ class Catalog:
         return self.protocols[key] if key else None
 
     def module(self, name: str) -> Module | None:
-        canonical = self._module_names.get(name.strip().lower())
+        """By exact name first (SocketServer and socketserver are different modules), then any case."""
+        name = name.strip()
+        if name in self.modules:
+            return self.modules[name]
+        canonical = self._module_names.get(name.lower())
         return self.modules[canonical] if canonical else None
 
     def suggest_modules(self, name: str) -> list[str]:

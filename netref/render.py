@@ -46,10 +46,11 @@ def rows(items: Sequence[dict[str, Any]], fmt: str = "table", columns: Sequence[
         return json_text([{column: item.get(column) for column in columns} for item in items])
     if fmt == "csv":
         return _csv([columns] + [[_cell(item.get(column), "; ") for column in columns] for item in items])
-    body = [[_cell(item.get(column), "\n") for column in columns] for item in items]
     if fmt == "table":
+        body = [[_cell(item.get(column), "\n") for column in columns] for item in items]
         return _plain_table([column.upper() for column in columns], body)
-    return _tabulate(body, list(columns), fmt)
+    # One line per cell: markdown, TSV and most of tabulate's formats cannot hold a line break.
+    return _tabulate([[_cell(item.get(column)) for column in columns] for item in items], list(columns), fmt)
 
 
 def card(pairs: Sequence[tuple[str, Any]], fmt: str = "table") -> str:

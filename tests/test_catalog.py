@@ -1,0 +1,240 @@
+"""The catalogue: its facts, the status logic, and the validation of hand-edited files."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+from netref.catalog import CatalogError, default_catalog_path, load_catalog, lookup_service
+from netref.versions import parse_version
+
+CATALOG = load_catalog()
+
+# The classic tutorial's table, as it is printed (../shared/reference/python-networking-tutorial.md),
+# with what is true today: the control port a client uses, and what each named module is on 3.13.
+TUTORIAL_TABLE = [
+    # protocol key, tutorial port, true client port, {module: (status on 3.13, advice)}
+    ("http", 80, 80, {"httplib": ("renamed", "http.client"), "urllib": ("current", None), "xmlrpclib": ("renamed", "xmlrpc.client")}),
+    ("nntp", 119, 119, {"nntplib": ("removed", "socket")}),
+    ("ftp", 20, 21, {"ftplib": ("current", None), "urllib": ("current", None)}),
+    ("smtp", 25, 25, {"smtplib": ("current", None)}),
+    ("pop3", 110, 110, {"poplib": ("current", None)}),
+    ("imap", 143, 143, {"imaplib": ("current", None)}),
+    ("telnet", 23, 23, {"telnetlib": ("removed", "socket")}),
+    ("gopher", 70, 70, {"gopherlib": ("removed", "socket"), "urllib": ("current", None)}),
+]
+
+
+@pytest.mark.parametrize(("key", "tutorial_port", "client_port", "modules"), TUTORIAL_TABLE, ids=[row[0] for row in TUTORIAL_TABLE])
+def test_every_tutorial_row_is_answered_with_the_truth(key, tutorial_port, client_port, modules):
+    protocol = CATALOG.protocol(key)
+    assert protocol.tutorial is not None and protocol.tutorial.port == tutorial_port
+    assert protocol.default_port == client_port
+    assert set(protocol.tutorial.modules) == set(modules)
+    for name, (kind, advice) in modules.items():
+        status = CATALOG.module(name).status((3, 13))
+        assert (status.kind, status.advice) == (kind, advice), name
+
+
+def test_port_20_is_ftp_data_and_the_catalogue_says_what_the_tutorial_said():
+    [match] = CATALOG.by_port(20)
+    assert (match.protocol.key, match.port.service) == ("ftp", "ftp-data")
+    assert "data" in match.port.role
+    assert "21" in match.protocol.tutorial.note and "20" in match.protocol.tutorial.note
+    [control] = CATALOG.by_port(21)
+    assert (control.protocol.key, control.port.service, control.port.role) == ("ftp", "ftp", "control")
+
+
+@pytest.mark.parametrize(
+    ("port", "transport", "expected"),
+    [(443, "tcp", {"https"}), (443, "udp", {"https"}), (465, "tcp", {"smtps"}), (587, "tcp", {"submission"}),
+     (990, "tcp", {"ftps"}), (993, "tcp", {"imaps"}), (995, "tcp", {"pop3s"}), (563, "tcp", {"nntps"}), (25, "udp", set())],
+)
+def test_tls_forms_and_alternative_ports(port, transport, expected):
+    assert {match.protocol.key for match in CATALOG.by_port(port, transport)} == expected
+
+
+def test_tls_forms_point_at_their_plain_protocol():
+    for protocol in CATALOG.protocols.values():
+        if protocol.tls == "implicit":
+            assert protocol.plain in CATALOG.protocols, protocol.key
+            assert all(port.tls for port in protocol.ports)
+
+
+# -- status for a target Python ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("module", "target", "kind", "since", "advice"),
+    [
+        ("telnetlib", "3.11", "deprecated", "3.11", "socket"),
+        ("telnetlib", "3.12", "deprecated", "3.11", "socket"),
+        ("telnetlib", "3.13", "removed", "3.13", "socket"),
+        ("telnetlib", "2.7", "current", None, None),
+        ("httplib", "2.7", "current", None, None),
+        ("httplib", "3.0", "renamed", "3.0", "http.client"),
+        ("http.client", "2.7", "not-yet", "3.0", None),
+        ("asyncio", "3.3", "not-yet", "3.4", None),
+        ("asyncio", "3.4", "current", None, None),
+        ("smtpd", "3.12", "removed", "3.12", "aiosmtpd (PyPI)"),
+        ("gopherlib", "2.5", "deprecated", "2.5", "socket"),
+        ("gopherlib", "2.6", "removed", "2.6", "socket"),
+        ("urllib2", "3.13", "renamed", "3.0", "urllib.request"),
+        ("SocketServer", "3.11", "renamed", "3.0", "socketserver"),
+    ],
+)
+def test_status_for_target(module, target, kind, since, advice):
+    status = CATALOG.module(module).status(parse_version(target))
+    assert (status.kind, status.since, status.advice) == (kind, since, advice)
+
+
+def test_documented_deprecation_before_the_import_warning_is_recorded_as_both_facts():
+    asyncore = CATALOG.module("asyncore")
+    on_38, on_310 = asyncore.status((3, 8)), asyncore.status((3, 10))
+    assert on_38.kind == on_310.kind == "deprecated"
+    assert (on_38.warns_on_import, on_310.warns_on_import) == (False, True)
+    assert "import warns from 3.10" in on_38.summary()
+    assert on_38.removal == "3.12"
+
+
+def test_summary_is_one_line_with_pep_and_replacement():
+    assert CATALOG.module("telnetlib").status((3, 13)).summary() == "removed in 3.13 (PEP 594) → socket"
+    assert CATALOG.module("httplib").status((3, 11)).summary() == "renamed in 3.0 (PEP 3108) → http.client"
+
+
+def test_pep_594_modules_name_their_pypi_backport():
+    for name in ("telnetlib", "nntplib", "smtpd", "asyncore", "asynchat", "cgi"):
+        module = CATALOG.module(name)
+        assert module.pep == 594 and module.backport == f"standard-{name}"
+
+
+def test_lookup_is_case_insensitive_and_suggests():
+    assert CATALOG.module("SIMPLEHTTPSERVER").name == "SimpleHTTPServer"
+    assert CATALOG.module("SocketServer").name == "SocketServer"
+    assert CATALOG.module("socketserver").name == "socketserver"
+    assert CATALOG.module("htplib") is None
+    assert "httplib" in CATALOG.suggest_modules("htplib")
+    assert CATALOG.protocol("IMAP4").key == "imap"
+    assert CATALOG.protocol("socket").key == "tcp"
+
+
+def test_substitution_for_modules_gone_or_going():
+    assert CATALOG.substitution("http", (3, 11)) is None
+    telnet = CATALOG.substitution("telnet", (3, 13))
+    assert (telnet.used, telnet.message) == ("socket", "telnetlib: removed in 3.13 (PEP 594) → socket")
+    assert CATALOG.substitution("nntp", (3, 11)).used == "socket"  # deprecated is enough
+    assert CATALOG.substitution("gopher", (3, 11)).legacy == "gopherlib"
+
+
+# -- the catalogue against other sources of truth ----------------------------------------------
+
+
+def test_renames_agree_with_2to3():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fix_imports = pytest.importorskip("lib2to3.fixes.fix_imports", reason="lib2to3 was removed in Python 3.13")
+        fix_urllib = pytest.importorskip("lib2to3.fixes.fix_urllib")
+    checked = 0
+    for module in CATALOG.modules.values():
+        if module.name in fix_imports.MAPPING:
+            assert module.renamed_to == fix_imports.MAPPING[module.name], module.name
+            checked += 1
+        elif module.renamed:
+            assert module.name == "urllib2", f"{module.name} is renamed in the catalogue but not in 2to3"
+    assert checked >= 11
+    for old, moves in fix_urllib.MAPPING.items():
+        expected = {attribute: new for new, attributes in moves for attribute in attributes}
+        for attribute, new in CATALOG.module(old).moved_attributes.items():
+            assert expected.get(attribute) == new, f"{old}.{attribute}"
+    assert set(fix_urllib.MAPPING["urllib"][0][1]) <= set(CATALOG.module("urllib").moved_attributes)
+
+
+def test_every_module_has_a_source_and_every_protocol_an_existing_probe_family():
+    probes = Path(__import__("netref.probes").probes.__file__).parent
+    for module in CATALOG.modules.values():
+        assert module.sources and all(source.startswith("http") for source in module.sources)
+    for protocol in CATALOG.protocols.values():
+        if protocol.family:
+            assert (probes / f"{protocol.family}.py").is_file(), protocol.key
+
+
+def test_system_services_database_fallback():
+    match = lookup_service(22, "tcp")
+    assert match is not None and match.port.service == "ssh" and match.protocol is None
+    assert lookup_service(1, "udp") is None or match.source == "system services database"
+
+
+# -- validation of a hand-edited catalogue ------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue_copy(tmp_path) -> Path:
+    path = tmp_path / "catalog.toml"
+    shutil.copy(default_catalog_path(), path)
+    return path
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, count))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('name = "SMTP"\n', "", r"protocols\.smtp: missing required field 'name'"),
+        ("{ number = 25,", "{ number = 70000,", r"protocols\.smtp\.ports\[0\]: port 70000 is not a number from 0 to 65535"),
+        ('removed = "3.13"\nreplacement = "socket"\npypi = ["telnetlib3"', 'removed = "3.x"\nreplacement = "socket"\npypi = ["telnetlib3"', r"modules\.telnetlib: removed: not a Python version: '3\.x'"),
+        ('clients = ["smtplib"]\nservers = ["smtpd"]\nprobe_module = "smtplib"\nfamily = "smtp"\ntutorial', 'clients = ["smtplibx"]\nservers = ["smtpd"]\nprobe_module = "smtplib"\nfamily = "smtp"\ntutorial', r"protocols\.smtp: names module 'smtplibx', which has no \[modules\] entry"),
+        ('summary = "Telnet client"\n', 'summary = "Telnet client"\nremovd = "3.13"\n', r"modules\.telnetlib: unknown field 'removd'"),
+        ("transport = \"tcp\", service = \"smtp\"", "transport = \"sctp\", service = \"smtp\"", r"protocols\.smtp\.ports\[0\]: transport must be one of tcp, udp"),
+        ("schema = 1", "schema = 2", r"schema: expected `schema = 1`"),
+        ("default_port = 25\n", "default_port = 26\n", r"protocols\.smtp: default_port 26 is not among its ports"),
+        ('renamed_to = "http.client"\n', "", r"modules\.httplib: 'renamed' and 'renamed_to' go together"),
+    ],
+)
+def test_a_broken_catalogue_names_the_file_and_the_entry(catalogue_copy, old, new, message):
+    edit(catalogue_copy, old, new)
+    with pytest.raises(CatalogError, match=re.escape(str(catalogue_copy)) + ": " + message):
+        load_catalog(catalogue_copy)
+
+
+def test_not_toml_and_missing_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[protocols\n")
+    with pytest.raises(CatalogError, match="not valid TOML"):
+        load_catalog(bad)
+    with pytest.raises(CatalogError, match="no such catalogue file"):
+        load_catalog(tmp_path / "missing.toml")
+
+
+def test_environment_variable_points_at_another_catalogue(catalogue_copy, monkeypatch):
+    edit(catalogue_copy, 'name = "SMTP"', 'name = "Simple Mail"')
+    monkeypatch.setenv("NETREF_DATA", str(catalogue_copy))
+    assert load_catalog().protocol("smtp").name == "Simple Mail"
+
+
+def test_a_corrupt_cache_entry_is_ignored(catalogue_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    edit(catalogue_copy, 'name = "SMTP"', 'name = "SMTP (cached)"')
+    assert load_catalog(catalogue_copy).protocol("smtp").name == "SMTP (cached)"
+    [entry] = (tmp_path / "cache" / "netref").iterdir()
+    entry.write_bytes(b"\x00garbage")
+    from netref.catalog import _load
+
+    _load.cache_clear()
+    assert load_catalog(catalogue_copy).protocol("smtp").name == "SMTP (cached)"
+
+
+def test_an_edit_is_seen_at_once_despite_the_cache(catalogue_copy):
+    assert load_catalog(catalogue_copy).protocol("pop3").name == "POP3"
+    edit(catalogue_copy, 'name = "POP3"', 'name = "POP"')
+    from netref.catalog import _load
+
+    _load.cache_clear()
+    assert load_catalog(catalogue_copy).protocol("pop3").name == "POP"

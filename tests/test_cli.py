@@ -1,0 +1,228 @@
+"""The catalogue commands through Typer's CliRunner, and the installed script as a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from netref import __version__
+from netref.cli import app
+
+runner = CliRunner()
+
+
+def netref(*args: str, env: dict[str, str] | None = None):
+    return runner.invoke(app, list(args), env=env)
+
+
+def assert_one_line_error(result, code: int, *fragments: str) -> None:
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("netref: error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+# -- netref list -------------------------------------------------------------------------------
+
+
+def test_list_table_has_every_protocol_and_the_target():
+    result = netref("list", "--python", "3.13")
+    assert result.exit_code == 0
+    for name in ("HTTP", "HTTPS", "XML-RPC", "FTP", "FTPS", "SMTP", "Submission", "SMTPS", "POP3", "POP3S",
+                 "IMAP4", "IMAPS", "NNTP", "NNTPS", "Telnet", "Gopher", "Raw TCP socket"):
+        assert f"\n{name} " in result.stdout
+    assert "telnetlib: removed 3.13 → socket" in result.stdout
+    assert "Python 3.13" in result.stdout
+
+
+def test_list_json_schema():
+    result = netref("list", "--format", "json", "--python", "3.11")
+    data = json.loads(result.stdout)
+    assert data["target"] == "3.11"
+    smtp = next(p for p in data["protocols"] if p["key"] == "smtp")
+    assert smtp["default_port"] == 25 and smtp["starttls"] == "STARTTLS"
+    assert smtp["ports"][0] == {"number": 25, "transport": "tcp", "service": "smtp", "role": "mail relay", "tls": False,
+                                "note": smtp["ports"][0]["note"]}
+    smtpd = next(m for m in smtp["modules"] if m["name"] == "smtpd")
+    assert smtpd["role"] == "server"
+    assert smtpd["status"]["kind"] == "deprecated" and smtpd["status"]["removal"] == "3.12"
+    assert smtpd["status"]["advice"] == "aiosmtpd (PyPI)" and smtpd["status"]["backport"] == "standard-smtpd"
+    ftp = next(p for p in data["protocols"] if p["key"] == "ftp")
+    assert ftp["tutorial"]["port"] == 20 and ftp["default_port"] == 21
+
+
+def test_list_filters():
+    removed = json.loads(netref("list", "--status", "removed", "--python", "3.13", "-f", "json").stdout)
+    keys = {p["key"] for p in removed["protocols"]}
+    assert {"telnet", "nntp", "gopher", "smtp", "tcp"} <= keys and "pop3" not in keys
+    tls = json.loads(netref("list", "--tls", "-f", "json").stdout)
+    assert {p["key"] for p in tls["protocols"]} >= {"https", "smtps", "imap", "ftp"}
+    assert "telnet" not in {p["key"] for p in tls["protocols"]}
+    assert_one_line_error(netref("list", "--status", "gone"), 2, "--status", "gone")
+
+
+def test_list_csv_and_tabulate_formats():
+    rows = list(csv.DictReader(io.StringIO(netref("list", "-f", "csv").stdout)))
+    assert len(rows) == 17 and rows[0]["protocol"] == "HTTP" and "80/tcp" in rows[0]["ports"]
+    github = netref("list", "-f", "github").stdout
+    lines = github.splitlines()
+    assert lines[0].startswith("| protocol") and lines[1].startswith("|---")
+    assert len(lines) == 2 + 17 and all(line.startswith("| ") for line in lines[2:])
+    assert "+--" in netref("port", "25", "-f", "grid").stdout
+
+
+# -- netref port -------------------------------------------------------------------------------
+
+
+def test_port_25():
+    result = netref("port", "25")
+    assert result.exit_code == 0
+    assert "25/tcp  SMTP" in result.stdout
+
+
+def test_port_20_is_the_data_port_and_says_what_the_tutorial_said():
+    data = json.loads(netref("port", "20", "-f", "json").stdout)
+    [match] = data["matches"]
+    assert (match["protocol"], match["service"], match["source"]) == ("ftp", "ftp-data", "catalogue")
+    assert "21" in match["tutorial_note"]
+    assert "tutorial:" in netref("port", "20").stdout
+
+
+def test_port_21_is_the_control_port():
+    [match] = json.loads(netref("port", "21", "-f", "json").stdout)["matches"]
+    assert (match["protocol"], match["role"], match["tutorial_note"]) == ("ftp", "control", None)
+
+
+def test_port_udp_and_system_services_fallback():
+    [quic] = json.loads(netref("port", "443", "--transport", "udp", "-f", "json").stdout)["matches"]
+    assert quic["role"] == "HTTP/3 over QUIC"
+    [ssh] = json.loads(netref("port", "22", "-f", "json").stdout)["matches"]
+    assert (ssh["source"], ssh["service"], ssh["protocol"]) == ("system services database", "ssh", None)
+
+
+@pytest.mark.parametrize(("arg", "fragment"), [("abc", "'abc'"), ("70000", "out of range"), ("-1", "'-1'"), ("2.5", "'2.5'")])
+def test_port_bad_input_is_a_usage_error(arg, fragment):
+    assert_one_line_error(netref("port", "--", arg), 2, fragment)
+
+
+def test_port_nothing_knows_exits_1():
+    assert_one_line_error(netref("port", "65001"), 1, "nothing known on port 65001/tcp")
+    assert_one_line_error(netref("port", "25", "--transport", "sctp"), 2, "tcp or udp")
+
+
+# -- netref show / module ----------------------------------------------------------------------
+
+
+def test_show_smtp_card_and_example():
+    result = netref("show", "smtp", "--python", "3.12")
+    assert result.exit_code == 0
+    assert "smtpd [server]: removed in 3.12 (PEP 594) → aiosmtpd (PyPI)" in result.stdout
+    assert "RFC 5321" in result.stdout and "netref probe smtp HOST" in result.stdout
+    assert "import smtplib" in result.stdout
+
+
+def test_show_socket_has_the_tutorial_pair_fixed_for_python_3():
+    data = json.loads(netref("show", "socket", "-f", "json").stdout)
+    assert data["key"] == "tcp"
+    assert 'sendall(b"Thank you for connecting")' in data["example"]
+    compile(data["example"], "example.py", "exec")
+
+
+def test_show_unknown_protocol():
+    assert_one_line_error(netref("show", "smpt"), 1, "unknown protocol 'smpt'", "smtp")
+
+
+def test_module_httplib_on_2_7_and_3_0():
+    on_27 = json.loads(netref("module", "httplib", "--python", "2.7", "-f", "json").stdout)
+    on_30 = json.loads(netref("module", "HTTPLIB", "--python", "3.0", "-f", "json").stdout)
+    assert on_27["status"]["kind"] == "current"
+    assert (on_30["status"]["kind"], on_30["status"]["replacement"], on_30["pep"]) == ("renamed", "http.client", 3108)
+
+
+def test_module_gopherlib():
+    result = netref("module", "gopherlib")
+    assert result.exit_code == 0
+    assert "removed: removed in 2.6 (PEP 4) → socket" in result.stdout
+
+
+def test_module_telnetlib_on_3_13_and_3_11():
+    on_313 = json.loads(netref("module", "telnetlib", "--python", "3.13", "-f", "json").stdout)
+    on_311 = json.loads(netref("module", "telnetlib", "--python", "3.11", "-f", "json").stdout)
+    assert on_313["status"]["summary"] == "removed in 3.13 (PEP 594) → socket"
+    assert (on_311["status"]["kind"], on_311["status"]["warns_on_import"]) == ("deprecated", True)
+    assert on_313["backport"] == "standard-telnetlib" and "telnetlib3" in on_313["pypi"]
+
+
+def test_module_card_lists_former_names():
+    card = netref("module", "http.server", "-f", "csv").stdout
+    formerly = next(row for row in csv.reader(io.StringIO(card)) if row[0] == "formerly")
+    assert formerly[1] == "BaseHTTPServer, SimpleHTTPServer, CGIHTTPServer"
+
+
+def test_module_unknown_suggests():
+    assert_one_line_error(netref("module", "htplib"), 1, "unknown module 'htplib'", "did you mean", "httplib")
+
+
+# -- common options, help, version -------------------------------------------------------------
+
+
+def test_bad_python_and_format_are_usage_errors():
+    assert_one_line_error(netref("module", "telnetlib", "--python", "three"), 2, "--python")
+    assert_one_line_error(netref("list", "--format", "yaml"), 2, "unknown format 'yaml'")
+    assert_one_line_error(netref("list", "--no-such-option"), 2, "--no-such-option")
+
+
+def test_version_and_help_examples():
+    assert netref("--version").stdout.strip() == f"netref {__version__}"
+    for command in ("list", "port", "show", "module"):
+        result = netref(command, "--help")
+        assert result.exit_code == 0 and "Example: netref " in result.stdout, command
+
+
+def test_data_option_and_env_point_at_another_catalogue(tmp_path):
+    from netref.catalog import default_catalog_path
+
+    custom = tmp_path / "mine.toml"
+    custom.write_text(default_catalog_path().read_text().replace('name = "Gopher"', 'name = "Gopher+"'))
+    assert "Gopher+" in netref("show", "gopher", "--data", str(custom)).stdout
+    assert "Gopher+" in netref("show", "gopher", env={"NETREF_DATA": str(custom)}).stdout
+    broken = tmp_path / "broken.toml"
+    broken.write_text("schema = 1\n[protocols.x]\nname = 'X'\n")
+    assert_one_line_error(netref("list", "--data", str(broken)), 2, str(broken))
+
+
+# -- the installed command ---------------------------------------------------------------------
+
+
+def installed_netref() -> list[str]:
+    script = Path(sys.executable).with_name("netref")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("netref")
+    assert found, "the netref console script is not installed (pip install -e '.[test]')"
+    return [found]
+
+
+def test_console_script_runs_from_another_directory(tmp_path):
+    run = subprocess.run([*installed_netref(), "port", "25"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "SMTP" in run.stdout
+    bad = subprocess.run([*installed_netref(), "port", "x"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (bad.returncode, bad.stdout, bad.stderr.count("\n")) == (2, "", 1)
+    assert "Traceback" not in bad.stderr
+
+
+def test_python_dash_m(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    run = subprocess.run([sys.executable, "-m", "netref", "list", "-f", "json"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    assert run.returncode == 0 and len(json.loads(run.stdout)["protocols"]) == 17
