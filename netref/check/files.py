@@ -1,0 +1,72 @@
+"""Which files ``netref check PATH...`` reads, and reading many of them on every core."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from fnmatch import fnmatch
+
+from netref.check.rules import Rules
+from netref.check.scanner import FileResult, scan_path
+
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 200
+
+
+def python_files(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str]:
+    """Files named on the command line (whatever their suffix), and ``*.py`` under directories.
+
+    ``exclude`` globs match a file's or directory's name or its whole path, as flake8's do. A path
+    that does not exist is yielded anyway: the scanner reports it as unreadable.
+    """
+    for path in paths:
+        if os.path.isdir(path):
+            yield from _walk(path, exclude)
+        elif not _excluded(path, exclude):
+            yield path
+
+
+def _walk(top: str, exclude: Sequence[str]) -> Iterator[str]:
+    try:
+        entries = sorted(os.scandir(top), key=lambda entry: entry.name)
+    except OSError:
+        yield top  # reported as unreadable
+        return
+    for entry in entries:
+        if _excluded(entry.path, exclude):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(entry.path, exclude)
+        elif entry.name.endswith(".py") and entry.is_file():
+            yield entry.path
+
+
+def _excluded(path: str, exclude: Sequence[str]) -> bool:
+    if not exclude:
+        return False
+    name = os.path.basename(path.rstrip("/\\")) or path
+    normalized = os.path.normpath(path)
+    return any(fnmatch(name, glob) or fnmatch(normalized, glob) or fnmatch(path, glob) for glob in exclude)
+
+
+def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, prefilter: bool = True) -> list[FileResult]:
+    """Scan ``files`` in order; with many files, on ``jobs`` processes (default: every core)."""
+    jobs = jobs or os.cpu_count() or 1
+    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
+        return [scan_path(path, rules, prefilter) for path in files]
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(16, len(files) // (jobs * 8))
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_set_worker_rules, initargs=(rules, prefilter)) as pool:
+        return list(pool.map(_scan_in_worker, files, chunksize=chunk))
+
+
+_worker: dict[str, object] = {}
+
+
+def _set_worker_rules(rules: Rules, prefilter: bool) -> None:
+    _worker["rules"], _worker["prefilter"] = rules, prefilter
+
+
+def _scan_in_worker(path: str) -> FileResult:
+    return scan_path(path, _worker["rules"], _worker["prefilter"])  # type: ignore[arg-type]

@@ -1,0 +1,66 @@
+"""``--fix`` and ``--diff``: apply the scanner's safe edits, and prove the result still parses.
+
+Only module renames and moved attributes with a known new home carry edits (see the scanner);
+deprecated and removed modules never do. A file is rewritten only if Python 3 compiles it before
+and after the edits, so a Python 2 file (whose syntax needs a human first) is left alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from netref.check.lexer import decode
+from netref.check.scanner import Edit, FileResult, _compile_error
+
+
+@dataclass(frozen=True)
+class FixedFile:
+    path: str
+    before: str
+    after: str
+    fixed: int  # findings resolved
+
+    def diff(self) -> str:
+        lines = difflib.unified_diff(
+            self.before.splitlines(keepends=True), self.after.splitlines(keepends=True),
+            fromfile=f"a/{self.path}", tofile=f"b/{self.path}",
+        )
+        return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str | None:
+    """``text`` with ``edits`` applied; None if two edits overlap (then nothing is safe)."""
+    ordered = sorted(set(edits))
+    for first, second in zip(ordered, ordered[1:]):
+        if first.end > second.start:
+            return None
+    for edit in reversed(ordered):
+        text = text[: edit.start] + edit.new + text[edit.end :]
+    return text
+
+
+def fix_result(result: FileResult) -> FixedFile | None:
+    """The fixed text of one scanned file, or None when there is nothing safe to do."""
+    fixable = [f for f in result.findings if f.fixable]
+    if not fixable or result.python2:
+        return None
+    with open(result.path, "rb") as handle:
+        data = handle.read()
+    before = decode(data)
+    after = apply_edits(before, [edit for f in fixable for edit in f.edits])
+    if after is None or after == before:
+        return None
+    if _compile_error(before, result.path) is not None or _compile_error(after, result.path) is not None:
+        return None
+    return FixedFile(result.path, before, after, len(fixable))
+
+
+def write(fixed: FixedFile) -> None:
+    """Write the fixed text back in the file's own encoding (cookie or BOM), else UTF-8."""
+    from tokenize import detect_encoding
+
+    with open(fixed.path, "rb") as handle:
+        encoding, _ = detect_encoding(handle.readline)
+    with open(fixed.path, "w", encoding=encoding, newline="") as handle:
+        handle.write(fixed.after)
