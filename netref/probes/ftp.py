@@ -59,6 +59,8 @@ def _greeting(client) -> str:
         except EOFError:
             raise ProbeFailure("protocol", "the server closed the connection before its greeting") from None
         except (ftplib.error_temp, ftplib.error_perm) as exc:  # 421 too many users, 530 ...
+            if not _is_reply(str(exc)):  # ftplib judges by the first character alone
+                raise unexpected_reply("FTP", str(exc)) from None
             raise ProbeFailure("protocol", f"the server refuses service: {printable(str(exc))}") from None
         except ftplib.error_proto as exc:  # no 1xx-3xx code at all
             raise unexpected_reply("FTP", str(exc)) from None
@@ -66,10 +68,15 @@ def _greeting(client) -> str:
             raise ProbeFailure("protocol", f"bad greeting: {printable(str(exc))}") from None
         if not reply.startswith("1"):
             break
-    if not reply.startswith("220"):
+    if not reply.startswith("220") or not _is_reply(reply):
         raise unexpected_reply("FTP", reply)
     client.welcome = reply
     return reply
+
+
+def _is_reply(text: str) -> bool:
+    """An FTP reply line: three digits, then a space or a hyphen (RFC 959 §4.2)."""
+    return len(text) >= 4 and text[:3].isdigit() and text[3] in " -"
 
 
 def _feat(client) -> list[str] | None:

@@ -26,8 +26,8 @@ def probe(session: Session) -> None:
         def _create_socket(self, timeout):  # the recipe in base.py: never a connection of its own
             return guarded
 
-        def _get_line(self):
-            line = super()._get_line()
+        def readline(self):  # below imaplib's own checks: sees even an unterminated line
+            line = super().readline()
             if self.first_line is None:
                 self.first_line = line
             return line
@@ -61,7 +61,9 @@ def _text(exc: Exception) -> str:
 
 def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
     if first_line is None or not first_line.strip():
-        return ProbeFailure("protocol", "the server closed the connection before its greeting")
+        if "EOF" in str(exc):  # imaplib's "socket error: EOF"
+            return ProbeFailure("protocol", "the server closed the connection before its greeting")
+        return ProbeFailure("protocol", f"bad greeting: {_text(exc)}")  # e.g. a line over 1 MB
     line = first_line.decode("latin-1").rstrip("\r\n")
     if line.upper().startswith("* BYE"):
         return ProbeFailure("protocol", f"the server refuses service: {printable(line)}")

@@ -48,6 +48,7 @@ def probe(session: Session) -> None:
 
 
 def _greeting_failure(exc: Exception) -> ProbeFailure:
+    raw = exc.args[0] if exc.args else b""
     text = _text(exc)
     if text.startswith("-ERR"):
         if text == "-ERR EOF":  # poplib's word for a connection closed before the greeting
@@ -55,7 +56,7 @@ def _greeting_failure(exc: Exception) -> ProbeFailure:
         return ProbeFailure("protocol", f"the server refuses service: {text}")
     if text == "line too long":
         return ProbeFailure("protocol", "the greeting is longer than a POP3 line may be")
-    return unexpected_reply("POP3", text)
+    return unexpected_reply("POP3", raw if isinstance(raw, bytes) else text)
 
 
 def _text(exc: Exception) -> str:

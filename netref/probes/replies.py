@@ -41,8 +41,17 @@ def unexpected_reply(label: str, line: bytes | str) -> ProbeFailure:
         return ProbeFailure("protocol", f"no {label} greeting: the server sent an empty line")
     for prefix, what in _OTHER_PROTOCOLS:
         if text.upper().startswith(prefix.upper()) and label not in what:
-            return ProbeFailure("protocol", f"no {label} greeting: {what} answered ({shown!r})")
-    return ProbeFailure("protocol", f"no {label} greeting: the server sent {shown!r}")
+            return ProbeFailure("protocol", f"no {label} greeting: {what} answered ('{shown}')")
+    if _looks_binary(text):
+        return ProbeFailure("protocol", f"no {label} greeting: the server sent binary data")
+    return ProbeFailure("protocol", f"no {label} greeting: the server sent '{shown}'")
+
+
+def _looks_binary(text: str) -> bool:
+    """Whether a line is mostly bytes no text protocol sends (controls, non-ASCII, U+FFFD)."""
+    sample = text[:200]
+    odd = sum(1 for ch in sample if not (" " <= ch <= "~" or ch in "\t\r\n"))
+    return odd * 4 > len(sample)
 
 
 def software_from_greeting(text: str | None, skip_host: bool = False) -> str | None:

@@ -44,8 +44,9 @@ def probe(session: Session) -> None:
         result.capabilities = capabilities
         result.details["starttls_offered"] = has_capability(capabilities, "STARTTLS")
         _quit(client)
-    except smtplib.SMTPServerDisconnected:
-        raise ProbeFailure("protocol", "the server closed the connection") from None
+    except smtplib.SMTPServerDisconnected as exc:  # smtplib's word for EOF and for a reset
+        how = "reset" if "reset" in str(exc).lower() else "closed"
+        raise ProbeFailure("protocol", f"the server {how} the connection") from None
     except smtplib.SMTPResponseException as exc:  # smtplib's own "Line too long." and the like
         raise ProbeFailure("protocol", f"bad reply: {exc.smtp_code} {printable(exc.smtp_error)}") from None
 
