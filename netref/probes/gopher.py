@@ -24,7 +24,9 @@ REPORTED_ITEMS = 10
 def parse_item(line: bytes) -> dict[str, str] | None:
     """One menu line as a dict, or None when it is not a menu line."""
     fields = line.rstrip(b"\r\n").split(b"\t")
-    if len(fields) < 4 or not fields[0]:
+    if len(fields) < 4 or not fields[0] or not 33 <= fields[0][0] <= 126:
+        return None
+    if not fields[3].strip().isdigit() or len(fields[3].strip()) > 5:  # a port: binary noise fails here
         return None
     kind = chr(fields[0][0])
     item = {

@@ -180,3 +180,13 @@ def test_probes_import_no_legacy_module_in_a_fresh_interpreter():
         output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert output.returncode == 0, output.stderr
     assert output.stdout.split() == ["ok", "ok", "[]"]
+
+
+def test_gopher_item_parser_rejects_binary_noise():
+    """Random bytes often hold three tabs in a line; they never hold a port number there."""
+    import random
+
+    noise = random.Random(3)
+    lines = [bytes(noise.getrandbits(8) for _ in range(40)).replace(b"\n", b"").replace(b"\t", b"") for _ in range(2000)]
+    tabbed = [b"\t".join(line[i : i + 10] for i in range(0, 40, 10)) for line in lines]
+    assert not any(parse_item(line) for line in tabbed)
