@@ -25,6 +25,9 @@ _OTHER_PROTOCOLS = (
     ("\x16\x03", "a TLS server (try the implicit-TLS protocol)"),
 )
 
+#: An RFC 5322 date at the end of a greeting ("... at Mon, 23 Nov 2026 19:00:00 +0000").
+_DATE = re.compile(r"\s+(?:at\s+)?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} .*$")
+
 #: A multi-line capability or feature list longer than this is cut: a report is for people,
 #: and a hostile server may list anything. (Memory is bounded by the core's byte budget.)
 MAX_CAPABILITIES = 200
@@ -70,6 +73,7 @@ def software_from_greeting(text: str | None, skip_host: bool = False) -> str | N
         text = text.partition(" ")[2].strip()
     text = re.sub(r"^E?SMTP\b\s*", "", text, flags=re.IGNORECASE)
     text = text.split(";")[0].strip()
+    text = _DATE.sub("", text).strip()  # Exim and Exchange append the date
     return printable(text, 120) or None
 
 
