@@ -131,10 +131,7 @@ SERVERS: dict[str, tuple[Callable, list[str]]] = {
 
 #: Examples known to be broken, reported to the catalogue's maintainer; strict, so that the
 #: fix makes the test fail until the entry here is removed.
-KNOWN_BROKEN = {
-    "telnet": "reads one recv(): a telnet server negotiates options first and shows its screen "
-              "only after the client's answers, so the example prints an empty line",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 def test_every_example_has_a_local_server():
