@@ -136,6 +136,7 @@ def _login(session: Session, client) -> None:
     except ftplib.Error as exc:
         raise ProbeFailure("protocol", f"login refused: {_scrub(str(exc), session)}") from None
     session.result.details["login"] = {"user": user, "reply": _scrub(reply, session)}
+    session.result.message = f"logged in as {user}"
 
 
 def _scrub(text: str, session: Session) -> str:

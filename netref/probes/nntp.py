@@ -49,6 +49,7 @@ def probe(session: Session) -> None:
     result.capabilities = capabilities or []
     result.server_software = implementation(result.capabilities) or software_from_greeting(greeting[4:])
     result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
+    result.message = "answered, posting allowed" if result.details["posting_allowed"] else "answered, reading only"
     _command(session, "QUIT")  # 205; whatever it says, we are done
 
 

@@ -44,6 +44,7 @@ def test_login_after_auth_tls_sends_the_password_only_encrypted(explicit_tls, ca
     result = probe("ftp", explicit_tls, ca_file=ca_file, starttls=True, user=USER, password=PASSWORD)
     assert result.ok, result.message
     assert result.details["login"] == {"user": USER, "reply": "230 Login successful."}
+    assert result.message == f"logged in as {USER}"
     assert explicit_tls.logins == [USER]
     assert ("PASS " + PASSWORD, True) in [(entry.line, entry.secure) for entry in explicit_tls.log]
     assert _secrets_in_clear(explicit_tls) == []

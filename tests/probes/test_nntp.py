@@ -21,7 +21,7 @@ def test_plain_nntp_reads_greeting_and_capabilities():
     assert result.greeting == "200 netref test NNTP server ready (posting ok)"
     assert result.server_software == "netref-test-nntp 1.0"
     assert {"VERSION 2", "READER", "OVER"} <= set(result.capabilities)
-    assert result.details["posting_allowed"] is True
+    assert result.details["posting_allowed"] is True and result.message == "answered, posting allowed"
     assert result.module == "socket"
     assert result.substitution.startswith(SUBSTITUTION_PREFIX) and result.substitution.endswith("→ socket")
     assert server.commands() == ["CAPABILITIES", "QUIT"]
@@ -103,6 +103,13 @@ def test_a_non_nntp_greeting_is_named():
         result = probe("nntp", server)
     assert (result.category, result.message) == (
         "protocol", "no NNTP greeting: an SSH server answered ('SSH-2.0-OpenSSH_9.6')")
+
+
+def test_reading_only_server():
+    with nntp_server(greeting="201 netref test NNTP server ready (no posting)") as server:
+        result = probe("nntp", server)
+    assert result.ok and result.details["posting_allowed"] is False
+    assert result.message == "answered, reading only"
 
 
 def test_service_unavailable_greeting():
