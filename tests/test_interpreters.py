@@ -1,21 +1,19 @@
 """The catalogue's computed status, checked against every real Python interpreter on the machine.
 
 For each interpreter found (the running one always; pyenv's 2.7 and 3.6-3.13 where installed), a
-subprocess imports every catalogue module with fresh module state and records whether it imports
+subprocess imports every catalogue module, from the standard library only (no site-packages), with fresh module state and records whether it imports
 and whether the import warns. The catalogue must agree: importable exactly when the status is
 current or deprecated, and warning exactly when ``warns_on_import`` says so.
 """
 
 from __future__ import annotations
 
-import glob
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from pythons import INTERPRETERS, STDLIB_ONLY
 
 from netref.catalog import load_catalog
 
@@ -41,24 +39,6 @@ sys.stdout.write(json.dumps({"version": list(sys.version_info[:2]), "modules": r
 """
 
 
-def interpreters() -> list[str]:
-    """The running interpreter plus every pyenv/system CPython found, one per feature version."""
-    roots = [os.environ.get("PYENV_ROOT", ""), str(Path.home() / ".pyenv")]
-    candidates = [sys.executable]
-    for root in filter(None, roots):
-        candidates += sorted(glob.glob(os.path.join(root, "versions", "*", "bin", "python")))
-    candidates += sorted(glob.glob("/usr/bin/python[23].*[0-9]"))
-    found: dict[str, str] = {}
-    for path in candidates:
-        if os.access(path, os.X_OK):
-            version = subprocess.run([path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                     capture_output=True, text=True).stdout.strip()
-            if version and version not in found:
-                found[version] = path
-    return list(found.values())
-
-
-INTERPRETERS = interpreters()
 
 
 def test_more_than_the_running_interpreter_is_checked_where_pyenv_is_installed():
@@ -70,7 +50,7 @@ def test_more_than_the_running_interpreter_is_checked_where_pyenv_is_installed()
 def test_catalogue_agrees_with_a_real_interpreter(python):
     catalog = load_catalog()
     names = sorted(catalog.modules)
-    run = subprocess.run([python, "-c", PROBE, *names], capture_output=True, text=True, timeout=120)
+    run = subprocess.run([python, *STDLIB_ONLY, "-c", PROBE, *names], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     target = tuple(report["version"])
