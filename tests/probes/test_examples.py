@@ -129,19 +129,12 @@ SERVERS: dict[str, tuple[Callable, list[str]]] = {
 }
 
 
-#: Examples known to be broken, reported to the catalogue's maintainer; strict, so that the
-#: fix makes the test fail until the entry here is removed.
-KNOWN_BROKEN: dict[str, str] = {}
-
-
 def test_every_example_has_a_local_server():
     assert EXAMPLES, "the catalogue has no examples"
     assert sorted(EXAMPLES) == sorted(SERVERS)
 
 
-@pytest.mark.parametrize("protocol", [
-    pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BROKEN[key])) if key in KNOWN_BROKEN
-    else key for key in sorted(EXAMPLES)])
+@pytest.mark.parametrize("protocol", sorted(EXAMPLES))
 def test_example_runs_against_a_local_server(protocol, server_ssl_context, ca_file, cert_files, tmp_path):
     start, expected = SERVERS[protocol]
     with start(server_ssl_context, tmp_path, cert_files) as server:
