@@ -108,6 +108,11 @@ def fail(message: str, code: int = EXIT_NOT_FOUND) -> NoReturn:
     raise typer.Exit(code)
 
 
+def not_found(kind: str, name: str, suggestions: list[str]) -> NoReturn:
+    hint = f"did you mean: {', '.join(suggestions)}?" if suggestions else "see `netref list` for the catalogue"
+    fail(f"unknown {kind} {name!r} ({hint})")
+
+
 def emit(text: str) -> None:
     typer.echo(text)
 
@@ -262,8 +267,7 @@ def show_command(
     catalog = open_catalog(data)
     found = catalog.protocol(protocol)
     if found is None:
-        hint = ", ".join(catalog.suggest_protocols(protocol)) or ", ".join(catalog.protocols)
-        fail(f"unknown protocol {protocol!r} (did you mean: {hint}?)")
+        not_found("protocol", protocol, catalog.suggest_protocols(protocol))
     if fmt == "json":
         emit(render.json_text(views.protocol_dict(catalog, found, target, example=True)))
         return
@@ -289,9 +293,7 @@ def module_command(
     catalog = open_catalog(data)
     module = catalog.module(name)
     if module is None:
-        suggestions = catalog.suggest_modules(name)
-        hint = f" (did you mean: {', '.join(suggestions)}?)" if suggestions else " (see `netref list` for the catalogue)"
-        fail(f"unknown module {name!r}{hint}")
+        not_found("module", name, catalog.suggest_modules(name))
     if fmt == "json":
         emit(render.json_text(views.module_dict(catalog, module, target)))
         return
@@ -377,6 +379,60 @@ def _probe_password(user: str | None) -> str | None:
     import getpass
 
     return getpass.getpass(f"password for {user}: ")
+
+
+# -- check (legacy imports in source; netref.check is imported only when this command runs) -----
+
+_CHECK_COLUMNS = ("path", "line", "col", "code", "message")
+
+
+@app.command("check")
+def check_command(
+    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Python files, or directories to search for *.py.", show_default=False)],
+    python: PythonOption = None,
+    select: Annotated[Optional[list[str]], typer.Option("--select", metavar="CODE", help="Report only these codes or prefixes (NR1, NR201, ...); repeatable.")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", metavar="CODE", help="Do not report these codes or prefixes; repeatable.")] = None,
+    exclude: Annotated[Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Skip files and directories whose name or path matches; repeatable.")] = None,
+    fix: Annotated[bool, typer.Option("--fix", help="Rewrite renamed imports in place (only what is mechanically safe).")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show the fixes as a unified diff; write nothing.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes for large trees (0: one per core).")] = 0,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="text (default: path:line:col: CODE message), json, csv, table, or a tabulate format.")] = "text",
+    data: DataOption = None,
+) -> None:
+    """Find imports of renamed, deprecated and removed network modules, judged for the target Python.
+
+    Exit codes: 0 clean, 1 findings (or fixes --diff would make), 2 usage error.
+
+    Example: netref check server.py client.py src/ --python 3.13
+    """
+    from netref import check as checker, render
+
+    fmt, target = output_format(fmt, ("text",)), target_version(python)
+    catalog = open_catalog(data)
+    options = dict(select=select or (), ignore=ignore or (), exclude=exclude or (), jobs=jobs or None)
+    try:
+        report = checker.check(paths, catalog, target, **options)
+    except ValueError as error:
+        usage_error(f"--select/--ignore: {error}")
+    if diff or fix:
+        fixed = checker.fixes(report)
+        count = sum(item.fixed for item in fixed)
+        if diff:
+            if fixed:
+                emit("".join(item.diff() for item in fixed).rstrip("\n"))
+            typer.echo(f"netref: would fix {count} finding(s) in {len(fixed)} file(s)", err=True)
+            raise typer.Exit(EXIT_NOT_FOUND if fixed or report.findings else EXIT_OK)
+        checker.write_fixes(fixed)
+        typer.echo(f"netref: fixed {count} finding(s) in {len(fixed)} file(s)", err=True)
+        report = checker.check(paths, catalog, target, **options)
+    findings = report.findings
+    if fmt == "text":
+        if findings:
+            emit("\n".join(finding.text() for finding in findings))
+    else:
+        objects = [checker.finding_dict(finding, target) for finding in findings]
+        emit(render.rows(objects, fmt, None if fmt in ("json", "csv") else _CHECK_COLUMNS))
+    raise typer.Exit(EXIT_NOT_FOUND if findings else EXIT_OK)
 
 
 # -- entry point -------------------------------------------------------------------------------

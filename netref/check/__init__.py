@@ -79,4 +79,20 @@ def finding_dict(finding: Finding, target: Version) -> dict:
     }
 
 
-__all__ = ["CODES", "Finding", "FileResult", "Report", "Rules", "check", "finding_dict", "make_rules"]
+
+
+def fixes(report: Report) -> list:
+    """What ``--fix`` would write: one :class:`~netref.check.fixer.FixedFile` per file it changes."""
+    from netref.check.fixer import fix_result
+
+    return [fixed for result in report.results if (fixed := fix_result(result)) is not None]
+
+
+def write_fixes(fixed_files: Iterable) -> None:
+    from netref.check.fixer import write
+
+    for fixed in fixed_files:
+        write(fixed)
+
+
+__all__ = ["CODES", "Finding", "FileResult", "Report", "Rules", "check", "finding_dict", "fixes", "make_rules", "write_fixes"]

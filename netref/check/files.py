@@ -37,8 +37,8 @@ def _walk(top: str, exclude: Sequence[str]) -> Iterator[str]:
             continue
         if entry.is_dir(follow_symlinks=False):
             yield from _walk(entry.path, exclude)
-        elif entry.name.endswith(".py") and entry.is_file():
-            yield entry.path
+        elif entry.name.endswith(".py") and (entry.is_file() or entry.is_symlink()):
+            yield entry.path  # a dangling link is reported as unreadable, not skipped
 
 
 def _excluded(path: str, exclude: Sequence[str]) -> bool:

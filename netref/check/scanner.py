@@ -99,7 +99,7 @@ def might_have_findings(data: bytes, rules: Rules) -> bool:
         return True
     if wants("NR202") and _bare_method_bytes(rules).search(data):
         return True
-    if rules.python3 and wants("NR301") and _has_marker(data, patterns.PY2_STRONG):
+    if rules.python3 and wants("NR301") and _has_marker(data, patterns.PY2_STRONG) is not None:
         return True
     if any(wants(code) for code in ("NR101", "NR102", "NR103", "NR104", "NR105")):
         return _imports_mention(data, rules)
@@ -159,7 +159,7 @@ def _str_pattern(pattern: re.Pattern[bytes]) -> re.Pattern[str]:
 # -- the scan of one file ---------------------------------------------------------------------------
 
 _IMPORT_KEYWORDS = (re.compile(r"import\b"), re.compile(r"from\b"))
-_DYNAMIC_IMPORT = re.compile(r"import(?:_module|__)[ \t]*\([ \t]*[rRuU]?(['\"])")
+_DYNAMIC_IMPORT = re.compile(r"import(?:_module|__)[ \t]*\([ \t\r\n]*[rRuU]?(['\"])")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][\w.]*")
 _FROM_MODULE = re.compile(r"from[ \t\\\r\n]+([\w.]+)")
 _SEND_STR = re.compile(r"\.(send|sendall|sendto)[ \t]*\([ \t\r\n]*[rRuUfF]{0,2}(['\"])")
@@ -367,7 +367,9 @@ class _Scan:
             verdict = self.verdict(name)
             if verdict:
                 edits = ()
-                if verdict.renamed_to and name == verdict.module and name not in self.rules.moved:
+                # __import__("a.b") returns package a, not a.b: rename only to a top-level name
+                safe = verdict.renamed_to and (not dunder or "." not in verdict.renamed_to)
+                if safe and name == verdict.module and name not in self.rules.moved:
                     edits = (Edit(quote + 1, end - 1, verdict.renamed_to),)
                 self.add(call, verdict.code, verdict.message, verdict, edits=edits)
 

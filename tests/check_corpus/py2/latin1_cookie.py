@@ -1,0 +1,3 @@
+# -*- coding: latin-1 -*-
+import httplib  # expect: NR101
+print "café"  # expect: NR301

@@ -1,0 +1,296 @@
+"""netref.check as a library: the corpus in tests/check_corpus, and cases generated from the catalogue.
+
+Expected findings live next to the code in the corpus (``# expect: NR101``; ``# expect^1:`` when the
+finding belongs to the line above). Expected codes for catalogue modules are computed here from each
+module's own dates, not by asking netref.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from netref.catalog import load_catalog
+from netref.check import CODES, check, make_rules
+from netref.check.lexer import Source
+from netref.check.scanner import _Scan, scan_bytes
+
+CORPUS = Path(__file__).parent / "check_corpus"
+PY3_TARGETS = [(3, 11), (3, 12), (3, 13)]
+EXPECT = re.compile(r"#\s*expect(?:\^(\d+))?:\s*(.*)$")
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def expected(path: Path) -> list[tuple[int, str]]:
+    """(line, code) pairs written in ``path``'s ``# expect:`` comments."""
+    pairs = []
+    for number, line in enumerate(path.read_bytes().decode("latin-1").splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match:
+            above = int(match.group(1) or 0)
+            pairs += [(number - above, code) for code in match.group(2).split()]
+    return sorted(pairs)
+
+
+def found(paths, catalog, target, **options) -> list[tuple[int, str]]:
+    report = check([str(p) for p in paths], catalog, target, **options)
+    return sorted((f.line, f.code) for f in report.findings)
+
+
+def version(text: str | None):
+    return tuple(int(part) for part in text.split(".")) if text else None
+
+
+def expected_code(module, target) -> str | None:
+    """The code a module deserves on ``target``, from its dates alone (None: current)."""
+    added, removed, renamed = version(module.added), version(module.removed), version(module.renamed)
+    deprecated = [v for v in (version(module.deprecated), version(module.warns)) if v]
+    if added and target < added:
+        return "NR105"
+    if removed and target >= removed:
+        return "NR103"
+    if renamed and target >= renamed:
+        return "NR101"
+    if deprecated and target >= min(deprecated):
+        return "NR102"
+    return None
+
+
+# -- the tutorial's own code --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", [(2, 7), *PY3_TARGETS])
+def test_tutorial_server_and_client_have_only_the_two_porting_bugs(catalog, target):
+    server, client = CORPUS / "tutorial" / "server.py", CORPUS / "tutorial" / "client.py"
+    report = check([str(server), str(client)], catalog, target)
+    codes = [(Path(f.path).name, f.line, f.col, f.code) for f in report.findings]
+    # import socket is fine on every Python; str to send() is a bug only on Python 3
+    send_bug = [("server.py", 14, 5, "NR201")] if target >= (3, 0) else []
+    assert codes == send_bug + [("client.py", 11, 1, "NR202")]
+    assert "s.close()" in report.findings[-1].message
+
+
+# -- the corpus, file by file -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", PY3_TARGETS)
+@pytest.mark.parametrize(
+    "name",
+    ["py3/import_forms.py", "py3/porting_bugs.py", "py3/moved_urllib.py", "py3/clean.py",
+     "py2/server27.py", "py2/backticks.py", "py2/except_comma.py", "py2/exec_statement.py",
+     "py2/lexer_breakers.py", "py2/no_network.py", "py2/latin1_cookie.py", "py2/latin1_no_cookie.py"],
+)
+def test_corpus_file_has_exactly_its_expected_findings(catalog, name, target):
+    path = CORPUS / name
+    assert found([path], catalog, target) == expected(path)
+
+
+def test_python2_files_are_said_to_be_python2_only_for_a_python3_target(catalog):
+    py2 = sorted((CORPUS / "py2").glob("*.py"))
+    on_27 = check([str(p) for p in py2], catalog, (2, 7))
+    assert not [f for f in on_27.findings if f.code in ("NR301", "NR201", "NR101")]
+    on_313 = check([str(p) for p in py2], catalog, (3, 13))
+    assert {Path(r.path).name for r in on_313.results if r.python2} == {p.name for p in py2}
+
+
+def test_python2_lexer_breakers_still_have_their_imports_read(catalog):
+    """0755, 10L and ur"" stop Python 3's tokenizer; the lexical scan reads on past them."""
+    findings = check([str(CORPUS / "py2" / "lexer_breakers.py")], catalog, (3, 12)).findings
+    assert [f.module for f in findings if f.code == "NR101"] == ["cookielib", "Cookie", "xmlrpclib"]
+
+
+def test_moved_urllib_attributes_name_their_home_from_the_catalogue(catalog):
+    findings = check([str(CORPUS / "py3" / "moved_urllib.py")], catalog, (3, 11)).findings
+    moved = [f for f in findings if f.code == "NR104"]
+    assert len(moved) == 5
+    for finding in moved:
+        attribute = finding.replacement.rsplit(".", 1)[1]
+        home = catalog.modules[finding.module].moved_attributes[attribute]
+        assert finding.replacement == f"{home}.{attribute}"
+        assert f"{finding.module}.{attribute}" in finding.message
+
+
+def test_from_import_of_urllib2_names_each_attribute_home(catalog):
+    result = scan_bytes(b"from urllib2 import urlopen, HTTPError\n", "x.py", make_rules(catalog, (3, 12)))
+    (finding,) = result.findings
+    homes = catalog.modules["urllib2"].moved_attributes
+    assert finding.replacement == f"{homes['urlopen']}.urlopen, {homes['HTTPError']}.HTTPError"
+
+
+# -- generated from the catalogue: every module, every import form -----------------------------
+
+FORMS = {
+    "import": "import {name}\n",
+    "import-as": "import {name} as alias_\n",
+    "from": "from {name} import anything\n",
+    "import_module": "import importlib\nm = importlib.import_module({name!r})\n",
+    "__import__": "m = __import__({name!r})\n",
+    "indented": "def f():\n    import {name}\n",
+    "py2-file": "import {name}\nprint 'py2'\n",
+}
+
+
+@pytest.mark.parametrize("target", [(2, 7), (3, 0), (3, 11), (3, 12), (3, 13)])
+@pytest.mark.parametrize("form", FORMS)
+def test_every_catalogue_module_in_every_import_form(catalog, tmp_path, form, target):
+    names = sorted(catalog.modules)
+    for index, name in enumerate(names):
+        (tmp_path / f"m{index:03}.py").write_text(FORMS[form].format(name=name))
+    report = check([str(tmp_path)], catalog, target, select=["NR1"])
+    by_file = {Path(r.path).name: [f.code for f in r.findings] for r in report.results}
+    for index, name in enumerate(names):
+        code = expected_code(catalog.modules[name], target)
+        assert by_file[f"m{index:03}.py"] == ([code] if code else []), (name, form, target)
+        if code:
+            (finding,) = report.results[index].findings
+            assert finding.module == name
+            assert finding.message.startswith(name)
+
+
+def test_every_finding_names_a_replacement_and_pep594_backports(catalog, tmp_path):
+    names = sorted(catalog.modules)
+    for index, name in enumerate(names):
+        (tmp_path / f"m{index:03}.py").write_text(f"import {name}\n")
+    for target in [(2, 7), (3, 11), (3, 13)]:
+        for finding in check([str(tmp_path)], catalog, target).findings:
+            module = catalog.modules[finding.module]
+            if finding.code == "NR105":  # too new for the target: name what that Python had, if anything
+                older = [m.name for m in catalog.modules.values() if m.renamed_to == module.name]
+                assert all(name in finding.message for name in older)
+                continue
+            assert finding.replacement, finding.message
+            assert finding.replacement in finding.message
+            if module.pep == 594 and module.backport:
+                assert finding.backport == module.backport
+                assert module.backport in finding.message
+
+
+def test_telnetlib_is_deprecated_on_311_and_312_and_removed_on_313(catalog):
+    path = CORPUS / "py3" / "pep594.py"
+    codes = {target: found([path], catalog, target) for target in PY3_TARGETS}
+    assert codes[(3, 11)][0] == (2, "NR102") and codes[(3, 12)][0] == (2, "NR102")
+    assert codes[(3, 13)][0] == (2, "NR103")
+    assert found([path], catalog, (3, 5)) == []  # before PEP 594 and before asyncore's deprecation
+
+
+def test_judgement_is_for_the_target_not_the_running_python():
+    """Every local Python >= 3.11 running netref gives the same findings for the same target."""
+    from pythons import INTERPRETERS, STDLIB_ONLY
+
+    import subprocess
+
+    repo = Path(__file__).parent.parent
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from netref.catalog import load_catalog; from netref.check import check;"
+        "[print(f.text()) for t in ((2, 7), (3, 12), (3, 13)) for f in check([sys.argv[2]], load_catalog(), t).findings]"
+    )
+    outputs = {}
+    for python in INTERPRETERS:
+        version = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 11))"], capture_output=True, text=True)
+        if version.stdout.strip() != "True":
+            continue
+        run = subprocess.run([python, *STDLIB_ONLY, "-c", script, str(repo), str(CORPUS)], capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+        outputs[python] = run.stdout
+    assert len(outputs) >= 1
+    assert len(set(outputs.values())) == 1, list(outputs)
+    assert "NR103 telnetlib was removed in Python 3.13" in next(iter(outputs.values()))
+
+
+# -- the scanner's machinery --------------------------------------------------------------------
+
+
+def _stdlib_sample(limit: int = 250) -> list[Path]:
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    return sorted(stdlib.glob("*.py"))[:limit]
+
+
+def test_lexical_import_scan_agrees_with_ast_on_the_stdlib_and_corpus(catalog):
+    """The lexical scan must find exactly the import statements that Python's own parser finds."""
+    rules = make_rules(catalog, (3, 12))
+    files = _stdlib_sample() + sorted((CORPUS / "py3").glob("*.py")) + sorted((CORPUS / "fixable").glob("*.py"))
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        by_ast = sorted((n.lineno, ast.dump(n)) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
+        scan = _Scan(Source(text), str(path), rules)
+        by_lexer = sorted((scan.source.position(s.start)[0], ast.dump(s.node)) for s in scan.imports)
+        assert [line for line, _ in by_lexer] == [line for line, _ in by_ast], path
+        assert [_names(d) for _, d in by_lexer] == [_names(d) for _, d in by_ast], path
+
+
+def _names(dump: str) -> list[str]:
+    return re.findall(r"(?:name|module)='([\w.]+)'", dump)
+
+
+@pytest.mark.parametrize("target", [(2, 7), (3, 11), (3, 13)])
+def test_prefilter_never_hides_a_finding(catalog, target):
+    paths = [str(CORPUS)] + [str(p) for p in _stdlib_sample(150)]
+    with_filter = check(paths, catalog, target, jobs=1)
+    without = check(paths, catalog, target, jobs=1, prefilter=False)
+    assert with_filter.findings == without.findings
+    assert with_filter.findings  # the corpus has plenty
+
+
+def test_parallel_scan_gives_the_same_findings_in_the_same_order(catalog, tmp_path):
+    from netref.check.files import PARALLEL_THRESHOLD
+
+    sources = [b"import httplib\n", b"print 'x'\n", b"import socket\ns = socket.socket()\ns.close\n", b"x = 1\n"]
+    for index in range(PARALLEL_THRESHOLD + 20):
+        (tmp_path / f"f{index:04}.py").write_bytes(sources[index % len(sources)])
+    serial = check([str(tmp_path)], catalog, (3, 12), jobs=1)
+    parallel = check([str(tmp_path)], catalog, (3, 12), jobs=2)
+    assert parallel.findings == serial.findings
+    assert len(serial.findings) == 3 * len(serial.results) // 4
+
+
+def test_select_and_ignore_take_prefixes(catalog):
+    paths = [str(CORPUS)]
+    every = {f.code for f in check(paths, catalog, (3, 13)).findings}
+    assert {f.code for f in check(paths, catalog, (3, 13), select=["NR1"]).findings} == {c for c in every if c.startswith("NR1")}
+    assert {f.code for f in check(paths, catalog, (3, 13), ignore=["NR1", "NR301"]).findings} == {"NR201", "NR202"}
+    with pytest.raises(ValueError, match="unknown code"):
+        check(paths, catalog, (3, 13), select=["E501"])
+
+
+def test_exclude_globs_match_names_and_paths(catalog):
+    everything = check([str(CORPUS)], catalog, (3, 12)).results
+    no_py2 = check([str(CORPUS)], catalog, (3, 12), exclude=["py2"]).results
+    no_latin = check([str(CORPUS)], catalog, (3, 12), exclude=["latin1_*.py", "*/tutorial/*"]).results
+    assert {Path(r.path).parent.name for r in everything} >= {"py2", "py3", "tutorial"}
+    assert "py2" not in {Path(r.path).parent.name for r in no_py2}
+    names = {Path(r.path).name for r in no_latin}
+    assert not any(name.startswith("latin1_") for name in names) and "server.py" not in names
+    assert len(no_latin) == len(everything) - 4
+
+
+def test_unreadable_files_are_findings_and_the_rest_is_still_checked(catalog, tmp_path):
+    (tmp_path / "ok.py").write_text("import httplib\n")
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    report = check([str(tmp_path), str(tmp_path / "missing.py")], catalog, (3, 12))
+    codes = sorted((Path(f.path).name, f.code) for f in report.findings)
+    assert codes == [("dangling.py", "NR900"), ("missing.py", "NR900"), ("ok.py", "NR101")]
+    assert "No such file" in report.findings[0].message
+
+
+def test_codes_are_documented_in_the_readme():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    if "## netref check" not in readme:
+        pytest.skip("README has no netref check section yet")
+    section = readme.split("## netref check", 1)[1]
+    for code in CODES:
+        assert f"`{code}`" in section, code
