@@ -9,7 +9,7 @@ may go in the clear.
 from __future__ import annotations
 
 from netref.probes.base import ProbeFailure, Session, printable
-from netref.probes.replies import capability_list, software_from_greeting, unexpected_reply
+from netref.probes.replies import capability_list, leave, software_from_greeting, unexpected_reply
 
 #: User names that log in without a secret (RFC 1635): their "password" is a courtesy.
 ANONYMOUS_USERS = ("anonymous", "ftp")
@@ -39,7 +39,7 @@ def probe(session: Session) -> None:
         result.details["feat_supported"] = features is not None
         if session.options.user is not None:
             _login(session, client)
-        _quit(client)
+        leave(client.quit, ftplib.Error)
     except ftplib.Error as exc:
         raise ProbeFailure("protocol", f"bad reply: {_scrub(str(exc), session)}") from None
 
@@ -96,7 +96,7 @@ def _auth_tls(session: Session, client, guarded, features: list[str] | None) -> 
     import ftplib
 
     if features is not None and not _offers_auth_tls(features):
-        _quit(client)
+        leave(client.quit, ftplib.Error)
         raise ProbeFailure("tls", f"server does not offer AUTH TLS (FEAT lists: {', '.join(features) or 'nothing'})")
     try:
         reply = client.sendcmd("AUTH TLS")
@@ -145,12 +145,3 @@ def _scrub(text: str, session: Session) -> str:
     if password:
         text = text.replace(password, "******")
     return printable(text.split("\n")[0])
-
-
-def _quit(client) -> None:
-    import ftplib
-
-    try:
-        client.quit()
-    except (ftplib.Error, EOFError, OSError):
-        pass

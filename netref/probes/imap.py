@@ -11,7 +11,7 @@ hostile server gets a ``protocol`` verdict instead of the probe's memory.
 from __future__ import annotations
 
 from netref.probes.base import ProbeFailure, Session, printable
-from netref.probes.replies import has_capability, software_from_greeting, unexpected_reply
+from netref.probes.replies import has_capability, leave, software_from_greeting, unexpected_reply
 
 
 def probe(session: Session) -> None:
@@ -50,7 +50,7 @@ def probe(session: Session) -> None:
             _start_tls(session, client, guarded)
         result.capabilities = list(client.capabilities)
         result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
-        _logout(client)
+        leave(client.logout)
     except imaplib.IMAP4.error as exc:
         raise ProbeFailure("protocol", f"bad reply: {_text(exc)}") from None
 
@@ -76,7 +76,7 @@ def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
 
 def _start_tls(session: Session, client, guarded) -> None:
     if not has_capability(list(client.capabilities), "STARTTLS"):
-        _logout(client)
+        leave(client.logout)
         raise ProbeFailure("tls", f"server does not offer STARTTLS (CAPABILITY lists: {' '.join(client.capabilities)})")
     import imaplib
 
@@ -90,11 +90,3 @@ def _start_tls(session: Session, client, guarded) -> None:
     client.file = guarded.makefile("rb")  # no plaintext left over in the old buffer
     client._tls_established = True
     client._get_capabilities()
-
-
-def _logout(client) -> None:
-    """LOGOUT; imaplib swallows a failed one itself, so only the socket can complain."""
-    try:
-        client.logout()
-    except OSError:
-        pass

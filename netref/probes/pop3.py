@@ -11,6 +11,7 @@ from netref.probes.replies import (
     capability_list,
     has_capability,
     implementation,
+    leave,
     software_from_greeting,
     unexpected_reply,
 )
@@ -42,7 +43,7 @@ def probe(session: Session) -> None:
         result.capabilities = capabilities or []
         result.details["capa_supported"] = capabilities is not None
         result.server_software = implementation(capabilities or []) or software_from_greeting(greeting[3:])
-        _quit(client)
+        leave(client.quit, poplib.error_proto)
     except poplib.error_proto as exc:
         raise ProbeFailure("protocol", f"bad reply: {_text(exc)}") from None
 
@@ -83,7 +84,7 @@ def _start_tls(session: Session, client, guarded, capabilities: list[str] | None
     import poplib
 
     if capabilities is not None and not has_capability(capabilities, "STLS"):
-        _quit(client)
+        leave(client.quit, poplib.error_proto)
         raise ProbeFailure("tls", f"server does not offer STLS (CAPA lists: {', '.join(capabilities) or 'nothing'})")
     try:
         client._shortcmd("STLS")
@@ -92,12 +93,3 @@ def _start_tls(session: Session, client, guarded, capabilities: list[str] | None
     session.start_tls()
     client.file = guarded.makefile("rb")  # no plaintext left over in the old buffer
     client._tls_established = True
-
-
-def _quit(client) -> None:
-    import poplib
-
-    try:
-        client.quit()
-    except (poplib.error_proto, OSError):
-        pass

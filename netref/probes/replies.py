@@ -9,7 +9,9 @@ software.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from typing import Callable
 
 from netref.probes.base import ProbeFailure, printable
 
@@ -96,3 +98,13 @@ def implementation(capabilities: list[str]) -> str | None:
         if name.upper() == "IMPLEMENTATION" and value.strip():
             return value.strip()
     return None
+
+
+def leave(say_goodbye: Callable[[], object], *client_errors: type[Exception]) -> None:
+    """QUIT or LOGOUT without letting it fail the probe.
+
+    Everything the probe asked is known by then, and a server that hangs up before
+    answering goodbye has done nothing wrong. A passed deadline still fails the probe.
+    """
+    with contextlib.suppress(OSError, EOFError, *client_errors):
+        say_goodbye()

@@ -8,7 +8,13 @@ send mail, even by accident, so those commands appear nowhere in this module.
 from __future__ import annotations
 
 from netref.probes.base import ProbeFailure, Session, printable
-from netref.probes.replies import capability_list, has_capability, software_from_greeting, unexpected_reply
+from netref.probes.replies import (
+    capability_list,
+    has_capability,
+    leave,
+    software_from_greeting,
+    unexpected_reply,
+)
 
 
 def probe(session: Session) -> None:
@@ -43,7 +49,7 @@ def probe(session: Session) -> None:
             capabilities = _ehlo(client)
         result.capabilities = capabilities
         result.details["starttls_offered"] = has_capability(capabilities, "STARTTLS")
-        _quit(client)
+        leave(client.quit, smtplib.SMTPException)
     except smtplib.SMTPServerDisconnected as exc:  # smtplib's word for EOF and for a reset
         how = "reset" if "reset" in str(exc).lower() else "closed"
         raise ProbeFailure("protocol", f"the server {how} the connection") from None
@@ -100,8 +106,10 @@ def _ehlo(client) -> list[str]:
 
 
 def _start_tls(session: Session, client, capabilities: list[str]) -> None:
+    import smtplib
+
     if not has_capability(capabilities, "STARTTLS"):
-        _quit(client)
+        leave(client.quit, smtplib.SMTPException)
         listed = ", ".join(capabilities) or "no extensions"
         raise ProbeFailure("tls", f"server does not offer STARTTLS (EHLO lists: {listed})")
     code, reply = client.docmd("STARTTLS")
@@ -113,13 +121,3 @@ def _start_tls(session: Session, client, capabilities: list[str]) -> None:
     client.helo_resp = client.ehlo_resp = None
     client.esmtp_features = {}
     client.does_esmtp = False
-
-
-def _quit(client) -> None:
-    """Say goodbye; a server that hangs up first has not failed the probe."""
-    import smtplib
-
-    try:
-        client.quit()
-    except (smtplib.SMTPException, OSError):
-        pass
