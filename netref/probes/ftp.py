@@ -32,7 +32,7 @@ def probe(session: Session) -> None:
         result.server_software = software_from_greeting(first_line[4:])
         features = _feat(client)
         if session.options.starttls:
-            result.details["capabilities_before_tls"] = features or []
+            result.details["capabilities_before_tls"] = result.capabilities = features or []
             _auth_tls(session, client, guarded, features)
             features = _feat(client)
         result.capabilities = features or []

@@ -46,7 +46,7 @@ def probe(session: Session) -> None:
         result.server_software = software_from_greeting(greeting[4:])
         result.details["preauth"] = client.state == "AUTH"
         if session.options.starttls:
-            result.details["capabilities_before_tls"] = list(client.capabilities)
+            result.details["capabilities_before_tls"] = result.capabilities = list(client.capabilities)
             _start_tls(session, client, guarded)
         result.capabilities = list(client.capabilities)
         result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")

@@ -35,7 +35,7 @@ def probe(session: Session) -> None:
         raise _greeting_failure(greeting)
     result.details["posting_allowed"] = _READY[code]
     if session.options.starttls:
-        result.details["capabilities_before_tls"] = _capabilities(session) or []
+        result.details["capabilities_before_tls"] = result.capabilities = _capabilities(session) or []
         _start_tls(session)
     capabilities = _capabilities(session)
     if capabilities is None:

@@ -37,7 +37,7 @@ def probe(session: Session) -> None:
         result.greeting = printable(greeting)
         capabilities = _capa(client)
         if session.options.starttls:
-            result.details["capabilities_before_tls"] = capabilities
+            result.details["capabilities_before_tls"] = result.capabilities = capabilities or []
             _start_tls(session, client, guarded, capabilities)
             capabilities = _capa(client)
         result.capabilities = capabilities or []

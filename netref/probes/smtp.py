@@ -44,7 +44,7 @@ def probe(session: Session) -> None:
         result.server_software = software_from_greeting(client.first_line[4:].decode("latin-1"), skip_host=True)
         capabilities = _ehlo(client)
         if session.options.starttls:
-            result.details["capabilities_before_tls"] = capabilities
+            result.details["capabilities_before_tls"] = result.capabilities = capabilities
             _start_tls(session, client, capabilities)
             capabilities = _ehlo(client)
         result.capabilities = capabilities

@@ -62,6 +62,7 @@ def test_starttls_not_offered_is_a_tls_failure_not_plaintext():
         result = probe("smtp", server, starttls=True)
     assert (result.verdict, result.category) == ("failed", "tls")
     assert "does not offer STARTTLS" in result.message and "8BITMIME" in result.message
+    assert "8BITMIME" in result.capabilities  # what the plaintext EHLO listed is still reported
     assert "STARTTLS" not in server.verbs()
 
 
