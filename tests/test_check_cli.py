@@ -44,7 +44,7 @@ def test_tutorial_files_give_linter_lines_and_exit_1():
     result = netref(*TUTORIAL, "--python", "3.12")
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        f"{TUTORIAL[0]}:14:5: NR201 str literal passed to send(): Python 3 sockets send bytes, use b'...' or .encode()",
+        f"{TUTORIAL[0]}:14:10: NR201 str literal passed to send(): Python 3 sockets send bytes, use b'...' or .encode()",
         f"{TUTORIAL[1]}:11:1: NR202 s.close names the method without calling it: write s.close()",
     ]
 

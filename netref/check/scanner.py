@@ -162,7 +162,7 @@ _IMPORT_KEYWORDS = (re.compile(r"import\b"), re.compile(r"from\b"))
 _DYNAMIC_IMPORT = re.compile(r"import(?:_module|__)[ \t]*\([ \t\r\n]*[rRuU]?(['\"])")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][\w.]*")
 _FROM_MODULE = re.compile(r"from[ \t\\\r\n]+([\w.]+)")
-_SEND_STR = re.compile(r"\.(send|sendall|sendto)[ \t]*\([ \t\r\n]*[rRuUfF]{0,2}(['\"])")
+_SEND_STR = re.compile(r"\.(send|sendall|sendto)[ \t]*\([ \t\r\n]*([rRuUfF]{0,2}(['\"]))")
 _EXPRESSION = re.compile(r"[ \t]*([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ \t]*")
 
 
@@ -411,12 +411,12 @@ class _Scan:
         """``c.send('Thank you for connecting')``: Python 3 sockets take bytes, not str."""
         source = self.source
         for match in _SEND_STR.finditer(source.code):
-            end = source.string_end(match.start(2))
+            end = source.string_end(match.start(3))
             after = source.code[end:].lstrip(" \t\r\n\\")
             if after.startswith(".encode") or not (after[:1] in ("", ")", ",", "%", "+", "'", '"') or after.startswith(".format")):
                 continue
             method = match.group(1)
-            self.add(match.start() + 1, "NR201",
+            self.add(match.start(2), "NR201",
                      f"str literal passed to {method}(): Python 3 sockets send bytes, use b'...' or .encode()",
                      replacement="a bytes literal (b'...') or str.encode()")
 
