@@ -106,3 +106,22 @@ def test_ftp_over_ipv6(tmp_path):
         result = probe("ftp", server)
     assert result.ok, result.message
     assert "::1" in result.address_used
+
+
+def test_cli_login_with_password_from_the_environment(explicit_tls, ca_file):
+    """End to end: $NETREF_PASSWORD reaches the server, over TLS only, and never the output."""
+    from typer.testing import CliRunner
+
+    from netref.cli import app
+
+    args = ["probe", "ftp", explicit_tls.target, "--starttls", "--cafile", str(ca_file), "--user", USER]
+    for fmt in ("table", "json"):
+        outcome = CliRunner().invoke(app, [*args, "-f", fmt], env={"NETREF_PASSWORD": PASSWORD})
+        assert outcome.exit_code == 0, outcome.output
+        assert "logged in as alice" in outcome.output and PASSWORD not in outcome.output
+    assert explicit_tls.logins == [USER, USER]
+    assert _secrets_in_clear(explicit_tls) == []
+    plain = CliRunner().invoke(app, ["probe", "ftp", explicit_tls.target, "--user", USER],
+                               env={"NETREF_PASSWORD": PASSWORD})
+    assert plain.exit_code == 1 and "failed (tls): refusing to send a password" in plain.output
+    assert _secrets_in_clear(explicit_tls) == []

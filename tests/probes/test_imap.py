@@ -72,3 +72,15 @@ def test_a_bye_greeting_is_a_refusal():
         result = probe("imap", server)
     assert (result.category, result.message) == (
         "protocol", "the server refuses service: * BYE server shutting down")
+
+
+def test_preauth_connection_cannot_start_tls(server_ssl_context):
+    """RFC 9051: STARTTLS is only valid before authentication; PREAUTH skips that state."""
+    greeting = "* PREAUTH [CAPABILITY IMAP4rev1] logged in as alice"
+    with imap_server(greeting=greeting, ssl_context=server_ssl_context) as server:
+        plain = probe("imap", server)
+        result = probe("imap", server, starttls=True)
+    assert plain.ok and plain.details["preauth"] is True
+    assert (result.verdict, result.category) == ("failed", "tls")
+    assert "STARTTLS illegal in state AUTH" in result.message
+    assert "STARTTLS" not in _verbs(server)
