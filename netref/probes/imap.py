@@ -33,6 +33,8 @@ def probe(session: Session) -> None:
             return line
 
     result = session.result
+    # Created, then initialised (imaplib greets and asks CAPABILITY in __init__), so that a
+    # failed greeting can still be read from the half-made client.
     client = GuardedIMAP4.__new__(GuardedIMAP4)
     try:
         try:
@@ -75,11 +77,11 @@ def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
 
 
 def _start_tls(session: Session, client, guarded) -> None:
+    import imaplib
+
     if not has_capability(list(client.capabilities), "STARTTLS"):
         leave(client.logout)
         raise ProbeFailure("tls", f"server does not offer STARTTLS (CAPABILITY lists: {' '.join(client.capabilities)})")
-    import imaplib
-
     try:
         status, data = client._simple_command("STARTTLS")
     except imaplib.IMAP4.error as exc:  # BAD, or a PREAUTH connection (no STARTTLS possible)

@@ -17,6 +17,7 @@ from netref.probes.replies import (
     capability_list,
     has_capability,
     implementation,
+    leave,
     software_from_greeting,
     unexpected_reply,
 )
@@ -50,7 +51,7 @@ def probe(session: Session) -> None:
     result.server_software = implementation(result.capabilities) or software_from_greeting(greeting[4:])
     result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
     result.message = "answered, posting allowed" if result.details["posting_allowed"] else "answered, reading only"
-    _command(session, "QUIT")  # 205; whatever it says, we are done
+    leave(lambda: _quit(session))
 
 
 def _read_line(session: Session) -> str:
@@ -64,6 +65,11 @@ def _read_line(session: Session) -> str:
 def _command(session: Session, command: str) -> str:
     session.send(command.encode("ascii") + b"\r\n")
     return _read_line(session)
+
+
+def _quit(session: Session) -> None:
+    session.send(b"QUIT\r\n")
+    session.readline()  # 205, or the server simply hangs up
 
 
 def _greeting_failure(greeting: str) -> ProbeFailure:

@@ -86,7 +86,7 @@ def _greeting_failure(code: int, first_line: bytes) -> ProbeFailure:
     if code < 0:  # not even a three-digit code: another protocol, or garbage
         return unexpected_reply("SMTP", first_line)
     text = printable(first_line)
-    if code == 554 or 400 <= code < 600:
+    if 400 <= code < 600:  # 421 busy, 554 no service here
         return ProbeFailure("protocol", f"the server refuses service: {code} {text}")
     return ProbeFailure("protocol", f"unexpected SMTP greeting: {code} {text}")
 
