@@ -73,10 +73,23 @@ def scan_path(path: str, rules: Rules, prefilter: bool = True) -> FileResult:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
+    except IsADirectoryError:  # a directory netref could not list (see files.python_files)
+        reason = _listing_error(path)
+        return FileResult(path, _only(rules, Finding(path, 1, 1, "NR900", f"cannot read the directory: {reason}")))
     except OSError as error:
         reason = error.strerror or str(error)
         return FileResult(path, _only(rules, Finding(path, 1, 1, "NR900", f"cannot read the file: {reason}")))
     return scan_bytes(data, path, rules, prefilter)
+
+
+def _listing_error(path: str) -> str:
+    import os
+
+    try:
+        os.listdir(path)
+    except OSError as error:
+        return error.strerror or str(error)
+    return "is a directory"
 
 
 def _only(rules: Rules, finding: Finding) -> tuple[Finding, ...]:
@@ -163,6 +176,8 @@ _DYNAMIC_IMPORT = re.compile(r"import(?:_module|__)[ \t]*\([ \t\r\n]*[rRuU]?(['\
 _PLAIN_NAME = re.compile(r"[A-Za-z_][\w.]*")
 _FROM_MODULE = re.compile(r"from[ \t\\\r\n]+([\w.]+)")
 _SEND_STR = re.compile(r"\.(send|sendall|sendto)[ \t]*\([ \t\r\n]*([rRuUfF]{0,2}(['\"]))")
+_DEF_SEND = re.compile(r"\bdef[ \t]+(send|sendall|sendto)\b")
+_SELF = re.compile(r"(?<![\w.])self$")
 _EXPRESSION = re.compile(r"[ \t]*([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ \t]*")
 
 
@@ -410,7 +425,10 @@ class _Scan:
     def _str_sends(self) -> None:
         """``c.send('Thank you for connecting')``: Python 3 sockets take bytes, not str."""
         source = self.source
+        own = set(_DEF_SEND.findall(source.code))  # self.send(...) calls the class's own method
         for match in _SEND_STR.finditer(source.code):
+            if match.group(1) in own and _SELF.search(source.code, 0, match.start()):
+                continue
             end = source.string_end(match.start(3))
             after = source.code[end:].lstrip(" \t\r\n\\")
             if after.startswith(".encode") or not (after[:1] in ("", ")", ",", "%", "+", "'", '"') or after.startswith(".format")):

@@ -24,3 +24,13 @@ conn.close  # expect: NR202
 values = [
     conn.close
 ]
+
+
+class LineProtocol:
+    """A class with its own send(str): self.send("...") is not a socket call."""
+
+    def send(self, text):
+        conn.sendall(text.encode())
+
+    def quit(self):
+        self.send("QUIT\r\n")
