@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -183,9 +182,9 @@ def test_telnetlib_is_deprecated_on_311_and_312_and_removed_on_313(catalog):
 
 def test_judgement_is_for_the_target_not_the_running_python():
     """Every local Python >= 3.11 running netref gives the same findings for the same target."""
-    from pythons import INTERPRETERS, STDLIB_ONLY
-
     import subprocess
+
+    from pythons import INTERPRETERS, STDLIB_ONLY
 
     repo = Path(__file__).parent.parent
     script = (

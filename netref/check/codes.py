@@ -33,6 +33,7 @@ CODES: dict[str, Code] = {
 }
 
 CODE_FOR_STATUS = {code.kind: code.code for code in CODES.values() if code.code.startswith("NR1")}
+MODULE_CODES = tuple(code for code in CODES if code.startswith("NR1"))
 
 
 def enabled_codes(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> frozenset[str]:

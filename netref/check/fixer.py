@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 
 from netref.check.lexer import decode
-from netref.check.scanner import Edit, FileResult, _compile_error
+from netref.check.scanner import Edit, FileResult, compile_error
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def fix_result(result: FileResult) -> FixedFile | None:
     after = apply_edits(before, [edit for f in fixable for edit in f.edits])
     if after is None or after == before:
         return None
-    if _compile_error(before, result.path) is not None or _compile_error(after, result.path) is not None:
+    if compile_error(before, result.path) is not None or compile_error(after, result.path) is not None:
         return None
     return FixedFile(result.path, before, after, len(fixable))
 

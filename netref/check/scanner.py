@@ -9,11 +9,13 @@ is built so that it never hides a finding (the tests compare runs with and witho
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from netref.check import rules as patterns
+from netref.check.codes import MODULE_CODES
 from netref.check.lexer import Source, decode, offset_in
 from netref.check.rules import Rules, Verdict
 
@@ -83,8 +85,6 @@ def scan_path(path: str, rules: Rules, prefilter: bool = True) -> FileResult:
 
 
 def _listing_error(path: str) -> str:
-    import os
-
     try:
         os.listdir(path)
     except OSError as error:
@@ -112,9 +112,9 @@ def might_have_findings(data: bytes, rules: Rules) -> bool:
         return True
     if wants("NR202") and _bare_method_bytes(rules).search(data):
         return True
-    if rules.python3 and wants("NR301") and _has_marker(data, patterns.PY2_STRONG) is not None:
+    if rules.python3 and wants("NR301") and _has_marker(data, patterns.PY2_STRONG, patterns.PY2_AT_LINE_START) is not None:
         return True
-    if any(wants(code) for code in ("NR101", "NR102", "NR103", "NR104", "NR105")):
+    if any(wants(code) for code in MODULE_CODES):
         return _imports_mention(data, rules)
     return False
 
@@ -149,15 +149,18 @@ def _moved_module_bytes(rules: Rules) -> re.Pattern[bytes] | None:
     return _cached(("moved", names), lambda: re.compile(rb"(?<![\w.])(?:" + names + rb")\b(?![ \t]*\.)"))
 
 
-def _has_marker(data, markers) -> int | None:
-    """Offset of the first Python 2 marker in ``data`` (bytes, or code as str), else None."""
+def _has_marker(data: bytes | str, markers: tuple[re.Pattern[bytes], ...], at_line_start: int = 0) -> int | None:
+    """Offset of the first Python 2 marker in ``data`` (bytes, or code as str), else None.
+
+    The first ``at_line_start`` markers count only where they begin a line (``print x``).
+    """
     newline = b"\n" if isinstance(data, bytes) else "\n"
     first = None
     for index, marker in enumerate(markers):
         if not isinstance(data, bytes):
             marker = _str_pattern(marker)
         for match in marker.finditer(data):
-            if markers is patterns.PY2_STRONG and index < patterns.PY2_AT_LINE_START:
+            if index < at_line_start:
                 if data[data.rfind(newline, 0, match.start()) + 1 : match.start()].strip():
                     continue
             first = match.start() if first is None else min(first, match.start())
@@ -457,12 +460,12 @@ class _Scan:
     def _python2_syntax(self) -> bool:
         """Python 2 evidence in the code, confirmed by Python 3's compiler refusing the file."""
         code = self.source.code
-        evidence = _has_marker(code, patterns.PY2_STRONG)
+        evidence = _has_marker(code, patterns.PY2_STRONG, patterns.PY2_AT_LINE_START)
         if evidence is None and any(self.rules.wants(f.code) for f in self.findings):
             evidence = _has_marker(code, patterns.PY2_WEAK)
         if evidence is None:
             return False
-        error = _compile_error(self.source.text, self.path)
+        error = compile_error(self.source.text, self.path)
         if error is None:
             return False
         line, col = error.lineno or 1, error.offset or 1
@@ -478,7 +481,8 @@ def _guarded(previous_line: str) -> bool:
     return previous_line in ("try:",) or previous_line.endswith(":") and "aises" in previous_line
 
 
-def _compile_error(text: str, path: str) -> SyntaxError | None:
+def compile_error(text: str, path: str) -> SyntaxError | None:
+    """Python 3's verdict on ``text`` (compiled, never run): the SyntaxError, or None."""
     import warnings
 
     with warnings.catch_warnings():
