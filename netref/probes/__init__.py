@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import importlib
 import itertools
+import sys
 import threading
 import time
 from typing import Any
@@ -43,11 +44,26 @@ __all__ = [
 ]
 
 
+_CATALOGS: dict[str | None, Any] = {}
+
+
+def default_catalog() -> Any:
+    """``load_catalog()``, remembered per ``$NETREF_DATA``: finding the file (path
+    resolution) costs more than a loopback probe's whole exchange, and a monitoring
+    loop probes many times."""
+    import os
+
+    key = os.environ.get("NETREF_DATA")
+    if key not in _CATALOGS:
+        from netref.catalog import load_catalog
+
+        _CATALOGS[key] = load_catalog()
+    return _CATALOGS[key]
+
+
 def resolve_protocol(name: str, catalog: Any = None) -> Any:
     """The catalogue protocol a probe request names, or a one-line usage error."""
-    from netref.catalog import load_catalog
-
-    catalog = catalog or load_catalog()
+    catalog = catalog or default_catalog()
     protocol = catalog.protocol(name)
     if protocol is None:
         known = ", ".join(key for key, proto in catalog.protocols.items() if proto.family)
@@ -77,15 +93,14 @@ def check_request(protocol: Any, options: ProbeOptions) -> int:
 
 def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> ProbeResult:
     """Probe one server and return its verdict. Raises only :class:`ProbeUsageError`."""
-    from netref.catalog import load_catalog
     from netref.probes import net
     from netref.versions import running_version
 
-    catalog = catalog or load_catalog()
+    catalog = catalog or default_catalog()
     proto = resolve_protocol(protocol, catalog)
     port = check_request(proto, options)
     host = net.ascii_host(options.host)
-    substitution = catalog.substitution(proto.key, running_version())
+    substitution = _substitution(catalog, proto.key, running_version())
     result = ProbeResult(
         protocol=proto.key,
         host=options.host,
@@ -101,8 +116,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> Prob
         _WATCHDOG.watch(session)
         if proto.tls == "implicit":
             session.start_tls()
-        family = importlib.import_module(f"netref.probes.{proto.family}")
-        family.probe(session)
+        _family(proto.family).probe(session)
         if options.starttls and not session.tls_active:
             raise ProbeFailure("tls", "--starttls was asked for, but the connection was not upgraded")
         result.verdict, result.category = "ok", None
@@ -119,6 +133,24 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> Prob
             session.close()
         result.timings["total"] = (time.monotonic() - started) * 1000
     return result
+
+
+_SUBSTITUTIONS: dict[tuple[int, str, tuple[int, int]], tuple[Any, Any]] = {}
+
+
+def _substitution(catalog: Any, key: str, version: tuple[int, int]) -> Any:
+    """``catalog.substitution``, remembered: the answer cannot change within a process for
+    a given catalogue object, and a monitoring loop asks it on every probe."""
+    memo = (id(catalog), key, version)
+    if memo not in _SUBSTITUTIONS:
+        _SUBSTITUTIONS[memo] = (catalog, catalog.substitution(key, version))  # keeps id() valid
+    return _SUBSTITUTIONS[memo][1]
+
+
+def _family(name: str) -> Any:
+    """The family module, imported on first use only (``netref.probes.<family>``)."""
+    module = sys.modules.get(f"netref.probes.{name}")
+    return module if module is not None else importlib.import_module(f"netref.probes.{name}")
 
 
 def _connect(proto: Any, options: ProbeOptions, result: ProbeResult, host: str, port: int, deadline: float) -> Session:
@@ -179,11 +211,13 @@ class _Watchdog:
     def watch(self, session: Session) -> None:
         with self._condition:
             session.watched = True
+            earliest = not self._heap or session.deadline < self._heap[0][0]
             heapq.heappush(self._heap, (session.deadline, next(self._order), session))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="netref-watchdog", daemon=True)
                 self._thread.start()
-            self._condition.notify()
+            if earliest:  # otherwise the watchdog already wakes in time: no thread switch
+                self._condition.notify()
 
     def forget(self, session: Session) -> None:
         with self._condition:

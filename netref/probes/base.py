@@ -81,6 +81,9 @@ READ_BUDGET = 4 * 1024 * 1024
 #: Longest line the session reader accepts (stdlib clients have their own, smaller limits).
 MAX_LINE = 64 * 1024
 
+#: A deadline timeout on the socket younger than this is not set again (see Session._arm).
+REARM_AFTER = 0.05
+
 #: Default whole-probe deadline in seconds.
 DEFAULT_TIMEOUT = 10.0
 
@@ -275,6 +278,7 @@ class Session:
         self._received = 0
         self._expired = False
         self._ready_at = time.monotonic()
+        self._armed_at: float | None = None  # when the deadline timeout was last set
         self.tls_active = False
         self.watched = False  # set while the core's watchdog holds this session
 
@@ -321,14 +325,32 @@ class Session:
 
     # -- raw I/O under the deadline and the budget ------------------------------------------
 
-    def _arm(self, doing: str) -> None:
-        remaining = self.remaining()
+    def _arm(self, doing: str, wait: float | None = None) -> None:
+        """Set the socket timeout to what is left (or to ``wait`` when shorter).
+
+        A deadline timeout set less than :data:`REARM_AFTER` ago is kept: ``settimeout``
+        is a system call, and a read may then overrun by at most that much — less in
+        practice, since the watchdog shuts the socket at the deadline itself.
+        """
+        now = time.monotonic()
+        remaining = self.deadline - now
         if self._expired or remaining <= 0:
             raise self.timeout_failure(doing)
-        self._sock.settimeout(remaining)
+        if wait is not None and wait < remaining:
+            self._sock.settimeout(max(wait, 0.0))
+            self._armed_at = None
+        elif self._armed_at is None or now - self._armed_at > REARM_AFTER:
+            self._sock.settimeout(remaining)
+            self._armed_at = now
 
     def recv_into(self, view: memoryview) -> int:
         """Receive into ``view`` (bounded by deadline and budget); 0 means end of file."""
+        count = self._receive(view)
+        assert count is not None
+        return count
+
+    def _receive(self, view: memoryview, wait: float | None = None) -> int | None:
+        """:meth:`recv_into`, or None when ``wait`` seconds pass in silence."""
         budget = READ_BUDGET - self._received
         if budget <= 0:
             raise ProbeFailure(
@@ -336,10 +358,12 @@ class Session:
             )
         if len(view) > budget:
             view = view[:budget]
-        self._arm("waiting for the server")
+        self._arm("waiting for the server", wait)
         try:
             count = self._sock.recv_into(view)
         except TimeoutError:
+            if wait is not None and not self.expired:
+                return None
             raise self.timeout_failure("waiting for the server") from None
         except OSError:
             if self._expired:
@@ -368,10 +392,13 @@ class Session:
 
     # -- the session's own bounded reader (socket-level families) ---------------------------
 
-    def _fill(self, size: int = 4096) -> bool:
-        """Append up to ``size`` more bytes to the buffer; False at end of file."""
+    def _fill(self, size: int = 4096, wait: float | None = None) -> bool | None:
+        """Append up to ``size`` more bytes to the buffer; False at end of file, None when
+        ``wait`` passed in silence."""
         chunk = bytearray(size)
-        count = self.recv_into(memoryview(chunk))
+        count = self._receive(memoryview(chunk), wait)
+        if count is None:
+            return None
         del chunk[count:]
         self._buffer += chunk
         return count > 0
@@ -405,31 +432,14 @@ class Session:
         ``wait=None`` the wait runs to the deadline, and then a ``timeout`` failure is raised.
         """
         if not self._buffer:
-            if wait is not None and wait < self.remaining():
-                self._sock.settimeout(max(wait, 0.0))
-                try:
-                    ready = self._readable_within(wait)
-                except OSError:
-                    if self._expired:
-                        raise self.timeout_failure("waiting for the server") from None
-                    raise
-                if not ready:
-                    return None
-            if not self._fill(max_bytes):
+            filled = self._fill(max_bytes, wait)
+            if filled is None:
+                return None
+            if not filled:
                 return b""
         data = bytes(self._buffer[:max_bytes])
         del self._buffer[:max_bytes]
         return data
-
-    def _readable_within(self, wait: float) -> bool:
-        """Whether the socket has something to read within ``wait`` seconds."""
-        import selectors
-
-        if getattr(self._sock, "pending", None) and self._sock.pending():
-            return True
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._sock, selectors.EVENT_READ)
-            return bool(selector.select(max(wait, 0.0)))
 
     # -- handing the connection over -----------------------------------------------------------
 
@@ -459,6 +469,7 @@ class Session:
         with self.phase("tls"):
             self._arm("in the TLS handshake")
             self._sock, details = tls.handshake(self._sock, self.options, self.host, self)
+        self._armed_at = None  # a new socket object: set its timeout on the next read
         details.starttls = in_band
         self.result.tls = details
         self.tls_active = True

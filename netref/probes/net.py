@@ -152,12 +152,14 @@ def connect(infos: list[tuple], deadline: float) -> tuple[socket.socket, tuple]:
     ``refused`` failure when every address refused or was unreachable, ``timeout`` when
     the deadline came first.
     """
-    import selectors
+    if len(infos) == 1:
+        return _connect_one(infos[0], deadline)
+    import select
 
     pending = list(interleave(infos))
-    attempts: dict[socket.socket, tuple] = {}
+    attempts: dict[int, tuple[socket.socket, tuple]] = {}  # fd -> (socket, sockaddr)
     errors: list[tuple[tuple, OSError]] = []
-    selector = selectors.DefaultSelector()
+    poller = select.poll()  # no syscall until poll(): cheap for the usual single address
     next_start = time.monotonic()
     try:
         while pending or attempts:
@@ -168,15 +170,15 @@ def connect(infos: list[tuple], deadline: float) -> tuple[socket.socket, tuple]:
                 info = pending.pop(0)
                 sock = _start_attempt(info, errors)
                 if sock is not None:
-                    attempts[sock] = info[4]
-                    selector.register(sock, selectors.EVENT_WRITE)
+                    attempts[sock.fileno()] = (sock, info[4])
+                    poller.register(sock, select.POLLOUT)
                 next_start = time.monotonic() + ATTEMPT_DELAY
                 continue
             wait_until = min(deadline, next_start) if pending else deadline
-            for key, _ in selector.select(max(wait_until - time.monotonic(), 0.0)):
-                sock = key.fileobj
-                sockaddr = attempts.pop(sock)
-                selector.unregister(sock)
+            wait_ms = max(int((wait_until - time.monotonic()) * 1000) + 1, 0)
+            for fd, _ in poller.poll(wait_ms):
+                sock, sockaddr = attempts.pop(fd)
+                poller.unregister(fd)
                 error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 if error == 0:
                     sock.setblocking(True)
@@ -186,9 +188,25 @@ def connect(infos: list[tuple], deadline: float) -> tuple[socket.socket, tuple]:
                 next_start = time.monotonic()  # a failure starts the next address at once
         raise _connect_failure(infos, errors, timed_out=time.monotonic() >= deadline)
     finally:
-        for sock in attempts:
+        for sock, _ in attempts.values():
             sock.close()
-        selector.close()
+
+
+def _connect_one(info: tuple, deadline: float) -> tuple[socket.socket, tuple]:
+    """The usual case, one address: a plain blocking connect bounded by the time left."""
+    family, kind, proto, _, sockaddr = info
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        sock.connect(sockaddr)
+    except TimeoutError:
+        sock.close()
+        raise _connect_failure([info], [], timed_out=True) from None
+    except OSError as exc:
+        sock.close()
+        error = exc if exc.errno else OSError(0, str(exc))
+        raise _connect_failure([info], [(sockaddr, error)], timed_out=False) from None
+    return sock, sockaddr
 
 
 def _start_attempt(info: tuple, errors: list) -> socket.socket | None:
