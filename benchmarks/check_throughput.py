@@ -15,7 +15,6 @@ LIB_DIR defaults to the running interpreter's standard library; site-packages is
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import sysconfig
 import time
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from netref.catalog import load_catalog  # noqa: E402
 from netref.check import check  # noqa: E402
-from netref.check.files import python_files  # noqa: E402
+from netref.check.files import python_files, usable_cores  # noqa: E402
 from netref.versions import format_version, parse_version, running_version  # noqa: E402
 
 TARGET_FILES_PER_SECOND = 2000
@@ -54,7 +53,7 @@ def main() -> int:
 
     files = list(python_files([args.lib], EXCLUDE))
     lines = sum(Path(path).read_bytes().count(b"\n") for path in files)  # also warms the page cache
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     print(f"tree:    {args.lib}  ({len(files):,} files, {lines:,} lines)")
     print(f"target:  Python {format_version(target)}; running Python {sys.version.split()[0]}; {cores} core(s)")
 

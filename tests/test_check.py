@@ -92,6 +92,27 @@ def test_corpus_file_has_exactly_its_expected_findings(catalog, name, target):
     assert found([path], catalog, target) == expected(path)
 
 
+@pytest.mark.parametrize("target", PY3_TARGETS)
+def test_a_tree_mixing_python2_and_python3_files_gives_every_expected_finding(catalog, target):
+    """The issue's "done when": one run over a mixed tree, every file's findings as written in it."""
+    report = check([str(CORPUS)], catalog, target, exclude=["fixable", "pep594.py"])
+    got = sorted((Path(f.path).relative_to(CORPUS).as_posix(), f.line, f.code) for f in report.findings)
+    want = sorted(
+        [(Path(r.path).relative_to(CORPUS).as_posix(), line, code) for r in report.results for line, code in expected(Path(r.path))]
+        + [("tutorial/server.py", 14, "NR201"), ("tutorial/client.py", 11, "NR202")]  # verbatim copies: no comments
+    )
+    assert got == want
+    assert {Path(r.path).parent.name for r in report.results} == {"py2", "py3", "tutorial"}
+
+
+def test_crlf_line_endings_are_read_like_lf(catalog):
+    client = (CORPUS / "tutorial" / "client.py").read_bytes()
+    rules = make_rules(catalog, (3, 12))
+    lf = scan_bytes(client, "client.py", rules).findings
+    crlf = scan_bytes(client.replace(b"\n", b"\r\n"), "client.py", rules).findings
+    assert [(f.line, f.col, f.code) for f in crlf] == [(f.line, f.col, f.code) for f in lf] == [(11, 1, "NR202")]
+
+
 def test_python2_files_are_said_to_be_python2_only_for_a_python3_target(catalog):
     py2 = sorted((CORPUS / "py2").glob("*.py"))
     on_27 = check([str(p) for p in py2], catalog, (2, 7))

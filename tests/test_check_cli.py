@@ -190,7 +190,10 @@ def test_diff_applies_with_patch_to_give_what_fix_writes(fixable, tmp_path):
 def test_fix_round_trip_parses_and_resolves_on_the_running_python(fixable):
     human = {name: (fixable / name).read_bytes() for name in ("needs_human.py", "server27.py")}
     result = netref(str(fixable), "--fix")
-    assert "fixed" in result.stderr
+    assert "fixed 16 finding(s) in 2 file(s)" in result.stderr
+    assert result.exit_code == 1  # what needs a human remains, and is reported
+    remaining_files = {Path(line.split(":")[0]).name for line in result.stdout.splitlines()}
+    assert remaining_files == {"needs_human.py", "server27.py"}
     for name, data in human.items():
         assert (fixable / name).read_bytes() == data
     for name in ("legacy_names.py", "urllib2_module.py"):
@@ -235,3 +238,8 @@ def test_installed_script_checks_the_tutorial():
     run = subprocess.run([str(script), "check", *TUTORIAL, "--python", "3.13"], capture_output=True, text=True, timeout=60)
     assert run.returncode == 1, run.stderr
     assert [line.split()[1] for line in run.stdout.splitlines()] == ["NR201", "NR202"]
+
+
+def test_the_cli_does_not_load_the_check_code_until_the_command_runs():
+    code = "import sys, netref.cli; sys.exit('netref.check' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent).returncode == 0

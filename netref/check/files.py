@@ -51,7 +51,7 @@ def _excluded(path: str, exclude: Sequence[str]) -> bool:
 
 def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, prefilter: bool = True) -> list[FileResult]:
     """Scan ``files`` in order; with many files, on ``jobs`` processes (default: every core)."""
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or usable_cores()
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
         return [scan_path(path, rules, prefilter) for path in files]
     from concurrent.futures import ProcessPoolExecutor
@@ -59,6 +59,13 @@ def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, pref
     chunk = max(16, len(files) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_set_worker_rules, initargs=(rules, prefilter)) as pool:
         return list(pool.map(_scan_in_worker, files, chunksize=chunk))
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container or taskset may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 _worker: dict[str, object] = {}
