@@ -9,7 +9,13 @@ may go in the clear.
 from __future__ import annotations
 
 from netref.probes.base import ProbeFailure, Session, printable
-from netref.probes.replies import capability_list, leave, software_from_greeting, unexpected_reply
+from netref.probes.replies import (
+    capabilities_around_tls,
+    capability_list,
+    leave,
+    software_from_greeting,
+    unexpected_reply,
+)
 
 #: User names that log in without a secret (RFC 1635): their "password" is a courtesy.
 ANONYMOUS_USERS = ("anonymous", "ftp")
@@ -30,12 +36,8 @@ def probe(session: Session) -> None:
         first_line = welcome.split("\n")[0]
         result.greeting = printable(first_line)
         result.server_software = software_from_greeting(first_line[4:])
-        features = _feat(client)
-        if session.options.starttls:
-            result.details["capabilities_before_tls"] = result.capabilities = features or []
-            _auth_tls(session, client, guarded, features)
-            features = _feat(client)
-        result.capabilities = features or []
+        features = capabilities_around_tls(
+            session, lambda: _feat(client), lambda listed: _auth_tls(session, client, guarded, listed))
         result.details["feat_supported"] = features is not None
         if session.options.user is not None:
             _login(session, client)

@@ -11,7 +11,13 @@ hostile server gets a ``protocol`` verdict instead of the probe's memory.
 from __future__ import annotations
 
 from netref.probes.base import ProbeFailure, Session, printable
-from netref.probes.replies import has_capability, leave, software_from_greeting, unexpected_reply
+from netref.probes.replies import (
+    capabilities_around_tls,
+    has_capability,
+    leave,
+    software_from_greeting,
+    unexpected_reply,
+)
 
 
 def probe(session: Session) -> None:
@@ -47,10 +53,9 @@ def probe(session: Session) -> None:
         result.greeting = printable(greeting)
         result.server_software = software_from_greeting(greeting[4:])
         result.details["preauth"] = client.state == "AUTH"
-        if session.options.starttls:
-            result.details["capabilities_before_tls"] = result.capabilities = list(client.capabilities)
-            _start_tls(session, client, guarded)
-        result.capabilities = list(client.capabilities)
+        # imaplib asked CAPABILITY while greeting, and asks again itself after STARTTLS.
+        capabilities_around_tls(
+            session, lambda: list(client.capabilities), lambda _: _start_tls(session, client, guarded))
         result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
         leave(client.logout)
     except imaplib.IMAP4.error as exc:

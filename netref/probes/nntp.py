@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from netref.probes.base import ProbeFailure, Session, printable
 from netref.probes.replies import (
+    capabilities_around_tls,
     capability_list,
     has_capability,
     implementation,
@@ -35,10 +36,8 @@ def probe(session: Session) -> None:
     if code not in _READY:
         raise _greeting_failure(greeting)
     result.details["posting_allowed"] = _READY[code]
-    if session.options.starttls:
-        result.details["capabilities_before_tls"] = result.capabilities = _capabilities(session) or []
-        _start_tls(session)
-    capabilities = _capabilities(session)
+    # STARTTLS is sent whatever CAPABILITIES said (see the module docstring).
+    capabilities = capabilities_around_tls(session, lambda: _capabilities(session), lambda _: _start_tls(session))
     if capabilities is None:
         result.details["capabilities_supported"] = False
         mode_reader = _command(session, "MODE READER")
@@ -47,7 +46,6 @@ def probe(session: Session) -> None:
             result.details["posting_allowed"] = _READY[mode_reader[:3]]
     else:
         result.details["capabilities_supported"] = True
-    result.capabilities = capabilities or []
     result.server_software = implementation(result.capabilities) or software_from_greeting(greeting[4:])
     result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
     result.message = "answered, posting allowed" if result.details["posting_allowed"] else "answered, reading only"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from netref.probes.base import ProbeFailure, Session, printable
 from netref.probes.replies import (
+    capabilities_around_tls,
     capability_list,
     has_capability,
     implementation,
@@ -35,14 +36,10 @@ def probe(session: Session) -> None:
             raise _greeting_failure(exc) from None
         greeting = client.getwelcome().decode("latin-1")
         result.greeting = printable(greeting)
-        capabilities = _capa(client)
-        if session.options.starttls:
-            result.details["capabilities_before_tls"] = result.capabilities = capabilities or []
-            _start_tls(session, client, guarded, capabilities)
-            capabilities = _capa(client)
-        result.capabilities = capabilities or []
+        capabilities = capabilities_around_tls(
+            session, lambda: _capa(client), lambda listed: _start_tls(session, client, guarded, listed))
         result.details["capa_supported"] = capabilities is not None
-        result.server_software = implementation(capabilities or []) or software_from_greeting(greeting[3:])
+        result.server_software = implementation(result.capabilities) or software_from_greeting(greeting[3:])
         leave(client.quit, poplib.error_proto)
     except poplib.error_proto as exc:
         raise ProbeFailure("protocol", f"bad reply: {_text(exc)}") from None

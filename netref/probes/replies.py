@@ -13,7 +13,7 @@ import contextlib
 import re
 from typing import Callable
 
-from netref.probes.base import ProbeFailure, printable
+from netref.probes.base import ProbeFailure, Session, printable
 
 #: First bytes that give another protocol away, and how to name it in a verdict.
 _OTHER_PROTOCOLS = (
@@ -108,3 +108,25 @@ def leave(say_goodbye: Callable[[], object], *client_errors: type[Exception]) ->
     """
     with contextlib.suppress(OSError, EOFError, *client_errors):
         say_goodbye()
+
+
+def capabilities_around_tls(
+    session: Session,
+    ask: Callable[[], list[str] | None],
+    upgrade: Callable[[list[str] | None], None],
+) -> list[str] | None:
+    """Ask the capabilities; with ``--starttls``, ``upgrade`` and ask again.
+
+    After STARTTLS a client must forget what it learnt in plaintext (RFC 3207, 2595, 9051,
+    4642, 4217): the report's ``capabilities`` are the list asked over TLS, and the plaintext
+    list is kept in ``details["capabilities_before_tls"]`` (it is also what a failed upgrade
+    leaves in ``capabilities``). ``ask`` returns None for a server without the command.
+    """
+    result = session.result
+    capabilities = ask()
+    if session.options.starttls:
+        result.details["capabilities_before_tls"] = result.capabilities = capabilities or []
+        upgrade(capabilities)
+        capabilities = ask()
+    result.capabilities = capabilities or []
+    return capabilities

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from netref.probes.base import ProbeFailure, Session, printable
 from netref.probes.replies import (
+    capabilities_around_tls,
     capability_list,
     has_capability,
     leave,
@@ -42,13 +43,9 @@ def probe(session: Session) -> None:
         if code != 220:
             raise _greeting_failure(code, client.first_line)
         result.server_software = software_from_greeting(client.first_line[4:].decode("latin-1"), skip_host=True)
-        capabilities = _ehlo(client)
-        if session.options.starttls:
-            result.details["capabilities_before_tls"] = result.capabilities = capabilities
-            _start_tls(session, client, capabilities)
-            capabilities = _ehlo(client)
-        result.capabilities = capabilities
-        result.details["starttls_offered"] = has_capability(capabilities, "STARTTLS")
+        capabilities_around_tls(
+            session, lambda: _ehlo(client), lambda listed: _start_tls(session, client, listed))
+        result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
         leave(client.quit, smtplib.SMTPException)
     except smtplib.SMTPServerDisconnected as exc:  # smtplib's word for EOF and for a reset
         how = "reset" if "reset" in str(exc).lower() else "closed"
