@@ -108,6 +108,8 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> Prob
         module=substitution.used if substitution else proto.probe_module,
         substitution=substitution.message if substitution else None,
     )
+    family = _family(proto.family)
+    _preload(result.module)
     started = time.monotonic()
     deadline = started + options.timeout
     session: Session | None = None
@@ -116,7 +118,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> Prob
         _WATCHDOG.watch(session)
         if proto.tls == "implicit":
             session.start_tls()
-        _family(proto.family).probe(session)
+        family.probe(session)
         if options.starttls and not session.tls_active:
             raise ProbeFailure("tls", "--starttls was asked for, but the connection was not upgraded")
         result.verdict, result.category = "ok", None
@@ -151,6 +153,16 @@ def _family(name: str) -> Any:
     """The family module, imported on first use only (``netref.probes.<family>``)."""
     module = sys.modules.get(f"netref.probes.{name}")
     return module if module is not None else importlib.import_module(f"netref.probes.{name}")
+
+
+def _preload(module: str | None) -> None:
+    """Import the stdlib client before the clock starts, so that its import time (tens of
+    milliseconds for http.client on a cold start) is not reported as the server's."""
+    if module and module not in sys.modules and module.replace(".", "").isidentifier():
+        try:
+            importlib.import_module(module)
+        except ImportError:  # a substitute the family does not import by that name
+            pass
 
 
 def _connect(proto: Any, options: ProbeOptions, result: ProbeResult, host: str, port: int, deadline: float) -> Session:

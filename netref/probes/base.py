@@ -466,9 +466,8 @@ class Session:
         if self._buffer:
             raise ProbeFailure("tls", "server sent unencrypted data after agreeing to start TLS")
         in_band = self.protocol.tls != "implicit"
-        with self.phase("tls"):
-            self._arm("in the TLS handshake")
-            self._sock, details = tls.handshake(self._sock, self.options, self.host, self)
+        self._arm("in the TLS handshake")
+        self._sock, details = tls.handshake(self._sock, self.options, self.host, self)  # times "tls"
         self._armed_at = None  # a new socket object: set its timeout on the next read
         details.starttls = in_band
         self.result.tls = details

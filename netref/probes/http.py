@@ -6,6 +6,8 @@ answer, 4xx and 5xx included, proves the service speaks HTTP (the status is repo
 
 from __future__ import annotations
 
+import http.client  # the family module itself is imported only when an HTTP probe runs
+
 from netref.probes.base import ProbeFailure, Session, printable
 
 #: Response headers worth reporting as what the server offers.
@@ -14,8 +16,6 @@ _FEATURE_HEADERS = ("allow", "alt-svc", "strict-transport-security", "accept-ran
 
 def probe(session: Session) -> None:
     """Send ``HEAD /`` and read the status line and headers (http.client bounds both)."""
-    import http.client
-
     connection = http.client.HTTPConnection(session.host, session.port)
     connection.sock = session.client_socket()  # a connection with a socket never connects
     try:

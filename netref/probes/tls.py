@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import ssl
+import time
 from typing import TYPE_CHECKING, Iterator
 
-from netref.probes.base import ProbeFailure, ProbeOptions, TlsDetails
+from netref.probes.base import ProbeFailure, ProbeOptions, ProbeUsageError, TlsDetails
 
 if TYPE_CHECKING:  # pragma: no cover
     from netref.probes.base import Session
@@ -33,16 +34,29 @@ _NAME_OIDS = {
 _SUBJECT_ALT_NAME = "2.5.29.17"
 
 
+_CONTEXTS: dict[tuple[str | None, bool], ssl.SSLContext] = {}
+
+
 def client_context(options: ProbeOptions) -> ssl.SSLContext:
     """The system trust store (or ``--cafile``) with hostname checking; ``--insecure``
-    turns both checks off and nothing else."""
-    try:
-        context = ssl.create_default_context(cafile=options.cafile)
-    except (OSError, ssl.SSLError) as exc:
-        raise ProbeFailure("certificate", f"cannot load CA file {options.cafile}: {exc}") from None
+    turns both checks off and loads no trust store at all (that costs ~40 ms and would
+    show up as handshake time). Contexts are reused within a process: a monitoring loop
+    should not reload the trust store for every probe."""
+    key = (options.cafile, options.insecure)
+    context = _CONTEXTS.get(key)
+    if context is not None:
+        return context
     if options.insecure:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
+    else:
+        try:
+            context = ssl.create_default_context(cafile=options.cafile)
+        except (OSError, ssl.SSLError) as exc:
+            reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+            raise ProbeFailure("certificate", f"cannot load CA file {options.cafile}: {reason}") from None
+    _CONTEXTS[key] = context
     return context
 
 
@@ -56,27 +70,36 @@ def handshake(
     requires, not sent as SNI).
     """
     server_name = options.sni or host
-    context = client_context(options)
+    context = client_context(options)  # before the clock: building it is local work
+    started = time.monotonic()
     try:
         wrapped = context.wrap_socket(sock, server_hostname=server_name, do_handshake_on_connect=False)
+    except ValueError as exc:  # a name TLS cannot carry, e.g. --sni ".example"
+        raise ProbeUsageError(f"invalid TLS server name {server_name!r}: {exc}") from None
+    try:
         wrapped.settimeout(max(session.remaining(), 0.001))
         wrapped.do_handshake()
-    except ssl.SSLCertVerificationError as exc:
-        raise ProbeFailure("certificate", _verify_message(exc, server_name)) from None
-    except TimeoutError:
-        raise session.timeout_failure("in the TLS handshake") from None
-    except ssl.SSLError as exc:
-        if session.expired:
-            raise session.timeout_failure("in the TLS handshake") from None
-        raise ProbeFailure("tls", f"TLS handshake failed: {exc.reason or exc}") from None
-    except OSError as exc:
-        if session.expired:
-            raise session.timeout_failure("in the TLS handshake") from None
-        reason = exc.strerror or str(exc) or type(exc).__name__
-        raise ProbeFailure("tls", f"connection closed during the TLS handshake: {reason}") from None
+    except OSError as exc:  # SSLError and TimeoutError included
+        wrapped.close()
+        raise _handshake_failure(exc, session, server_name) from None
+    finally:
+        timings = session.result.timings
+        timings["tls"] = timings.get("tls", 0.0) + (time.monotonic() - started) * 1000
     details = describe(wrapped, insecure=options.insecure)
     details.sni = server_name
     return wrapped, details
+
+
+def _handshake_failure(exc: OSError, session: "Session", server_name: str) -> ProbeFailure:
+    """The verdict for a handshake that did not complete."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ProbeFailure("certificate", _verify_message(exc, server_name))
+    if isinstance(exc, TimeoutError) or session.expired:
+        return session.timeout_failure("in the TLS handshake")
+    if isinstance(exc, ssl.SSLError):
+        return ProbeFailure("tls", f"TLS handshake failed: {exc.reason or exc}")
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return ProbeFailure("tls", f"connection closed during the TLS handshake: {reason}")
 
 
 def _verify_message(exc: ssl.SSLCertVerificationError, server_name: str) -> str:

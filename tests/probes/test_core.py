@@ -458,3 +458,30 @@ def test_timings_and_json_fields_of_a_successful_probe():
         "server_software", "capabilities", "details", "tls", "module", "substitution",
         "verdict", "category", "message",
     }  # fmt: skip
+
+
+def test_a_name_with_several_addresses_reports_the_one_that_answered(monkeypatch):
+    """The resolver (stubbed: nothing may leave the machine) gives two loopback addresses;
+    the server listens on the second only, so the first refuses and the second answers."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def two_addresses(host, port, *args, **kwargs):
+        if host != "multi.example.invalid":
+            return real_getaddrinfo(host, port, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port)) for address in ("127.0.0.2", "127.0.0.1")]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    with servers.serve(servers.banner(), host="127.0.0.1") as server:
+        result = probe("tcp", server.port, host="multi.example.invalid")
+    assert result.verdict == "ok", result.message
+    assert result.addresses == ["127.0.0.2", "127.0.0.1"]
+    assert result.address_used == "127.0.0.1"
+
+
+def test_tls_context_for_insecure_loads_no_trust_store():
+    from netref.probes.tls import client_context
+
+    insecure = client_context(ProbeOptions("h", insecure=True))
+    assert insecure.verify_mode == ssl.CERT_NONE and not insecure.check_hostname
+    assert insecure.cert_store_stats()["x509_ca"] == 0
+    assert client_context(ProbeOptions("h", insecure=True)) is insecure  # reused
