@@ -13,7 +13,7 @@ import socket
 import socketserver
 import ssl
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: Longest command line a test server accepts; a client line is never near this.
 MAX_LINE = 8192
@@ -35,9 +35,8 @@ class ServerOptions:
     implicit_tls: bool = False
     offer_starttls: bool = True  # advertised in capabilities and accepted
     greeting: str | None = None  # overrides the protocol's usual greeting
-    capabilities_error: bool = False  # NNTP: answer CAPABILITIES with 500, as many servers do
+    capabilities_error: bool = False  # refuse CAPABILITIES (NNTP, as many servers do) or CAPA (POP3)
     literal_size: int = 0  # IMAP: announce a literal of this size in the CAPABILITY reply
-    extra: dict = field(default_factory=dict)
 
 
 class LineHandler(socketserver.StreamRequestHandler):
@@ -160,13 +159,15 @@ class Pop3Handler(LineHandler):
         self.send(options.greeting or "+OK netref test POP3 server ready <1.2@localhost>")
         while (line := self.receive()) is not None:
             verb = line.split(" ")[0].upper()
-            if verb == "CAPA":
+            if verb == "CAPA" and options.capabilities_error:
+                self.send("-ERR unknown command")  # an RFC 1939-only server
+            elif verb == "CAPA":
                 capabilities = ["TOP", "UIDL", "USER", "RESP-CODES", "PIPELINING"]
                 if options.offer_starttls and not self.secure and options.ssl_context:
                     capabilities.append("STLS")
                 capabilities.append("IMPLEMENTATION netref-test-pop3")
                 self.send("+OK Capability list follows", *capabilities, ".")
-            elif verb == "STLS" and options.offer_starttls and not self.secure:
+            elif verb == "STLS" and options.offer_starttls and options.ssl_context and not self.secure:
                 self.send("+OK Begin TLS negotiation")
                 self.start_tls()
             elif verb == "QUIT":
@@ -210,7 +211,7 @@ class ImapHandler(LineHandler):
                     self.send("", f"{tag} OK CAPABILITY completed")
                     continue
                 self.send(f"* CAPABILITY {self.capabilities()}", f"{tag} OK CAPABILITY completed")
-            elif verb == "STARTTLS" and options.offer_starttls and not self.secure:
+            elif verb == "STARTTLS" and options.offer_starttls and options.ssl_context and not self.secure:
                 self.send(f"{tag} OK Begin TLS negotiation now")
                 self.start_tls()
             elif verb == "LOGOUT":

@@ -64,3 +64,19 @@ def test_an_smtp_server_on_the_pop3_port_is_named():
         result = probe("pop3", server)
     assert (result.category, result.message) == (
         "protocol", "no POP3 greeting: the server sent '220 mail.example.org ESMTP Postfix'")
+
+
+def test_stls_is_tried_on_a_server_without_capa(server_ssl_context, ca_file):
+    with pop3_server(ssl_context=server_ssl_context, capabilities_error=True) as server:
+        result = probe("pop3", server, ca_file=ca_file, starttls=True)
+    assert result.ok, result.message
+    assert_verified_tls(result, starttls=True)
+    assert result.details["capa_supported"] is False and result.capabilities == []
+    assert [(entry.line, entry.secure) for entry in server.log] == [
+        ("CAPA", False), ("STLS", False), ("CAPA", True), ("QUIT", True)]
+
+
+def test_stls_refused_by_a_server_without_capa_is_a_tls_failure():
+    with pop3_server(capabilities_error=True) as server:  # no TLS context: STLS unknown
+        result = probe("pop3", server, starttls=True)
+    assert (result.category, result.message) == ("tls", "server refused STLS: -ERR unknown command")

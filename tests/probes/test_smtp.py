@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
+import servers
+from netref.probes import ProbeOptions, run_probe
 from probing import IdleHttpServer, assert_verified_tls, probe
 from smtp_server import SmtpServer
 
@@ -98,3 +102,34 @@ def test_an_http_server_where_smtp_was_expected_is_named():
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert result.message == "no SMTP greeting: an HTTP server answered ('HTTP/1.1 408 Request Timeout')"
     assert result.timings["total"] < 3000
+
+
+def _slow_smtp(conn) -> None:
+    """A server whose multi-line replies arrive in pieces, and which refuses STARTTLS."""
+    conn.sendall(b"220-mx.example.org ESMTP Postfix\r\n")
+    time.sleep(0.1)
+    conn.sendall(b"220 no UCE\r\n")
+    reader = conn.makefile("rb")
+    while line := reader.readline():
+        verb = line.split()[0].upper() if line.split() else b""
+        if verb == b"EHLO":
+            conn.sendall(b"250-mx.example.org\r\n250-PIPELINING\r\n")
+            time.sleep(0.2)  # STARTTLS arrives in a later segment than the first lines
+            conn.sendall(b"250-STARTTLS\r\n250 8BITMIME\r\n")
+        elif verb == b"STARTTLS":
+            conn.sendall(b"454 4.7.0 TLS not available due to local problem\r\n")
+        elif verb == b"QUIT":
+            conn.sendall(b"221 2.0.0 Bye\r\n")
+            return
+
+
+def test_multi_line_replies_are_read_whole_and_a_refused_starttls_fails():
+    with servers.serve(_slow_smtp) as server:
+        plain = run_probe("smtp", ProbeOptions("127.0.0.1", port=server.port, timeout=5))
+        upgraded = run_probe("smtp", ProbeOptions("127.0.0.1", port=server.port, timeout=5, starttls=True))
+    assert plain.ok, plain.message
+    assert plain.greeting == "220-mx.example.org ESMTP Postfix" and plain.server_software == "Postfix"
+    assert plain.capabilities == ["PIPELINING", "STARTTLS", "8BITMIME"]
+    assert plain.details["starttls_offered"] is True
+    assert (upgraded.category, upgraded.message) == (
+        "tls", "server refused STARTTLS: 454 4.7.0 TLS not available due to local problem")
