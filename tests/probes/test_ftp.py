@@ -125,3 +125,9 @@ def test_cli_login_with_password_from_the_environment(explicit_tls, ca_file):
                                env={"NETREF_PASSWORD": PASSWORD})
     assert plain.exit_code == 1 and "failed (tls): refusing to send a password" in plain.output
     assert _secrets_in_clear(explicit_tls) == []
+
+
+def test_a_probe_opens_no_data_connection_and_changes_nothing(explicit_tls, ca_file):
+    for options in ({}, {"starttls": True}, {"starttls": True, "user": USER, "password": PASSWORD}):
+        assert probe("ftp", explicit_tls, ca_file=ca_file, **options).ok
+    assert set(explicit_tls.verbs()) <= {"FEAT", "AUTH", "USER", "PASS", "QUIT"}
