@@ -46,8 +46,11 @@ def decode(data: bytes) -> str:
 
 def _blank(match: re.Match[str]) -> str:
     token = match.group()
-    if token[0] == "#":
-        return " " * len(token)
+    first, size = token[0], len(token)
+    if first == "#":
+        return " " * size
+    if size >= 2 and token[-1] == first and token[:3] != first * 3 and "\n" not in token:
+        return first + " " * (size - 2) + first  # the common case: a closed one-line string
     quote = token[:3] if token[:3] in ("'''", '"""') else token[0]
     closed = len(token) >= 2 * len(quote) and token.endswith(quote)
     inner = token[len(quote) : len(token) - len(quote) if closed else len(token)]

@@ -135,20 +135,20 @@ def bare_method_pattern(methods: tuple[str, ...]) -> re.Pattern[bytes]:
 
 
 # Evidence of Python 2 syntax, each pattern led by a literal so that a search is fast. Strong
-# markers (a print or exec statement, ``except E, e:``) make a file worth a look by themselves;
-# weak ones (backticks, ``<>``, ``raise E, "text"``) also haunt docstrings, so they count only in
-# a file that has another finding. The scanner applies the same patterns to code whose strings
+# markers (a print or exec statement, ``except E, e:``, ``raise E, "text"``) make a file worth a
+# look by themselves; weak ones (backticks, ``<>``) also haunt docstrings and reStructuredText, so
+# they count only in a file that has another finding. The scanner applies the same patterns to code whose strings
 # and comments are blanked out, so whatever it reports, the pre-filter has let through.
 PY2_STRONG = (
     re.compile(rb"print(?:[ \t]+[\w\"'>`]|[ \t]*[\"'])"),  # at the start of a line
     re.compile(rb"exec[ \t]+[\w\"']"),  # at the start of a line
     re.compile(rb"except[ \t]+[\w.]+[ \t]*,[ \t]*\w+[ \t]*:"),
+    re.compile(rb"raise[ \t]+[\w.]+[ \t]*,"),
 )
 PY2_AT_LINE_START = 2  # the first two strong patterns must start their line
 PY2_WEAK = (
     re.compile(rb"`[^`\n]+`"),
     re.compile(rb"<>"),
-    re.compile(rb"raise[ \t]+[\w.]+[ \t]*,"),
 )
 
 # What the pre-filter reads of import statements: the names after ``import``, the module of

@@ -110,7 +110,7 @@ def might_have_findings(data: bytes, rules: Rules) -> bool:
     wants = rules.wants
     if rules.python3 and wants("NR201") and patterns.SEND_STR.search(data):
         return True
-    if wants("NR202") and _bare_method_bytes(rules).search(data):
+    if wants("NR202") and _bare_method_statement(data, rules):
         return True
     if rules.python3 and wants("NR301") and _has_marker(data, patterns.PY2_STRONG, patterns.PY2_AT_LINE_START) is not None:
         return True
@@ -140,6 +140,18 @@ def _cached(key: tuple, build) -> re.Pattern:
 
 def _bare_method_bytes(rules: Rules) -> re.Pattern[bytes]:
     return _cached(("bare", rules.methods), lambda: patterns.bare_method_pattern(rules.methods))
+
+
+_DOTTED_NAME_BYTES = re.compile(rb"[ \t]*[A-Za-z_][\w. \t]*")
+
+
+def _bare_method_statement(data: bytes, rules: Rules) -> bool:
+    """A line that is only ``name.close`` (comment allowed): the scanner's NR202 candidates, loosely."""
+    for match in _bare_method_bytes(rules).finditer(data):
+        line_start = data.rfind(b"\n", 0, match.start()) + 1
+        if _DOTTED_NAME_BYTES.fullmatch(data, line_start, match.start()):
+            return True
+    return False
 
 
 def _moved_module_bytes(rules: Rules) -> re.Pattern[bytes] | None:
@@ -433,7 +445,7 @@ class _Scan:
             if match.group(1) in own and _SELF.search(source.code, 0, match.start()):
                 continue
             end = source.string_end(match.start(3))
-            after = source.code[end:].lstrip(" \t\r\n\\")
+            after = source.code[end : end + 200].lstrip(" \t\r\n\\")
             if after.startswith(".encode") or not (after[:1] in ("", ")", ",", "%", "+", "'", '"') or after.startswith(".format")):
                 continue
             method = match.group(1)
