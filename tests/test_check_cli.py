@@ -243,3 +243,33 @@ def test_installed_script_checks_the_tutorial():
 def test_the_cli_does_not_load_the_check_code_until_the_command_runs():
     code = "import sys, netref.cli; sys.exit('netref.check' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent).returncode == 0
+
+
+# -- the README's examples are real output --------------------------------------------------------
+
+
+def _readme_examples() -> list[tuple[str, list[str]]]:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## netref check", 1)[1].split("\n## ", 1)[0]
+    examples: list[tuple[str, list[str]]] = []
+    for block in section.split("```console\n")[1:]:
+        for line in block.split("\n```", 1)[0].splitlines():
+            if line.startswith("$ "):
+                examples.append((line[2:], []))
+            elif examples:
+                examples[-1][1].append(line)
+    return examples
+
+
+@pytest.mark.parametrize(("command", "output"), _readme_examples(), ids=lambda value: str(value)[:40])
+def test_readme_example_output_is_what_netref_prints(command, output, monkeypatch):
+    import shlex
+
+    args = shlex.split(command)
+    assert args[:2] == ["netref", "check"]
+    files = [arg for arg in args[2:] if arg.endswith(".py")]
+    homes = {path.parent for name in files for path in CORPUS.rglob(name)}
+    assert len(homes) == 1, files
+    monkeypatch.chdir(homes.pop())
+    result = runner.invoke(app, args[1:])
+    assert (result.stdout + result.stderr).splitlines() == output
