@@ -60,6 +60,7 @@ both: each keeps its own read buffer.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import socket
 import time
@@ -125,18 +126,15 @@ class ProbeOptions:
 
     def to_dict(self) -> dict[str, Any]:
         """The options as JSON-ready data, without the password."""
-        return {
-            "host": self.host,
-            "port": self.port,
-            "timeout": self.timeout,
-            "starttls": self.starttls,
-            "family": self.family,
-            "sni": self.sni,
-            "cafile": self.cafile,
-            "insecure": self.insecure,
-            "user": self.user,
-            "allow_plaintext_auth": self.allow_plaintext_auth,
-        }
+        return {name: value for name, value in _fields(self).items() if name != "password"}
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    """A flat dataclass as a dict (shallow: lists are copied, nothing else is nested)."""
+    return {
+        item.name: list(value) if isinstance(value := getattr(obj, item.name), list) else value
+        for item in dataclasses.fields(obj)
+    }
 
 
 @dataclass
@@ -159,21 +157,7 @@ class TlsDetails:
     starttls: bool = False  # True when upgraded in band (STARTTLS, STLS, AUTH TLS)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "cipher": self.cipher,
-            "sni": self.sni,
-            "subject": self.subject,
-            "issuer": self.issuer,
-            "sans": list(self.sans),
-            "not_before": self.not_before,
-            "not_after": self.not_after,
-            "days_left": self.days_left,
-            "chain_verified": self.chain_verified,
-            "hostname_verified": self.hostname_verified,
-            "insecure": self.insecure,
-            "starttls": self.starttls,
-        }
+        return _fields(self)
 
 
 @dataclass

@@ -77,6 +77,18 @@ def serve(handler: Handler, host: str = "127.0.0.1", ssl_context: ssl.SSLContext
     return LoopbackServer(handler, host, ssl_context)
 
 
+def receive_until(conn: socket.socket, enough: Callable[[bytes], bool], wait: float = 3) -> bytes | None:
+    """What the client sent once ``enough`` says so; None if it hung up first."""
+    conn.settimeout(wait)
+    data = b""
+    while not enough(data):
+        chunk = conn.recv(256)
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
 # -- well-behaved servers -------------------------------------------------------------------
 
 
@@ -101,13 +113,9 @@ def telnet_login(received: list[bytes] | None = None) -> Handler:
 
     def handle(conn: socket.socket) -> None:
         conn.sendall(TELNET_OPENING)
-        conn.settimeout(3)
-        answers = b""
-        while len(answers) < 12:  # four three-byte answers
-            chunk = conn.recv(64)
-            if not chunk:
-                return
-            answers += chunk
+        answers = receive_until(conn, lambda data: len(data) >= 12)  # four three-byte answers
+        if answers is None:
+            return
         if received is not None:
             received.append(answers)
         conn.sendall(b"\r\nUbuntu 22.04 LTS\r\n\xff\xfa\x18\x01\xff\xf0netref-test login: ")
@@ -133,12 +141,9 @@ def gopher_menu(selectors: list[bytes] | None = None) -> Handler:
     """A gopher server: answers the root selector with :data:`GOPHER_MENU`."""
 
     def handle(conn: socket.socket) -> None:
-        request = b""
-        while not request.endswith(b"\n"):
-            chunk = conn.recv(256)
-            if not chunk:
-                return
-            request += chunk
+        request = receive_until(conn, lambda data: data.endswith(b"\n"))
+        if request is None:
+            return
         if selectors is not None:
             selectors.append(request)
         conn.sendall(GOPHER_MENU)
@@ -151,6 +156,7 @@ class _HeadHandler(http.server.BaseHTTPRequestHandler):
 
     server_version = "netref-test/1.0"
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else TLS tickets + Nagle + delayed ACK add 40 ms
     methods: list[str] = []
 
     def do_HEAD(self) -> None:
