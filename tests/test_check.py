@@ -314,3 +314,60 @@ def test_codes_are_documented_in_the_readme():
     section = readme.split("## netref check", 1)[1]
     for code in CODES:
         assert f"`{code}`" in section, code
+
+
+PY2_IMPORTS = r"""
+import ast, json, sys
+out = {}
+for path in sys.argv[1:]:
+    try:
+        tree = ast.parse(open(path, "rb").read())
+    except (SyntaxError, TypeError):
+        continue  # Python 3 syntax, or broken on purpose (test data)
+    rows = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            rows.append([node.lineno, [a.name for a in node.names]])
+        elif isinstance(node, ast.ImportFrom):
+            rows.append([node.lineno, [node.module or ""] + [a.name for a in node.names]])
+    out[path] = sorted(rows)
+print(json.dumps(out))
+"""
+
+
+def test_lexical_import_scan_agrees_with_python27s_own_parser(catalog):
+    """On Python 2 files (which no Python 3 parser reads), compare with Python 2.7's ast."""
+    import json
+    import subprocess
+
+    from pythons import INTERPRETERS
+
+    python27 = next((p for p in INTERPRETERS if _version_of(p) == "2.7"), None)
+    if python27 is None:
+        pytest.skip("no Python 2.7 on this machine")
+    stdlib27 = Path(subprocess.run([python27, "-c", "import os; print(os.path.dirname(os.__file__))"],
+                                   capture_output=True, text=True).stdout.strip())
+    files = sorted(stdlib27.glob("*.py"))[:200] + sorted((CORPUS / "py2").glob("*.py"))
+    run = subprocess.run([python27, "-c", PY2_IMPORTS, *map(str, files)], capture_output=True, text=True, timeout=120)
+    by_python27 = json.loads(run.stdout)
+    rules = make_rules(catalog, (3, 12))
+    compared = 0
+    for path, rows in by_python27.items():
+        scan = _Scan(Source(Path(path).read_bytes().decode("latin-1")), path, rules)
+        mine = sorted([scan.source.position(s.start)[0], _statement_names(s.node)] for s in scan.imports)
+        assert mine == rows, path
+        compared += 1
+    assert compared >= 100
+
+
+def _version_of(python: str) -> str:
+    import subprocess
+
+    return subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                          capture_output=True, text=True).stdout.strip()
+
+
+def _statement_names(node) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    return [node.module or ""] + [alias.name for alias in node.names]
