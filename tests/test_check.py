@@ -239,7 +239,7 @@ def _stdlib_sample(limit: int = 250) -> list[Path]:
 def test_lexical_import_scan_agrees_with_ast_on_the_stdlib_and_corpus(catalog):
     """The lexical scan must find exactly the import statements that Python's own parser finds."""
     rules = make_rules(catalog, (3, 12))
-    files = _stdlib_sample() + sorted((CORPUS / "py3").glob("*.py")) + sorted((CORPUS / "fixable").glob("*.py"))
+    files = _stdlib_sample(120) + sorted((CORPUS / "py3").glob("*.py")) + sorted((CORPUS / "fixable").glob("*.py"))
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
         try:
@@ -347,7 +347,7 @@ def test_lexical_import_scan_agrees_with_python27s_own_parser(catalog):
         pytest.skip("no Python 2.7 on this machine")
     stdlib27 = Path(subprocess.run([python27, "-c", "import os; print(os.path.dirname(os.__file__))"],
                                    capture_output=True, text=True).stdout.strip())
-    files = sorted(stdlib27.glob("*.py"))[:200] + sorted((CORPUS / "py2").glob("*.py"))
+    files = sorted(stdlib27.glob("*.py"))[:120] + sorted((CORPUS / "py2").glob("*.py"))
     run = subprocess.run([python27, "-c", PY2_IMPORTS, *map(str, files)], capture_output=True, text=True, timeout=120)
     by_python27 = json.loads(run.stdout)
     rules = make_rules(catalog, (3, 12))
@@ -357,7 +357,7 @@ def test_lexical_import_scan_agrees_with_python27s_own_parser(catalog):
         mine = sorted([scan.source.position(s.start)[0], _statement_names(s.node)] for s in scan.imports)
         assert mine == rows, path
         compared += 1
-    assert compared >= 100
+    assert compared >= 60
 
 
 def _version_of(python: str) -> str:
