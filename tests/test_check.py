@@ -298,6 +298,17 @@ def test_exclude_globs_match_names_and_paths(catalog):
     assert len(no_latin) == len(everything) - 4
 
 
+def test_hidden_directories_and_virtual_environments_are_not_searched_unless_named(catalog, tmp_path):
+    for place in (".git", ".venv", "__pycache__", "env/lib", "src"):
+        (tmp_path / place).mkdir(parents=True)
+        (tmp_path / place / "m.py").write_text("import httplib\n")
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    searched = {Path(r.path).parent.relative_to(tmp_path).as_posix() for r in check([str(tmp_path)], catalog, (3, 12)).results}
+    assert searched == {"src"}
+    named = check([str(tmp_path / "env"), str(tmp_path / ".git")], catalog, (3, 12)).results
+    assert {Path(r.path).parent.name for r in named} == {"lib", ".git"}
+
+
 def test_unreadable_files_are_findings_and_the_rest_is_still_checked(catalog, tmp_path):
     (tmp_path / "ok.py").write_text("import httplib\n")
     (tmp_path / "dangling.py").symlink_to(tmp_path / "nowhere.py")

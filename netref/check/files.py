@@ -36,9 +36,18 @@ def _walk(top: str, exclude: Sequence[str]) -> Iterator[str]:
         if _excluded(entry.path, exclude):
             continue
         if entry.is_dir(follow_symlinks=False):
-            yield from _walk(entry.path, exclude)
+            if not _skipped_directory(entry):
+                yield from _walk(entry.path, exclude)
         elif entry.name.endswith(".py") and (entry.is_file() or entry.is_symlink()):
             yield entry.path  # a dangling link is reported as unreadable, not skipped
+
+
+def _skipped_directory(entry: os.DirEntry) -> bool:
+    """Not the user's own code: hidden directories (.git, .venv, .tox), __pycache__, and virtual
+    environments (they hold pyvenv.cfg), whose third-party packages would bury the findings.
+    A directory named on the command line is searched all the same."""
+    name = entry.name
+    return name.startswith(".") or name == "__pycache__" or os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
 
 
 def _excluded(path: str, exclude: Sequence[str]) -> bool:
