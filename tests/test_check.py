@@ -145,6 +145,17 @@ def test_from_import_of_urllib2_names_each_attribute_home(catalog):
     assert finding.replacement == f"{homes['urlopen']}.urlopen, {homes['HTTPError']}.HTTPError"
 
 
+def test_fixes_rename_a_module_never_a_submodule_of_it(catalog):
+    from netref.check.fixer import apply_edits
+
+    text = "from SimpleHTTPServer.handlers import X\nfrom SimpleHTTPServer import Y\nimport SimpleHTTPServer.handlers\n"
+    result = scan_bytes(text.encode(), "x.py", make_rules(catalog, (3, 12)))
+    assert [f.fixable for f in result.findings] == [False, True, False]
+    new = catalog.modules["SimpleHTTPServer"].renamed_to
+    edits = [edit for f in result.findings for edit in f.edits]
+    assert apply_edits(text, edits) == text.replace("from SimpleHTTPServer import Y", f"from {new} import Y")
+
+
 # -- generated from the catalogue: every module, every import form -----------------------------
 
 FORMS = {

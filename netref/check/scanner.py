@@ -286,7 +286,7 @@ class _Scan:
             homes = ", ".join(dict.fromkeys(f"{moved[a.name]}.{a.name}" for a in names))
             message, replacement = verdict.message_for(homes), homes
         edits: tuple[Edit, ...] = ()
-        if verdict.renamed_to:
+        if verdict.renamed_to and statement.node.module == verdict.module:  # not a submodule of it
             edits = self._regroup(statement, names, moved, keep=None) if moved else self._rename_from(statement, verdict.renamed_to)
         self.add(statement.start, verdict.code, message, verdict, replacement=replacement, edits=edits)
 
