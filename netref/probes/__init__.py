@@ -92,7 +92,13 @@ def check_request(protocol: Any, options: ProbeOptions) -> int:
 
 
 def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> ProbeResult:
-    """Probe one server and return its verdict. Raises only :class:`ProbeUsageError`."""
+    """Probe one server and return its verdict. Raises only :class:`ProbeUsageError`.
+
+    The deadline starts here: loading the catalogue and importing the client on a cold
+    start are part of what the caller waits for. They happen before the connection, so
+    they never count as the server's time in the phase timings.
+    """
+    started = time.monotonic()
     from netref.probes import net
     from netref.versions import running_version
 
@@ -110,7 +116,6 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> Prob
     )
     family = _family(proto.family)
     _preload(result.module)
-    started = time.monotonic()
     deadline = started + options.timeout
     session: Session | None = None
     try:
