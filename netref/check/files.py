@@ -66,8 +66,14 @@ def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, pref
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(16, len(files) // (jobs * 8))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_set_worker_rules, initargs=(rules, prefilter)) as pool:
-        return list(pool.map(_scan_in_worker, files, chunksize=chunk))
+    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_set_worker_rules, initargs=(rules, prefilter))
+    try:
+        results = list(pool.map(_scan_in_worker, files, chunksize=chunk))
+    except BaseException:  # Ctrl-C included: drop the queued work instead of finishing it
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
 
 
 def usable_cores() -> int:
@@ -81,6 +87,9 @@ _worker: dict[str, object] = {}
 
 
 def _set_worker_rules(rules: Rules, prefilter: bool) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle, once
     _worker["rules"], _worker["prefilter"] = rules, prefilter
 
 
