@@ -16,28 +16,29 @@ PARALLEL_THRESHOLD = 200
 def python_files(paths: Iterable[str], exclude: Sequence[str] = ()) -> Iterator[str]:
     """Files named on the command line (whatever their suffix), and ``*.py`` under directories.
 
-    ``exclude`` globs match a file's or directory's name or its whole path, as flake8's do. A path
-    that does not exist is yielded anyway: the scanner reports it as unreadable.
+    ``exclude`` globs match a file's or directory's name, its path, or its path below the directory
+    given (``tests/*``), as flake8's do. A path that does not exist is yielded anyway: the scanner
+    reports it as unreadable.
     """
     for path in paths:
         if os.path.isdir(path):
-            yield from _walk(path, exclude)
+            yield from _walk(path, exclude, path)
         elif not _excluded(path, exclude):
             yield path
 
 
-def _walk(top: str, exclude: Sequence[str]) -> Iterator[str]:
+def _walk(directory: str, exclude: Sequence[str], top: str) -> Iterator[str]:
     try:
-        entries = sorted(os.scandir(top), key=lambda entry: entry.name)
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError:
-        yield top  # reported as unreadable
+        yield directory  # reported as unreadable
         return
     for entry in entries:
-        if _excluded(entry.path, exclude):
+        if exclude and _excluded(entry.path, exclude, os.path.relpath(entry.path, top)):
             continue
         if entry.is_dir(follow_symlinks=False):
             if not _skipped_directory(entry):
-                yield from _walk(entry.path, exclude)
+                yield from _walk(entry.path, exclude, top)
         elif entry.name.endswith(".py") and (entry.is_file() or entry.is_symlink()):
             yield entry.path  # a dangling link is reported as unreadable, not skipped
 
@@ -50,12 +51,12 @@ def _skipped_directory(entry: os.DirEntry) -> bool:
     return name.startswith(".") or name == "__pycache__" or os.path.exists(os.path.join(entry.path, "pyvenv.cfg"))
 
 
-def _excluded(path: str, exclude: Sequence[str]) -> bool:
+def _excluded(path: str, exclude: Sequence[str], relative: str | None = None) -> bool:
     if not exclude:
         return False
     name = os.path.basename(path.rstrip("/\\")) or path
-    normalized = os.path.normpath(path)
-    return any(fnmatch(name, glob) or fnmatch(normalized, glob) or fnmatch(path, glob) for glob in exclude)
+    candidates = {name, path, os.path.normpath(path), relative or name}
+    return any(fnmatch(candidate, glob) for glob in exclude for candidate in candidates)
 
 
 def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, prefilter: bool = True) -> list[FileResult]:
