@@ -485,3 +485,15 @@ def test_tls_context_for_insecure_loads_no_trust_store():
     assert insecure.verify_mode == ssl.CERT_NONE and not insecure.check_hostname
     assert insecure.cert_store_stats()["x509_ca"] == 0
     assert client_context(ProbeOptions("h", insecure=True)) is insecure  # reused
+
+
+def test_starttls_that_never_happened_is_a_tls_failure(monkeypatch):
+    """The core's own check: a family that returns without upgrading cannot turn
+    ``--starttls`` into a plaintext success."""
+    import netref.probes.smtp as smtp_family
+
+    monkeypatch.setattr(smtp_family, "probe", lambda session: None)
+    with servers.serve(servers.banner(b"220 hello\r\n")) as server:
+        result = probe("smtp", server.port, starttls=True)
+    assert (result.verdict, result.category) == ("failed", "tls")
+    assert result.tls is None
