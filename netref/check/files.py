@@ -34,7 +34,7 @@ def _walk(directory: str, exclude: Sequence[str], top: str) -> Iterator[str]:
         yield directory  # reported as unreadable
         return
     for entry in entries:
-        if exclude and _excluded(entry.path, exclude, os.path.relpath(entry.path, top)):
+        if exclude and _excluded(entry.path, exclude, entry.path[len(top) :].lstrip(os.sep)):
             continue
         if entry.is_dir(follow_symlinks=False):
             if not _skipped_directory(entry):
