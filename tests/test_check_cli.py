@@ -171,7 +171,10 @@ def test_diff_shows_the_rewrites_and_writes_nothing(fixable):
         assert line + "\n" in diff, line
     # what needs a human is never touched: removed modules, a module object that escapes, Python 2 files
     assert "needs_human.py" not in diff and "server27.py" not in diff
-    assert "would fix" in result.stderr
+    assert "would fix 16 finding(s) in 2 file(s)" in result.stderr
+    both = netref(str(fixable), "--fix", "--diff")  # --diff wins: show, never write
+    assert (both.exit_code, both.stdout) == (1, diff)
+    assert _snapshot(fixable) == before
 
 
 def test_diff_applies_with_patch_to_give_what_fix_writes(fixable, tmp_path):
