@@ -42,10 +42,11 @@ def parse_port(text: str) -> int:
 
 
 def is_ip_address(host: str) -> bool:
-    """Whether ``host`` is an IPv4 or IPv6 literal (so it needs no resolution and no IDNA)."""
+    """Whether ``host`` is an IPv4 or IPv6 literal (so it needs no resolution and no IDNA).
+    A scoped IPv6 address (``fe80::1%eth0``) counts: the scope is for the kernel."""
     for family in (socket.AF_INET, socket.AF_INET6):
         try:
-            socket.inet_pton(family, host)
+            socket.inet_pton(family, host.split("%", 1)[0] if family == socket.AF_INET6 else host)
             return True
         except (OSError, ValueError):
             continue

@@ -60,6 +60,7 @@ needs_ipv6 = pytest.mark.skipif(not ipv6_available(), reason="no IPv6 loopback h
         ("[::1]", None, "::1", None),
         ("::1", None, "::1", None),
         ("2001:db8::25", None, "2001:db8::25", None),
+        ("[fe80::1%eth0]:22", None, "fe80::1%eth0", 22),
         ("example.org:25", 587, "example.org", 587),  # --port wins
     ],
 )
