@@ -215,21 +215,22 @@ class _Watchdog:
 
     Every guarded read already waits no longer than the time left; the watchdog is the
     backstop for anything that waits outside them (a client blocked in its own read): it
-    shuts the socket down, which wakes the blocked thread. Forgotten sessions are dropped
-    lazily when their time comes, so watching costs a heap push, not a thread per probe.
+    shuts the socket down, which wakes the blocked thread. The heap holds a one-item list
+    per session, emptied when the probe ends, so a finished session is freed at once and
+    its entry is dropped when its time comes: watching costs a heap push, not a thread.
     """
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
-        self._heap: list[tuple[float, int, Session]] = []
+        self._heap: list[tuple[float, int, list[Session | None]]] = []
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
 
     def watch(self, session: Session) -> None:
         with self._condition:
-            session.watched = True
+            session.watched = [session]
             earliest = not self._heap or session.deadline < self._heap[0][0]
-            heapq.heappush(self._heap, (session.deadline, next(self._order), session))
+            heapq.heappush(self._heap, (session.deadline, next(self._order), session.watched))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="netref-watchdog", daemon=True)
                 self._thread.start()
@@ -237,8 +238,10 @@ class _Watchdog:
                 self._condition.notify()
 
     def forget(self, session: Session) -> None:
-        with self._condition:
-            session.watched = False  # read by the watchdog thread under the same lock
+        with self._condition:  # the watchdog thread reads the slot under the same lock
+            if session.watched:
+                session.watched[0] = None
+            session.watched = None
 
     def _run(self) -> None:
         with self._condition:
@@ -250,9 +253,9 @@ class _Watchdog:
                 if delay > 0:
                     self._condition.wait(delay)
                     continue
-                _, _, session = heapq.heappop(self._heap)
-                if session.watched:
-                    session.expire()
+                _, _, slot = heapq.heappop(self._heap)
+                if slot[0] is not None:
+                    slot[0].expire()
 
 
 _WATCHDOG = _Watchdog()

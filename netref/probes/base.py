@@ -264,7 +264,7 @@ class Session:
         self._ready_at = time.monotonic()
         self._armed_at: float | None = None  # when the deadline timeout was last set
         self.tls_active = False
-        self.watched = False  # set while the core's watchdog holds this session
+        self.watched: list | None = None  # the core watchdog's slot while it watches
 
     # -- time ---------------------------------------------------------------------------
 
