@@ -21,13 +21,16 @@ Every stdlib client must read and write through :meth:`Session.client_socket`, a
 inside the client's own ``readline``. Never give a client the host and port: it would open
 its own connection, outside the deadline. The recipes (``guarded = session.client_socket()``):
 
-- **smtplib**: ``client = smtplib.SMTP(local_hostname="netref.invalid")`` (no host, so it
-  does not connect), then ``client._get_socket = lambda host, port, timeout: guarded`` and
-  ``code, greeting = client.connect(session.host, session.port)``; ``connect`` reads the
-  greeting through the guarded socket.
-- **poplib**: subclass ``poplib.POP3`` with ``def _create_socket(self, timeout): return
-  guarded`` and construct it with ``(session.host, session.port)``: ``__init__`` reads the
-  greeting. Use ``POP3`` even for pop3s: the session has already done the TLS.
+Subclass the client once, at module level (building a class per probe costs more than a
+loopback exchange), and hand each instance its guarded socket:
+
+- **smtplib**: a subclass of ``smtplib.SMTP`` whose ``_get_socket(host, port, timeout)``
+  returns the guarded socket; construct it with ``local_hostname`` and no host (so it does
+  not connect), then ``code, greeting = client.connect(session.host, session.port)``:
+  ``connect`` reads the greeting through the guarded socket.
+- **poplib**: a subclass of ``poplib.POP3`` whose ``_create_socket(timeout)`` returns the
+  guarded socket (store it before calling ``POP3.__init__``, which connects and reads the
+  greeting). Use ``POP3`` even for pop3s: the session has already done the TLS.
 - **imaplib**: the same with ``imaplib.IMAP4._create_socket``. imaplib reads a literal of
   whatever size the server announces in one ``file.read(size)``; the file made by
   :meth:`GuardedSocket.makefile` refuses a read larger than the remaining byte budget, so

@@ -10,7 +10,9 @@ hostile server gets a ``protocol`` verdict instead of the probe's memory.
 
 from __future__ import annotations
 
-from netref.probes.base import ProbeFailure, Session, printable
+import imaplib  # this module is imported only when an IMAP-family probe runs
+
+from netref.probes.base import GuardedSocket, ProbeFailure, Session, printable
 from netref.probes.replies import (
     capabilities_around_tls,
     has_capability,
@@ -22,29 +24,14 @@ from netref.probes.replies import (
 
 def probe(session: Session) -> None:
     """Greet and CAPABILITY (STARTTLS and CAPABILITY again with ``--starttls``), LOGOUT."""
-    import imaplib
-
     guarded = session.client_socket()
-
-    class GuardedIMAP4(imaplib.IMAP4):
-        first_line: bytes | None = None
-
-        def _create_socket(self, timeout):  # the recipe in base.py: never a connection of its own
-            return guarded
-
-        def readline(self):  # below imaplib's own checks: sees even an unterminated line
-            line = super().readline()
-            if self.first_line is None:
-                self.first_line = line
-            return line
-
     result = session.result
     # Created, then initialised (imaplib greets and asks CAPABILITY in __init__), so that a
     # failed greeting can still be read from the half-made client.
-    client = GuardedIMAP4.__new__(GuardedIMAP4)
+    client = _GuardedIMAP4.__new__(_GuardedIMAP4)
     try:
         try:
-            GuardedIMAP4.__init__(client, session.host, session.port)
+            client.__init__(guarded, session.host, session.port)
         except imaplib.IMAP4.error as exc:  # abort is a subclass
             if client.first_line:
                 result.greeting = printable(client.first_line)
@@ -60,6 +47,26 @@ def probe(session: Session) -> None:
         leave(client.logout)
     except imaplib.IMAP4.error as exc:
         raise ProbeFailure("protocol", f"bad reply: {_text(exc)}") from None
+
+
+class _GuardedIMAP4(imaplib.IMAP4):
+    """imaplib speaking through the session's guarded socket (the recipe in base.py): never
+    a connection of its own. Defined once, not per probe (a class costs to build)."""
+
+    first_line: bytes | None = None
+
+    def __init__(self, guarded: GuardedSocket, host: str, port: int) -> None:
+        self.guarded = guarded
+        super().__init__(host, port)  # greets and asks CAPABILITY
+
+    def _create_socket(self, timeout):
+        return self.guarded
+
+    def readline(self):  # below imaplib's own checks: sees even an unterminated line
+        line = super().readline()
+        if self.first_line is None:
+            self.first_line = line
+        return line
 
 
 def _text(exc: Exception) -> str:
@@ -82,8 +89,6 @@ def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
 
 
 def _start_tls(session: Session, client, guarded) -> None:
-    import imaplib
-
     if not has_capability(list(client.capabilities), "STARTTLS"):
         leave(client.logout)
         raise ProbeFailure("tls", f"server does not offer STARTTLS (CAPABILITY lists: {' '.join(client.capabilities)})")

@@ -6,7 +6,9 @@ a probe never reads mail, and QUIT in the AUTHORIZATION state deletes nothing.
 
 from __future__ import annotations
 
-from netref.probes.base import ProbeFailure, Session, printable
+import poplib  # this module is imported only when a POP3-family probe runs
+
+from netref.probes.base import GuardedSocket, ProbeFailure, Session, printable
 from netref.probes.replies import (
     capabilities_around_tls,
     capability_list,
@@ -20,18 +22,11 @@ from netref.probes.replies import (
 
 def probe(session: Session) -> None:
     """Greet, CAPA (STLS and CAPA again with ``--starttls``), QUIT."""
-    import poplib
-
     guarded = session.client_socket()
-
-    class GuardedPOP3(poplib.POP3):
-        def _create_socket(self, timeout):  # the recipe in base.py: never a connection of its own
-            return guarded
-
     result = session.result
     try:
         try:
-            client = GuardedPOP3(session.host, session.port)
+            client = _GuardedPOP3(guarded, session.host, session.port)
         except poplib.error_proto as exc:
             raise _greeting_failure(exc) from None
         greeting = client.getwelcome().decode("latin-1")
@@ -43,6 +38,18 @@ def probe(session: Session) -> None:
         leave(client.quit, poplib.error_proto)
     except poplib.error_proto as exc:
         raise ProbeFailure("protocol", f"bad reply: {_text(exc)}") from None
+
+
+class _GuardedPOP3(poplib.POP3):
+    """poplib speaking through the session's guarded socket (the recipe in base.py): never
+    a connection of its own. Defined once, not per probe (a class costs to build)."""
+
+    def __init__(self, guarded: GuardedSocket, host: str, port: int) -> None:
+        self.guarded = guarded
+        super().__init__(host, port)  # reads the greeting through _create_socket's socket
+
+    def _create_socket(self, timeout):
+        return self.guarded
 
 
 def _greeting_failure(exc: Exception) -> ProbeFailure:
@@ -64,8 +71,6 @@ def _text(exc: Exception) -> str:
 
 def _capa(client) -> list[str] | None:
     """CAPA's list as ``NAME args`` lines, or None for a server without CAPA (RFC 1939 only)."""
-    import poplib
-
     try:
         capa = client.capa()
     except poplib.error_proto as exc:
@@ -78,8 +83,6 @@ def _capa(client) -> list[str] | None:
 def _start_tls(session: Session, client, guarded, capabilities: list[str] | None) -> None:
     """STLS, unless CAPA answered and does not list it (a server without CAPA may still
     know STLS: its answer decides)."""
-    import poplib
-
     if capabilities is not None and not has_capability(capabilities, "STLS"):
         leave(client.quit, poplib.error_proto)
         raise ProbeFailure("tls", f"server does not offer STLS (CAPA lists: {', '.join(capabilities) or 'nothing'})")

@@ -7,7 +7,9 @@ send mail, even by accident, so those commands appear nowhere in this module.
 
 from __future__ import annotations
 
-from netref.probes.base import ProbeFailure, Session, printable
+import smtplib  # this module is imported only when an SMTP-family probe runs
+
+from netref.probes.base import GuardedSocket, ProbeFailure, Session, printable
 from netref.probes.replies import (
     capabilities_around_tls,
     capability_list,
@@ -20,22 +22,8 @@ from netref.probes.replies import (
 
 def probe(session: Session) -> None:
     """Greet, EHLO (STARTTLS and EHLO again with ``--starttls``), QUIT."""
-    import smtplib
-
     guarded = session.client_socket()
-
-    class GuardedSMTP(smtplib.SMTP):
-        first_line = b""  # the raw greeting line: smtplib's reply drops its first 4 bytes
-
-        def _get_socket(self, host, port, timeout):  # the recipe in base.py
-            return guarded
-
-        def getreply(self):
-            if self.file is None:
-                self.file = _FirstLineRecorder(guarded.makefile("rb"), self)
-            return super().getreply()
-
-    client = GuardedSMTP(local_hostname=_helo_name(guarded.getsockname()))
+    client = _GuardedSMTP(guarded)
     result = session.result
     try:
         code, _ = client.connect(session.host, session.port)
@@ -52,6 +40,27 @@ def probe(session: Session) -> None:
         raise ProbeFailure("protocol", f"the server {how} the connection") from None
     except smtplib.SMTPResponseException as exc:  # smtplib's own "Line too long." and the like
         raise ProbeFailure("protocol", f"bad reply: {exc.smtp_code} {printable(exc.smtp_error)}") from None
+
+
+class _GuardedSMTP(smtplib.SMTP):
+    """smtplib speaking through the session's guarded socket (the recipe in base.py).
+
+    Defined once, not per probe: building a class costs more than a loopback exchange.
+    """
+
+    first_line = b""  # the raw greeting line: smtplib's reply drops its first 4 bytes
+
+    def __init__(self, guarded: GuardedSocket) -> None:
+        self.guarded = guarded
+        super().__init__(local_hostname=_helo_name(guarded.getsockname()))  # no host: no connection
+
+    def _get_socket(self, host, port, timeout):
+        return self.guarded
+
+    def getreply(self):
+        if self.file is None:
+            self.file = _FirstLineRecorder(self.guarded.makefile("rb"), self)
+        return super().getreply()
 
 
 class _FirstLineRecorder:
@@ -103,8 +112,6 @@ def _ehlo(client) -> list[str]:
 
 
 def _start_tls(session: Session, client, capabilities: list[str]) -> None:
-    import smtplib
-
     if not has_capability(capabilities, "STARTTLS"):
         leave(client.quit, smtplib.SMTPException)
         listed = ", ".join(capabilities) or "no extensions"
