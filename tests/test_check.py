@@ -277,14 +277,37 @@ def test_prefilter_never_hides_a_finding(catalog, target):
     assert with_filter.findings  # the corpus has plenty
 
 
-def test_parallel_scan_gives_the_same_findings_in_the_same_order(catalog, tmp_path):
-    from netref.check.files import PARALLEL_THRESHOLD
+@pytest.fixture
+def another_thread():
+    """A second thread in this process, as in a program that embeds netref.check."""
+    import threading
 
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    yield thread
+    stop.set()
+    thread.join()
+
+
+@pytest.mark.parametrize("threads", ["single thread", "another thread running"])
+def test_parallel_scan_gives_the_same_findings_in_the_same_order(catalog, tmp_path, threads, request):
+    import threading
+    import warnings
+
+    from netref.check.files import PARALLEL_THRESHOLD, _start_method
+
+    if threads == "another thread running":
+        request.getfixturevalue("another_thread")
     sources = [b"import httplib\n", b"print 'x'\n", b"import socket\ns = socket.socket()\ns.close\n", b"x = 1\n"]
     for index in range(PARALLEL_THRESHOLD + 20):
         (tmp_path / f"f{index:04}.py").write_bytes(sources[index % len(sources)])
     serial = check([str(tmp_path)], catalog, (3, 12), jobs=1)
-    parallel = check([str(tmp_path)], catalog, (3, 12), jobs=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # 3.12+: "use of fork() may lead to deadlocks"
+        parallel = check([str(tmp_path)], catalog, (3, 12), jobs=2)
+    method = _start_method().get_start_method()
+    assert method == ("fork" if threading.active_count() == 1 else "forkserver")
     assert parallel.findings == serial.findings
     assert len(serial.findings) == 3 * len(serial.results) // 4
 

@@ -67,7 +67,9 @@ def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, pref
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(16, len(files) // (jobs * 8))
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_set_worker_rules, initargs=(rules, prefilter))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_start_method(), initializer=_set_worker_rules, initargs=(rules, prefilter)
+    )
     try:
         results = list(pool.map(_scan_in_worker, files, chunksize=chunk))
     except BaseException:  # Ctrl-C included: drop the queued work instead of finishing it
@@ -75,6 +77,22 @@ def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, pref
         raise
     pool.shutdown()
     return results
+
+
+def _start_method():
+    """How to start the workers: ``fork`` while this process runs a single thread (the
+    cheapest start, and safe), else ``forkserver``. Forking a process whose other threads
+    may hold a lock can deadlock the child (Python 3.12 warns of it): a program that embeds
+    ``netref.check`` next to threads of its own gets workers forked from a clean server."""
+    import multiprocessing
+    import threading
+
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return None  # the platform's default (spawn on Windows and macOS)
 
 
 def usable_cores() -> int:
