@@ -330,7 +330,7 @@ def probe_command(
     Example: netref probe smtp mail.example.org --starttls
     """
     from netref import render
-    from netref.probes import ProbeOptions, ProbeUsageError, run_probe
+    from netref.probes import ProbeOptions, ProbeUsageError, password_needed, run_probe
     from netref.probes.monitoring import judge, make_thresholds
     from netref.probes.net import parse_port as probe_port, parse_target
     from netref.probes.report import card_pairs
@@ -346,10 +346,11 @@ def probe_command(
         options = ProbeOptions(
             host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
             family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
-            insecure=insecure, user=user, password=_probe_password(user),
-            allow_plaintext_auth=allow_plaintext_auth,
+            insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
         )  # fmt: skip
-        result = run_probe(protocol, options, open_catalog(data))
+        catalog = open_catalog(data)
+        options.password = _probe_password(user, password_needed(protocol, options, catalog))
+        result = run_probe(protocol, options, catalog)
     except ProbeUsageError as error:
         if fmt == "nagios":
             emit(render.nagios_line(protocol, "UNKNOWN", str(error), []))
@@ -363,14 +364,15 @@ def probe_command(
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NOT_FOUND)
 
 
-def _probe_password(user: str | None) -> str | None:
-    """The password for ``--user``: $NETREF_PASSWORD, else a prompt that does not echo."""
+def _probe_password(user: str | None, needed: bool) -> str | None:
+    """The password for ``--user``: $NETREF_PASSWORD, else (when the login takes a secret;
+    an anonymous FTP login does not) a prompt that does not echo."""
     import os
 
     if user is None:
         return None
     password = os.environ.get("NETREF_PASSWORD")
-    if password is not None:
+    if password is not None or not needed:
         return password
     if not sys.stdin.isatty():
         from netref.probes import ProbeUsageError

@@ -39,6 +39,7 @@ __all__ = [
     "ProbeUsageError",
     "Session",
     "TlsDetails",
+    "password_needed",
     "resolve_protocol",
     "run_probe",
 ]
@@ -83,12 +84,23 @@ def check_request(protocol: Any, options: ProbeOptions) -> int:
         raise ProbeUsageError(f"invalid timeout {options.timeout!r}: expected a number of seconds above 0")
     if options.family not in (0, 4, 6):
         raise ProbeUsageError(f"invalid address family {options.family!r}: expected 4 or 6")
+    if options.user is not None and not hasattr(_family(protocol.family), "needs_password"):
+        raise ProbeUsageError(f"--user does not apply to {protocol.key}: its probe never logs in")
     port = options.port if options.port is not None else protocol.default_port
     if port is None:
         raise ProbeUsageError(f"{protocol.key} has no default port: give HOST:PORT or --port")
     if not 0 < port < 65536:
         raise ProbeUsageError(f"invalid port {port}: expected a number from 1 to 65535")
     return port
+
+
+def password_needed(protocol: str, options: ProbeOptions, catalog: Any = None) -> bool:
+    """Whether this request logs in with a secret, so a caller should get a password before
+    :func:`run_probe`. Checks the request first (a :class:`ProbeUsageError` for a wrong
+    one): nobody should type a password for a probe that cannot run."""
+    proto = resolve_protocol(protocol, catalog)
+    check_request(proto, options)
+    return options.user is not None and _family(proto.family).needs_password(options.user)
 
 
 def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> ProbeResult:

@@ -8,6 +8,9 @@ name comes from the catalogue's ``Protocol.family``) only speaks the protocol::
     def probe(session: Session) -> None:
         '''Greet, ask for capabilities, quit; fill session.result; raise ProbeFailure.'''
 
+A family that can log in (only ftp: ``--user``) also defines ``needs_password(user) -> bool``
+(an anonymous login takes no secret); ``--user`` on any other family is a usage error.
+
 The family receives a :class:`Session` whose socket is already connected (and already
 TLS-wrapped for implicit-TLS protocols such as ``smtps``). It must not open connections of
 its own, must not import a module the catalogue says is deprecated or removed on the

@@ -21,6 +21,14 @@ from netref.probes.replies import (
 ANONYMOUS_USERS = ("anonymous", "ftp")
 
 
+def needs_password(user: str) -> bool:
+    """Whether logging in as ``user`` takes a secret (so the CLI asks for one).
+
+    A family that can log in defines this; ``--user`` on any other family is a usage error.
+    """
+    return user.lower() not in ANONYMOUS_USERS
+
+
 def probe(session: Session) -> None:
     """Greet, FEAT (AUTH TLS and FEAT again with ``--starttls``), log in with ``--user``, QUIT."""
     import ftplib
@@ -126,7 +134,7 @@ def _login(session: Session, client) -> None:
     options = session.options
     user = options.user or "anonymous"
     password = options.password or ""
-    anonymous = user.lower() in ANONYMOUS_USERS and not options.password
+    anonymous = not needs_password(user) and not options.password
     if not (session.tls_active or anonymous or options.allow_plaintext_auth):
         raise ProbeFailure(
             "tls",

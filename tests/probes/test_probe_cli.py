@@ -26,6 +26,16 @@ def banner_port():
         yield server.port
 
 
+@pytest.fixture
+def closed_port():
+    """A port bound but not listening: connecting is refused at once."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]
+
+
 def test_table_output_and_exit_zero(banner_port):
     outcome = run("probe", "tcp", "127.0.0.1", "--port", str(banner_port))
     assert outcome.exit_code == 0, outcome.output
@@ -131,16 +141,32 @@ def test_nagios_expired_certificate_is_critical(tls_ca):
 # -- passwords ----------------------------------------------------------------------------------
 
 
-def test_password_from_environment_is_never_printed(banner_port):
+def test_user_on_a_probe_that_never_logs_in_is_a_usage_error(banner_port):
     env = {"NETREF_PASSWORD": "pw-must-not-show"}
-    for fmt in ("table", "json", "nagios"):
+    for fmt, code in (("table", 2), ("json", 2), ("nagios", 3)):
         outcome = run("probe", "tcp", f"127.0.0.1:{banner_port}", "--user", "alice", "-f", fmt, env=env)
+        assert outcome.exit_code == code, outcome.output
+        assert "--user does not apply to tcp" in outcome.output
         assert "pw-must-not-show" not in outcome.output
 
 
-def test_user_without_password_source_is_a_usage_error(banner_port):
-    outcome = run("probe", "tcp", f"127.0.0.1:{banner_port}", "--user", "alice", env={"NETREF_PASSWORD": None})
+def test_user_without_password_source_is_a_usage_error(closed_port):
+    outcome = run("probe", "ftp", f"127.0.0.1:{closed_port}", "--user", "alice", env={"NETREF_PASSWORD": None})
     assert outcome.exit_code == 2 and "NETREF_PASSWORD" in outcome.stderr
+
+
+def test_a_wrong_request_fails_before_any_password_is_asked():
+    outcome = run("probe", "ftps", "127.0.0.1", "--starttls", "--user", "alice", env={"NETREF_PASSWORD": None})
+    assert outcome.exit_code == 2 and "--starttls does not apply to ftps" in outcome.stderr
+    assert "NETREF_PASSWORD" not in outcome.output
+
+
+@pytest.mark.parametrize("user", ["anonymous", "FTP"])
+def test_anonymous_ftp_login_asks_no_password(closed_port, user):
+    """RFC 1635: anonymous takes no secret, so no prompt and no $NETREF_PASSWORD needed —
+    the probe runs (and here meets a closed port)."""
+    outcome = run("probe", "ftp", f"127.0.0.1:{closed_port}", "--user", user, env={"NETREF_PASSWORD": None})
+    assert outcome.exit_code == 1 and "failed (refused)" in outcome.stdout, outcome.output
 
 
 def test_console_run_without_network_prints_a_clean_verdict():
