@@ -51,6 +51,24 @@ def tls_lines(tls: TlsDetails) -> list[tuple[str, object]]:
     ]
 
 
+def detail_lines(details: dict[str, object]) -> list[tuple[str, object]]:
+    """The family's extras (``details``), a row each, so the table tells what the JSON does:
+    a telnet probe's first screen, a gopher menu (an item per line, its fields as in the
+    menu: type | display | selector | host | port), an FTP login's user | reply."""
+    return [(name.replace("_", " "), _detail_text(value)) for name, value in details.items()]
+
+
+def _detail_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        # Fields in order (their keys are in the JSON); a flag ("gopher+": "yes") shows its name.
+        return " | ".join(str(key) if item is True or item == "yes" else str(item) for key, item in value.items())
+    if isinstance(value, list):
+        return "\n".join(_detail_text(item) for item in value) or "-"
+    return str(value)
+
+
 def card_pairs(result: ProbeResult) -> list[tuple[str, object]]:
     """Every fact of a probe, in the order a person reads it: verdict first."""
     pairs: list[tuple[str, object]] = [
@@ -61,6 +79,7 @@ def card_pairs(result: ProbeResult) -> list[tuple[str, object]]:
         ("greeting", result.greeting),
         ("server", result.server_software),
         ("capabilities", "\n".join(result.capabilities) or None),
+        *detail_lines(result.details),
     ]
     if result.tls is not None:
         pairs.extend(tls_lines(result.tls))

@@ -45,6 +45,18 @@ def test_table_output_and_exit_zero(banner_port):
     assert any(line.startswith("timings (ms): dns ") for line in lines)
 
 
+def test_table_shows_the_family_details_the_json_has():
+    """The telnet probe's first screen and the gopher menu are what those probes are for."""
+    with servers.serve(servers.telnet_login()) as telnet:
+        lines = run("probe", "telnet", f"127.0.0.1:{telnet.port}").stdout.splitlines()
+    screen = lines.index("screen:       Ubuntu 22.04 LTS")
+    assert lines[screen + 1] == "              netref-test login:"
+    with servers.serve(servers.gopher_menu()) as gopher:
+        lines = run("probe", "gopher", f"127.0.0.1:{gopher.port}").stdout.splitlines()
+    assert "items:        info | Welcome to the netref test hole | fake | (NULL) | 0" in lines
+    assert "              text | Read me | /readme.txt | localhost | 70 | gopher+" in lines
+
+
 def test_json_output(banner_port):
     outcome = run("probe", "tcp", f"127.0.0.1:{banner_port}", "--format", "json")
     data = json.loads(outcome.stdout)
