@@ -175,7 +175,7 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
             continue
         raw, probe, port = clients[protocol], probed(protocol), ports[protocol]
         extra = {"cafile": cafile} if protocol == "https" else {}
-        for _ in range(20):  # warm-up: imports, catalogue, TLS contexts
+        for _ in range(100):  # warm-up: imports, catalogue, TLS contexts, the server child
             raw(port=port, **extra)
             probe(port=port, **extra)
         raw_times, probe_times = [], []

@@ -36,8 +36,8 @@ loopback exchange), and hand each instance its guarded socket:
   greeting). Use ``POP3`` even for pop3s: the session has already done the TLS.
 - **imaplib**: the same with ``imaplib.IMAP4._create_socket``. imaplib reads a literal of
   whatever size the server announces in one ``file.read(size)``; the file made by
-  :meth:`GuardedSocket.makefile` refuses a read larger than the remaining byte budget, so
-  a hostile ``{99999999999}`` costs nothing.
+  :meth:`GuardedSocket.makefile` refuses a read larger than the byte budget, so a hostile
+  ``{99999999999}`` costs nothing.
 - **ftplib**: ``client = ftplib.FTP(timeout=...)`` (no host), then set ``client.host``,
   ``client.port``, ``client.sock = guarded``, ``client.af = guarded.family``,
   ``client.file = guarded.makefile("r", encoding=client.encoding)`` and
@@ -49,25 +49,23 @@ loopback exchange), and hand each instance its guarded socket:
 STARTTLS and friends (SMTP ``STARTTLS``, POP3 ``STLS``, IMAP ``STARTTLS``, FTP ``AUTH TLS``,
 NNTP ``STARTTLS``): send the command through the client, check the positive reply, then
 call :meth:`Session.start_tls`. Do **not** call the client's own ``starttls()``/``stls()``/
-``auth()``: they wrap the socket themselves, outside the deadline. The guarded socket keeps
-working after the upgrade (it always talks to the session's current socket), but the
-client's file object may hold buffered plaintext, so make a fresh one:
-``client.file = guarded.makefile("rb")`` (ftplib: ``makefile("r", encoding=...)``;
-smtplib: ``client.file = None``, and forget the old EHLO: ``client.ehlo_resp = None``,
-``client.esmtp_features = {}``, ``client.does_esmtp = False``). If the server does not offer
+``auth()``: they wrap the socket themselves, outside the deadline. The guarded socket and
+the client's file keep working after the upgrade: they read and write through the session,
+which holds the connection's only read buffer, so plaintext sent behind the go-ahead (the
+STARTTLS injection attack) is seen and refused by ``start_tls``. Reset what the client
+learnt in plaintext (smtplib: ``client.ehlo_resp = None``, ``client.esmtp_features = {}``,
+``client.does_esmtp = False``, as ``SMTP.starttls`` does). If the server does not offer
 the upgrade, raise ``ProbeFailure("tls", "server does not offer STARTTLS")``: ``--starttls``
 never degrades to plaintext (the core also checks that TLS really started).
 
 Socket-level families (tcp, telnet, gopher, and NNTP where nntplib is gone) use the session's
 own bounded reader: :meth:`Session.readline`, :meth:`Session.read_some` and
-:meth:`Session.send`. Use either the session reader or one stdlib client on a session, not
-both: each keeps its own read buffer.
+:meth:`Session.send` — the same buffer a stdlib client's file reads from.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import socket
 import time
 from contextlib import contextmanager
@@ -399,20 +397,36 @@ class Session:
         A line longer than ``limit`` is a :class:`ProbeFailure` (``protocol``), so an
         endless line costs at most ``limit`` bytes of memory.
         """
+        line = self.read_line_upto(limit)
+        if len(line) >= limit and not line.endswith(b"\n"):
+            raise ProbeFailure("protocol", f"server sent a line longer than {limit} bytes")
+        return line
+
+    def read_line_upto(self, size: int) -> bytes:
+        """A file's ``readline(size)``: through the ``\\n``, or ``size`` bytes of a longer
+        line (the caller decides what a long line means), or what is left at end of file."""
         start = 0
         while True:
-            newline = self._buffer.find(b"\n", start)
-            if newline >= 0 and newline < limit:
-                line = bytes(self._buffer[: newline + 1])
-                del self._buffer[: newline + 1]
-                return line
-            if len(self._buffer) >= limit:
-                raise ProbeFailure("protocol", f"server sent a line longer than {limit} bytes")
+            newline = self._buffer.find(b"\n", start, size)
+            if newline >= 0:
+                return self._take(newline + 1)
+            if len(self._buffer) >= size:
+                return self._take(size)
             start = len(self._buffer)
             if not self._fill():
-                line = bytes(self._buffer)
-                self._buffer.clear()
-                return line
+                return self._take(len(self._buffer))
+
+    def read_exactly(self, size: int) -> bytes:
+        """A file's ``read(size)``: ``size`` bytes, fewer only at end of file."""
+        while len(self._buffer) < size:
+            if not self._fill(min(max(size - len(self._buffer), 4096), 65536)):
+                break
+        return self._take(min(size, len(self._buffer)))
+
+    def _take(self, count: int) -> bytes:
+        data = bytes(self._buffer[:count])
+        del self._buffer[:count]
+        return data
 
     def read_some(self, max_bytes: int = 4096, wait: float | None = None) -> bytes | None:
         """Whatever arrives first, up to ``max_bytes``; ``b""`` at end of file.
@@ -427,9 +441,7 @@ class Session:
                 return None
             if not filled:
                 return b""
-        data = bytes(self._buffer[:max_bytes])
-        del self._buffer[:max_bytes]
-        return data
+        return self._take(max_bytes)
 
     # -- handing the connection over -----------------------------------------------------------
 
@@ -483,7 +495,6 @@ class GuardedSocket:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._io_refs = 0
         self._closed = False
 
     # attributes clients look at
@@ -517,17 +528,15 @@ class GuardedSocket:
     def setsockopt(self, *args: Any) -> None:
         """Ignored: clients tune nothing a probe relies on."""
 
-    # I/O
+    # I/O: reads go through the session's one buffer (see _SessionFile)
     def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
         view = memoryview(buffer).cast("B")
-        if nbytes:
-            view = view[:nbytes]
-        return self._session.recv_into(view)
+        data = self.recv(nbytes or len(view))
+        view[: len(data)] = data
+        return len(data)
 
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        chunk = bytearray(bufsize)
-        count = self.recv_into(chunk)
-        return bytes(chunk[:count])
+        return self._session.read_some(bufsize) or b""
 
     def sendall(self, data: bytes, flags: int = 0) -> None:
         self._session.sendall(bytes(data))
@@ -544,29 +553,11 @@ class GuardedSocket:
         encoding: str | None = None,
         errors: str | None = None,
         newline: str | None = None,
-    ) -> Any:
-        """Like ``socket.makefile``, but a binary reader refuses a ``read(n)`` larger than
-        the byte budget left (imaplib reads literals of the size the server announces)."""
-        writing = "w" in mode
-        reading = "r" in mode or not writing
-        rawmode = ("r" if reading else "") + ("w" if writing else "")
-        raw = socket.SocketIO(self, rawmode)  # type: ignore[arg-type]
-        self._io_refs += 1
-        size = io.DEFAULT_BUFFER_SIZE if buffering is None or buffering < 0 else buffering
-        if reading and writing:
-            buffered: io.BufferedIOBase = io.BufferedRWPair(raw, raw, size)
-        elif reading:
-            buffered = _BudgetedReader(raw, self._session, size)
-        else:
-            buffered = io.BufferedWriter(raw, size)
-        if "b" in mode:
-            return buffered
-        text = io.TextIOWrapper(buffered, encoding, errors, newline)
-        text.mode = mode  # type: ignore[misc]
-        return text
-
-    def _decref_socketios(self) -> None:
-        self._io_refs = max(self._io_refs - 1, 0)
+    ) -> "_SessionFile":
+        """A reading file over the session's buffer (clients write with ``sendall``)."""
+        if set(mode) - set("rb"):
+            raise ValueError(f"a probe's clients only read from their file, not mode {mode!r}")
+        return _SessionFile(self._session, None if "b" in mode else encoding or "utf-8", errors or "strict")
 
     def shutdown(self, how: int) -> None:
         """Left to the session."""
@@ -579,18 +570,46 @@ class GuardedSocket:
         return self
 
 
-class _BudgetedReader(io.BufferedReader):
-    """A buffered reader that refuses, before allocating, a read larger than the budget.
+class _SessionFile:
+    """What a stdlib client reads from: file methods on the session's own buffer.
 
-    ``BufferedReader.read(n)`` allocates ``n`` bytes up front; imaplib passes the literal
-    size the server announced. Smaller reads are bounded anyway by the session's budget.
+    A ``BufferedReader`` would keep what it read ahead in a buffer of its own. After
+    STARTTLS, plaintext a server sent behind its go-ahead (the STARTTLS injection attack)
+    would then sit where :meth:`Session.start_tls` cannot see it, and a fresh file would
+    drop it silently. Through the session there is one buffer per connection: start_tls
+    refuses such bytes for every family alike, and the client's file simply follows the
+    connection across the upgrade. ``read(n)`` refuses, before allocating, more than the
+    byte budget (imaplib reads a literal of whatever size the server announces).
     """
 
-    def __init__(self, raw: Any, session: Session, size: int) -> None:
-        super().__init__(raw, size)
+    def __init__(self, session: Session, encoding: str | None, errors: str) -> None:
         self._session = session
+        self._encoding, self._errors = encoding, errors
+        self.closed = False
 
-    def read(self, size: int | None = -1) -> bytes:
+    def _out(self, data: bytes) -> Any:
+        return data if self._encoding is None else data.decode(self._encoding, self._errors)
+
+    def readline(self, size: int | None = -1) -> Any:
+        limit = size if size is not None and size >= 0 else READ_BUDGET
+        return self._out(self._session.read_line_upto(limit))
+
+    def read(self, size: int | None = -1) -> Any:
         if size is not None and size > READ_BUDGET:
             raise ProbeFailure("protocol", f"server announced {size} bytes, more than a probe reads")
-        return super().read(size)
+        return self._out(self._session.read_exactly(size if size is not None and size >= 0 else READ_BUDGET))
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._session.read_exactly(len(view))
+        view[: len(data)] = data
+        return len(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        """Nothing to flush: the file only reads."""
+
+    def close(self) -> None:
+        self.closed = True  # the session closes the connection

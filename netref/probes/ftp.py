@@ -37,7 +37,8 @@ def probe(session: Session) -> None:
     client = ftplib.FTP()  # no host: it must not open a connection of its own
     client.host, client.port = session.host, session.port
     client.sock, client.af = guarded, guarded.family
-    client.file = _reader(guarded, client)
+    # errors="replace": binary garbage from a broken server becomes a verdict, not a crash.
+    client.file = guarded.makefile("r", encoding=client.encoding, errors="replace")
     result = session.result
     try:
         welcome = _greeting(client)
@@ -45,18 +46,13 @@ def probe(session: Session) -> None:
         result.greeting = printable(first_line)
         result.server_software = software_from_greeting(first_line[4:])
         features = capabilities_around_tls(
-            session, lambda: _feat(client), lambda listed: _auth_tls(session, client, guarded, listed))
+            session, lambda: _feat(client), lambda listed: _auth_tls(session, client, listed))
         result.details["feat_supported"] = features is not None
         if session.options.user is not None:
             _login(session, client)
         leave(client.quit, ftplib.Error)
     except ftplib.Error as exc:
         raise ProbeFailure("protocol", f"bad reply: {_scrub(str(exc), session)}") from None
-
-
-def _reader(guarded, client):
-    # errors="replace": binary garbage from a broken server becomes a verdict, not a crash.
-    return guarded.makefile("r", encoding=client.encoding, errors="replace")
 
 
 def _greeting(client) -> str:
@@ -100,7 +96,7 @@ def _feat(client) -> list[str] | None:
     return capability_list(reply.split("\n")[1:-1])
 
 
-def _auth_tls(session: Session, client, guarded, features: list[str] | None) -> None:
+def _auth_tls(session: Session, client, features: list[str] | None) -> None:
     """AUTH TLS, unless FEAT answered and lists no AUTH TLS (a server without FEAT may
     still know AUTH: its answer decides)."""
     import ftplib
@@ -115,7 +111,6 @@ def _auth_tls(session: Session, client, guarded, features: list[str] | None) -> 
     if not reply.startswith("234"):
         raise ProbeFailure("tls", f"server refused AUTH TLS: {printable(reply)}")
     session.start_tls()
-    client.file = _reader(guarded, client)  # no plaintext left over in the old buffer
 
 
 def _offers_auth_tls(features: list[str]) -> bool:

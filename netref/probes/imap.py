@@ -42,7 +42,7 @@ def probe(session: Session) -> None:
         result.details["preauth"] = client.state == "AUTH"
         # imaplib asked CAPABILITY while greeting, and asks again itself after STARTTLS.
         capabilities_around_tls(
-            session, lambda: list(client.capabilities), lambda _: _start_tls(session, client, guarded))
+            session, lambda: list(client.capabilities), lambda _: _start_tls(session, client))
         result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
         leave(client.logout)
     except imaplib.IMAP4.error as exc:
@@ -88,7 +88,7 @@ def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
     return ProbeFailure("protocol", f"bad reply: {_text(exc)}")
 
 
-def _start_tls(session: Session, client, guarded) -> None:
+def _start_tls(session: Session, client) -> None:
     if not has_capability(list(client.capabilities), "STARTTLS"):
         leave(client.logout)
         raise ProbeFailure("tls", f"server does not offer STARTTLS (CAPABILITY lists: {' '.join(client.capabilities)})")
@@ -99,6 +99,5 @@ def _start_tls(session: Session, client, guarded) -> None:
     if status != "OK":
         raise ProbeFailure("tls", f"server refused STARTTLS: {status} {printable(data[-1] or b'')}")
     session.start_tls()
-    client.file = guarded.makefile("rb")  # no plaintext left over in the old buffer
     client._tls_established = True
     client._get_capabilities()

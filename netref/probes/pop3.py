@@ -32,7 +32,7 @@ def probe(session: Session) -> None:
         greeting = client.getwelcome().decode("latin-1")
         result.greeting = printable(greeting)
         capabilities = capabilities_around_tls(
-            session, lambda: _capa(client), lambda listed: _start_tls(session, client, guarded, listed))
+            session, lambda: _capa(client), lambda listed: _start_tls(session, client, listed))
         result.details["capa_supported"] = capabilities is not None
         result.server_software = implementation(result.capabilities) or software_from_greeting(greeting[3:])
         leave(client.quit, poplib.error_proto)
@@ -80,7 +80,7 @@ def _capa(client) -> list[str] | None:
     return capability_list([" ".join([name, *args]) for name, args in capa.items()])
 
 
-def _start_tls(session: Session, client, guarded, capabilities: list[str] | None) -> None:
+def _start_tls(session: Session, client, capabilities: list[str] | None) -> None:
     """STLS, unless CAPA answered and does not list it (a server without CAPA may still
     know STLS: its answer decides)."""
     if capabilities is not None and not has_capability(capabilities, "STLS"):
@@ -91,5 +91,4 @@ def _start_tls(session: Session, client, guarded, capabilities: list[str] | None
     except poplib.error_proto as exc:
         raise ProbeFailure("tls", f"server refused STLS: {_text(exc)}") from None
     session.start_tls()
-    client.file = guarded.makefile("rb")  # no plaintext left over in the old buffer
     client._tls_established = True

@@ -120,8 +120,8 @@ def _start_tls(session: Session, client, capabilities: list[str]) -> None:
     if code != 220:
         raise ProbeFailure("tls", f"server refused STARTTLS: {code} {printable(reply)}")
     session.start_tls()
-    # smtplib's own state from before TLS must go (as SMTP.starttls does it).
-    client.file = None
+    # smtplib's own state from before TLS must go (as SMTP.starttls does it); its file reads
+    # through the session, which start_tls has checked for plaintext behind the go-ahead.
     client.helo_resp = client.ehlo_resp = None
     client.esmtp_features = {}
     client.does_esmtp = False

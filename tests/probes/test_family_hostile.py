@@ -80,3 +80,50 @@ def test_implicit_tls_against_a_plaintext_greeting_is_a_tls_failure(protocol):
     with servers.serve(servers.smtp_greeting) as server:
         result, _ = timed(protocol, server.port, timeout=2)
     assert (result.verdict, result.category) == ("failed", "tls")
+
+
+# -- STARTTLS injection: plaintext behind the go-ahead ------------------------------------------
+
+#: Per protocol: greeting, the replies to the capability commands (each listing the upgrade),
+#: the upgrade verb, and its go-ahead. The server sends the go-ahead and an injected reply in
+#: one write, as in the attack (CVE-2011-0411): a client that kept the extra line would take it,
+#: later, for the server's answer over TLS.
+INJECTION = {
+    "smtp": (b"220 mail.test ESMTP\r\n", {b"EHLO": b"250-mail.test\r\n250 STARTTLS\r\n"}, b"STARTTLS", b"220 go ahead"),
+    "pop3": (b"+OK ready\r\n", {b"CAPA": b"+OK\r\nSTLS\r\n.\r\n"}, b"STLS", b"+OK begin TLS"),
+    "imap": (b"* OK ready\r\n", {b"CAPABILITY": b"* CAPABILITY IMAP4rev1 STARTTLS\r\n{tag} OK done\r\n"},
+             b"STARTTLS", b"{tag} OK begin TLS"),
+    "ftp": (b"220 ftp ready\r\n", {b"FEAT": b"211-Features:\r\n AUTH TLS\r\n211 End\r\n"}, b"AUTH", b"234 go ahead"),
+    "nntp": (b"200 news ready\r\n", {b"CAPABILITIES": b"101 list\r\nVERSION 2\r\nSTARTTLS\r\n.\r\n"}, b"STARTTLS", b"382 go ahead"),
+}
+
+
+def injecting(protocol: str):
+    greeting, replies, upgrade, go_ahead = INJECTION[protocol]
+
+    def handle(conn) -> None:
+        conn.sendall(greeting)
+        pending = b""
+        while True:
+            line = servers.receive_until(conn, lambda data: b"\n" in data)
+            if line is None:
+                return
+            for command in (pending + line).split(b"\r\n")[:-1]:
+                words = command.split()
+                tag, verb = (words[0], words[1]) if protocol == "imap" else (b"", words[0])
+                if verb.upper() == upgrade:
+                    conn.sendall(go_ahead.replace(b"{tag}", tag) + b"\r\n" + b"250 injected: trust me\r\n")
+                    servers.receive_until(conn, lambda data: False)  # hold until the client leaves
+                    return
+                conn.sendall(replies.get(verb.upper(), b"500 not here\r\n").replace(b"{tag}", tag))
+
+    return handle
+
+
+@pytest.mark.parametrize("protocol", sorted(INJECTION))
+def test_plaintext_after_the_starttls_go_ahead_is_refused(protocol):
+    with servers.serve(injecting(protocol)) as server:
+        result, wall = timed(protocol, server.port, timeout=3, starttls=True)
+    assert (result.verdict, result.category) == ("failed", "tls"), result.message
+    assert "unencrypted data after agreeing to start TLS" in result.message
+    assert result.tls is None and wall < 2
