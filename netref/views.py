@@ -199,12 +199,18 @@ def _port_line(port: Any) -> str:
     return line + (f": {port.note}" if port.note else "")
 
 
+def _status_text(status: Any) -> str:
+    """``removed: removed in 3.13 (PEP 594) → socket``; plain ``current`` when nothing more is to say."""
+    summary = status.summary()
+    return status.kind if summary == status.kind else f"{status.kind}: {summary}"
+
+
 def module_card(catalog: Catalog, module: Module, target: Version) -> list[tuple[str, Any]]:
     status = module.status(target)
     pairs: list[tuple[str, Any]] = [
         ("module", module.name),
         ("summary", module.summary),
-        (f"status on {format_version(target)}", f"{status.kind}: {status.summary()}"),
+        (f"status on {format_version(target)}", _status_text(status)),
         ("import warns", status.warns_on_import),
         ("added", module.added or "-"),
         ("deprecated", module.deprecated),

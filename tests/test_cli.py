@@ -150,6 +150,11 @@ def test_module_httplib_on_2_7_and_3_0():
     assert (on_30["status"]["kind"], on_30["status"]["replacement"], on_30["pep"]) == ("renamed", "http.client", 3108)
 
 
+def test_module_card_says_current_once():
+    lines = netref("module", "smtplib", "--python", "3.11").stdout.splitlines()
+    assert "status on 3.11:    current" in lines
+
+
 def test_module_gopherlib():
     result = netref("module", "gopherlib")
     assert result.exit_code == 0
