@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from netref.versions import Version
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 # Typer re-exports click's BadParameter but not its base classes; these are what click raises.
@@ -49,6 +50,8 @@ class _OneLineErrors(TyperGroup):
         args = list(sys.argv[1:] if args is None else args)
         try:
             code = super().main(args=args, prog_name=prog_name or "netref", complete_var=complete_var, standalone_mode=False, **extra)
+            if code == EXIT_INTERRUPTED:  # Typer's silent answer to Ctrl-C (no command exits so)
+                code = _error_line("interrupted", EXIT_INTERRUPTED)
         except UsageProblem as error:
             code = _error_line(str(error), _usage_exit_code(args))
         except _ClickUsageError as error:
@@ -58,7 +61,7 @@ class _OneLineErrors(TyperGroup):
         except typer.Exit as exit_:
             code = exit_.exit_code
         except (typer.Abort, KeyboardInterrupt):
-            code = _error_line("interrupted", 130)
+            code = _error_line("interrupted", EXIT_INTERRUPTED)
         code = code if isinstance(code, int) else EXIT_OK
         if standalone_mode:
             sys.exit(code)

@@ -231,3 +231,14 @@ def test_python_dash_m(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     run = subprocess.run([sys.executable, "-m", "netref", "list", "-f", "json"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
     assert run.returncode == 0 and len(json.loads(run.stdout)["protocols"]) == 17
+
+
+def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, tmp_path):
+    import netref.check
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(netref.check, "check", interrupted)
+    (tmp_path / "a.py").write_text("import httplib\n")
+    assert_one_line_error(netref("check", str(tmp_path / "a.py")), 130, "interrupted")
