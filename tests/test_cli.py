@@ -234,11 +234,11 @@ def test_python_dash_m(tmp_path):
 
 
 def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, tmp_path):
-    import netref.check
+    from netref import check as checker
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(netref.check, "check", interrupted)
+    monkeypatch.setattr(checker, "check", interrupted)
     (tmp_path / "a.py").write_text("import httplib\n")
     assert_one_line_error(netref("check", str(tmp_path / "a.py")), 130, "interrupted")
