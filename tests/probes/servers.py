@@ -232,6 +232,29 @@ def drip(text: bytes = b"220 " + b"a" * 200 + b"\r\n", interval: float = 0.2) ->
     return handle
 
 
+def drip_proxy(upstream_port: int, interval: float = 0.05) -> Handler:
+    """Relays to a real server on ``upstream_port``, passing the client's bytes at once and
+    the server's one byte every ``interval`` seconds: a TLS handshake that crawls."""
+
+    def handle(conn: socket.socket) -> None:
+        with socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as upstream:
+
+            def forward() -> None:
+                try:
+                    while data := conn.recv(4096):
+                        upstream.sendall(data)
+                except OSError:
+                    pass
+
+            threading.Thread(target=forward, daemon=True).start()
+            while data := upstream.recv(4096):
+                for byte in data:
+                    conn.sendall(bytes([byte]))
+                    time.sleep(interval)
+
+    return handle
+
+
 def endless_line(conn: socket.socket) -> None:
     """One line that never ends: 64 KiB of ``A`` after another."""
     chunk = b"A" * 65536

@@ -423,6 +423,16 @@ def test_tls_handshake_against_a_silent_server_times_out():
     assert wall <= 0.6 * 1.1 + SLACK
 
 
+def test_tls_handshake_dripped_by_the_server_stops_at_the_deadline(server_ssl_context, ca_file):
+    """A real handshake whose server flight arrives a byte at a time: the deadline bounds the
+    whole handshake, not each read inside it."""
+    with servers.HttpServer(server_ssl_context) as web, servers.serve(servers.drip_proxy(web.port)) as proxy:
+        result, wall = timed("https", proxy.port, timeout=0.6, cafile=str(ca_file))
+    assert (result.verdict, result.category) == ("failed", "timeout"), result.message
+    assert result.tls is None and "TLS handshake" in result.message
+    assert wall <= 0.6 * 1.1 + SLACK
+
+
 def test_certificate_decoder_agrees_with_openssl(server_cert, tmp_path):
     pem = server_cert.cert_chain_pems[0].bytes()
     path = tmp_path / "leaf.pem"
