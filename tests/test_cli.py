@@ -242,3 +242,13 @@ def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, tmp_path):
     monkeypatch.setattr(checker, "check", interrupted)
     (tmp_path / "a.py").write_text("import httplib\n")
     assert_one_line_error(netref("check", str(tmp_path / "a.py")), 130, "interrupted")
+
+
+def test_a_mistyped_command_gets_suggestions():
+    assert_one_line_error(netref("prot", "25"), 2, "No such command 'prot'", "Did you mean 'port', 'probe'?")
+
+
+def test_help_lists_every_command_though_they_are_built_lazily():
+    listed = netref("--help").stdout
+    for name in ("list", "port", "show", "module", "probe", "check"):
+        assert f"\n  {name} " in listed
