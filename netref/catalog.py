@@ -3,9 +3,11 @@
 The facts live in one TOML file (``data/catalog.toml``, shipped inside the package). This module
 loads and validates it, and derives everything else — above all a module's status for a target
 Python, which is computed from the module's dates and never stored.
-"""
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: NamedTuple turns string annotations into
+ForwardRefs by compiling each one, which made importing this module cost more than a whole
+``netref port 25`` besides (start-up is benchmarked).
+"""
 
 import marshal
 import os
@@ -297,6 +299,15 @@ def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> Catalog:
+    """Read, parse and validate ``path`` — or take the validated catalogue from the cache.
+
+    Importing tomllib, parsing and validating cost more than all the rest of ``netref port
+    25``, so the validated result is cached: marshal (built in, nothing to import) of the
+    catalogue as plain tuples, under a name made of the file's CRC-32 and length, the marshal
+    format, the Python version and this module's own file (a new netref validates afresh). A
+    file is validated once per content; any trouble with the cache (read-only home, a corrupt
+    entry) just means validating again.
+    """
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -304,40 +315,59 @@ def _load(path: str) -> Catalog:
         raise CatalogError(f"{path}: no such catalogue file") from None
     except OSError as error:
         raise CatalogError(f"{path}: cannot read the catalogue: {error.strerror}") from None
-    return _Validator(path).catalog(_parse(path, raw))
-
-
-def _parse(path: str, raw: bytes) -> dict[str, Any]:
-    """The TOML as a dict, through a cache keyed by the file's content.
-
-    Importing tomllib and parsing the file costs more than all the rest of ``netref port 25``;
-    the cache makes a start-up after the first one almost free. It is marshal (built in, so
-    nothing to import) under a name made of the content's CRC-32, its length and the marshal
-    format; the validator still checks every entry. Any trouble with the cache (read-only home,
-    a corrupt entry) just means parsing again.
-    """
-    key = f"{zlib.crc32(raw):08x}-{len(raw)}-m{marshal.version}-py{sys.version_info[0]}{sys.version_info[1]}"
-    cache = _cache_dir() / f"catalog-{key}.marshal"
+    cache = _cache_dir() / f"catalog-{_cache_key(raw)}.marshal"
     try:
-        data = marshal.loads(cache.read_bytes())
-        if isinstance(data, dict):
-            return data
-    except (OSError, ValueError, EOFError, TypeError):
+        return _from_plain(path, marshal.loads(cache.read_bytes()))
+    except (OSError, ValueError, EOFError, TypeError, KeyError, AttributeError):
         pass
-    import tomllib
-
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise CatalogError(f"{path}: not valid TOML: {error}") from None
+    catalog = _Validator(path).catalog(_parse_toml(path, raw))
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_bytes(marshal.dumps(data))
+        partial.write_bytes(marshal.dumps(_to_plain(catalog)))
         os.replace(partial, cache)
-    except (OSError, ValueError):  # ValueError: a TOML date, which marshal cannot hold
+    except (OSError, ValueError):
         pass
-    return data
+    return catalog
+
+
+def _cache_key(raw: bytes) -> str:
+    code = os.stat(__file__)
+    return (
+        f"{zlib.crc32(raw):08x}-{len(raw)}-m{marshal.version}-py{sys.version_info[0]}{sys.version_info[1]}"
+        f"-c{code.st_size:x}{code.st_mtime_ns & 0xFFFFFFFF:08x}"
+    )
+
+
+def _parse_toml(path: str, raw: bytes) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise CatalogError(f"{path}: not valid TOML: {error}") from None
+
+
+def _to_plain(catalog: Catalog) -> dict[str, Any]:
+    """The validated catalogue as tuples, dicts and strings only (what marshal holds)."""
+    protocols = {
+        key: tuple(protocol._replace(ports=tuple(map(tuple, protocol.ports)),
+                                     tutorial=tuple(protocol.tutorial) if protocol.tutorial else None))
+        for key, protocol in catalog.protocols.items()
+    }  # fmt: skip
+    return {"protocols": protocols, "modules": {name: tuple(module) for name, module in catalog.modules.items()}}
+
+
+def _from_plain(path: str, plain: dict[str, Any]) -> Catalog:
+    protocols = {}
+    for key, fields in plain["protocols"].items():
+        protocol = Protocol._make(fields)
+        protocols[key] = protocol._replace(
+            ports=tuple(Port._make(port) for port in protocol.ports),
+            tutorial=TutorialRow._make(protocol.tutorial) if protocol.tutorial else None,
+        )
+    modules = {name: Module._make(fields) for name, fields in plain["modules"].items()}
+    return Catalog(Path(path), protocols, modules)
 
 
 def _cache_dir() -> Path:

@@ -248,6 +248,33 @@ def test_a_corrupt_cache_entry_is_ignored(catalogue_copy, tmp_path, monkeypatch)
     assert load_catalog(catalogue_copy).protocol("smtp").name == "SMTP (cached)"
 
 
+def test_the_cached_catalogue_equals_the_validated_one(catalogue_copy, tmp_path, monkeypatch):
+    from netref.catalog import _load
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    validated = load_catalog(catalogue_copy)  # no cache entry yet: parsed and validated
+    assert len(list((tmp_path / "cache" / "netref").iterdir())) == 1
+    _load.cache_clear()
+    cached = load_catalog(catalogue_copy)
+    assert cached is not validated
+    assert cached.protocols == validated.protocols and cached.modules == validated.modules
+    assert isinstance(cached.protocol("ftp").ports[0], type(validated.protocol("ftp").ports[0]))
+    assert type(cached.protocol("ftp").tutorial) is type(validated.protocol("ftp").tutorial)
+
+
+@pytest.mark.parametrize("garbage", [b"\x00garbage", b"", __import__("marshal").dumps([1, 2]),
+                                     __import__("marshal").dumps({"protocols": {"x": (1,)}, "modules": {}})])
+def test_a_cache_entry_of_the_wrong_shape_means_validating_again(catalogue_copy, tmp_path, monkeypatch, garbage):
+    from netref.catalog import _load
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    load_catalog(catalogue_copy)
+    [entry] = (tmp_path / "cache" / "netref").iterdir()
+    entry.write_bytes(garbage)
+    _load.cache_clear()
+    assert load_catalog(catalogue_copy).protocol("ftp").default_port == 21
+
+
 def test_an_edit_is_seen_at_once_despite_the_cache(catalogue_copy):
     assert load_catalog(catalogue_copy).protocol("pop3").name == "POP3"
     edit(catalogue_copy, 'name = "POP3"', 'name = "POP"')
