@@ -284,17 +284,17 @@ def lookup_service(number: int, transport: str) -> PortMatch | None:
 
 def default_catalog_path() -> Path:
     """The catalogue shipped in the wheel, or ``data/catalog.toml`` in a source checkout."""
-    package_dir = Path(__file__).resolve().parent
-    shipped = package_dir / "_data" / "catalog.toml"
-    if shipped.is_file():
-        return shipped
-    return package_dir.parent / "data" / "catalog.toml"
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    shipped = os.path.join(package_dir, "_data", "catalog.toml")
+    if os.path.isfile(shipped):
+        return Path(shipped)
+    return Path(os.path.dirname(package_dir), "data", "catalog.toml")
 
 
 def load_catalog(path: str | os.PathLike[str] | None = None) -> Catalog:
     """Load and validate a catalogue: ``path``, else ``$NETREF_DATA``, else the shipped one."""
     chosen = path or os.environ.get(ENV_VAR) or default_catalog_path()
-    return _load(str(Path(chosen).expanduser().resolve()))
+    return _load(os.path.abspath(os.path.expanduser(chosen)))
 
 
 @lru_cache(maxsize=8)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, Callable, NoReturn, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -75,7 +75,9 @@ class _OneLineErrors(TyperGroup):
 
     def get_command(self, ctx, name: str):  # type: ignore[no-untyped-def]
         if name not in self.commands and name in _COMMANDS:
-            self.commands[name] = typer.main.get_command(_COMMANDS[name])
+            single = typer.Typer(add_completion=False, rich_markup_mode=None)
+            single.command(name)(_COMMANDS[name])
+            self.commands[name] = typer.main.get_command(single)
         return self.commands.get(name)
 
     def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
@@ -90,15 +92,18 @@ def _error_line(message: str, code: int) -> int:
     return code
 
 
-_COMMANDS: dict[str, typer.Typer] = {}
+_COMMANDS: dict[str, Callable[..., None]] = {}
 
 
-def command(name: str):  # type: ignore[no-untyped-def]
-    """``@command("port")``: a subcommand of ``netref``, built only when it runs or ``--help``
-    lists it (each lives in a one-command Typer app of its own)."""
-    single = typer.Typer(add_completion=False, rich_markup_mode=None)
-    _COMMANDS[name] = single
-    return single.command(name)
+def command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """``@command("port")``: a subcommand of ``netref``, built (as a one-command Typer app) only
+    when it runs or ``--help`` lists it."""
+
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        _COMMANDS[name] = function
+        return function
+
+    return register
 
 
 app = typer.Typer(
