@@ -252,3 +252,41 @@ def test_help_lists_every_command_though_they_are_built_lazily():
     listed = netref("--help").stdout
     for name in ("list", "port", "show", "module", "probe", "check"):
         assert f"\n  {name} " in listed
+
+
+# -- the README's usage examples are real output ---------------------------------------------------
+
+
+def _usage_examples() -> list[tuple[str, list[str]]]:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Usage", 1)[1].split("\n## ", 1)[0]
+    examples: list[tuple[str, list[str]]] = []
+    for block in section.split("```console\n")[1:]:
+        for line in block.split("\n```", 1)[0].splitlines():
+            if line.startswith("$ "):
+                examples.append((line[2:], []))
+            elif examples:
+                examples[-1][1].append(line)
+    return examples
+
+
+@pytest.mark.parametrize(("command", "shown"), _usage_examples(), ids=lambda value: str(value)[:40])
+def test_readme_usage_example_is_what_netref_prints(command, shown):
+    import shlex
+
+    args = shlex.split(command.split("  #")[0])
+    assert args[0] == "netref"
+    result = netref(*args[1:])
+    printed = (result.stdout + result.stderr).splitlines()
+    assert _matches(printed, shown), "\n".join(printed)
+
+
+def _matches(printed: list[str], shown: list[str]) -> bool:
+    """Whether ``printed`` is ``shown``, a ``...`` line in ``shown`` standing for any lines."""
+    if "..." not in shown:
+        return printed == shown
+    cut = shown.index("...")
+    head, rest = shown[:cut], shown[cut + 1 :]
+    if printed[:cut] != head:
+        return False
+    return any(_matches(printed[start:], rest) for start in range(cut, len(printed) + 1))
