@@ -331,14 +331,9 @@ class Session:
             self._sock.settimeout(remaining)
             self._armed_at = now
 
-    def recv_into(self, view: memoryview) -> int:
-        """Receive into ``view`` (bounded by deadline and budget); 0 means end of file."""
-        count = self._receive(view)
-        assert count is not None
-        return count
-
     def _receive(self, view: memoryview, wait: float | None = None) -> int | None:
-        """:meth:`recv_into`, or None when ``wait`` seconds pass in silence."""
+        """Receive into ``view``, bounded by deadline and budget: the count (0 at end of
+        file), or None when ``wait`` seconds pass in silence."""
         budget = READ_BUDGET - self._received
         if budget <= 0:
             raise ProbeFailure(
