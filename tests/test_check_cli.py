@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from netref.catalog import load_catalog
 from netref.cli import app
+from readme_examples import console_examples
 
 CORPUS = Path(__file__).parent / "check_corpus"
 TUTORIAL = [str(CORPUS / "tutorial" / "server.py"), str(CORPUS / "tutorial" / "client.py")]
@@ -253,20 +254,7 @@ def test_the_cli_does_not_load_the_check_code_until_the_command_runs():
 # -- the README's examples are real output --------------------------------------------------------
 
 
-def _readme_examples() -> list[tuple[str, list[str]]]:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## netref check", 1)[1].split("\n## ", 1)[0]
-    examples: list[tuple[str, list[str]]] = []
-    for block in section.split("```console\n")[1:]:
-        for line in block.split("\n```", 1)[0].splitlines():
-            if line.startswith("$ "):
-                examples.append((line[2:], []))
-            elif examples:
-                examples[-1][1].append(line)
-    return examples
-
-
-@pytest.mark.parametrize(("command", "output"), _readme_examples(), ids=lambda value: str(value)[:40])
+@pytest.mark.parametrize(("command", "output"), console_examples("netref check"), ids=lambda value: str(value)[:40])
 def test_readme_example_output_is_what_netref_prints(command, output, monkeypatch):
     import shlex
 

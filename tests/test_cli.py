@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from netref import __version__
 from netref.cli import app
+from readme_examples import console_examples
 
 runner = CliRunner()
 
@@ -257,20 +258,7 @@ def test_help_lists_every_command_though_they_are_built_lazily():
 # -- the README's usage examples are real output ---------------------------------------------------
 
 
-def _usage_examples() -> list[tuple[str, list[str]]]:
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Usage", 1)[1].split("\n## ", 1)[0]
-    examples: list[tuple[str, list[str]]] = []
-    for block in section.split("```console\n")[1:]:
-        for line in block.split("\n```", 1)[0].splitlines():
-            if line.startswith("$ "):
-                examples.append((line[2:], []))
-            elif examples:
-                examples[-1][1].append(line)
-    return examples
-
-
-@pytest.mark.parametrize(("command", "shown"), _usage_examples(), ids=lambda value: str(value)[:40])
+@pytest.mark.parametrize(("command", "shown"), console_examples("Usage"), ids=lambda value: str(value)[:40])
 def test_readme_usage_example_is_what_netref_prints(command, shown):
     import shlex
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import warnings
 
-import pytest
 
 from netref.probes import ProbeOptions, run_probe
 from netref.probes.gopher import parse_item
