@@ -7,7 +7,6 @@ import subprocess
 import sys
 import warnings
 
-
 from netref.probes import ProbeOptions, run_probe
 from netref.probes.gopher import parse_item
 from netref.probes.telnet import DO, DONT, IAC, WILL, WONT, Negotiator
