@@ -84,6 +84,13 @@ def check_request(protocol: Any, options: ProbeOptions) -> int:
         raise ProbeUsageError(f"invalid timeout {options.timeout!r}: expected a number of seconds above 0")
     if options.family not in (0, 4, 6):
         raise ProbeUsageError(f"invalid address family {options.family!r}: expected 4 or 6")
+    if protocol.tls == "implicit" or options.starttls:  # the user's TLS settings, checked before connecting
+        from netref.probes import tls
+
+        if options.sni:
+            tls.check_server_name(options.sni)
+        if not options.insecure:
+            tls.client_context(options)  # loads --cafile: one that cannot be loaded is a usage error
     if options.user is not None and not hasattr(_family(protocol.family), "needs_password"):
         raise ProbeUsageError(f"--user does not apply to {protocol.key}: its probe never logs in")
     port = options.port if options.port is not None else protocol.default_port

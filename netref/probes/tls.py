@@ -53,11 +53,21 @@ def client_context(options: ProbeOptions) -> ssl.SSLContext:
     else:
         try:
             context = ssl.create_default_context(cafile=options.cafile)
-        except (OSError, ssl.SSLError) as exc:
+        except (OSError, ssl.SSLError) as exc:  # the user's file, not the server: a usage error
             reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
-            raise ProbeFailure("certificate", f"cannot load CA file {options.cafile}: {reason}") from None
+            raise ProbeUsageError(f"--cafile {options.cafile}: cannot load CA certificates from it: {reason}") from None
     _CONTEXTS[key] = context
     return context
+
+
+def check_server_name(name: str) -> None:
+    """A ProbeUsageError for a name TLS cannot carry as SNI (what ``wrap_socket`` refuses)."""
+    try:
+        if name.startswith("."):
+            raise ValueError("it starts with a dot")
+        name.encode("idna")
+    except ValueError as exc:  # UnicodeError included
+        raise ProbeUsageError(f"invalid TLS server name {name!r}: {exc}") from None
 
 
 def handshake(
@@ -72,10 +82,8 @@ def handshake(
     server_name = options.sni or host
     context = client_context(options)  # before the clock: building it is local work
     started = time.monotonic()
-    try:
-        wrapped = context.wrap_socket(sock, server_hostname=server_name, do_handshake_on_connect=False)
-    except ValueError as exc:  # a name TLS cannot carry, e.g. --sni ".example"
-        raise ProbeUsageError(f"invalid TLS server name {server_name!r}: {exc}") from None
+    check_server_name(server_name)
+    wrapped = context.wrap_socket(sock, server_hostname=server_name, do_handshake_on_connect=False)
     try:
         wrapped.settimeout(max(session.remaining(), 0.001))
         wrapped.do_handshake()

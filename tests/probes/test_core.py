@@ -102,11 +102,17 @@ def test_bad_targets_are_one_line_usage_errors(text, fragment):
         ("carrier-pigeon", {}, "unknown protocol"),
         ("xmlrpc", {}, "no probe"),
         ("http", {"timeout": 0}, "invalid timeout"),
+        ("https", {"cafile": "/nonexistent/ca.pem"}, "--cafile /nonexistent/ca.pem: cannot load"),
+        ("smtp", {"starttls": True, "cafile": __file__}, "cannot load CA certificates"),  # not PEM
+        ("imaps", {"sni": ".example.org"}, "invalid TLS server name"),
+        ("https", {"sni": "bad..name"}, "invalid TLS server name"),
+        ("smtp", {"user": "alice"}, "--user does not apply to smtp"),
     ],
 )
 def test_wrong_requests_raise_usage_errors(protocol, options, fragment):
+    """Found before any connection: port 9 of 127.0.0.1 (discard) is never tried."""
     with pytest.raises(ProbeUsageError, match=fragment):
-        run_probe(protocol, ProbeOptions("127.0.0.1", **options))
+        run_probe(protocol, ProbeOptions("127.0.0.1", port=9 if protocol != "tcp" else None, **options))
 
 
 # -- resolution and connecting ---------------------------------------------------------------
