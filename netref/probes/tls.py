@@ -80,9 +80,9 @@ def handshake(
     requires, not sent as SNI).
     """
     server_name = options.sni or host
+    check_server_name(server_name)  # run_probe checked --sni already; this covers the host
     context = client_context(options)  # before the clock: building it is local work
     started = time.monotonic()
-    check_server_name(server_name)
     wrapped = context.wrap_socket(sock, server_hostname=server_name, do_handshake_on_connect=False)
     try:
         wrapped.settimeout(max(session.remaining(), 0.001))
