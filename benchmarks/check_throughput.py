@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from netref.catalog import load_catalog  # noqa: E402
-from netref.check import check  # noqa: E402
-from netref.check.files import python_files, usable_cores  # noqa: E402
-from netref.versions import format_version, parse_version, running_version  # noqa: E402
+from netref.catalog import load_catalog
+from netref.check import check
+from netref.check.files import python_files, usable_cores
+from netref.versions import format_version, parse_version, running_version
 
 TARGET_FILES_PER_SECOND = 2000
 EXCLUDE = ("site-packages", "dist-packages")

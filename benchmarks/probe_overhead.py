@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
-import subprocess
 import http.server
+import json
 import smtplib
 import socket
 import socketserver
 import ssl
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading

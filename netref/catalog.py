@@ -13,7 +13,7 @@ import marshal
 import os
 import sys
 import zlib
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -176,7 +176,7 @@ def _dates(module: Module) -> dict[str, Version | None]:
     return {name: _version(getattr(module, name)) for name in dates}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _version(text: str | None) -> Version | None:
     return parse_version(text) if text else None
 

@@ -11,8 +11,9 @@ is imported inside the commands, and probe and check code only when their comman
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Callable, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -121,11 +122,11 @@ FormatOption = Annotated[
     typer.Option("--format", "-f", metavar="FORMAT", help="table (default), json, csv, or a tabulate format (github, grid, plain, ...)."),
 ]
 PythonOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--python", "-p", metavar="X.Y", help="Judge modules for this Python version (default: the running one)."),
 ]
 DataOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--data", metavar="PATH", envvar="NETREF_DATA", help="Use this catalogue file instead of the shipped one."),
 ]
 
@@ -206,7 +207,7 @@ def _root(
 @command("list")
 def list_command(
     status: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--status", "-s", metavar="STATUS", help="Only protocols with a module of this status: current, renamed, deprecated, removed, not-yet."),
     ] = None,
     tls: Annotated[bool, typer.Option("--tls", help="Only protocols that can run over TLS (implicit or upgraded).")] = False,
@@ -343,19 +344,19 @@ def module_command(
 def probe_command(
     protocol: Annotated[str, typer.Argument(metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False)],
     target: Annotated[str, typer.Argument(metavar="HOST", help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address.", show_default=False)],
-    port: Annotated[Optional[str], typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default).")] = None,
+    port: Annotated[str | None, typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default).")] = None,
     starttls: Annotated[bool, typer.Option("--starttls", help="Upgrade to TLS in band (STARTTLS, STLS, AUTH TLS); fail if not offered.")] = False,
     timeout: Annotated[float, typer.Option("--timeout", "-t", metavar="SECONDS", help="Deadline for the whole probe, name resolution included.")] = 10.0,
     ipv4: Annotated[bool, typer.Option("-4", "--ipv4", help="IPv4 addresses only.")] = False,
     ipv6: Annotated[bool, typer.Option("-6", "--ipv6", help="IPv6 addresses only.")] = False,
-    sni: Annotated[Optional[str], typer.Option("--sni", metavar="NAME", help="TLS server name to send and verify (when HOST is an address).")] = None,
-    cafile: Annotated[Optional[Path], typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")] = None,
+    sni: Annotated[str | None, typer.Option("--sni", metavar="NAME", help="TLS server name to send and verify (when HOST is an address).")] = None,
+    cafile: Annotated[Path | None, typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")] = None,
     insecure: Annotated[bool, typer.Option("--insecure", "-k", help="Do not verify the certificate (still reported).")] = False,
-    user: Annotated[Optional[str], typer.Option("--user", metavar="NAME", help="Log in as NAME (password: $NETREF_PASSWORD or a prompt).")] = None,
+    user: Annotated[str | None, typer.Option("--user", metavar="NAME", help="Log in as NAME (password: $NETREF_PASSWORD or a prompt).")] = None,
     allow_plaintext_auth: Annotated[bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")] = False,
-    warning: Annotated[Optional[float], typer.Option("--warning", "-w", metavar="SECONDS", help="nagios: WARNING above this response time.")] = None,
-    critical: Annotated[Optional[float], typer.Option("--critical", "-c", metavar="SECONDS", help="nagios: CRITICAL above this response time.")] = None,
-    cert_days: Annotated[Optional[str], typer.Option("--cert-days", metavar="WARN[,CRIT]", help="nagios: WARNING/CRITICAL when the certificate has fewer days left.")] = None,
+    warning: Annotated[float | None, typer.Option("--warning", "-w", metavar="SECONDS", help="nagios: WARNING above this response time.")] = None,
+    critical: Annotated[float | None, typer.Option("--critical", "-c", metavar="SECONDS", help="nagios: CRITICAL above this response time.")] = None,
+    cert_days: Annotated[str | None, typer.Option("--cert-days", metavar="WARN[,CRIT]", help="nagios: WARNING/CRITICAL when the certificate has fewer days left.")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table (default), json, csv, nagios, or a tabulate format.")] = "table",
     data: DataOption = None,
 ) -> None:
@@ -368,7 +369,8 @@ def probe_command(
     from netref import render
     from netref.probes import ProbeOptions, ProbeUsageError, password_needed, run_probe
     from netref.probes.monitoring import judge, make_thresholds
-    from netref.probes.net import parse_port as probe_port, parse_target
+    from netref.probes.net import parse_port as probe_port
+    from netref.probes.net import parse_target
     from netref.probes.report import card_pairs
 
     fmt = output_format(fmt, ("nagios",))
@@ -428,9 +430,9 @@ _CHECK_COLUMNS = ("path", "line", "col", "code", "message")
 def check_command(
     paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Python files, or directories to search for *.py.", show_default=False)],
     python: PythonOption = None,
-    select: Annotated[Optional[list[str]], typer.Option("--select", metavar="CODE", help="Report only these codes or prefixes (NR1, NR201, ...); repeatable.")] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", metavar="CODE", help="Do not report these codes or prefixes; repeatable.")] = None,
-    exclude: Annotated[Optional[list[str]], typer.Option("--exclude", metavar="GLOB", help="Skip files and directories whose name or path matches; repeatable.")] = None,
+    select: Annotated[list[str] | None, typer.Option("--select", metavar="CODE", help="Report only these codes or prefixes (NR1, NR201, ...); repeatable.")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", metavar="CODE", help="Do not report these codes or prefixes; repeatable.")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", metavar="GLOB", help="Skip files and directories whose name or path matches; repeatable.")] = None,
     fix: Annotated[bool, typer.Option("--fix", help="Rewrite renamed imports in place (only what is mechanically safe).")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show the fixes as a unified diff; write nothing.")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes for large trees (0: one per core).")] = 0,
@@ -443,7 +445,8 @@ def check_command(
 
     Example: netref check server.py client.py src/ --python 3.13
     """
-    from netref import check as checker, render
+    from netref import check as checker
+    from netref import render
 
     fmt, target = output_format(fmt, ("text",)), target_version(python)
     catalog = open_catalog(data)

@@ -15,11 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from readme_examples import console_examples
 from typer.testing import CliRunner
 
 from netref.catalog import load_catalog
 from netref.cli import app
-from readme_examples import console_examples
 
 CORPUS = Path(__file__).parent / "check_corpus"
 TUTORIAL = [str(CORPUS / "tutorial" / "server.py"), str(CORPUS / "tutorial" / "client.py")]

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from readme_examples import console_examples
 from typer.testing import CliRunner
 
 from netref import __version__
 from netref.cli import app
-from readme_examples import console_examples
 
 runner = CliRunner()
 

@@ -21,7 +21,7 @@ from netref.catalog import Catalog
 from netref.check.codes import CODES, enabled_codes
 from netref.check.files import python_files, scan_files
 from netref.check.rules import Rules, build_rules
-from netref.check.scanner import Finding, FileResult
+from netref.check.scanner import FileResult, Finding
 from netref.versions import Version, format_version
 
 
@@ -95,4 +95,4 @@ def write_fixes(fixed_files: Iterable) -> None:
         write(fixed)
 
 
-__all__ = ["CODES", "Finding", "FileResult", "Report", "Rules", "check", "finding_dict", "fixes", "make_rules", "write_fixes"]
+__all__ = ["CODES", "FileResult", "Finding", "Report", "Rules", "check", "finding_dict", "fixes", "make_rules", "write_fixes"]

@@ -490,7 +490,7 @@ class _Scan:
 
 def _guarded(previous_line: str) -> bool:
     """An attribute read on purpose: the first line of a ``try:`` or a ``with ... raises`` block."""
-    return previous_line in ("try:",) or previous_line.endswith(":") and "aises" in previous_line
+    return previous_line in ("try:",) or (previous_line.endswith(":") and "aises" in previous_line)
 
 
 def compile_error(text: str, path: str) -> SyntaxError | None:

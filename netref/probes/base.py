@@ -68,9 +68,10 @@ from __future__ import annotations
 import dataclasses
 import socket
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from netref.catalog import Protocol
@@ -246,7 +247,7 @@ class Session:
     def __init__(
         self,
         options: ProbeOptions,
-        protocol: "Protocol",
+        protocol: Protocol,
         result: ProbeResult,
         sock: socket.socket,
         deadline: float,
@@ -440,7 +441,7 @@ class Session:
 
     # -- handing the connection over -----------------------------------------------------------
 
-    def client_socket(self) -> "GuardedSocket":
+    def client_socket(self) -> GuardedSocket:
         """A socket-like object for a stdlib client (see the module docstring for recipes)."""
         return GuardedSocket(self)
 
@@ -548,7 +549,7 @@ class GuardedSocket:
         encoding: str | None = None,
         errors: str | None = None,
         newline: str | None = None,
-    ) -> "_SessionFile":
+    ) -> _SessionFile:
         """A reading file over the session's buffer (clients write with ``sendall``)."""
         if set(mode) - set("rb"):
             raise ValueError(f"a probe's clients only read from their file, not mode {mode!r}")
@@ -561,7 +562,7 @@ class GuardedSocket:
         """Left to the session (which closes the real socket once the family returns)."""
         self._closed = True
 
-    def unwrap(self) -> "GuardedSocket":  # ftplib's ccc/quit paths may call it
+    def unwrap(self) -> GuardedSocket:  # ftplib's ccc/quit paths may call it
         return self
 
 

@@ -63,7 +63,7 @@ def make_thresholds(warning: float | None, critical: float | None, cert_days: st
     return Thresholds(warning, critical, *parse_cert_days(cert_days))
 
 
-def _limit(value: float | int | None, seconds: bool = True) -> str:
+def _limit(value: float | None, seconds: bool = True) -> str:
     if value is None:
         return ""
     return f"{value:g}" if seconds else str(value)

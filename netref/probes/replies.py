@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from netref.probes.base import ProbeFailure, Session, printable
 

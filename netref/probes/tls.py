@@ -12,7 +12,8 @@ import datetime as dt
 import socket
 import ssl
 import time
-from typing import TYPE_CHECKING, Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from netref.probes.base import ProbeFailure, ProbeOptions, ProbeUsageError, TlsDetails
 
@@ -71,7 +72,7 @@ def check_server_name(name: str) -> None:
 
 
 def handshake(
-    sock: socket.socket, options: ProbeOptions, host: str, session: "Session"
+    sock: socket.socket, options: ProbeOptions, host: str, session: Session
 ) -> tuple[ssl.SSLSocket, TlsDetails]:
     """Wrap ``sock`` and complete the handshake before the session's deadline.
 
@@ -98,7 +99,7 @@ def handshake(
     return wrapped, details
 
 
-def _handshake_failure(exc: OSError, session: "Session", server_name: str) -> ProbeFailure:
+def _handshake_failure(exc: OSError, session: Session, server_name: str) -> ProbeFailure:
     """The verdict for a handshake that did not complete."""
     if isinstance(exc, ssl.SSLCertVerificationError):
         return ProbeFailure("certificate", _verify_message(exc, server_name))
@@ -148,7 +149,7 @@ def fill_certificate(details: TlsDetails, der: bytes) -> None:
 
 def days_left(not_after: dt.datetime, now: dt.datetime | None = None) -> int:
     """Whole days until expiry (negative once expired), as monitoring counts them."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return int((not_after - now).total_seconds() // 86400)
 
 
@@ -222,7 +223,7 @@ def _time(tag: int, raw: bytes) -> dt.datetime:
     if tag == 0x17:  # UTCTime: YYMMDDHHMMSSZ, years 1950-2049
         year = int(text[:2])
         text = ("19" if year >= 50 else "20") + text
-    return dt.datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.strptime(text[:14], "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
 
 
 def _sans(data: bytes, start: int, end: int) -> list[str]:

@@ -77,12 +77,12 @@ class IdleHttpServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), RequestTimeoutHandler)
         self.host, self.port = "127.0.0.1", self.server_address[1]
 
-    def __enter__(self) -> "IdleHttpServer":
+    def __enter__(self) -> IdleHttpServer:
         import threading
 
         threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.shutdown()
         self.server_close()

@@ -15,7 +15,7 @@ import ssl
 import struct
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 Handler = Callable[[socket.socket], None]
 
@@ -37,7 +37,7 @@ class LoopbackServer:
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._accept_loop, daemon=True)
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         self.thread.start()
         return self
 
@@ -193,7 +193,7 @@ class HttpServer:
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
-    def __enter__(self) -> "HttpServer":
+    def __enter__(self) -> HttpServer:
         self.thread.start()
         return self
 

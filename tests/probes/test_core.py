@@ -14,13 +14,11 @@ import time
 import tracemalloc
 
 import pytest
+import servers
 
-from netref.probes import ProbeOptions, ProbeUsageError, run_probe
-from netref.probes import net
+from netref.probes import ProbeOptions, ProbeUsageError, net, run_probe
 from netref.probes.base import READ_BUDGET, ProbeFailure, ProbeResult, Session
 from netref.probes.tls import decode_certificate
-
-import servers
 
 SLACK = 0.15  # seconds on top of deadline × 1.1: thread start-up on a busy CI runner
 
@@ -375,7 +373,7 @@ def test_untrusted_certificate(server_ssl_context):
 
 @pytest.fixture(scope="module")
 def expired_context(tls_ca):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = tls_ca.issue_cert(
         "localhost", "127.0.0.1", not_before=now - dt.timedelta(days=30), not_after=now - dt.timedelta(days=2)
     )
@@ -446,7 +444,7 @@ def test_certificate_decoder_agrees_with_openssl(server_cert, tmp_path):
     reference = ssl._ssl._test_decode_cert(str(path))  # OpenSSL's own decoding, for comparison
     decoded = decode_certificate(ssl.PEM_cert_to_DER_cert(pem.decode()))
     assert decoded["not_after"] == dt.datetime.fromtimestamp(
-        ssl.cert_time_to_seconds(reference["notAfter"]), dt.timezone.utc
+        ssl.cert_time_to_seconds(reference["notAfter"]), dt.UTC
     )
     assert [value for (_, value) in decoded["subject"]] == [rdn[0][1] for rdn in reference["subject"]]
     assert [value for (_, value) in decoded["issuer"]] == [rdn[0][1] for rdn in reference["issuer"]]

@@ -19,17 +19,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
-
 from ftp_server import FtpServer
 from line_servers import imap_server, nntp_server, pop3_server
-from netref.catalog import load_catalog
 from probing import cert_files  # noqa: F401 (a fixture)
 from servers import HttpServer, banner, gopher_menu, serve, telnet_login
 from smtp_server import SmtpServer
+
+from netref.catalog import load_catalog
 
 EXAMPLE_TIMEOUT = 20  # seconds per example subprocess; they take well under one
 HOST_LINE = re.compile(r"\AHOST = .*$", re.MULTILINE)

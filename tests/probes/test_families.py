@@ -7,11 +7,11 @@ import subprocess
 import sys
 import warnings
 
+import servers
+
 from netref.probes import ProbeOptions, run_probe
 from netref.probes.gopher import parse_item
 from netref.probes.telnet import DO, DONT, IAC, WILL, WONT, Negotiator
-
-import servers
 
 
 def probe(protocol: str, port: int, **options):

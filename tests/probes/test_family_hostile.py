@@ -12,8 +12,8 @@ import random
 import time
 
 import pytest
-
 import servers
+
 from netref.probes import ProbeOptions, run_probe
 
 PROTOCOLS = ["smtp", "submission", "pop3", "imap", "ftp", "nntp"]

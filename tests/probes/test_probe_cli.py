@@ -7,11 +7,10 @@ import subprocess
 import sys
 
 import pytest
+import servers
 from typer.testing import CliRunner
 
 from netref.cli import app
-
-import servers
 
 runner = CliRunner()
 
@@ -140,7 +139,7 @@ def test_nagios_expired_certificate_is_critical(tls_ca):
     import datetime as dt
     import ssl
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = tls_ca.issue_cert("127.0.0.1", not_before=now - dt.timedelta(days=30), not_after=now + dt.timedelta(days=5))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     cert.configure_cert(context)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-
 import servers
-from netref.probes import ProbeOptions, run_probe
 from probing import IdleHttpServer, assert_verified_tls, probe
 from smtp_server import SmtpServer
+
+from netref.probes import ProbeOptions, run_probe
 
 #: The only commands a probe may send: it greets, asks, upgrades, leaves.
 POLITE = {"EHLO", "HELO", "STARTTLS", "QUIT"}
