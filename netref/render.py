@@ -18,12 +18,14 @@ As in pypa/pip-audit, each format is one formatter, registered by name in :data:
 A new format is one formatter class (a ``records`` and a ``card`` method) and its entry in
 FORMATTERS; a new kind of view is a class whose ``render_with`` calls the formatter method for it.
 
-No ``from __future__ import annotations``: the views are NamedTuples (cheaper to define than
-dataclasses), which would compile string annotations at import (start-up is benchmarked).
+The views are plain classes: a NamedTuple or a dataclass costs ten to forty times as much to
+define, and this module is imported by ``netref port 25`` (start-up is benchmarked).
 """
 
+from __future__ import annotations
+
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 # tabulate's format names, listed here so that validating --format needs no import of tabulate.
 TABULATE_FORMATS = (
@@ -55,35 +57,45 @@ def json_text(obj: Any) -> str:
 # -- views: what a command hands over ------------------------------------------------------------
 
 
-class Records(NamedTuple):
-    """Many objects of one kind, e.g. the protocols of ``netref list``."""
+class Records:
+    """Many objects of one kind, e.g. the protocols of ``netref list``.
 
-    document: Any
-    """What ``json`` prints: a documented JSON schema."""
-    rows: Sequence[Mapping[str, Any]]
-    """One mapping per object: the table's rows and CSV's records (every key, in order)."""
-    columns: Sequence[str] = ()
-    """The columns the table formats show (default: every key of the rows)."""
-    lines: Sequence[str] = ()
-    """What ``text`` prints, one line per object."""
-    notes: Sequence[str] = ()
-    """Lines for a reader, printed after the default table only (after a blank line)."""
+    ``document`` is what ``json`` prints (a documented schema); ``rows``, one mapping per object,
+    are the table's rows and CSV's records (CSV: every key, in order); ``columns`` are the columns
+    the table formats show (default: every key); ``lines`` are what ``text`` prints, one per object;
+    ``notes`` are lines for a reader, printed after the default table only (after a blank line).
+    """
 
-    def render_with(self, formatter: "Formatter") -> str:
+    __slots__ = ("columns", "document", "lines", "notes", "rows")
+
+    def __init__(
+        self,
+        document: Any,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        columns: Sequence[str] = (),
+        lines: Sequence[str] = (),
+        notes: Sequence[str] = (),
+    ) -> None:
+        self.document, self.rows, self.columns, self.lines, self.notes = document, rows, columns, lines, notes
+
+    def render_with(self, formatter: Formatter) -> str:
         return formatter.records(self)
 
 
-class Card(NamedTuple):
-    """One object, e.g. a protocol for ``netref show``: ``key: value`` lines in a table."""
+class Card:
+    """One object, e.g. a protocol for ``netref show``: ``key: value`` lines in a table.
 
-    document: Any
-    """What ``json`` prints: a documented JSON schema."""
-    pairs: Sequence[tuple[str, Any]]
-    """(field, value) in reading order; a value may be a list or hold line breaks."""
-    notes: Sequence[str] = ()
-    """Lines for a reader, printed after the default table only (after a blank line)."""
+    ``document`` is what ``json`` prints (a documented schema); ``pairs`` are (field, value) in
+    reading order, a value may be a list or hold line breaks; ``notes`` as for :class:`Records`.
+    """
 
-    def render_with(self, formatter: "Formatter") -> str:
+    __slots__ = ("document", "notes", "pairs")
+
+    def __init__(self, document: Any, pairs: Sequence[tuple[str, Any]], *, notes: Sequence[str] = ()) -> None:
+        self.document, self.pairs, self.notes = document, pairs, notes
+
+    def render_with(self, formatter: Formatter) -> str:
         return formatter.card(self)
 
 
