@@ -15,17 +15,22 @@ As in pypa/pip-audit, each format is one formatter, registered by name in :data:
 - ``text`` prints one line per record (``netref check``'s ``path:line:col: CODE message``);
 - every other name is one of tabulate's formats (github, grid, plain, ...).
 
-A new format is one formatter class (a ``records`` and a ``card`` method) and its entry in
-FORMATTERS; a new kind of view is a class whose ``render_with`` calls the formatter method for it.
+A new format is one :class:`Formatter` subclass, with a method for each kind of view it can show,
+and its entry in FORMATTERS (a formatter is an object, so one that needs settings, such as colour
+or the terminal's width, takes them when it is made). A new kind of view is a class whose
+``render_with`` calls its own Formatter method; that method's default on Formatter may fall back
+to an existing form (a grid, say, to its records). ``netref probe --format nagios`` is not a
+rendering of a view but a monitoring verdict with its own exit code: :func:`nagios_line`.
 
-The views are plain classes: a NamedTuple or a dataclass costs ten to forty times as much to
-define, and this module is imported by ``netref port 25`` (start-up is benchmarked).
+The views and formatters are plain classes: a NamedTuple, a dataclass or a typing.Protocol costs
+five to forty times as much to define, and ``netref port 25`` imports this module (start-up is
+benchmarked).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 # tabulate's format names, listed here so that validating --format needs no import of tabulate.
 TABULATE_FORMATS = (
@@ -66,8 +71,6 @@ class Records:
     ``notes`` are lines for a reader, printed after the default table only (after a blank line).
     """
 
-    __slots__ = ("columns", "document", "lines", "notes", "rows")
-
     def __init__(
         self,
         document: Any,
@@ -90,8 +93,6 @@ class Card:
     reading order, a value may be a list or hold line breaks; ``notes`` as for :class:`Records`.
     """
 
-    __slots__ = ("document", "notes", "pairs")
-
     def __init__(self, document: Any, pairs: Sequence[tuple[str, Any]], *, notes: Sequence[str] = ()) -> None:
         self.document, self.pairs, self.notes = document, pairs, notes
 
@@ -102,12 +103,16 @@ class Card:
 View = Records | Card
 
 
-class Formatter(Protocol):
-    """One output format. Each method returns the whole output, ending in a newline (or empty)."""
+class Formatter:
+    """One output format: a method per kind of view, each returning the whole output, ending in a
+    newline (or empty: nothing to print). A format without a form for some kind of view keeps the
+    method here, which says so; a command offers only the formats that can show its view."""
 
-    def records(self, view: Records) -> str: ...
+    def records(self, view: Records) -> str:
+        raise ValueError(f"{type(self).__name__} cannot show a list of records")
 
-    def card(self, view: Card) -> str: ...
+    def card(self, view: Card) -> str:
+        raise ValueError(f"{type(self).__name__} cannot show a single object")
 
 
 def render(view: View, fmt: str) -> str:
@@ -122,7 +127,7 @@ def render(view: View, fmt: str) -> str:
 # -- formatters: one per format ------------------------------------------------------------------
 
 
-class TableFormatter:
+class TableFormatter(Formatter):
     """The default: padded columns, multi-line cells; a card as aligned ``key: value`` lines."""
 
     def records(self, view: Records) -> str:
@@ -135,7 +140,7 @@ class TableFormatter:
         return _with_notes("\n".join(_card_line(key, _cell(value), width) for key, value in view.pairs), view.notes)
 
 
-class JsonFormatter:
+class JsonFormatter(Formatter):
     """The view's document, as documented (README, "JSON output")."""
 
     def records(self, view: Records) -> str:
@@ -145,7 +150,7 @@ class JsonFormatter:
         return json_text(view.document) + "\n"
 
 
-class CsvFormatter:
+class CsvFormatter(Formatter):
     """Every field of every row (a card: ``field,value``); lists joined with ``; ``."""
 
     def records(self, view: Records) -> str:
@@ -156,17 +161,14 @@ class CsvFormatter:
         return _csv([["field", "value"], *([key, _cell(value)] for key, value in view.pairs)])
 
 
-class TextFormatter:
+class TextFormatter(Formatter):
     """One line per object, nothing else: what compilers and linters print, for editors to read."""
 
     def records(self, view: Records) -> str:
         return "".join(line + "\n" for line in view.lines)
 
-    def card(self, view: Card) -> str:
-        raise ValueError("the text format lists records; a single object has no text form")
 
-
-class TabulateFormatter:
+class TabulateFormatter(Formatter):
     """One of tabulate's formats; one line per cell, as markdown, TSV and most of them cannot
     hold a line break."""
 
