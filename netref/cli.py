@@ -331,8 +331,8 @@ def module_command(
     name: Annotated[
         str,
         typer.Argument(
-            metavar="MODULE",
-            help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...", show_default=False,
+            metavar="MODULE", show_default=False,
+            help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...",
         ),
     ],
     python: PythonOption = None,
