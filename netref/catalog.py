@@ -67,6 +67,7 @@ class Protocol(NamedTuple):
     tutorial: TutorialRow | None
     example: str | None
     sources: tuple[str, ...]
+    pypi: tuple[str, ...] = ()  # PyPI projects that speak it (where the stdlib does not, or not fully)
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -377,7 +378,7 @@ def _cache_dir() -> Path:
 
 _PROTOCOL_KEYS = {
     "name", "function", "aliases", "standards", "tls", "starttls", "plain", "default_port", "ports",
-    "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources",
+    "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources", "pypi",
 }
 _PORT_KEYS = {"number", "transport", "service", "role", "note"}
 _TUTORIAL_KEYS = {"name", "function", "port", "modules", "note"}
@@ -523,6 +524,7 @@ class _Validator:
             tutorial=self.tutorial(raw.get("tutorial"), f"{entry}.tutorial"),
             example=example.strip("\n") + "\n" if isinstance(example, str) else None,
             sources=self.texts(raw, "sources", entry),
+            pypi=self.texts(raw, "pypi", entry),
         )
 
     def port(self, raw: Any, entry: str, tls: bool) -> Port:
