@@ -157,6 +157,16 @@ def test_no_catalogue_protocol_names_a_module_that_is_not_current_today_as_its_o
             assert "current" in statuses, protocol.key
 
 
+def test_coverage_page_names_every_module_and_protocol_and_leaves_out_only_what_is_absent():
+    page = (Path(__file__).parent.parent / "docs" / "catalogue-coverage.md").read_text(encoding="utf-8")
+    covered, left_out = page.split("## Left out, on purpose", 1)
+    named = set(re.findall(r"`([\w.-]+)`", covered))
+    assert set(CATALOG.modules) <= named, sorted(set(CATALOG.modules) - named)
+    assert set(CATALOG.protocols) <= named, sorted(set(CATALOG.protocols) - named)
+    absent = set(re.findall(r"`([\w.]+)`", left_out.split("## Output and JSON fields", 1)[0]))
+    assert not absent & set(CATALOG.modules), sorted(absent & set(CATALOG.modules))
+
+
 # -- status for a target Python ---------------------------------------------------------------
 
 

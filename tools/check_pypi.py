@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from netref.catalog import Catalog, load_catalog  # noqa: E402
+from netref.catalog import Catalog, load_catalog
 
 LATEST = re.compile(r"^(\S+) \(([^)]+)\)", re.MULTILINE)
 
@@ -42,7 +42,7 @@ def latest_version(name: str, timeout: float) -> tuple[str | None, str]:
     """(version, "") from ``pip index versions``, or (None, the reason)."""
     command = [sys.executable, "-m", "pip", "index", "versions", name, "--disable-pip-version-check"]
     try:
-        run = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+        run = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         return None, f"no answer within {timeout:g} s"
     found = LATEST.search(run.stdout)
