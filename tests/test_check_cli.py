@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from readme_examples import console_examples
 from typer.testing import CliRunner
 
 from netref.catalog import load_catalog
@@ -250,19 +249,3 @@ def test_the_cli_does_not_load_the_check_code_until_the_command_runs():
     code = "import sys, netref.cli; sys.exit('netref.check' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parent.parent).returncode == 0
 
-
-# -- the README's examples are real output --------------------------------------------------------
-
-
-@pytest.mark.parametrize(("command", "output"), console_examples("netref check"), ids=lambda value: str(value)[:40])
-def test_readme_example_output_is_what_netref_prints(command, output, monkeypatch):
-    import shlex
-
-    args = shlex.split(command)
-    assert args[:2] == ["netref", "check"]
-    files = [arg for arg in args[2:] if arg.endswith(".py")]
-    homes = {path.parent for name in files for path in CORPUS.rglob(name)}
-    assert len(homes) == 1, files
-    monkeypatch.chdir(homes.pop())
-    result = runner.invoke(app, args[1:])
-    assert (result.stdout + result.stderr).splitlines() == output

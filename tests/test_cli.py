@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from readme_examples import console_examples
 from typer.testing import CliRunner
 
 from netref import __version__
@@ -254,27 +253,3 @@ def test_help_lists_every_command_though_they_are_built_lazily():
     for name in ("list", "port", "show", "module", "probe", "check"):
         assert f"\n  {name} " in listed
 
-
-# -- the README's usage examples are real output ---------------------------------------------------
-
-
-@pytest.mark.parametrize(("command", "shown"), console_examples("Usage"), ids=lambda value: str(value)[:40])
-def test_readme_usage_example_is_what_netref_prints(command, shown):
-    import shlex
-
-    args = shlex.split(command.split("  #")[0])
-    assert args[0] == "netref"
-    result = netref(*args[1:])
-    printed = (result.stdout + result.stderr).splitlines()
-    assert _matches(printed, shown), "\n".join(printed)
-
-
-def _matches(printed: list[str], shown: list[str]) -> bool:
-    """Whether ``printed`` is ``shown``, a ``...`` line in ``shown`` standing for any lines."""
-    if "..." not in shown:
-        return printed == shown
-    cut = shown.index("...")
-    head, rest = shown[:cut], shown[cut + 1 :]
-    if printed[:cut] != head:
-        return False
-    return any(_matches(printed[start:], rest) for start in range(cut, len(printed) + 1))
