@@ -111,7 +111,8 @@ def test_port_udp_and_system_services_fallback():
     assert (ssh["source"], ssh["service"], ssh["protocol"]) == ("system services database", "ssh", None)
 
 
-@pytest.mark.parametrize(("arg", "fragment"), [("abc", "'abc'"), ("70000", "out of range"), ("-1", "'-1'"), ("2.5", "'2.5'")])
+@pytest.mark.parametrize(("arg", "fragment"),
+                         [("abc", "'abc'"), ("70000", "out of range"), ("-1", "'-1'"), ("2.5", "'2.5'")])
 def test_port_bad_input_is_a_usage_error(arg, fragment):
     assert_one_line_error(netref("port", "--", arg), 2, fragment)
 
@@ -220,16 +221,19 @@ def installed_netref() -> list[str]:
 
 
 def test_console_script_runs_from_another_directory(tmp_path):
-    run = subprocess.run([*installed_netref(), "port", "25"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    run = subprocess.run([*installed_netref(), "port", "25"], check=False, cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60)
     assert run.returncode == 0 and "SMTP" in run.stdout
-    bad = subprocess.run([*installed_netref(), "port", "x"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run([*installed_netref(), "port", "x"], check=False, cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60)
     assert (bad.returncode, bad.stdout, bad.stderr.count("\n")) == (2, "", 1)
     assert "Traceback" not in bad.stderr
 
 
 def test_python_dash_m(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    run = subprocess.run([sys.executable, "-m", "netref", "list", "-f", "json"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+    run = subprocess.run([sys.executable, "-m", "netref", "list", "-f", "json"], check=False, cwd=tmp_path,
+                         capture_output=True, text=True, env=env, timeout=60)
     assert run.returncode == 0 and len(json.loads(run.stdout)["protocols"]) == 17
 
 
