@@ -145,3 +145,34 @@ def test_every_documented_probe_port_has_a_server():
     for example in all_examples():
         shown = {int(n) for m in TARGET_PORT.finditer(example.command) for n in m.groups() if n}
         assert shown <= DOC_SERVERS.keys(), (example.id, shown - DOC_SERVERS.keys())
+
+
+# -- a JSON field is a promise: every one is documented in docs/json.md ------------------------------
+
+FREE_FORM = {"moved_attributes", "timings_ms"}  # their keys are data (attribute names, phases), not fields
+
+
+def _keys(value: Any) -> set[str]:
+    if isinstance(value, list):
+        return {key for item in value for key in _keys(item)}
+    if not isinstance(value, dict):
+        return set()
+    return {key for key, item in value.items() for key in {key} | (set() if key in FREE_FORM else _keys(item))}
+
+
+def test_every_json_field_is_documented(ca_file, server_ssl_context):
+    import json
+
+    tutorial = CORPUS / "tutorial"
+    outputs = [runner.invoke(app, [*command, "-f", "json"]) for command in (
+        ["list"], ["show", "smtp"], ["module", "urllib2"], ["port", "20"],
+        ["check", str(tutorial / "server.py"), str(tutorial / "client.py"), "--python", "3.13"])]
+    with HttpServer(server_ssl_context) as https, serve(banner()) as tcp:
+        outputs.append(runner.invoke(app, ["probe", "https", f"127.0.0.1:{https.port}", "--cafile", str(ca_file),
+                                           "-f", "json"]))
+        outputs.append(runner.invoke(app, ["probe", "tcp", f"127.0.0.1:{tcp.port}", "-f", "json"]))
+    fields = {key for output in outputs for key in _keys(json.loads(output.stdout))}
+    page = (Path(__file__).parent.parent / "docs" / "json.md").read_text(encoding="utf-8")
+    undocumented = {key for key in fields if not re.search(rf"[`\"{{ ]{re.escape(key)}[`\",}}]", page)}
+    assert {"tls", "days_left", "banner_bytes", "fixable", "tutorial_note", "warns_on_import"} <= fields
+    assert not undocumented, sorted(undocumented)
