@@ -12,16 +12,19 @@ decides (382 go ahead; anything else is a ``tls`` failure, never silent plaintex
 
 from __future__ import annotations
 
-from netref.probes.base import ProbeFailure, Session, printable
 from netref.probes.replies import (
     capabilities_around_tls,
     capability_list,
     has_capability,
     implementation,
     leave,
+    refuses_service,
     software_from_greeting,
     unexpected_reply,
+    upgrade_refused,
 )
+from netref.probes.session import Session
+from netref.probes.values import ProbeFailure, printable
 
 #: Greeting codes: 200 posting allowed, 201 posting prohibited (RFC 3977 §5.1.1).
 _READY = {"200": True, "201": False}
@@ -73,7 +76,7 @@ def _quit(session: Session) -> None:
 def _greeting_failure(greeting: str) -> ProbeFailure:
     code = greeting[:3]
     if code in ("400", "502"):  # temporarily / permanently unavailable
-        return ProbeFailure("protocol", f"the server refuses service: {printable(greeting)}")
+        return refuses_service(printable(greeting))
     return unexpected_reply("NNTP", greeting)
 
 
@@ -96,6 +99,6 @@ def _multiline(session: Session) -> list[str]:
 def _start_tls(session: Session) -> None:
     reply = _command(session, "STARTTLS")
     if not reply.startswith("382"):
-        raise ProbeFailure("tls", f"server refused STARTTLS: {printable(reply)}")
+        raise upgrade_refused("STARTTLS", printable(reply))
     session.start_tls()
 
