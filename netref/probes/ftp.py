@@ -11,18 +11,8 @@ from __future__ import annotations
 import ftplib  # this module is imported only when an FTP-family probe runs (or asks for --user)
 from typing import TextIO, cast
 
+from netref.probes import replies
 from netref.probes.clients import GuardedClient
-from netref.probes.replies import (
-    capabilities_around_tls,
-    capability_list,
-    closed_before_greeting,
-    leave,
-    refuses_service,
-    software_from_greeting,
-    unexpected_reply,
-    upgrade_not_offered,
-    upgrade_refused,
-)
 from netref.probes.session import GuardedSocket, Session
 from netref.probes.values import ProbeFailure, printable
 
@@ -46,13 +36,13 @@ def probe(session: Session) -> None:
         welcome = _greeting(client)
         first_line = welcome.split("\n")[0]
         result.greeting = printable(first_line)
-        result.server_software = software_from_greeting(first_line[4:])
-        features = capabilities_around_tls(
+        result.server_software = replies.software_from_greeting(first_line[4:])
+        features = replies.capabilities_around_tls(
             session, lambda: _feat(client), lambda listed: _auth_tls(session, client, listed))
         result.details["feat_supported"] = features is not None
         if session.options.user is not None:
             _login(session, client)
-        leave(client.quit, ftplib.Error)
+        replies.leave(client.quit, ftplib.Error)
     except ftplib.Error as exc:
         raise ProbeFailure("protocol", f"bad reply: {_scrub(str(exc), session)}") from None
 
@@ -74,19 +64,19 @@ def _greeting(client: ftplib.FTP) -> str:
         try:
             reply = client.getresp()
         except EOFError:
-            raise closed_before_greeting() from None
+            raise replies.closed_before_greeting() from None
         except (ftplib.error_temp, ftplib.error_perm) as exc:  # 421 too many users, 530 ...
             if not _is_reply(str(exc)):  # ftplib judges by the first character alone
-                raise unexpected_reply("FTP", str(exc)) from None
-            raise refuses_service(printable(str(exc))) from None
+                raise replies.unexpected_reply("FTP", str(exc)) from None
+            raise replies.refuses_service(printable(str(exc))) from None
         except ftplib.error_proto as exc:  # no 1xx-3xx code at all
-            raise unexpected_reply("FTP", str(exc)) from None
+            raise replies.unexpected_reply("FTP", str(exc)) from None
         except ftplib.Error as exc:  # ftplib's "got more than 8192 bytes"
             raise ProbeFailure("protocol", f"bad greeting: {printable(str(exc))}") from None
         if not reply.startswith("1"):
             break
     if not reply.startswith("220") or not _is_reply(reply):
-        raise unexpected_reply("FTP", reply)
+        raise replies.unexpected_reply("FTP", reply)
     client.welcome = reply
     return reply
 
@@ -102,21 +92,21 @@ def _feat(client: ftplib.FTP) -> list[str] | None:
         reply = client.sendcmd("FEAT")
     except (ftplib.error_perm, ftplib.error_temp):
         return None
-    return capability_list(reply.split("\n")[1:-1])
+    return replies.capability_list(reply.split("\n")[1:-1])
 
 
 def _auth_tls(session: Session, client: ftplib.FTP, features: list[str] | None) -> None:
     """AUTH TLS, unless FEAT answered and lists no AUTH TLS (a server without FEAT may
     still know AUTH: its answer decides)."""
     if features is not None and not _offers_auth_tls(features):
-        leave(client.quit, ftplib.Error)
-        raise upgrade_not_offered("AUTH TLS", "FEAT", ", ".join(features) or "nothing")
+        replies.leave(client.quit, ftplib.Error)
+        raise replies.upgrade_not_offered("AUTH TLS", "FEAT", ", ".join(features) or "nothing")
     try:
         reply = client.sendcmd("AUTH TLS")
     except ftplib.Error as exc:
-        raise upgrade_refused("AUTH TLS", printable(str(exc))) from None
+        raise replies.upgrade_refused("AUTH TLS", printable(str(exc))) from None
     if not reply.startswith("234"):
-        raise upgrade_refused("AUTH TLS", printable(reply))
+        raise replies.upgrade_refused("AUTH TLS", printable(reply))
     session.start_tls()
 
 

@@ -12,19 +12,8 @@ from __future__ import annotations
 
 import imaplib  # this module is imported only when an IMAP-family probe runs
 
+from netref.probes import replies
 from netref.probes.clients import GuardedClient
-from netref.probes.replies import (
-    capabilities_around_tls,
-    client_error_text,
-    closed_before_greeting,
-    has_capability,
-    leave,
-    refuses_service,
-    software_from_greeting,
-    unexpected_reply,
-    upgrade_not_offered,
-    upgrade_refused,
-)
 from netref.probes.session import GuardedSocket, Session
 from netref.probes.values import ProbeFailure, printable
 
@@ -45,15 +34,15 @@ def probe(session: Session) -> None:
             raise _greeting_failure(client.first_line, exc) from None
         greeting = client.welcome.decode("latin-1")
         result.greeting = printable(greeting)
-        result.server_software = software_from_greeting(greeting[4:])
+        result.server_software = replies.software_from_greeting(greeting[4:])
         result.details["preauth"] = client.state == "AUTH"
         # imaplib asked CAPABILITY while greeting, and asks again itself after STARTTLS.
-        capabilities_around_tls(
+        replies.capabilities_around_tls(
             session, lambda: list(client.capabilities), lambda _: _start_tls(session, client))
-        result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
-        leave(client.logout)
+        result.details["starttls_offered"] = replies.has_capability(result.capabilities, "STARTTLS")
+        replies.leave(client.logout)
     except imaplib.IMAP4.error as exc:
-        raise ProbeFailure("protocol", f"bad reply: {client_error_text(exc)}") from None
+        raise ProbeFailure("protocol", f"bad reply: {replies.client_error_text(exc)}") from None
 
 
 class _GuardedIMAP4(GuardedClient, imaplib.IMAP4):
@@ -75,28 +64,28 @@ class _GuardedIMAP4(GuardedClient, imaplib.IMAP4):
 def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
     if first_line is None or not first_line.strip():
         if "EOF" in str(exc):  # imaplib's "socket error: EOF"
-            return closed_before_greeting()
-        return ProbeFailure("protocol", f"bad greeting: {client_error_text(exc)}")  # e.g. a line over 1 MB
+            return replies.closed_before_greeting()
+        return ProbeFailure("protocol", f"bad greeting: {replies.client_error_text(exc)}")  # e.g. a line over 1 MB
     line = first_line.decode("latin-1").rstrip("\r\n")
     if line.upper().startswith("* BYE"):
-        return refuses_service(printable(line))
+        return replies.refuses_service(printable(line))
     if not line.startswith("* "):
-        return unexpected_reply("IMAP", line)
+        return replies.unexpected_reply("IMAP", line)
     if "not IMAP4 compliant" in str(exc):
         return ProbeFailure("protocol", "the server does not announce IMAP4rev1 in CAPABILITY")
-    return ProbeFailure("protocol", f"bad reply: {client_error_text(exc)}")
+    return ProbeFailure("protocol", f"bad reply: {replies.client_error_text(exc)}")
 
 
 def _start_tls(session: Session, client: _GuardedIMAP4) -> None:
-    if not has_capability(list(client.capabilities), "STARTTLS"):
-        leave(client.logout)
-        raise upgrade_not_offered("STARTTLS", "CAPABILITY", " ".join(client.capabilities))
+    if not replies.has_capability(list(client.capabilities), "STARTTLS"):
+        replies.leave(client.logout)
+        raise replies.upgrade_not_offered("STARTTLS", "CAPABILITY", " ".join(client.capabilities))
     try:
         status, data = client._simple_command("STARTTLS")
     except imaplib.IMAP4.error as exc:  # BAD, or a PREAUTH connection (no STARTTLS possible)
-        raise upgrade_refused("STARTTLS", client_error_text(exc)) from None
+        raise replies.upgrade_refused("STARTTLS", replies.client_error_text(exc)) from None
     if status != "OK":
-        raise upgrade_refused("STARTTLS", f"{status} {printable(data[-1] or b'')}")
+        raise replies.upgrade_refused("STARTTLS", f"{status} {printable(data[-1] or b'')}")
     session.start_tls()
     client._tls_established = True
     client._get_capabilities()

@@ -9,21 +9,8 @@ from __future__ import annotations
 import poplib  # this module is imported only when a POP3-family probe runs
 from typing import TYPE_CHECKING
 
+from netref.probes import replies
 from netref.probes.clients import GuardedClient
-from netref.probes.replies import (
-    capabilities_around_tls,
-    capability_list,
-    client_error_text,
-    closed_before_greeting,
-    has_capability,
-    implementation,
-    leave,
-    refuses_service,
-    software_from_greeting,
-    unexpected_reply,
-    upgrade_not_offered,
-    upgrade_refused,
-)
 from netref.probes.session import GuardedSocket, Session
 from netref.probes.values import ProbeFailure, printable
 
@@ -39,13 +26,14 @@ def probe(session: Session) -> None:
             raise _greeting_failure(exc) from None
         greeting = client.getwelcome().decode("latin-1")
         result.greeting = printable(greeting)
-        capabilities = capabilities_around_tls(
+        capabilities = replies.capabilities_around_tls(
             session, lambda: _capa(client), lambda listed: _start_tls(session, client, listed))
         result.details["capa_supported"] = capabilities is not None
-        result.server_software = implementation(result.capabilities) or software_from_greeting(greeting[3:])
-        leave(client.quit, poplib.error_proto)
+        software = replies.implementation(result.capabilities) or replies.software_from_greeting(greeting[3:])
+        result.server_software = software
+        replies.leave(client.quit, poplib.error_proto)
     except poplib.error_proto as exc:
-        raise ProbeFailure("protocol", f"bad reply: {client_error_text(exc)}") from None
+        raise ProbeFailure("protocol", f"bad reply: {replies.client_error_text(exc)}") from None
 
 
 class _GuardedPOP3(GuardedClient, poplib.POP3):
@@ -63,14 +51,14 @@ class _GuardedPOP3(GuardedClient, poplib.POP3):
 
 def _greeting_failure(exc: Exception) -> ProbeFailure:
     raw = exc.args[0] if exc.args else b""
-    text = client_error_text(exc)
+    text = replies.client_error_text(exc)
     if text.startswith("-ERR"):
         if text == "-ERR EOF":  # poplib's word for a connection closed before the greeting
-            return closed_before_greeting()
-        return refuses_service(text)
+            return replies.closed_before_greeting()
+        return replies.refuses_service(text)
     if text == "line too long":
         return ProbeFailure("protocol", "the greeting is longer than a POP3 line may be")
-    return unexpected_reply("POP3", raw if isinstance(raw, bytes) else text)
+    return replies.unexpected_reply("POP3", raw if isinstance(raw, bytes) else text)
 
 
 def _capa(client: poplib.POP3) -> list[str] | None:
@@ -78,21 +66,21 @@ def _capa(client: poplib.POP3) -> list[str] | None:
     try:
         capa = client.capa()
     except poplib.error_proto as exc:
-        if client_error_text(exc).startswith("-ERR"):
+        if replies.client_error_text(exc).startswith("-ERR"):
             return None
         raise
-    return capability_list([" ".join([name, *args]) for name, args in capa.items()])
+    return replies.capability_list([" ".join([name, *args]) for name, args in capa.items()])
 
 
 def _start_tls(session: Session, client: _GuardedPOP3, capabilities: list[str] | None) -> None:
     """STLS, unless CAPA answered and does not list it (a server without CAPA may still
     know STLS: its answer decides)."""
-    if capabilities is not None and not has_capability(capabilities, "STLS"):
-        leave(client.quit, poplib.error_proto)
-        raise upgrade_not_offered("STLS", "CAPA", ", ".join(capabilities) or "nothing")
+    if capabilities is not None and not replies.has_capability(capabilities, "STLS"):
+        replies.leave(client.quit, poplib.error_proto)
+        raise replies.upgrade_not_offered("STLS", "CAPA", ", ".join(capabilities) or "nothing")
     try:
         client._shortcmd("STLS")
     except poplib.error_proto as exc:
-        raise upgrade_refused("STLS", client_error_text(exc)) from None
+        raise replies.upgrade_refused("STLS", replies.client_error_text(exc)) from None
     session.start_tls()
     client._tls_established = True

@@ -11,18 +11,8 @@ import smtplib  # this module is imported only when an SMTP-family probe runs
 from io import BufferedReader
 from typing import TYPE_CHECKING, cast  # this module is imported only when an SMTP-family probe runs
 
+from netref.probes import replies
 from netref.probes.clients import GuardedClient
-from netref.probes.replies import (
-    capabilities_around_tls,
-    capability_list,
-    has_capability,
-    leave,
-    refuses_service,
-    software_from_greeting,
-    unexpected_reply,
-    upgrade_not_offered,
-    upgrade_refused,
-)
 from netref.probes.session import GuardedSocket, Session
 from netref.probes.values import ProbeFailure, printable
 
@@ -40,11 +30,11 @@ def probe(session: Session) -> None:
         result.greeting = printable(client.first_line)
         if code != 220:
             raise _greeting_failure(code, client.first_line)
-        result.server_software = software_from_greeting(client.first_line[4:].decode("latin-1"), skip_host=True)
-        capabilities_around_tls(
+        result.server_software = replies.software_from_greeting(client.first_line[4:].decode("latin-1"), skip_host=True)
+        replies.capabilities_around_tls(
             session, lambda: _ehlo(client), lambda listed: _start_tls(session, client, listed))
-        result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
-        leave(client.quit, smtplib.SMTPException)
+        result.details["starttls_offered"] = replies.has_capability(result.capabilities, "STARTTLS")
+        replies.leave(client.quit, smtplib.SMTPException)
     except smtplib.SMTPServerDisconnected as exc:  # smtplib's word for EOF and for a reset
         how = "reset" if "reset" in str(exc).lower() else "closed"
         raise ProbeFailure("protocol", f"the server {how} the connection") from None
@@ -93,10 +83,10 @@ def _helo_name(local_address: tuple[str, int] | tuple[str, int, int, int]) -> st
 
 def _greeting_failure(code: int, first_line: bytes) -> ProbeFailure:
     if code < 0:  # not even a three-digit code: another protocol, or garbage
-        return unexpected_reply("SMTP", first_line)
+        return replies.unexpected_reply("SMTP", first_line)
     text = printable(first_line)
     if 400 <= code < 600:  # 421 busy, 554 no service here
-        return refuses_service(f"{code} {text}")
+        return replies.refuses_service(f"{code} {text}")
     return ProbeFailure("protocol", f"unexpected SMTP greeting: {code} {text}")
 
 
@@ -107,7 +97,7 @@ def _ehlo(client: smtplib.SMTP) -> list[str]:
     """
     code, reply = client.ehlo()
     if code == 250:
-        return capability_list(reply.decode("latin-1").split("\n")[1:])
+        return replies.capability_list(reply.decode("latin-1").split("\n")[1:])
     code, reply = client.helo()
     if code != 250:
         raise ProbeFailure("protocol", f"the server refused EHLO and HELO: {code} {printable(reply)}")
@@ -115,12 +105,12 @@ def _ehlo(client: smtplib.SMTP) -> list[str]:
 
 
 def _start_tls(session: Session, client: smtplib.SMTP, capabilities: list[str] | None) -> None:
-    if not has_capability(capabilities or [], "STARTTLS"):
-        leave(client.quit, smtplib.SMTPException)
-        raise upgrade_not_offered("STARTTLS", "EHLO", ", ".join(capabilities or []) or "no extensions")
+    if not replies.has_capability(capabilities or [], "STARTTLS"):
+        replies.leave(client.quit, smtplib.SMTPException)
+        raise replies.upgrade_not_offered("STARTTLS", "EHLO", ", ".join(capabilities or []) or "no extensions")
     code, reply = client.docmd("STARTTLS")
     if code != 220:
-        raise upgrade_refused("STARTTLS", f"{code} {printable(reply)}")
+        raise replies.upgrade_refused("STARTTLS", f"{code} {printable(reply)}")
     session.start_tls()
     # smtplib's own state from before TLS must go (as SMTP.starttls does it); its file reads
     # through the session, which start_tls has checked for plaintext behind the go-ahead.
