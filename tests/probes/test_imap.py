@@ -74,6 +74,14 @@ def test_a_bye_greeting_is_a_refusal():
         "protocol", "the server refuses service: * BYE server shutting down")
 
 
+def test_a_no_greeting_is_reported_as_text_not_as_a_bytes_repr():
+    """imaplib raises its error with the raw greeting (bytes): the verdict shows the line,
+    not Python's ``b'...'`` (which it did before the families shared one exception reader)."""
+    with imap_server(greeting="* NO not today") as server:
+        result = probe("imap", server)
+    assert (result.category, result.message) == ("protocol", "bad reply: * NO not today")
+
+
 def test_preauth_connection_cannot_start_tls(server_ssl_context):
     """RFC 9051: STARTTLS is only valid before authentication; PREAUTH skips that state."""
     greeting = "* PREAUTH [CAPABILITY IMAP4rev1] logged in as alice"
