@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import smtplib  # this module is imported only when an SMTP-family probe runs
 from io import BufferedReader
-from typing import TYPE_CHECKING, cast  # this module is imported only when an SMTP-family probe runs
+from typing import TYPE_CHECKING, cast
 
 from netref.probes import replies
 from netref.probes.clients import GuardedClient
