@@ -106,7 +106,10 @@ def venv_with_typer(typer_version: str, where: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=21, help="runs of each command (median taken)")
-    parser.add_argument("--typer", action="append", default=[], metavar="VERSION", help="measure in a fresh venv with this Typer (repeatable)")
+    parser.add_argument(
+        "--typer", action="append", default=[], metavar="VERSION",
+        help="measure in a fresh venv with this Typer (repeatable)",
+    )  # fmt: skip
     options = parser.parse_args()
     if not options.typer:
         measure(sys.executable, options.rounds)

@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 from ftp_server import FtpServer
 from line_servers import imap_server, nntp_server, pop3_server
-from probing import cert_files  # noqa: F401 (a fixture)
 from servers import HttpServer, banner, gopher_menu, serve, telnet_login
 from smtp_server import SmtpServer
 
@@ -50,7 +49,7 @@ def run_example(code: str, ca_file: Path, *args: str) -> subprocess.CompletedPro
     env = {**os.environ, "SSL_CERT_FILE": str(ca_file), "PYTHONWARNINGS": "error::DeprecationWarning"}
     env.pop("SSL_CERT_DIR", None)
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=EXAMPLE_TIMEOUT, env=env)
+                          timeout=EXAMPLE_TIMEOUT, env=env, check=False)
 
 
 # -- a local server for every example ---------------------------------------------------------
@@ -204,5 +203,5 @@ def test_tcp_example_server_and_client_talk_to_each_other(ca_file):
         assert client.stdout.strip() == "Thank you for connecting"
     finally:
         server.terminate()
-        out, err = server.communicate(timeout=EXAMPLE_TIMEOUT)
+        out, _err = server.communicate(timeout=EXAMPLE_TIMEOUT)
     assert "Got connection from ('127.0.0.1'," in out
