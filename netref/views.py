@@ -220,7 +220,7 @@ def protocol_card(catalog: Catalog, protocol: Protocol, target: Version) -> list
             [module_status_row(catalog, name, protocol, target) for name in protocol.modules]
             + [f"{name} (PyPI)" for name in protocol.pypi]
         )),
-        ("probe", f"netref probe {protocol.key} HOST" if protocol.family else "none (no standard-library probe)"),
+        ("probe", f"netref probe {protocol.key} HOST" if protocol.family else f"none: netref has no probe for {protocol.key}"),
     ]
     if tutorial:
         said = f"{tutorial.name}, port {tutorial.port}, {', '.join(tutorial.modules)}"

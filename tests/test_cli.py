@@ -154,7 +154,7 @@ def test_show_names_pypi_clients_and_whether_a_probe_exists():
     ssh = netref("show", "ssh", "--python", "3.13").stdout
     assert "paramiko (PyPI)" in ssh and "netref probe ssh HOST" in ssh
     ldap = netref("show", "ldap").stdout
-    assert "ldap3 (PyPI)" in ldap and "probe:" in ldap and "none (no standard-library probe)" in ldap
+    assert "ldap3 (PyPI)" in ldap and "probe:" in ldap and "none: netref has no probe for ldap" in ldap
     data = json.loads(netref("show", "mqtt", "-f", "json").stdout)
     assert (data["pypi"], data["probe"], data["modules"]) == (["paho-mqtt"], False, [])
 
