@@ -220,13 +220,17 @@ def protocol_card(catalog: Catalog, protocol: Protocol, target: Version) -> list
             [module_status_row(catalog, name, protocol, target) for name in protocol.modules]
             + [f"{name} (PyPI)" for name in protocol.pypi]
         )),
-        ("probe", f"netref probe {protocol.key} HOST" if protocol.family else f"none: netref has no probe for {protocol.key}"),
+        ("probe", _probe_text(protocol)),
     ]
     if tutorial:
         said = f"{tutorial.name}, port {tutorial.port}, {', '.join(tutorial.modules)}"
         pairs.append(("tutorial said", said + (f"\n{tutorial.note}" if tutorial.note else "")))
     pairs.append(("sources", "\n".join(protocol.sources)))
     return pairs
+
+
+def _probe_text(protocol: Protocol) -> str:
+    return f"netref probe {protocol.key} HOST" if protocol.family else f"none: netref has no probe for {protocol.key}"
 
 
 def _port_line(port: Any) -> str:
