@@ -109,7 +109,7 @@ def main() -> None:
     parser.add_argument(
         "--typer", action="append", default=[], metavar="VERSION",
         help="measure in a fresh venv with this Typer (repeatable)",
-    )
+    )  # fmt: skip
     options = parser.parse_args()
     if not options.typer:
         measure(sys.executable, options.rounds)

@@ -49,6 +49,22 @@ class TutorialRow(NamedTuple):
     note: str = ""
 
 
+class Identify(NamedTuple):
+    """How to recognise a protocol from what its server says (see :mod:`netref.identify`).
+
+    Patterns are Python regular expressions matched, with ``re.MULTILINE``, against the first
+    bytes the server sent, decoded as Latin-1 (one character per byte, so ``\\xff`` means byte
+    255). A *pattern* match is certain; a *hint* (e.g. a bare ``220`` reply code, which SMTP
+    and FTP share) is a guess that other protocols may share.
+    """
+
+    first: str  # who speaks first: "server" (a greeting) or "client" (send `hello`)
+    hello: str | None
+    patterns: tuple[str, ...]
+    hints: tuple[str, ...]
+    software: tuple[str, ...]  # each with one group: the server software's name and version
+
+
 class Protocol(NamedTuple):
     key: str
     name: str
@@ -68,6 +84,8 @@ class Protocol(NamedTuple):
     tutorial: TutorialRow | None
     example: str | None
     sources: tuple[str, ...]
+    identify: Identify | None = None
+    pypi: tuple[str, ...] = ()  # PyPI projects that speak it (where the stdlib does not, or not fully)
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -360,6 +378,7 @@ def _plain_protocol(protocol: Protocol) -> tuple[Any, ...]:
     fields = protocol._asdict()
     fields["ports"] = tuple(tuple(port) for port in protocol.ports)
     fields["tutorial"] = tuple(protocol.tutorial) if protocol.tutorial else None
+    fields["identify"] = tuple(protocol.identify) if protocol.identify else None
     return tuple(fields.values())
 
 
@@ -370,6 +389,7 @@ def _from_plain(path: str, plain: dict[str, Any]) -> Catalog:
         protocols[key] = protocol._replace(
             ports=tuple(Port._make(port) for port in protocol.ports),
             tutorial=TutorialRow._make(protocol.tutorial) if protocol.tutorial else None,
+            identify=Identify._make(protocol.identify) if protocol.identify else None,
         )
     modules = {name: Module._make(fields) for name, fields in plain["modules"].items()}
     return Catalog(Path(path), protocols, modules)
@@ -382,8 +402,10 @@ def _cache_dir() -> Path:
 
 _PROTOCOL_KEYS = {
     "name", "function", "aliases", "standards", "tls", "starttls", "plain", "default_port", "ports",
-    "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources",
+    "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources", "identify", "pypi",
 }
+_IDENTIFY_KEYS = {"first", "hello", "patterns", "hints", "software"}
+SPEAKERS = ("server", "client")
 _PORT_KEYS = {"number", "transport", "service", "role", "note"}
 _TUTORIAL_KEYS = {"name", "function", "port", "modules", "note"}
 _MODULE_KEYS = {
@@ -529,7 +551,45 @@ class _Validator:
             tutorial=self.tutorial(raw.get("tutorial"), f"{entry}.tutorial"),
             example=example.strip("\n") + "\n" if isinstance(example, str) else None,
             sources=self.texts(raw, "sources", entry),
+            identify=self.identify(raw.get("identify"), f"{entry}.identify"),
+            pypi=self.texts(raw, "pypi", entry),
         )
+
+    def identify(self, raw: Any, entry: str) -> Identify | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise self.fail(entry, "must be a table")
+        self.check_keys(raw, _IDENTIFY_KEYS, entry)
+        first = self.text(raw, "first", entry, required=True)
+        if first not in SPEAKERS:
+            raise self.fail(entry, f"'first' must be one of {', '.join(SPEAKERS)}")
+        hello = raw.get("hello")
+        if (first == "client") != isinstance(hello, str) or hello == "":
+            raise self.fail(entry, "'hello' (what the client sends first) goes with first = \"client\", and only there")
+        identify = Identify(
+            first=first,
+            hello=hello,
+            patterns=self.texts(raw, "patterns", entry),
+            hints=self.texts(raw, "hints", entry),
+            software=self.texts(raw, "software", entry),
+        )
+        if not identify.patterns:
+            raise self.fail(entry, "needs at least one pattern")
+        for key in ("patterns", "hints", "software"):
+            for pattern in getattr(identify, key):
+                self.regex(pattern, key, entry)
+        return identify
+
+    def regex(self, pattern: str, key: str, entry: str) -> None:
+        import re
+
+        try:
+            groups = re.compile(pattern).groups
+        except re.error as error:
+            raise self.fail(entry, f"{key}: bad regular expression {pattern!r}: {error}") from None
+        if key == "software" and groups != 1:
+            raise self.fail(entry, f"software: {pattern!r} needs exactly one group (the software's name)")
 
     def port(self, raw: Any, entry: str, tls: bool) -> Port:
         if not isinstance(raw, dict):

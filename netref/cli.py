@@ -250,6 +250,7 @@ def list_command(
     tls: Annotated[
         bool, typer.Option("--tls", help="Only protocols that can run over TLS (implicit or upgraded).")
     ] = False,
+    tutorial: Annotated[bool, typer.Option("--tutorial", help="Only the tutorial table's own rows.")] = False,
     python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
@@ -265,7 +266,8 @@ def list_command(
     if status is not None and status not in STATUS_KINDS:
         usage_error(f"--status: unknown status {status!r} (choose from {', '.join(STATUS_KINDS)})")
     catalog = open_catalog(data)
-    print_view(views.protocols_view(catalog, views.select_protocols(catalog, target, status, tls), target), fmt)
+    protocols = views.select_protocols(catalog, target, status, tls, tutorial)
+    print_view(views.protocols_view(catalog, protocols, target), fmt)
 
 
 @command("port")
@@ -275,24 +277,27 @@ def port_command(
     fmt: FormatOption = "table",
     data: DataOption = None,
 ) -> None:
-    """Which protocol runs on PORT. Ports the catalogue lacks fall back to the system's services database.
+    """Which protocol runs on PORT, and the Python module to speak it (for the running Python).
+    Ports the catalogue lacks fall back to the system's services database.
 
     Example: netref port 20
     """
     from netref import views
     from netref.catalog import lookup_service
+    from netref.versions import running_version
 
     fmt = output_format(fmt)
     number = parse_port(port)
     if transport not in ("tcp", "udp"):
         usage_error(f"--transport: expected tcp or udp, not {transport!r}")
-    matches = open_catalog(data).by_port(number, transport)
+    catalog, running = open_catalog(data), running_version()
+    matches = catalog.by_port(number, transport)
     if not matches:
         fallback = lookup_service(number, transport)
         matches = [fallback] if fallback else []
     if not matches:
         fail(f"nothing known on port {number}/{transport} (neither the catalogue nor the system services database)")
-    print_view(views.port_view(number, transport, matches), fmt)
+    print_view(views.port_view(catalog, number, transport, matches, running), fmt)
 
 
 def parse_port(text: str) -> int:

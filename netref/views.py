@@ -26,12 +26,13 @@ def protocols_view(catalog: Catalog, protocols: list[Protocol], target: Version)
     )
 
 
-def port_view(number: int, transport: str, matches: list[PortMatch]) -> Records:
-    """``netref port``: what runs on a port, with the catalogue's notes and the tutorial's claim."""
-    objects = [match_dict(match) for match in matches]
+def port_view(catalog: Catalog, number: int, transport: str, matches: list[PortMatch], target: Version) -> Records:
+    """``netref port``: what runs on a port and the module to speak it on ``target``, with the
+    catalogue's notes and the tutorial's claim."""
+    objects = [match_dict(match, catalog, target) for match in matches]
     return Records(
         document={"port": number, "transport": transport, "matches": objects},
-        rows=[match_row(match) for match in matches],
+        rows=[match_row(match, catalog, target) for match in matches],
         notes=[line for match in objects for line in _match_notes(match)],
     )
 
@@ -126,7 +127,9 @@ def protocol_dict(catalog: Catalog, protocol: Protocol, target: Version, example
             {"name": name, "role": _role(protocol, name), "status": status_dict(catalog.modules[name].status(target))}
             for name in protocol.modules
         ],
+        "pypi": list(protocol.pypi),
         "probe_module": protocol.probe_module,
+        "probe": bool(protocol.family),
         "tutorial": None if tutorial is None else {
             "name": tutorial.name, "function": tutorial.function, "port": tutorial.port,
             "modules": list(tutorial.modules), "note": tutorial.note,
@@ -138,8 +141,11 @@ def protocol_dict(catalog: Catalog, protocol: Protocol, target: Version, example
     return data
 
 
-def match_dict(match: PortMatch) -> dict[str, Any]:
+def match_dict(match: PortMatch, catalog: Catalog | None = None, target: Version | None = None) -> dict[str, Any]:
+    """``modules`` (the standard-library clients current on ``target``) and ``pypi`` need the
+    catalogue; without it they are empty."""
     protocol = match.protocol
+    modules = stdlib_clients(catalog, protocol, target) if catalog and protocol and target else []
     return {
         "source": match.source,
         "protocol": protocol.key if protocol else None,
@@ -147,7 +153,25 @@ def match_dict(match: PortMatch) -> dict[str, Any]:
         "function": protocol.function if protocol else None,
         **port_dict(match.port),
         "tutorial_note": _tutorial_note(protocol, match.port.number),
+        "modules": modules,
+        "pypi": list(protocol.pypi) if protocol else [],
     }
+
+
+def stdlib_clients(catalog: Catalog, protocol: Protocol, target: Version) -> list[str]:
+    """The protocol's standard-library clients that are current on ``target`` (servers if it has no
+    client): what to import today."""
+    current = [name for name in protocol.clients if catalog.modules[name].status(target).kind == "current"]
+    return current or [name for name in protocol.servers if catalog.modules[name].status(target).kind == "current"]
+
+
+def python_text(catalog: Catalog, protocol: Protocol, target: Version) -> str:
+    """``ftplib, urllib.request``; ``socket; dnspython (PyPI)``; ``no stdlib client: paramiko or asyncssh (PyPI)``."""
+    stdlib = ", ".join(stdlib_clients(catalog, protocol, target))
+    pypi = f"{' or '.join(protocol.pypi)} (PyPI)" if protocol.pypi else ""
+    if stdlib:
+        return f"{stdlib}; {pypi}" if pypi else stdlib
+    return f"no stdlib client: {pypi}" if pypi else "-"
 
 
 def _tutorial_note(protocol: Protocol | None, number: int) -> str | None:
@@ -166,11 +190,16 @@ def _role(protocol: Protocol, name: str) -> str:
 # -- filtering and table rows ------------------------------------------------------------------
 
 
-def select_protocols(catalog: Catalog, target: Version, status: str | None = None, tls: bool = False) -> list[Protocol]:
+def select_protocols(
+    catalog: Catalog, target: Version, status: str | None = None, tls: bool = False, tutorial: bool = False
+) -> list[Protocol]:
     """Protocols for ``netref list``: with ``status``, those with a module of that status on ``target``;
-    with ``tls``, those that can run over TLS (implicit, or upgraded with a STARTTLS-like command)."""
+    with ``tls``, those that can run over TLS (implicit, or upgraded with a STARTTLS-like command);
+    with ``tutorial``, only the rows of the classic tutorial's table."""
     chosen = []
     for protocol in catalog.protocols.values():
+        if tutorial and protocol.tutorial is None:
+            continue
         if tls and protocol.tls_label == "-":
             continue
         if status and not any(catalog.modules[name].status(target).kind == status for name in protocol.modules):
@@ -193,7 +222,7 @@ def protocol_row(catalog: Catalog, protocol: Protocol, target: Version) -> dict[
         "ports": ports_text(protocol).split(", "),
         "tls": protocol.tls_label,
         "function": protocol.function,
-        "modules": [s.module for s in statuses if s.kind == "current"],
+        "modules": [s.module for s in statuses if s.kind == "current"] + [f"{name} (PyPI)" for name in protocol.pypi],
         "legacy": [f"{s.module}: {_legacy_label(s)}" for s in statuses if s.kind not in ("current", "not-yet")],
     }
 
@@ -203,8 +232,9 @@ def _legacy_label(status: Status) -> str:
     return f"{status_label(status)}{arrow}"
 
 
-def match_row(match: PortMatch) -> dict[str, Any]:
-    return {
+def match_row(match: PortMatch, catalog: Catalog | None = None, target: Version | None = None) -> dict[str, Any]:
+    """With the catalogue, a ``python`` column says what to import (or install) to speak it."""
+    row = {
         "port": f"{match.port.number}/{match.port.transport}",
         "protocol": match.protocol.name if match.protocol else "-",
         "service": match.port.service,
@@ -212,6 +242,9 @@ def match_row(match: PortMatch) -> dict[str, Any]:
         "tls": match.port.tls,
         "source": match.source,
     }
+    if catalog is not None and target is not None:
+        row["python"] = python_text(catalog, match.protocol, target) if match.protocol else "-"
+    return row
 
 
 def module_status_row(catalog: Catalog, name: str, protocol: Protocol, target: Version) -> str:
@@ -222,7 +255,10 @@ def module_status_row(catalog: Catalog, name: str, protocol: Protocol, target: V
 
 def protocol_card(catalog: Catalog, protocol: Protocol, target: Version) -> list[tuple[str, Any]]:
     tutorial = protocol.tutorial
-    modules = "\n".join(module_status_row(catalog, name, protocol, target) for name in protocol.modules)
+    modules = "\n".join(
+        [module_status_row(catalog, name, protocol, target) for name in protocol.modules]
+        + [f"{name} (PyPI)" for name in protocol.pypi]
+    )
     pairs: list[tuple[str, Any]] = [
         ("protocol", f"{protocol.name} ({protocol.key})"),
         ("function", protocol.function),
@@ -232,13 +268,17 @@ def protocol_card(catalog: Catalog, protocol: Protocol, target: Version) -> list
         ("tls", protocol.tls_label),
         ("standards", list(protocol.standards)),
         (f"modules on {format_version(target)}", modules),
-        ("probe", f"netref probe {protocol.key} HOST" if protocol.family else "-"),
+        ("probe", _probe_text(protocol)),
     ]
     if tutorial:
         said = f"{tutorial.name}, port {tutorial.port}, {', '.join(tutorial.modules)}"
         pairs.append(("tutorial said", said + (f"\n{tutorial.note}" if tutorial.note else "")))
     pairs.append(("sources", "\n".join(protocol.sources)))
     return pairs
+
+
+def _probe_text(protocol: Protocol) -> str:
+    return f"netref probe {protocol.key} HOST" if protocol.family else f"none: netref has no probe for {protocol.key}"
 
 
 def _port_line(port: Port) -> str:

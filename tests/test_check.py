@@ -73,7 +73,7 @@ def test_tutorial_server_and_client_have_only_the_two_porting_bugs(catalog, targ
     codes = [(Path(f.path).name, f.line, f.col, f.code) for f in report.findings]
     # import socket is fine on every Python; str to send() is a bug only on Python 3
     send_bug = [("server.py", 14, 10, "NR201")] if target >= (3, 0) else []
-    assert codes == send_bug + [("client.py", 11, 1, "NR202")]
+    assert codes == [*send_bug, ("client.py", 11, 1, "NR202")]
     assert "s.close()" in report.findings[-1].message
 
 
@@ -98,7 +98,8 @@ def test_a_tree_mixing_python2_and_python3_files_gives_every_expected_finding(ca
     report = check([str(CORPUS)], catalog, target, exclude=["fixable", "pep594.py"])
     got = sorted((Path(f.path).relative_to(CORPUS).as_posix(), f.line, f.code) for f in report.findings)
     want = sorted(
-        [(Path(r.path).relative_to(CORPUS).as_posix(), line, code) for r in report.results for line, code in expected(Path(r.path))]
+        [(Path(r.path).relative_to(CORPUS).as_posix(), line, code)
+         for r in report.results for line, code in expected(Path(r.path))]
         + [("tutorial/server.py", 14, "NR201"), ("tutorial/client.py", 11, "NR202")]  # verbatim copies: no comments
     )
     assert got == want
@@ -186,6 +187,10 @@ def test_every_catalogue_module_in_every_import_form(catalog, tmp_path, form, ta
             assert finding.message.startswith(name)
 
 
+# Gone or going with no successor named by the docs, the PEPs or What's New: the finding says so.
+NO_SUCCESSOR = {"binhex", "cgitb", "nis", "xdrlib"}
+
+
 def test_every_finding_names_a_replacement_and_pep594_backports(catalog, tmp_path):
     names = sorted(catalog.modules)
     for index, name in enumerate(names):
@@ -196,6 +201,10 @@ def test_every_finding_names_a_replacement_and_pep594_backports(catalog, tmp_pat
             if finding.code == "NR105":  # too new for the target: name what that Python had, if anything
                 older = [m.name for m in catalog.modules.values() if m.renamed_to == module.name]
                 assert all(name in finding.message for name in older)
+                continue
+            if not (module.replacement or module.pypi or module.renamed_to):  # the docs name no successor
+                assert module.name in NO_SUCCESSOR and finding.replacement is None
+                assert module.backport is None or f"the PyPI backport is {module.backport}" in finding.message
                 continue
             assert finding.replacement, finding.message
             assert finding.replacement in finding.message
@@ -222,14 +231,17 @@ def test_judgement_is_for_the_target_not_the_running_python():
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "from netref.catalog import load_catalog; from netref.check import check;"
-        "[print(f.text()) for t in ((2, 7), (3, 12), (3, 13)) for f in check([sys.argv[2]], load_catalog(), t).findings]"
+        "[print(f.text()) for t in ((2, 7), (3, 12), (3, 13))"
+        " for f in check([sys.argv[2]], load_catalog(), t).findings]"
     )
     outputs = {}
     for python in INTERPRETERS:
-        version = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 11))"], capture_output=True, text=True)
+        version = subprocess.run([python, "-c", "import sys; print(sys.version_info >= (3, 11))"],
+                                 check=False, capture_output=True, text=True)
         if version.stdout.strip() != "True":
             continue
-        run = subprocess.run([python, *STDLIB_ONLY, "-c", script, str(repo), str(CORPUS)], capture_output=True, text=True, timeout=60)
+        run = subprocess.run([python, *STDLIB_ONLY, "-c", script, str(repo), str(CORPUS)],
+                             check=False, capture_output=True, text=True, timeout=60)
         assert run.returncode == 0, run.stderr
         outputs[python] = run.stdout
     assert len(outputs) >= 1
@@ -315,7 +327,8 @@ def test_parallel_scan_gives_the_same_findings_in_the_same_order(catalog, tmp_pa
 def test_select_and_ignore_take_prefixes(catalog):
     paths = [str(CORPUS)]
     every = {f.code for f in check(paths, catalog, (3, 13)).findings}
-    assert {f.code for f in check(paths, catalog, (3, 13), select=["NR1"]).findings} == {c for c in every if c.startswith("NR1")}
+    selected = {f.code for f in check(paths, catalog, (3, 13), select=["NR1"]).findings}
+    assert selected == {c for c in every if c.startswith("NR1")}
     assert {f.code for f in check(paths, catalog, (3, 13), ignore=["NR1", "NR301"]).findings} == {"NR201", "NR202"}
     with pytest.raises(ValueError, match="unknown code"):
         check(paths, catalog, (3, 13), select=["E501"])
@@ -339,7 +352,8 @@ def test_hidden_directories_and_virtual_environments_are_not_searched_unless_nam
         (tmp_path / place).mkdir(parents=True)
         (tmp_path / place / "m.py").write_text("import httplib\n")
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    searched = {Path(r.path).parent.relative_to(tmp_path).as_posix() for r in check([str(tmp_path)], catalog, (3, 12)).results}
+    results = check([str(tmp_path)], catalog, (3, 12)).results
+    searched = {Path(r.path).parent.relative_to(tmp_path).as_posix() for r in results}
     assert searched == {"src"}
     named = check([str(tmp_path / "env"), str(tmp_path / ".git")], catalog, (3, 12)).results
     assert {Path(r.path).parent.name for r in named} == {"lib", ".git"}
@@ -354,13 +368,10 @@ def test_unreadable_files_are_findings_and_the_rest_is_still_checked(catalog, tm
     assert "No such file" in report.findings[0].message
 
 
-def test_codes_are_documented_in_the_readme():
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    if "## netref check" not in readme:
-        pytest.skip("README has no netref check section yet")
-    section = readme.split("## netref check", 1)[1]
+def test_codes_are_documented():
+    page = (Path(__file__).parent.parent / "docs" / "check.md").read_text(encoding="utf-8")
     for code in CODES:
-        assert f"`{code}`" in section, code
+        assert f"`{code}`" in page, code
 
 
 PY2_IMPORTS = r"""
@@ -393,9 +404,10 @@ def test_lexical_import_scan_agrees_with_python27s_own_parser(catalog):
     if python27 is None:
         pytest.skip("no Python 2.7 on this machine")
     stdlib27 = Path(subprocess.run([python27, "-c", "import os; print(os.path.dirname(os.__file__))"],
-                                   capture_output=True, text=True).stdout.strip())
+                                   check=False, capture_output=True, text=True).stdout.strip())
     files = sorted(stdlib27.glob("*.py"))[:120] + sorted((CORPUS / "py2").glob("*.py"))
-    run = subprocess.run([python27, "-c", PY2_IMPORTS, *map(str, files)], capture_output=True, text=True, timeout=120)
+    run = subprocess.run([python27, "-c", PY2_IMPORTS, *map(str, files)],
+                         check=False, capture_output=True, text=True, timeout=120)
     by_python27 = json.loads(run.stdout)
     rules = make_rules(catalog, (3, 12))
     compared = 0
@@ -411,10 +423,55 @@ def _version_of(python: str) -> str:
     import subprocess
 
     return subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                          capture_output=True, text=True).stdout.strip()
+                          check=False, capture_output=True, text=True).stdout.strip()
 
 
 def _statement_names(node) -> list[str]:
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     return [node.module or ""] + [alias.name for alias in node.names]
+
+
+# -- the Internet chapters' modules, one test per kind of finding -------------------------------
+
+
+GONE = "no standard-library successor; the PyPI backport is"
+RENAMED = "was renamed in Python 3.0 (PEP 3108): use"
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "code", "message"),
+    [
+        ("import robotparser", (3, 11), "NR101", f"robotparser {RENAMED} urllib.robotparser"),
+        ("from HTMLParser import HTMLParser", (3, 13), "NR101", f"HTMLParser {RENAMED} html.parser"),
+        ("import htmlentitydefs", (3, 12), "NR101", f"htmlentitydefs {RENAMED} html.entities"),
+        ("import cgitb", (3, 12), "NR102",
+         f"cgitb is deprecated since Python 3.11 and removed in 3.13 (PEP 594): {GONE} standard-cgitb"),
+        ("import mailcap", (3, 11), "NR102",
+         "mailcap is deprecated since Python 3.11 and removed in 3.13 (PEP 594): use mimetypes, "
+         "or the PyPI backport standard-mailcap"),
+        ("import binhex", (3, 10), "NR102", "binhex is deprecated since Python 3.9 and removed in 3.11"),
+        ("import mimify", (2, 7), "NR102",
+         "mimify is deprecated since Python 2.3 and removed in 3.0 (PEP 3108): use email"),
+        ("import cgitb", (3, 13), "NR103", f"cgitb was removed in Python 3.13 (PEP 594): {GONE} standard-cgitb"),
+        ("import binhex", (3, 11), "NR103", "binhex was removed in Python 3.11"),
+        ("import uu", (3, 13), "NR103",
+         "uu was removed in Python 3.13 (PEP 594): use base64, or the PyPI backport standard-uu"),
+        ("import htmllib", (3, 0), "NR103", "htmllib was removed in Python 3.0 (PEP 3108): use html.parser"),
+        ("import mhlib", (3, 13), "NR103", "mhlib was removed in Python 3.0 (PEP 3108): use mailbox"),
+        ("import urllib.robotparser", (2, 7), "NR105",
+         "urllib.robotparser does not exist in Python 2.7 (new in 3.0): use robotparser"),
+    ],
+)
+def test_internet_chapter_modules_are_flagged_by_kind(catalog, tmp_path, source, target, code, message):
+    path = tmp_path / "legacy.py"
+    path.write_text(source + "\n")
+    [finding] = check([str(path)], catalog, target).findings
+    assert (finding.code, finding.message) == (code, message)
+
+
+def test_current_internet_modules_are_not_flagged(catalog, tmp_path):
+    path = tmp_path / "modern.py"
+    path.write_text("import urllib.robotparser, html.parser, ipaddress, selectors, logging.handlers, json, uuid\n")
+    assert check([str(path)], catalog, (3, 13)).findings == []
+

@@ -3,9 +3,15 @@
 The core here is shared by every protocol: it checks the request against the catalogue,
 resolves and connects under one deadline, does implicit TLS, picks the module to speak
 through (substituting where the tutorial's module is deprecated or gone on this Python),
-hands a :class:`~netref.probes.base.Session` to the protocol family's ``probe`` function
+hands a :class:`~netref.probes.session.Session` to the protocol family's ``probe`` function
 and turns whatever happens into a verdict. Network trouble never raises; a wrong request
-raises :class:`~netref.probes.base.ProbeUsageError`.
+raises :class:`~netref.probes.values.ProbeUsageError`.
+
+The layers, each importing only those below it: :mod:`~netref.probes.values` (the value
+types), :mod:`~netref.probes.tls` and :mod:`~netref.probes.net` (handshake, resolution,
+connecting), :mod:`~netref.probes.session` (one connection under the deadline),
+:mod:`~netref.probes.family` (the family contract), this core, and on top one module per
+protocol family, sharing :mod:`~netref.probes.clients` and :mod:`~netref.probes.replies`.
 """
 
 from __future__ import annotations
@@ -16,23 +22,30 @@ import itertools
 import sys
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
-from netref.probes.base import (
+from netref.probes.family import LoadedFamily, load_family
+from netref.probes.session import Session
+from netref.probes.values import (
     CATEGORIES,
     DEFAULT_TIMEOUT,
+    Category,
     ProbeFailure,
     ProbeOptions,
     ProbeResult,
     ProbeUsageError,
-    Session,
     TlsDetails,
     printable,
 )
 
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from netref.catalog import Catalog, Protocol, Substitution
+    from netref.versions import Version
+
 __all__ = [
     "CATEGORIES",
     "DEFAULT_TIMEOUT",
+    "Category",
     "ProbeFailure",
     "ProbeOptions",
     "ProbeResult",
@@ -45,10 +58,10 @@ __all__ = [
 ]
 
 
-_CATALOGS: dict[str | None, Any] = {}
+_CATALOGS: dict[str | None, Catalog] = {}
 
 
-def default_catalog() -> Any:
+def default_catalog() -> Catalog:
     """``load_catalog()``, remembered per ``$NETREF_DATA``: finding the file (path
     resolution) costs more than a loopback probe's whole exchange, and a monitoring
     loop probes many times."""
@@ -62,7 +75,7 @@ def default_catalog() -> Any:
     return _CATALOGS[key]
 
 
-def resolve_protocol(name: str, catalog: Any = None) -> Any:
+def resolve_protocol(name: str, catalog: Catalog | None = None) -> Protocol:
     """The catalogue protocol a probe request names, or a one-line usage error."""
     catalog = catalog or default_catalog()
     protocol = catalog.protocol(name)
@@ -74,7 +87,7 @@ def resolve_protocol(name: str, catalog: Any = None) -> Any:
     return protocol
 
 
-def check_request(protocol: Any, options: ProbeOptions) -> int:
+def check_request(protocol: Protocol, options: ProbeOptions) -> int:
     """Validate the options for ``protocol``; return the port to use."""
     if options.starttls and protocol.tls == "implicit":
         raise ProbeUsageError(f"--starttls does not apply to {protocol.key}: it starts with TLS already")
@@ -91,7 +104,7 @@ def check_request(protocol: Any, options: ProbeOptions) -> int:
             tls.check_server_name(options.sni)
         if not options.insecure:
             tls.client_context(options)  # loads --cafile: one that cannot be loaded is a usage error
-    if options.user is not None and not hasattr(_family(protocol.family), "needs_password"):
+    if options.user is not None and not _family(protocol).logs_in:
         raise ProbeUsageError(f"--user does not apply to {protocol.key}: its probe never logs in")
     port = options.port if options.port is not None else protocol.default_port
     if port is None:
@@ -101,16 +114,16 @@ def check_request(protocol: Any, options: ProbeOptions) -> int:
     return port
 
 
-def password_needed(protocol: str, options: ProbeOptions, catalog: Any = None) -> bool:
+def password_needed(protocol: str, options: ProbeOptions, catalog: Catalog | None = None) -> bool:
     """Whether this request logs in with a secret, so a caller should get a password before
     :func:`run_probe`. Checks the request first (a :class:`ProbeUsageError` for a wrong
     one): nobody should type a password for a probe that cannot run."""
     proto = resolve_protocol(protocol, catalog)
     check_request(proto, options)
-    return options.user is not None and _family(proto.family).needs_password(options.user)
+    return options.user is not None and _family(proto).needs_password(options.user)
 
 
-def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> ProbeResult:
+def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = None) -> ProbeResult:
     """Probe one server and return its verdict. Raises only :class:`ProbeUsageError`.
 
     The deadline starts here: loading the catalogue and importing the client on a cold
@@ -133,7 +146,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> Prob
         module=substitution.used if substitution else proto.probe_module,
         substitution=substitution.message if substitution else None,
     )
-    family = _family(proto.family)
+    family = _family(proto)
     _preload(result.module)
     deadline = started + options.timeout
     session: Session | None = None
@@ -151,7 +164,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> Prob
         result.fail(failure)
     except ProbeUsageError:
         raise
-    except Exception as exc:  # a stdlib client's own error about what the server sent
+    except Exception as exc:  # noqa: BLE001 - a stdlib client's own error about what the server sent
         result.fail(classify(exc, session))
     finally:
         if session is not None:
@@ -161,10 +174,10 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Any = None) -> Prob
     return result
 
 
-_SUBSTITUTIONS: dict[tuple[int, str, tuple[int, int]], tuple[Any, Any]] = {}
+_SUBSTITUTIONS: dict[tuple[int, str, Version], tuple[Catalog, Substitution | None]] = {}
 
 
-def _substitution(catalog: Any, key: str, version: tuple[int, int]) -> Any:
+def _substitution(catalog: Catalog, key: str, version: Version) -> Substitution | None:
     """``catalog.substitution``, remembered: the answer cannot change within a process for
     a given catalogue object, and a monitoring loop asks it on every probe."""
     memo = (id(catalog), key, version)
@@ -173,10 +186,11 @@ def _substitution(catalog: Any, key: str, version: tuple[int, int]) -> Any:
     return _SUBSTITUTIONS[memo][1]
 
 
-def _family(name: str) -> Any:
-    """The family module, imported on first use only (``netref.probes.<family>``)."""
-    module = sys.modules.get(f"netref.probes.{name}")
-    return module if module is not None else importlib.import_module(f"netref.probes.{name}")
+def _family(protocol: Protocol) -> LoadedFamily:
+    """The protocol's family, loaded and checked on first use (``netref.probes.<family>``)."""
+    if not protocol.family:  # resolve_protocol refuses these
+        raise ProbeUsageError(f"netref has no probe for {protocol.key}")
+    return load_family(protocol.family)
 
 
 def _preload(module: str | None) -> None:
@@ -189,7 +203,9 @@ def _preload(module: str | None) -> None:
             pass
 
 
-def _connect(proto: Any, options: ProbeOptions, result: ProbeResult, host: str, port: int, deadline: float) -> Session:
+def _connect(
+    proto: Protocol, options: ProbeOptions, result: ProbeResult, host: str, port: int, deadline: float
+) -> Session:
     from netref.probes import net
 
     started = time.monotonic()

@@ -8,14 +8,13 @@ may go in the clear.
 
 from __future__ import annotations
 
-from netref.probes.base import ProbeFailure, Session, printable
-from netref.probes.replies import (
-    capabilities_around_tls,
-    capability_list,
-    leave,
-    software_from_greeting,
-    unexpected_reply,
-)
+import ftplib  # this module is imported only when an FTP-family probe runs (or asks for --user)
+from typing import TextIO, cast
+
+from netref.probes import replies
+from netref.probes.clients import GuardedClient
+from netref.probes.session import GuardedSocket, Session
+from netref.probes.values import ProbeFailure, printable
 
 #: User names that log in without a secret (RFC 1635): their "password" is a courtesy.
 ANONYMOUS_USERS = ("anonymous", "ftp")
@@ -31,51 +30,53 @@ def needs_password(user: str) -> bool:
 
 def probe(session: Session) -> None:
     """Greet, FEAT (AUTH TLS and FEAT again with ``--starttls``), log in with ``--user``, QUIT."""
-    import ftplib
-
-    guarded = session.client_socket()
-    client = ftplib.FTP()  # no host: it must not open a connection of its own
-    client.host, client.port = session.host, session.port
-    client.sock, client.af = guarded, guarded.family
-    # errors="replace": binary garbage from a broken server becomes a verdict, not a crash.
-    client.file = guarded.makefile("r", encoding=client.encoding, errors="replace")
+    client = _GuardedFTP(session.client_socket(), session.host, session.port)
     result = session.result
     try:
         welcome = _greeting(client)
         first_line = welcome.split("\n")[0]
         result.greeting = printable(first_line)
-        result.server_software = software_from_greeting(first_line[4:])
-        features = capabilities_around_tls(
+        result.server_software = replies.software_from_greeting(first_line[4:])
+        features = replies.capabilities_around_tls(
             session, lambda: _feat(client), lambda listed: _auth_tls(session, client, listed))
         result.details["feat_supported"] = features is not None
         if session.options.user is not None:
             _login(session, client)
-        leave(client.quit, ftplib.Error)
+        replies.leave(client.quit, ftplib.Error)
     except ftplib.Error as exc:
         raise ProbeFailure("protocol", f"bad reply: {_scrub(str(exc), session)}") from None
 
 
-def _greeting(client) -> str:
-    """The 220 welcome, after any ``120 ready in N minutes`` preliminaries."""
-    import ftplib
+class _GuardedFTP(GuardedClient, ftplib.FTP):
+    """ftplib speaking through the session's guarded socket (see netref.probes.clients)."""
 
+    def __init__(self, guarded: GuardedSocket, host: str, port: int) -> None:
+        super().__init__(guarded)  # no host: it must not open a connection of its own
+        self.host, self.port = host, port  # what FTP.connect would set, without connecting
+        self.sock, self.af = self._guarded_socket(), guarded.family
+        # errors="replace": binary garbage from a broken server becomes a verdict, not a crash.
+        self.file = cast(TextIO, guarded.makefile("r", encoding=self.encoding, errors="replace"))
+
+
+def _greeting(client: ftplib.FTP) -> str:
+    """The 220 welcome, after any ``120 ready in N minutes`` preliminaries."""
     while True:
         try:
             reply = client.getresp()
         except EOFError:
-            raise ProbeFailure("protocol", "the server closed the connection before its greeting") from None
+            raise replies.closed_before_greeting() from None
         except (ftplib.error_temp, ftplib.error_perm) as exc:  # 421 too many users, 530 ...
             if not _is_reply(str(exc)):  # ftplib judges by the first character alone
-                raise unexpected_reply("FTP", str(exc)) from None
-            raise ProbeFailure("protocol", f"the server refuses service: {printable(str(exc))}") from None
+                raise replies.unexpected_reply("FTP", str(exc)) from None
+            raise replies.refuses_service(printable(str(exc))) from None
         except ftplib.error_proto as exc:  # no 1xx-3xx code at all
-            raise unexpected_reply("FTP", str(exc)) from None
+            raise replies.unexpected_reply("FTP", str(exc)) from None
         except ftplib.Error as exc:  # ftplib's "got more than 8192 bytes"
             raise ProbeFailure("protocol", f"bad greeting: {printable(str(exc))}") from None
         if not reply.startswith("1"):
             break
     if not reply.startswith("220") or not _is_reply(reply):
-        raise unexpected_reply("FTP", reply)
+        raise replies.unexpected_reply("FTP", reply)
     client.welcome = reply
     return reply
 
@@ -85,31 +86,27 @@ def _is_reply(text: str) -> bool:
     return len(text) >= 4 and text[:3].isdigit() and text[3] in " -"
 
 
-def _feat(client) -> list[str] | None:
+def _feat(client: ftplib.FTP) -> list[str] | None:
     """FEAT's feature lines, or None for a server without FEAT (RFC 959 only)."""
-    import ftplib
-
     try:
         reply = client.sendcmd("FEAT")
     except (ftplib.error_perm, ftplib.error_temp):
         return None
-    return capability_list(reply.split("\n")[1:-1])
+    return replies.capability_list(reply.split("\n")[1:-1])
 
 
-def _auth_tls(session: Session, client, features: list[str] | None) -> None:
+def _auth_tls(session: Session, client: ftplib.FTP, features: list[str] | None) -> None:
     """AUTH TLS, unless FEAT answered and lists no AUTH TLS (a server without FEAT may
     still know AUTH: its answer decides)."""
-    import ftplib
-
     if features is not None and not _offers_auth_tls(features):
-        leave(client.quit, ftplib.Error)
-        raise ProbeFailure("tls", f"server does not offer AUTH TLS (FEAT lists: {', '.join(features) or 'nothing'})")
+        replies.leave(client.quit, ftplib.Error)
+        raise replies.upgrade_not_offered("AUTH TLS", "FEAT", ", ".join(features) or "nothing")
     try:
         reply = client.sendcmd("AUTH TLS")
     except ftplib.Error as exc:
-        raise ProbeFailure("tls", f"server refused AUTH TLS: {printable(str(exc))}") from None
+        raise replies.upgrade_refused("AUTH TLS", printable(str(exc))) from None
     if not reply.startswith("234"):
-        raise ProbeFailure("tls", f"server refused AUTH TLS: {printable(reply)}")
+        raise replies.upgrade_refused("AUTH TLS", printable(reply))
     session.start_tls()
 
 
@@ -122,10 +119,8 @@ def _offers_auth_tls(features: list[str]) -> bool:
     return False
 
 
-def _login(session: Session, client) -> None:
+def _login(session: Session, client: ftplib.FTP) -> None:
     """USER/PASS, but never a password in the clear unless the user allowed it."""
-    import ftplib
-
     options = session.options
     user = options.user or "anonymous"
     password = options.password or ""

@@ -7,7 +7,8 @@ a type character, then display text, selector, host and port separated by tabs.
 
 from __future__ import annotations
 
-from netref.probes.base import ProbeFailure, Session, printable
+from netref.probes.session import Session
+from netref.probes.values import ProbeFailure, printable
 
 ITEM_TYPES = {
     "0": "text", "1": "menu", "2": "cso", "3": "error", "4": "binhex", "5": "dos",

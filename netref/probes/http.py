@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import http.client  # the family module itself is imported only when an HTTP probe runs
 
-from netref.probes.base import ProbeFailure, Session, printable
+from netref.probes.session import Session
+from netref.probes.values import ProbeFailure, printable
 
 #: Response headers worth reporting as what the server offers.
 _FEATURE_HEADERS = ("allow", "alt-svc", "strict-transport-security", "accept-ranges")

@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import imaplib  # this module is imported only when an IMAP-family probe runs
 
-from netref.probes.base import GuardedSocket, ProbeFailure, Session, printable
-from netref.probes.replies import (
-    capabilities_around_tls,
-    has_capability,
-    leave,
-    software_from_greeting,
-    unexpected_reply,
-)
+from netref.probes import replies
+from netref.probes.clients import GuardedClient
+from netref.probes.session import GuardedSocket, Session
+from netref.probes.values import ProbeFailure, printable
 
 
 def probe(session: Session) -> None:
@@ -31,73 +27,65 @@ def probe(session: Session) -> None:
     client = _GuardedIMAP4.__new__(_GuardedIMAP4)
     try:
         try:
-            client.__init__(guarded, session.host, session.port)
+            _GuardedIMAP4.__init__(client, guarded, session.host, session.port)
         except imaplib.IMAP4.error as exc:  # abort is a subclass
             if client.first_line:
                 result.greeting = printable(client.first_line)
             raise _greeting_failure(client.first_line, exc) from None
         greeting = client.welcome.decode("latin-1")
         result.greeting = printable(greeting)
-        result.server_software = software_from_greeting(greeting[4:])
+        result.server_software = replies.software_from_greeting(greeting[4:])
         result.details["preauth"] = client.state == "AUTH"
         # imaplib asked CAPABILITY while greeting, and asks again itself after STARTTLS.
-        capabilities_around_tls(
+        replies.capabilities_around_tls(
             session, lambda: list(client.capabilities), lambda _: _start_tls(session, client))
-        result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
-        leave(client.logout)
+        result.details["starttls_offered"] = replies.has_capability(result.capabilities, "STARTTLS")
+        replies.leave(client.logout)
     except imaplib.IMAP4.error as exc:
-        raise ProbeFailure("protocol", f"bad reply: {_text(exc)}") from None
+        raise ProbeFailure("protocol", f"bad reply: {replies.client_error_text(exc)}") from None
 
 
-class _GuardedIMAP4(imaplib.IMAP4):
-    """imaplib speaking through the session's guarded socket (the recipe in base.py): never
-    a connection of its own. Defined once, not per probe (a class costs to build)."""
+class _GuardedIMAP4(GuardedClient, imaplib.IMAP4):
+    """imaplib speaking through the session's guarded socket (see netref.probes.clients)."""
 
     first_line: bytes | None = None
+    _tls_established: bool  # imaplib's own flag, set after our STARTTLS (typeshed omits it)
 
     def __init__(self, guarded: GuardedSocket, host: str, port: int) -> None:
-        self.guarded = guarded
-        super().__init__(host, port)  # greets and asks CAPABILITY
+        super().__init__(guarded, host, port)  # greets and asks CAPABILITY
 
-    def _create_socket(self, timeout):
-        return self.guarded
-
-    def readline(self):  # below imaplib's own checks: sees even an unterminated line
+    def readline(self) -> bytes:  # below imaplib's own checks: sees even an unterminated line
         line = super().readline()
         if self.first_line is None:
             self.first_line = line
         return line
 
 
-def _text(exc: Exception) -> str:
-    return printable(str(exc.args[0]) if exc.args else type(exc).__name__)
-
-
 def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
     if first_line is None or not first_line.strip():
         if "EOF" in str(exc):  # imaplib's "socket error: EOF"
-            return ProbeFailure("protocol", "the server closed the connection before its greeting")
-        return ProbeFailure("protocol", f"bad greeting: {_text(exc)}")  # e.g. a line over 1 MB
+            return replies.closed_before_greeting()
+        return ProbeFailure("protocol", f"bad greeting: {replies.client_error_text(exc)}")  # e.g. a line over 1 MB
     line = first_line.decode("latin-1").rstrip("\r\n")
     if line.upper().startswith("* BYE"):
-        return ProbeFailure("protocol", f"the server refuses service: {printable(line)}")
+        return replies.refuses_service(printable(line))
     if not line.startswith("* "):
-        return unexpected_reply("IMAP", line)
+        return replies.unexpected_reply("IMAP", line)
     if "not IMAP4 compliant" in str(exc):
         return ProbeFailure("protocol", "the server does not announce IMAP4rev1 in CAPABILITY")
-    return ProbeFailure("protocol", f"bad reply: {_text(exc)}")
+    return ProbeFailure("protocol", f"bad reply: {replies.client_error_text(exc)}")
 
 
-def _start_tls(session: Session, client) -> None:
-    if not has_capability(list(client.capabilities), "STARTTLS"):
-        leave(client.logout)
-        raise ProbeFailure("tls", f"server does not offer STARTTLS (CAPABILITY lists: {' '.join(client.capabilities)})")
+def _start_tls(session: Session, client: _GuardedIMAP4) -> None:
+    if not replies.has_capability(list(client.capabilities), "STARTTLS"):
+        replies.leave(client.logout)
+        raise replies.upgrade_not_offered("STARTTLS", "CAPABILITY", " ".join(client.capabilities))
     try:
         status, data = client._simple_command("STARTTLS")
     except imaplib.IMAP4.error as exc:  # BAD, or a PREAUTH connection (no STARTTLS possible)
-        raise ProbeFailure("tls", f"server refused STARTTLS: {_text(exc)}") from None
+        raise replies.upgrade_refused("STARTTLS", replies.client_error_text(exc)) from None
     if status != "OK":
-        raise ProbeFailure("tls", f"server refused STARTTLS: {status} {printable(data[-1] or b'')}")
+        raise replies.upgrade_refused("STARTTLS", f"{status} {printable(data[-1] or b'')}")
     session.start_tls()
     client._tls_established = True
     client._get_capabilities()

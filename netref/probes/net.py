@@ -13,9 +13,16 @@ import errno
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from netref.probes.base import ProbeFailure, ProbeUsageError
+from netref.probes.values import ProbeFailure, ProbeUsageError
+
+#: A socket address as ``getaddrinfo`` gives it: (host, port) or (host, port, flow, scope).
+SockAddr = tuple[Any, ...]
+#: One ``getaddrinfo`` answer: family, type, protocol, canonical name, socket address.
+AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, SockAddr]
 
 #: RFC 8305's recommended delay before trying the next address.
 ATTEMPT_DELAY = 0.25
@@ -94,7 +101,7 @@ def _address_families(family: int) -> int:
     return {0: socket.AF_UNSPEC, 4: socket.AF_INET, 6: socket.AF_INET6}[family]
 
 
-def resolve(host: str, port: int, family: int, deadline: float) -> list[tuple]:
+def resolve(host: str, port: int, family: int, deadline: float) -> Sequence[AddrInfo]:
     """``getaddrinfo`` results (TCP only), or a ``dns``/``timeout`` :class:`ProbeFailure`.
 
     The lookup runs in a daemon thread so that a resolver that hangs cannot hold the
@@ -106,7 +113,7 @@ def resolve(host: str, port: int, family: int, deadline: float) -> list[tuple]:
         if want not in (socket.AF_UNSPEC, literal):
             raise ProbeFailure("dns", f"{host} is not an IPv{family} address")
         return socket.getaddrinfo(host, port, literal, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
-    outcome: list = []
+    outcome: list[Sequence[AddrInfo] | OSError | UnicodeError] = []
     done = threading.Event()
 
     def lookup() -> None:
@@ -128,24 +135,25 @@ def resolve(host: str, port: int, family: int, deadline: float) -> list[tuple]:
     return answer
 
 
-def interleave(infos: list[tuple]) -> list[tuple]:
+def interleave(infos: Sequence[AddrInfo]) -> list[AddrInfo]:
     """Alternate address families, first family first (RFC 8305 section 4)."""
     if not infos:
         return []
     first = [info for info in infos if info[0] == infos[0][0]]
     other = [info for info in infos if info[0] != infos[0][0]]
-    mixed: list[tuple] = []
+    mixed: list[AddrInfo] = []
     for index in range(max(len(first), len(other))):
         mixed.extend(group[index] for group in (first, other) if index < len(group))
     return mixed
 
 
-def format_address(sockaddr: tuple) -> str:
+def format_address(sockaddr: SockAddr) -> str:
     """``127.0.0.1`` / ``::1`` for reports (no port: the port is reported once)."""
-    return sockaddr[0]
+    address: str = sockaddr[0]
+    return address
 
 
-def connect(infos: list[tuple], deadline: float) -> tuple[socket.socket, tuple]:
+def connect(infos: Sequence[AddrInfo], deadline: float) -> tuple[socket.socket, SockAddr]:
     """Connect to the first address that answers, starting a new attempt every
     :data:`ATTEMPT_DELAY` seconds (or at once when one fails) until the deadline.
 
@@ -158,8 +166,8 @@ def connect(infos: list[tuple], deadline: float) -> tuple[socket.socket, tuple]:
     import select
 
     pending = list(interleave(infos))
-    attempts: dict[int, tuple[socket.socket, tuple]] = {}  # fd -> (socket, sockaddr)
-    errors: list[tuple[tuple, OSError]] = []
+    attempts: dict[int, tuple[socket.socket, SockAddr]] = {}  # fd -> (socket, sockaddr)
+    errors: list[tuple[SockAddr, OSError]] = []
     poller = select.poll()  # no syscall until poll(): cheap for the usual single address
     next_start = time.monotonic()
     try:
@@ -193,7 +201,7 @@ def connect(infos: list[tuple], deadline: float) -> tuple[socket.socket, tuple]:
             sock.close()
 
 
-def _connect_one(info: tuple, deadline: float) -> tuple[socket.socket, tuple]:
+def _connect_one(info: AddrInfo, deadline: float) -> tuple[socket.socket, SockAddr]:
     """The usual case, one address: a plain blocking connect bounded by the time left."""
     family, kind, proto, _, sockaddr = info
     sock = socket.socket(family, kind, proto)
@@ -210,7 +218,7 @@ def _connect_one(info: tuple, deadline: float) -> tuple[socket.socket, tuple]:
     return sock, sockaddr
 
 
-def _start_attempt(info: tuple, errors: list) -> socket.socket | None:
+def _start_attempt(info: AddrInfo, errors: list[tuple[SockAddr, OSError]]) -> socket.socket | None:
     family, kind, proto, _, sockaddr = info
     sock = socket.socket(family, kind, proto)
     sock.setblocking(False)
@@ -228,10 +236,12 @@ def _strerror(code: int) -> str:
     return os.strerror(code)
 
 
-def _connect_failure(infos: list[tuple], errors: list, timed_out: bool) -> ProbeFailure:
+def _connect_failure(
+    infos: Sequence[AddrInfo], errors: list[tuple[SockAddr, OSError]], timed_out: bool
+) -> ProbeFailure:
     port = infos[0][4][1] if infos else "?"
     if timed_out or not errors:
         tried = ", ".join(format_address(info[4]) for info in infos)
         return ProbeFailure("timeout", f"no answer from {tried} port {port} before the deadline")
-    details = "; ".join(f"{format_address(addr)}: {err.strerror.lower()}" for addr, err in errors)
+    details = "; ".join(f"{format_address(addr)}: {(err.strerror or str(err)).lower()}" for addr, err in errors)
     return ProbeFailure("refused", f"cannot connect to port {port}: {details}")

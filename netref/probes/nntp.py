@@ -12,16 +12,9 @@ decides (382 go ahead; anything else is a ``tls`` failure, never silent plaintex
 
 from __future__ import annotations
 
-from netref.probes.base import ProbeFailure, Session, printable
-from netref.probes.replies import (
-    capabilities_around_tls,
-    capability_list,
-    has_capability,
-    implementation,
-    leave,
-    software_from_greeting,
-    unexpected_reply,
-)
+from netref.probes import replies
+from netref.probes.session import Session
+from netref.probes.values import ProbeFailure, printable
 
 #: Greeting codes: 200 posting allowed, 201 posting prohibited (RFC 3977 §5.1.1).
 _READY = {"200": True, "201": False}
@@ -37,7 +30,8 @@ def probe(session: Session) -> None:
         raise _greeting_failure(greeting)
     result.details["posting_allowed"] = _READY[code]
     # STARTTLS is sent whatever CAPABILITIES said (see the module docstring).
-    capabilities = capabilities_around_tls(session, lambda: _capabilities(session), lambda _: _start_tls(session))
+    capabilities = replies.capabilities_around_tls(
+        session, lambda: _capabilities(session), lambda _: _start_tls(session))
     if capabilities is None:
         result.details["capabilities_supported"] = False
         mode_reader = _command(session, "MODE READER")
@@ -46,10 +40,10 @@ def probe(session: Session) -> None:
             result.details["posting_allowed"] = _READY[mode_reader[:3]]
     else:
         result.details["capabilities_supported"] = True
-    result.server_software = implementation(result.capabilities) or software_from_greeting(greeting[4:])
-    result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
+    result.server_software = replies.implementation(result.capabilities) or replies.software_from_greeting(greeting[4:])
+    result.details["starttls_offered"] = replies.has_capability(result.capabilities, "STARTTLS")
     result.message = "answered, posting allowed" if result.details["posting_allowed"] else "answered, reading only"
-    leave(lambda: _quit(session))
+    replies.leave(lambda: _quit(session))
 
 
 def _read_line(session: Session) -> str:
@@ -73,8 +67,8 @@ def _quit(session: Session) -> None:
 def _greeting_failure(greeting: str) -> ProbeFailure:
     code = greeting[:3]
     if code in ("400", "502"):  # temporarily / permanently unavailable
-        return ProbeFailure("protocol", f"the server refuses service: {printable(greeting)}")
-    return unexpected_reply("NNTP", greeting)
+        return replies.refuses_service(printable(greeting))
+    return replies.unexpected_reply("NNTP", greeting)
 
 
 def _capabilities(session: Session) -> list[str] | None:
@@ -82,7 +76,7 @@ def _capabilities(session: Session) -> list[str] | None:
     reply = _command(session, "CAPABILITIES")
     if not reply.startswith("101"):
         return None
-    return capability_list(_multiline(session))
+    return replies.capability_list(_multiline(session))
 
 
 def _multiline(session: Session) -> list[str]:
@@ -96,6 +90,6 @@ def _multiline(session: Session) -> list[str]:
 def _start_tls(session: Session) -> None:
     reply = _command(session, "STARTTLS")
     if not reply.startswith("382"):
-        raise ProbeFailure("tls", f"server refused STARTTLS: {printable(reply)}")
+        raise replies.upgrade_refused("STARTTLS", printable(reply))
     session.start_tls()
 

@@ -4,7 +4,9 @@ SMTP, FTP, POP3, IMAP and NNTP all open with a one-line greeting. Two questions 
 are the same everywhere, so they are answered once here: is this the protocol we expected
 at all (an HTTP or SSH server on the port is a common mistake, and deserves a verdict that
 says so rather than a parser's complaint), and what does the server announce about its
-software.
+software. So are the verdicts these families share, worded once: a server that refuses
+service or closes before its greeting, an in-band TLS upgrade that is not offered or is
+refused, and the text of a stdlib client's exception.
 """
 
 from __future__ import annotations
@@ -12,20 +14,43 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
-from netref.probes.base import ProbeFailure, Session, printable
+from netref.probes.session import Session
+from netref.probes.values import ProbeFailure, printable
 
-#: First bytes that give another protocol away, and how to name it in a verdict.
-_OTHER_PROTOCOLS = (
-    ("HTTP/", "an HTTP server"),
-    ("<!DOCTYPE", "an HTTP server"),
-    ("<HTML", "an HTTP server"),
-    ("SSH-", "an SSH server"),
-    ("* OK", "an IMAP server"),
-    ("+OK", "a POP3 server"),
-    ("RFB ", "a VNC server"),
-    ("\x16\x03", "a TLS server (try the implicit-TLS protocol)"),
+
+class Signature(NamedTuple):
+    """First bytes that give a protocol away, and how a verdict names what answered."""
+
+    prefix: str
+    protocol: str  # a catalogue protocol key, or "tls" for any TLS server
+    description: str
+
+
+#: Protocols recognised by their first bytes (compared case-insensitively).
+SIGNATURES = (
+    Signature("HTTP/", "http", "an HTTP server"),
+    Signature("<!DOCTYPE", "http", "an HTTP server"),
+    Signature("<HTML", "http", "an HTTP server"),
+    Signature("SSH-", "ssh", "an SSH server"),
+    Signature("* OK", "imap", "an IMAP server"),
+    Signature("+OK", "pop3", "a POP3 server"),
+    Signature("RFB ", "vnc", "a VNC server"),
+    Signature("\x16\x03", "tls", "a TLS server (try the implicit-TLS protocol)"),
 )
+
+
+def identify(text: str, expected: str) -> Signature | None:
+    """Which other protocol a first line comes from, when its first bytes give it away.
+
+    The one place that names what answered instead of the ``expected`` protocol (a label
+    such as ``"SMTP"``): a server of the expected protocol is never "another" one.
+    """
+    for signature in SIGNATURES:
+        if text.upper().startswith(signature.prefix.upper()) and expected not in signature.description:
+            return signature
+    return None
 
 #: An RFC 5322 date at the end of a greeting ("... at Mon, 23 Nov 2026 19:00:00 +0000").
 _DATE = re.compile(r"\s+(?:at\s+)?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} .*$")
@@ -44,9 +69,9 @@ def unexpected_reply(label: str, line: bytes | str) -> ProbeFailure:
     shown = printable(text, 120)
     if not shown:
         return ProbeFailure("protocol", f"no {label} greeting: the server sent an empty line")
-    for prefix, what in _OTHER_PROTOCOLS:
-        if text.upper().startswith(prefix.upper()) and label not in what:
-            return ProbeFailure("protocol", f"no {label} greeting: {what} answered ('{shown}')")
+    other = identify(text, label)
+    if other is not None:
+        return ProbeFailure("protocol", f"no {label} greeting: {other.description} answered ('{shown}')")
     if _looks_binary(text):
         return ProbeFailure("protocol", f"no {label} greeting: the server sent binary data")
     return ProbeFailure("protocol", f"no {label} greeting: the server sent '{shown}'")
@@ -130,3 +155,33 @@ def capabilities_around_tls(
         capabilities = ask()
     result.capabilities = capabilities or []
     return capabilities
+
+
+def refuses_service(shown: str) -> ProbeFailure:
+    """A greeting that turns the client away (SMTP 421/554, POP3 -ERR, IMAP BYE, FTP 421,
+    NNTP 400/502); ``shown`` is the reply as display text."""
+    return ProbeFailure("protocol", f"the server refuses service: {shown}")
+
+
+def closed_before_greeting() -> ProbeFailure:
+    """A connection that ended before the server said a word of its protocol."""
+    return ProbeFailure("protocol", "the server closed the connection before its greeting")
+
+
+def upgrade_not_offered(command: str, asked: str, listed: str) -> ProbeFailure:
+    """``--starttls`` against a server whose ``asked`` list (EHLO, CAPA, ...) lacks ``command``."""
+    return ProbeFailure("tls", f"server does not offer {command} ({asked} lists: {listed})")
+
+
+def upgrade_refused(command: str, reply: str) -> ProbeFailure:
+    """``--starttls`` against a server that answered ``command`` with anything but go-ahead."""
+    return ProbeFailure("tls", f"server refused {command}: {reply}")
+
+
+def client_error_text(exc: BaseException) -> str:
+    """A stdlib client's exception as one display line: its first argument (bytes decoded
+    as Latin-1, as these protocols' replies are read), or its class name when it has none."""
+    if not exc.args:
+        return printable(type(exc).__name__)
+    detail = exc.args[0]
+    return printable(detail.decode("latin-1") if isinstance(detail, bytes) else str(detail))

@@ -3,7 +3,7 @@ formats); JSON is :meth:`ProbeResult.to_dict`, nagios is :mod:`netref.probes.mon
 
 from __future__ import annotations
 
-from netref.probes.base import ProbeResult, TlsDetails
+from netref.probes.values import ProbeResult, TlsDetails
 
 
 def verdict_text(result: ProbeResult) -> str:
@@ -32,13 +32,10 @@ def timings_text(result: ProbeResult) -> str:
 
 def tls_lines(tls: TlsDetails) -> list[tuple[str, object]]:
     """The TLS part of the card, one row per fact a person checks."""
-    if tls.insecure:
-        checked = "NOT verified (--insecure)"
-    else:
-        checked = "chain and host name verified"
+    checked = "NOT verified (--insecure)" if tls.insecure else "chain and host name verified"
     expiry = None
-    if tls.not_after:
-        days = tls.days_left
+    days = tls.days_left
+    if tls.not_after and days is not None:  # the certificate decoder sets both or neither
         expiry = f"{tls.not_after} ({'expired ' + str(-days) + ' days ago' if days < 0 else str(days) + ' days left'})"
     return [
         ("tls", f"{tls.version}, {tls.cipher}" + (" (STARTTLS)" if tls.starttls else "")),

@@ -8,16 +8,16 @@ send mail, even by accident, so those commands appear nowhere in this module.
 from __future__ import annotations
 
 import smtplib  # this module is imported only when an SMTP-family probe runs
+from io import BufferedReader
+from typing import TYPE_CHECKING, cast
 
-from netref.probes.base import GuardedSocket, ProbeFailure, Session, printable
-from netref.probes.replies import (
-    capabilities_around_tls,
-    capability_list,
-    has_capability,
-    leave,
-    software_from_greeting,
-    unexpected_reply,
-)
+from netref.probes import replies
+from netref.probes.clients import GuardedClient
+from netref.probes.session import GuardedSocket, Session
+from netref.probes.values import ProbeFailure, printable
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from netref.probes.session import _SessionFile
 
 
 def probe(session: Session) -> None:
@@ -30,11 +30,11 @@ def probe(session: Session) -> None:
         result.greeting = printable(client.first_line)
         if code != 220:
             raise _greeting_failure(code, client.first_line)
-        result.server_software = software_from_greeting(client.first_line[4:].decode("latin-1"), skip_host=True)
-        capabilities_around_tls(
+        result.server_software = replies.software_from_greeting(client.first_line[4:].decode("latin-1"), skip_host=True)
+        replies.capabilities_around_tls(
             session, lambda: _ehlo(client), lambda listed: _start_tls(session, client, listed))
-        result.details["starttls_offered"] = has_capability(result.capabilities, "STARTTLS")
-        leave(client.quit, smtplib.SMTPException)
+        result.details["starttls_offered"] = replies.has_capability(result.capabilities, "STARTTLS")
+        replies.leave(client.quit, smtplib.SMTPException)
     except smtplib.SMTPServerDisconnected as exc:  # smtplib's word for EOF and for a reset
         how = "reset" if "reset" in str(exc).lower() else "closed"
         raise ProbeFailure("protocol", f"the server {how} the connection") from None
@@ -42,35 +42,28 @@ def probe(session: Session) -> None:
         raise ProbeFailure("protocol", f"bad reply: {exc.smtp_code} {printable(exc.smtp_error)}") from None
 
 
-class _GuardedSMTP(smtplib.SMTP):
-    """smtplib speaking through the session's guarded socket (the recipe in base.py).
-
-    Defined once, not per probe: building a class costs more than a loopback exchange.
-    """
+class _GuardedSMTP(GuardedClient, smtplib.SMTP):
+    """smtplib speaking through the session's guarded socket (see netref.probes.clients)."""
 
     first_line = b""  # the raw greeting line: smtplib's reply drops its first 4 bytes
 
     def __init__(self, guarded: GuardedSocket) -> None:
-        self.guarded = guarded
-        super().__init__(local_hostname=_helo_name(guarded.getsockname()))  # no host: no connection
+        super().__init__(guarded, local_hostname=_helo_name(guarded.getsockname()))  # no host: no connection
 
-    def _get_socket(self, host, port, timeout):
-        return self.guarded
-
-    def getreply(self):
+    def getreply(self) -> tuple[int, bytes]:
         if self.file is None:
-            self.file = _FirstLineRecorder(self.guarded.makefile("rb"), self)
+            self.file = cast(BufferedReader, _FirstLineRecorder(self.guarded.makefile("rb"), self))
         return super().getreply()
 
 
 class _FirstLineRecorder:
     """smtplib's reply file, keeping the first line whole for the report and the verdict."""
 
-    def __init__(self, file, client) -> None:
+    def __init__(self, file: _SessionFile, client: _GuardedSMTP) -> None:
         self._file, self._client = file, client
 
     def readline(self, size: int = -1) -> bytes:
-        line = self._file.readline(size)
+        line = cast(bytes, self._file.readline(size))  # a binary file
         if not self._client.first_line:
             self._client.first_line = line.rstrip(b"\r\n")
         return line
@@ -79,7 +72,7 @@ class _FirstLineRecorder:
         self._file.close()
 
 
-def _helo_name(local_address: tuple) -> str:
+def _helo_name(local_address: tuple[str, int] | tuple[str, int, int, int]) -> str:
     """The EHLO argument: our address as an RFC 5321 address literal.
 
     smtplib would call ``socket.getfqdn()``, a reverse DNS lookup that no deadline bounds.
@@ -90,35 +83,34 @@ def _helo_name(local_address: tuple) -> str:
 
 def _greeting_failure(code: int, first_line: bytes) -> ProbeFailure:
     if code < 0:  # not even a three-digit code: another protocol, or garbage
-        return unexpected_reply("SMTP", first_line)
+        return replies.unexpected_reply("SMTP", first_line)
     text = printable(first_line)
     if 400 <= code < 600:  # 421 busy, 554 no service here
-        return ProbeFailure("protocol", f"the server refuses service: {code} {text}")
+        return replies.refuses_service(f"{code} {text}")
     return ProbeFailure("protocol", f"unexpected SMTP greeting: {code} {text}")
 
 
-def _ehlo(client) -> list[str]:
+def _ehlo(client: smtplib.SMTP) -> list[str]:
     """EHLO's extension lines, read whole (``250-STARTTLS`` may sit on any line).
 
     A server that refuses EHLO (pre-ESMTP) gets HELO, and then has no extensions.
     """
     code, reply = client.ehlo()
     if code == 250:
-        return capability_list(reply.decode("latin-1").split("\n")[1:])
+        return replies.capability_list(reply.decode("latin-1").split("\n")[1:])
     code, reply = client.helo()
     if code != 250:
         raise ProbeFailure("protocol", f"the server refused EHLO and HELO: {code} {printable(reply)}")
     return []
 
 
-def _start_tls(session: Session, client, capabilities: list[str]) -> None:
-    if not has_capability(capabilities, "STARTTLS"):
-        leave(client.quit, smtplib.SMTPException)
-        listed = ", ".join(capabilities) or "no extensions"
-        raise ProbeFailure("tls", f"server does not offer STARTTLS (EHLO lists: {listed})")
+def _start_tls(session: Session, client: smtplib.SMTP, capabilities: list[str] | None) -> None:
+    if not replies.has_capability(capabilities or [], "STARTTLS"):
+        replies.leave(client.quit, smtplib.SMTPException)
+        raise replies.upgrade_not_offered("STARTTLS", "EHLO", ", ".join(capabilities or []) or "no extensions")
     code, reply = client.docmd("STARTTLS")
     if code != 220:
-        raise ProbeFailure("tls", f"server refused STARTTLS: {code} {printable(reply)}")
+        raise replies.upgrade_refused("STARTTLS", f"{code} {printable(reply)}")
     session.start_tls()
     # smtplib's own state from before TLS must go (as SMTP.starttls does it); its file reads
     # through the session, which start_tls has checked for plaintext behind the go-ahead.

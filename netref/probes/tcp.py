@@ -7,7 +7,8 @@ the probe waits :data:`BANNER_WAIT` seconds for it (never past the deadline).
 
 from __future__ import annotations
 
-from netref.probes.base import Session, printable
+from netref.probes.session import Session
+from netref.probes.values import printable
 
 #: How long to wait for a banner before calling the port open and silent.
 BANNER_WAIT = 2.0

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from netref.probes.base import ProbeFailure, Session, printable
+from netref.probes.session import Session
+from netref.probes.values import ProbeFailure, printable
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 

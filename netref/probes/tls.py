@@ -13,12 +13,9 @@ import socket
 import ssl
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TypedDict
 
-from netref.probes.base import ProbeFailure, ProbeOptions, ProbeUsageError, TlsDetails
-
-if TYPE_CHECKING:  # pragma: no cover
-    from netref.probes.base import Session
+from netref.probes.values import ProbeFailure, ProbeOptions, ProbeUsageError, TlsDetails
 
 #: Short names for the attribute types found in certificate subjects and issuers.
 _NAME_OIDS = {
@@ -71,40 +68,37 @@ def check_server_name(name: str) -> None:
         raise ProbeUsageError(f"invalid TLS server name {name!r}: {exc}") from None
 
 
-def handshake(
-    sock: socket.socket, options: ProbeOptions, host: str, session: Session
-) -> tuple[ssl.SSLSocket, TlsDetails]:
-    """Wrap ``sock`` and complete the handshake before the session's deadline.
-
-    The name sent as SNI and checked against the certificate is ``--sni`` when given,
+def server_name(options: ProbeOptions, host: str) -> str:
+    """The name sent as SNI and checked against the certificate: ``--sni`` when given,
     otherwise the host probed (an IP literal is checked against the IP SANs and, as TLS
-    requires, not sent as SNI).
+    requires, not sent as SNI)."""
+    return options.sni or host
+
+
+def handshake(sock: socket.socket, context: ssl.SSLContext, name: str, deadline: float) -> ssl.SSLSocket:
+    """Wrap ``sock`` for ``name`` and complete the handshake before ``deadline`` (monotonic).
+
+    Raises :class:`ProbeFailure` (``certificate`` or ``tls``) for a handshake that failed,
+    and :class:`TimeoutError` when the deadline came first: the caller words the timeout,
+    since only it knows what the deadline was given as. The caller times the call.
     """
-    server_name = options.sni or host
-    check_server_name(server_name)  # run_probe checked --sni already; this covers the host
-    context = client_context(options)  # before the clock: building it is local work
-    started = time.monotonic()
-    wrapped = context.wrap_socket(sock, server_hostname=server_name, do_handshake_on_connect=False)
+    wrapped = context.wrap_socket(sock, server_hostname=name, do_handshake_on_connect=False)
     try:
-        wrapped.settimeout(max(session.remaining(), 0.001))
+        wrapped.settimeout(max(deadline - time.monotonic(), 0.001))
         wrapped.do_handshake()
     except OSError as exc:  # SSLError and TimeoutError included
         wrapped.close()
-        raise _handshake_failure(exc, session, server_name) from None
-    finally:
-        timings = session.result.timings
-        timings["tls"] = timings.get("tls", 0.0) + (time.monotonic() - started) * 1000
-    details = describe(wrapped, insecure=options.insecure)
-    details.sni = server_name
-    return wrapped, details
+        raise _handshake_failure(exc, name, deadline) from None
+    return wrapped
 
 
-def _handshake_failure(exc: OSError, session: Session, server_name: str) -> ProbeFailure:
-    """The verdict for a handshake that did not complete."""
+def _handshake_failure(exc: OSError, name: str, deadline: float) -> ProbeFailure | TimeoutError:
+    """What a handshake that did not complete raises. A passed deadline counts as a timeout
+    whatever the socket said: the watchdog shuts the socket down at the deadline."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return ProbeFailure("certificate", _verify_message(exc, server_name))
-    if isinstance(exc, TimeoutError) or session.expired:
-        return session.timeout_failure("in the TLS handshake")
+        return ProbeFailure("certificate", _verify_message(exc, name))
+    if isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
+        return TimeoutError()
     if isinstance(exc, ssl.SSLError):
         return ProbeFailure("tls", f"TLS handshake failed: {exc.reason or exc}")
     reason = exc.strerror or str(exc) or type(exc).__name__
@@ -207,7 +201,7 @@ def _text(tag: int, raw: bytes) -> str:
 
 
 def _name(data: bytes, start: int, end: int) -> list[tuple[str, str]]:
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for _, set_start, set_end in _children(data, start, end):
         for _, attr_start, attr_end in _children(data, set_start, set_end):
             (_, oid_start, oid_end), (value_tag, value_start, value_end) = list(
@@ -229,7 +223,7 @@ def _time(tag: int, raw: bytes) -> dt.datetime:
 def _sans(data: bytes, start: int, end: int) -> list[str]:
     import ipaddress
 
-    names = []
+    names: list[str] = []
     for tag, value_start, value_end in _children(data, start, end):
         raw = data[value_start:value_end]
         if tag == 0x82:  # dNSName
@@ -243,7 +237,17 @@ def _sans(data: bytes, start: int, end: int) -> list[str]:
     return names
 
 
-def decode_certificate(der: bytes) -> dict:
+class Certificate(TypedDict):
+    """What a report needs from an X.509 certificate."""
+
+    issuer: list[tuple[str, str]]
+    subject: list[tuple[str, str]]
+    not_before: dt.datetime
+    not_after: dt.datetime
+    sans: list[str]
+
+
+def decode_certificate(der: bytes) -> Certificate:
     """Subject, issuer, validity and SANs of an X.509 certificate in DER form."""
     _, cert_start, cert_end = _tlv(der, 0)
     _, tbs_start, tbs_end = next(_children(der, cert_start, cert_end))
@@ -253,14 +257,14 @@ def decode_certificate(der: bytes) -> dict:
     _serial, _algorithm, issuer, validity, subject = fields[:5]
     not_before, not_after = list(_children(der, validity[1], validity[2]))[:2]
     sans: list[str] = []
-    for tag, start, end in fields[5:]:
+    for tag, start, _end in fields[5:]:
         if tag != 0xA3:  # extensions
             continue
         _, seq_start, seq_end = _tlv(der, start)
         for _, ext_start, ext_end in _children(der, seq_start, seq_end):
             parts = list(_children(der, ext_start, ext_end))
             if _oid(der[parts[0][1] : parts[0][2]]) == _SUBJECT_ALT_NAME:
-                _, octets_start, octets_end = parts[-1]
+                _, octets_start, _octets_end = parts[-1]
                 _, names_start, names_end = _tlv(der, octets_start)
                 sans = _sans(der, names_start, names_end)
     return {

@@ -14,6 +14,7 @@ import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 with warnings.catch_warnings():
     # pyftpdlib imports asyncore/asynchat, which warn on 3.11 (3.12+ use the PyPI copies).
@@ -90,7 +91,7 @@ class FtpServer:
             self._server.serve_forever(timeout=0.05, blocking=False, handle_exit=False)
         self._server.close_all()
 
-    def __enter__(self) -> FtpServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -14,6 +14,7 @@ import socketserver
 import ssl
 import threading
 from dataclasses import dataclass
+from typing import Self
 
 #: Longest command line a test server accepts; a client line is never near this.
 MAX_LINE = 8192
@@ -139,7 +140,7 @@ class LineServer(socketserver.ThreadingTCPServer):
         """The verbs received, upper-cased, in order (for asserting what a probe sent)."""
         return [entry.line.split(" ")[0].upper() for entry in self.log if entry.line]
 
-    def __enter__(self) -> LineServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

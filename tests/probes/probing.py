@@ -5,7 +5,7 @@ from __future__ import annotations
 import http.server
 import select
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -77,7 +77,7 @@ class IdleHttpServer(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), RequestTimeoutHandler)
         self.host, self.port = "127.0.0.1", self.server_address[1]
 
-    def __enter__(self) -> IdleHttpServer:
+    def __enter__(self) -> Self:
         import threading
 
         threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()

@@ -16,6 +16,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
+from typing import ClassVar, Self
 
 Handler = Callable[[socket.socket], None]
 
@@ -37,7 +38,7 @@ class LoopbackServer:
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._accept_loop, daemon=True)
 
-    def __enter__(self) -> LoopbackServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -157,7 +158,7 @@ class _HeadHandler(http.server.BaseHTTPRequestHandler):
     server_version = "netref-test/1.0"
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # else TLS tickets + Nagle + delayed ACK add 40 ms
-    methods: list[str] = []
+    methods: ClassVar[list[str]] = []
 
     def do_HEAD(self) -> None:
         self.methods.append("HEAD")
@@ -193,7 +194,7 @@ class HttpServer:
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
-    def __enter__(self) -> HttpServer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

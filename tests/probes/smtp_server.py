@@ -13,6 +13,7 @@ import socket
 import ssl
 import threading
 from dataclasses import dataclass
+from typing import Self
 
 from aiosmtpd.smtp import SMTP
 
@@ -111,7 +112,7 @@ class SmtpServer:
         # Server.wait_closed() waits for open connections since 3.12; do not hang on them.
         await asyncio.wait([asyncio.ensure_future(self._server.wait_closed())], timeout=1)
 
-    def __enter__(self) -> SmtpServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(5)
         return self

@@ -17,8 +17,9 @@ import pytest
 import servers
 
 from netref.probes import ProbeOptions, ProbeUsageError, net, run_probe
-from netref.probes.base import READ_BUDGET, ProbeFailure, ProbeResult, Session
+from netref.probes.session import READ_BUDGET, Session
 from netref.probes.tls import decode_certificate
+from netref.probes.values import ProbeFailure, ProbeResult
 
 SLACK = 0.15  # seconds on top of deadline × 1.1: thread start-up on a busy CI runner
 
@@ -188,7 +189,7 @@ def test_happy_eyeballs_does_not_wait_for_a_silent_first_address():
         sock, used = net.connect(infos, started + 5)
         elapsed = time.monotonic() - started
         sock.close()
-    for sock in fillers + [listener]:
+    for sock in [*fillers, listener]:
         sock.close()
     assert used == ("127.0.0.1", server.port)
     assert elapsed < 1.0  # one head start (0.25 s), not the 5 s deadline

@@ -25,7 +25,6 @@ from pathlib import Path
 import pytest
 from ftp_server import FtpServer
 from line_servers import imap_server, nntp_server, pop3_server
-from probing import cert_files  # noqa: F401 (a fixture)
 from servers import HttpServer, banner, gopher_menu, serve, telnet_login
 from smtp_server import SmtpServer
 
@@ -50,7 +49,7 @@ def run_example(code: str, ca_file: Path, *args: str) -> subprocess.CompletedPro
     env = {**os.environ, "SSL_CERT_FILE": str(ca_file), "PYTHONWARNINGS": "error::DeprecationWarning"}
     env.pop("SSL_CERT_DIR", None)
     return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          timeout=EXAMPLE_TIMEOUT, env=env)
+                          timeout=EXAMPLE_TIMEOUT, env=env, check=False)
 
 
 # -- a local server for every example ---------------------------------------------------------
@@ -74,6 +73,31 @@ def xmlrpc_server() -> Iterator:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def udp_collector() -> Iterator:
+    """A syslog collector on 127.0.0.1: records the datagrams it receives (``server.log``)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.05)
+    server = type("Collector", (), {})()
+    server.host, server.port, server.log, server.datagrams = "127.0.0.1", sock.getsockname()[1], [], []
+    stop = threading.Event()
+
+    def receive() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                server.datagrams.append(sock.recv(65536))
+
+    thread = threading.Thread(target=receive, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        thread.join()
+        sock.close()
 
 
 def _http(tls: bool) -> Callable:
@@ -126,6 +150,9 @@ SERVERS: dict[str, tuple[Callable, list[str]]] = {
     "telnet": (_loopback(telnet_login), ["netref-test login:"]),
     "gopher": (_loopback(gopher_menu), ["1 About this server", "0 Read me"]),
     "tcp": (_loopback(banner), ["Thank you for connecting"]),
+    "ssh": (_loopback(lambda: banner(b"SSH-2.0-netref_test\r\n")), ["SSH-2.0-netref_test"]),
+    "dns": (_loopback(banner), ["AF_INET 127.0.0.1"]),  # the system resolver; the server only lends a port
+    "syslog": (lambda context, tmp_path, cert_paths: udp_collector(), []),
 }
 
 
@@ -140,6 +167,11 @@ def test_example_runs_against_a_local_server(protocol, server_ssl_context, ca_fi
     with start(server_ssl_context, tmp_path, cert_files) as server:
         completed = run_example(point_at(EXAMPLES[protocol], "127.0.0.1", server.port), ca_file)
         log = list(getattr(server, "log", []))
+        if protocol == "syslog":  # UDP: wait for the datagram the example sent
+            deadline = time.monotonic() + 5
+            while not server.datagrams and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert server.datagrams and b"hello from Python" in server.datagrams[0], server.datagrams
     assert completed.returncode == 0, f"{protocol} example failed:\n{completed.stderr}"
     for text in expected:
         assert text in completed.stdout, f"{protocol} example printed:\n{completed.stdout}"
@@ -171,5 +203,5 @@ def test_tcp_example_server_and_client_talk_to_each_other(ca_file):
         assert client.stdout.strip() == "Thank you for connecting"
     finally:
         server.terminate()
-        out, err = server.communicate(timeout=EXAMPLE_TIMEOUT)
+        out, _err = server.communicate(timeout=EXAMPLE_TIMEOUT)
     assert "Got connection from ('127.0.0.1'," in out

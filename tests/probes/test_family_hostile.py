@@ -45,7 +45,7 @@ def test_drip_feed_cannot_stretch_the_deadline(protocol):
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_endless_line_is_a_protocol_failure(protocol):
     with servers.serve(servers.endless_line) as server:
-        result, wall = timed(protocol, server.port, timeout=3)
+        result, _wall = timed(protocol, server.port, timeout=3)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert any(word in result.message for word in ("long", "more than")), result.message
     assert result.message.isprintable() and len(result.message) < 300
@@ -94,7 +94,10 @@ INJECTION = {
     "imap": (b"* OK ready\r\n", {b"CAPABILITY": b"* CAPABILITY IMAP4rev1 STARTTLS\r\n{tag} OK done\r\n"},
              b"STARTTLS", b"{tag} OK begin TLS"),
     "ftp": (b"220 ftp ready\r\n", {b"FEAT": b"211-Features:\r\n AUTH TLS\r\n211 End\r\n"}, b"AUTH", b"234 go ahead"),
-    "nntp": (b"200 news ready\r\n", {b"CAPABILITIES": b"101 list\r\nVERSION 2\r\nSTARTTLS\r\n.\r\n"}, b"STARTTLS", b"382 go ahead"),
+    "nntp": (
+        b"200 news ready\r\n", {b"CAPABILITIES": b"101 list\r\nVERSION 2\r\nSTARTTLS\r\n.\r\n"},
+        b"STARTTLS", b"382 go ahead",
+    ),
 }
 
 

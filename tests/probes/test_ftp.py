@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ftp_server import PASSWORD, USER, FtpServer
-from probing import assert_verified_tls, cert_files, probe  # noqa: F401 (cert_files is a fixture)
+from probing import assert_verified_tls, probe
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def test_starttls_upgrades_and_capability_is_asked_again(server_ssl_context, ca_
     assert_verified_tls(result, starttls=True)
     assert {"STARTTLS", "LOGINDISABLED"} <= set(result.details["capabilities_before_tls"])
     assert "STARTTLS" not in result.capabilities and "AUTH=PLAIN" in result.capabilities
-    assert [(verb, entry.secure) for verb, entry in zip(_verbs(server), server.log)] == [
+    assert [(verb, entry.secure) for verb, entry in zip(_verbs(server), server.log, strict=False)] == [
         ("CAPABILITY", False), ("STARTTLS", False), ("CAPABILITY", True), ("LOGOUT", True)]
 
 
@@ -72,6 +72,14 @@ def test_a_bye_greeting_is_a_refusal():
         result = probe("imap", server)
     assert (result.category, result.message) == (
         "protocol", "the server refuses service: * BYE server shutting down")
+
+
+def test_a_no_greeting_is_reported_as_text_not_as_a_bytes_repr():
+    """imaplib raises its error with the raw greeting (bytes): the verdict shows the line,
+    not Python's ``b'...'`` (which it did before the families shared one exception reader)."""
+    with imap_server(greeting="* NO not today") as server:
+        result = probe("imap", server)
+    assert (result.category, result.message) == ("protocol", "bad reply: * NO not today")
 
 
 def test_preauth_connection_cannot_start_tls(server_ssl_context):

@@ -96,7 +96,7 @@ def test_nagios_ok_line_with_perfdata(banner_port):
     assert outcome.exit_code == 0, outcome.output
     line = outcome.stdout.strip()
     assert line.startswith("TCP OK - ") and "Thank you for connecting" in line
-    summary, perf = line.split(" | ")
+    _summary, perf = line.split(" | ")
     labels = [item.split("=")[0] for item in perf.split()]
     assert labels[0] == "time" and {"dns", "connect", "first_byte"} <= set(labels)
     assert perf.split()[0].endswith("s;5;9;0")
@@ -184,7 +184,7 @@ def test_console_run_without_network_prints_a_clean_verdict():
     """The done-when check, as a user runs it: no traceback, failed (dns), exit 1."""
     outcome = subprocess.run(
         [sys.executable, "-m", "netref", "probe", "http", "www.example.invalid", "--timeout", "5"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
     assert outcome.returncode == 1
     assert "failed (dns)" in outcome.stdout and outcome.stderr == ""

@@ -1,83 +1,29 @@
-"""The one interface every protocol family codes against.
+"""One connection to one server: the deadline, the byte budget and the only read buffer.
 
-A probe is split in two. The *core* (this module and :mod:`netref.probes`) resolves the
-name, connects, wraps TLS, keeps the deadline and the memory bound, times the phases and
-turns every failure into a verdict. A *family* module (``netref/probes/<family>.py``, the
-name comes from the catalogue's ``Protocol.family``) only speaks the protocol::
-
-    def probe(session: Session) -> None:
-        '''Greet, ask for capabilities, quit; fill session.result; raise ProbeFailure.'''
-
-A family that can log in (only ftp: ``--user``) also defines ``needs_password(user) -> bool``
-(an anonymous login takes no secret); ``--user`` on any other family is a usage error.
-
-The family receives a :class:`Session` whose socket is already connected (and already
-TLS-wrapped for implicit-TLS protocols such as ``smtps``). It must not open connections of
-its own, must not import a module the catalogue says is deprecated or removed on the
-running Python (``session.module`` names what to speak through), and must stay read-only:
-greet, ask capabilities, quit.
-
-Handing the connection to a standard-library client
-----------------------------------------------------
-Every stdlib client must read and write through :meth:`Session.client_socket`, a
-:class:`GuardedSocket` that enforces the deadline and the byte budget on *every* read, even
-inside the client's own ``readline``. Never give a client the host and port: it would open
-its own connection, outside the deadline. The recipes (``guarded = session.client_socket()``):
-
-Subclass the client once, at module level (building a class per probe costs more than a
-loopback exchange), and hand each instance its guarded socket:
-
-- **smtplib**: a subclass of ``smtplib.SMTP`` whose ``_get_socket(host, port, timeout)``
-  returns the guarded socket; construct it with ``local_hostname`` and no host (so it does
-  not connect), then ``code, greeting = client.connect(session.host, session.port)``:
-  ``connect`` reads the greeting through the guarded socket.
-- **poplib**: a subclass of ``poplib.POP3`` whose ``_create_socket(timeout)`` returns the
-  guarded socket (store it before calling ``POP3.__init__``, which connects and reads the
-  greeting). Use ``POP3`` even for pop3s: the session has already done the TLS.
-- **imaplib**: the same with ``imaplib.IMAP4._create_socket``. imaplib reads a literal of
-  whatever size the server announces in one ``file.read(size)``; the file made by
-  :meth:`GuardedSocket.makefile` refuses a read larger than the byte budget, so a hostile
-  ``{99999999999}`` costs nothing.
-- **ftplib**: ``client = ftplib.FTP(timeout=...)`` (no host), then set ``client.host``,
-  ``client.port``, ``client.sock = guarded``, ``client.af = guarded.family``,
-  ``client.file = guarded.makefile("r", encoding=client.encoding)`` and
-  ``client.welcome = client.getresp()``.
-- **http.client**: ``conn = http.client.HTTPConnection(session.host, session.port)`` then
-  ``conn.sock = guarded`` before ``conn.request(...)``: a connection with a socket never
-  calls ``connect``. Use ``HTTPConnection`` even for https (the session did the TLS).
-
-STARTTLS and friends (SMTP ``STARTTLS``, POP3 ``STLS``, IMAP ``STARTTLS``, FTP ``AUTH TLS``,
-NNTP ``STARTTLS``): send the command through the client, check the positive reply, then
-call :meth:`Session.start_tls`. Do **not** call the client's own ``starttls()``/``stls()``/
-``auth()``: they wrap the socket themselves, outside the deadline. The guarded socket and
-the client's file keep working after the upgrade: they read and write through the session,
-which holds the connection's only read buffer, so plaintext sent behind the go-ahead (the
-STARTTLS injection attack) is seen and refused by ``start_tls``. Reset what the client
-learnt in plaintext (smtplib: ``client.ehlo_resp = None``, ``client.esmtp_features = {}``,
-``client.does_esmtp = False``, as ``SMTP.starttls`` does). If the server does not offer
-the upgrade, raise ``ProbeFailure("tls", "server does not offer STARTTLS")``: ``--starttls``
-never degrades to plaintext (the core also checks that TLS really started).
-
-Socket-level families (tcp, telnet, gopher, and NNTP where nntplib is gone) use the session's
-own bounded reader: :meth:`Session.readline`, :meth:`Session.read_some` and
-:meth:`Session.send` — the same buffer a stdlib client's file reads from.
+The layer above the value types (:mod:`netref.probes.values`) and below the families. A
+:class:`Session` is what a family receives (connected, and already TLS-wrapped for
+implicit-TLS protocols); it reads and writes under the probe's one deadline and byte
+budget, times the phases, and upgrades the connection in place (:meth:`Session.start_tls`,
+which times its own handshake: :mod:`netref.probes.tls` is handed a socket, a context, a
+name and a deadline, and knows nothing of sessions). A stdlib client reads through a
+:class:`GuardedSocket` and its file, :class:`_SessionFile` (see :mod:`netref.probes.clients`
+for the recipes).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from netref.catalog import Protocol
+from netref.probes.values import ProbeFailure, ProbeOptions, ProbeResult
 
-#: Failure categories, in the order a probe can meet them.
-CATEGORIES = ("dns", "refused", "timeout", "tls", "certificate", "protocol")
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from _typeshed import ReadableBuffer, WriteableBuffer
+
+    from netref.catalog import Protocol
 
 #: How many bytes one probe may receive in all. A probe reads a greeting and a capability
 #: list; anything beyond this is a hostile or broken server, and reading it would only
@@ -89,142 +35,6 @@ MAX_LINE = 64 * 1024
 
 #: A deadline timeout on the socket younger than this is not set again (see Session._arm).
 REARM_AFTER = 0.05
-
-#: Default whole-probe deadline in seconds.
-DEFAULT_TIMEOUT = 10.0
-
-
-class ProbeFailure(Exception):
-    """A probe that got an answer it cannot accept, or none: becomes a ``failed`` verdict.
-
-    ``category`` is one of :data:`CATEGORIES`; the message is one line for people.
-    """
-
-    def __init__(self, category: str, message: str) -> None:
-        if category not in CATEGORIES:
-            raise ValueError(f"unknown failure category {category!r}")
-        super().__init__(message)
-        self.category = category
-        self.message = message
-
-
-class ProbeUsageError(ValueError):
-    """The request itself is wrong (unknown protocol, tcp without a port, --starttls on an
-    implicit-TLS protocol): the CLI prints one line and exits 2 (UNKNOWN in nagios mode)."""
-
-
-@dataclass
-class ProbeOptions:
-    """What the user asked for. ``host`` is a bare name or address (no brackets, no port)."""
-
-    host: str
-    port: int | None = None  # None: the catalogue's default port for the protocol
-    timeout: float = DEFAULT_TIMEOUT  # deadline for the WHOLE probe, DNS included
-    starttls: bool = False
-    family: int = 0  # 0 any, 4 IPv4 only, 6 IPv6 only
-    sni: str | None = None  # TLS server name (and name checked) when it differs from host
-    cafile: str | None = None
-    insecure: bool = False
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)  # never printed, never in JSON
-    allow_plaintext_auth: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        """The options as JSON-ready data, without the password."""
-        return {name: value for name, value in _fields(self).items() if name != "password"}
-
-
-def _fields(obj: Any) -> dict[str, Any]:
-    """A flat dataclass as a dict (shallow: lists are copied, nothing else is nested)."""
-    return {
-        item.name: list(value) if isinstance(value := getattr(obj, item.name), list) else value
-        for item in dataclasses.fields(obj)
-    }
-
-
-@dataclass
-class TlsDetails:
-    """What the TLS handshake established. ``chain_verified``/``hostname_verified`` are None
-    when they were not checked (``--insecure``), not False: nothing was proven either way."""
-
-    version: str | None = None
-    cipher: str | None = None
-    sni: str | None = None
-    subject: str | None = None
-    issuer: str | None = None
-    sans: list[str] = field(default_factory=list)
-    not_before: str | None = None  # ISO 8601, UTC
-    not_after: str | None = None  # ISO 8601, UTC
-    days_left: int | None = None
-    chain_verified: bool | None = None
-    hostname_verified: bool | None = None
-    insecure: bool = False
-    starttls: bool = False  # True when upgraded in band (STARTTLS, STLS, AUTH TLS)
-
-    def to_dict(self) -> dict[str, Any]:
-        return _fields(self)
-
-
-@dataclass
-class ProbeResult:
-    """The one result type of every probe. ``to_dict`` is the documented JSON."""
-
-    protocol: str
-    host: str
-    port: int | None = None
-    addresses: list[str] = field(default_factory=list)  # every address the name resolved to
-    address_used: str | None = None  # the one that answered
-    timings: dict[str, float] = field(default_factory=dict)  # ms: dns, connect, tls, first_byte, total
-    greeting: str | None = None  # greeting or status line, one line
-    server_software: str | None = None
-    capabilities: list[str] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)  # family-specific extras (JSON-safe)
-    tls: TlsDetails | None = None
-    module: str | None = None  # the stdlib module the probe spoke through
-    substitution: str | None = None  # e.g. "telnetlib: removed in 3.13 (PEP 594) → socket"
-    verdict: str = "failed"  # "ok" or "failed"
-    category: str | None = None  # one of CATEGORIES when failed
-    message: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict == "ok"
-
-    def fail(self, failure: ProbeFailure) -> None:
-        """Record a failure as the verdict."""
-        self.verdict, self.category, self.message = "failed", failure.category, failure.message
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "protocol": self.protocol,
-            "host": self.host,
-            "port": self.port,
-            "addresses": list(self.addresses),
-            "address_used": self.address_used,
-            "timings_ms": {name: round(ms, 3) for name, ms in self.timings.items()},
-            "greeting": self.greeting,
-            "server_software": self.server_software,
-            "capabilities": list(self.capabilities),
-            "details": dict(self.details),
-            "tls": self.tls.to_dict() if self.tls else None,
-            "module": self.module,
-            "substitution": self.substitution,
-            "verdict": self.verdict,
-            "category": self.category,
-            "message": self.message,
-        }
-
-
-def printable(data: bytes | str, limit: int = 200) -> str:
-    """One display line from server bytes: decoded leniently, control bytes escaped, cut.
-
-    Servers send anything; a report must never carry raw control sequences to a terminal.
-    """
-    text = data.decode("utf-8", "backslashreplace") if isinstance(data, bytes) else data
-    text = text.rstrip("\r\n")
-    if not text.isprintable():
-        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Session:
@@ -269,7 +79,7 @@ class Session:
         self._ready_at = time.monotonic()
         self._armed_at: float | None = None  # when the deadline timeout was last set
         self.tls_active = False
-        self.watched: list | None = None  # the core watchdog's slot while it watches
+        self.watched: list[Session | None] | None = None  # the core watchdog's slot while it watches
 
     # -- time ---------------------------------------------------------------------------
 
@@ -442,7 +252,7 @@ class Session:
     # -- handing the connection over -----------------------------------------------------------
 
     def client_socket(self) -> GuardedSocket:
-        """A socket-like object for a stdlib client (see the module docstring for recipes)."""
+        """A socket-like object for a stdlib client (recipes: :mod:`netref.probes.clients`)."""
         return GuardedSocket(self)
 
     @property
@@ -459,14 +269,24 @@ class Session:
         Unencrypted bytes already waiting after that reply are refused: that is the
         STARTTLS command-injection attack, and a probe must not pretend they were secure.
         """
-        from netref.probes import tls
+        from netref.probes import tls  # ssl is imported only by probes that use TLS
 
         if self._buffer:
             raise ProbeFailure("tls", "server sent unencrypted data after agreeing to start TLS")
         in_band = self.protocol.tls != "implicit"
         self._arm("in the TLS handshake")
-        self._sock, details = tls.handshake(self._sock, self.options, self.host, self)  # times "tls"
+        name = tls.server_name(self.options, self.host)
+        tls.check_server_name(name)  # run_probe checked --sni already; this covers the host
+        context = tls.client_context(self.options)  # before the clock: building it is local work
+        try:
+            with self.phase("tls"):
+                wrapped = tls.handshake(self._sock, context, name, self.deadline)
+        except TimeoutError:
+            raise self.timeout_failure("in the TLS handshake") from None
+        self._sock = wrapped
         self._armed_at = None  # a new socket object: set its timeout on the next read
+        details = tls.describe(wrapped, insecure=self.options.insecure)
+        details.sni = name
         details.starttls = in_band
         self.result.tls = details
         self.tls_active = True
@@ -509,10 +329,10 @@ class GuardedSocket:
     def fileno(self) -> int:
         return self._session.sock.fileno()
 
-    def getpeername(self) -> Any:
+    def getpeername(self) -> Any:  # the socket's own address type (typeshed: Any)
         return self._session.sock.getpeername()
 
-    def getsockname(self) -> Any:
+    def getsockname(self) -> Any:  # the socket's own address type (typeshed: Any)
         return self._session.sock.getsockname()
 
     def gettimeout(self) -> float:
@@ -521,11 +341,11 @@ class GuardedSocket:
     def settimeout(self, value: float | None) -> None:
         """Ignored: the session's deadline decides."""
 
-    def setsockopt(self, *args: Any) -> None:
+    def setsockopt(self, *args: object) -> None:
         """Ignored: clients tune nothing a probe relies on."""
 
     # I/O: reads go through the session's one buffer (see _SessionFile)
-    def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
+    def recv_into(self, buffer: WriteableBuffer, nbytes: int = 0) -> int:
         view = memoryview(buffer).cast("B")
         data = self.recv(nbytes or len(view))
         view[: len(data)] = data
@@ -534,12 +354,13 @@ class GuardedSocket:
     def recv(self, bufsize: int, flags: int = 0) -> bytes:
         return self._session.read_some(bufsize) or b""
 
-    def sendall(self, data: bytes, flags: int = 0) -> None:
+    def sendall(self, data: ReadableBuffer, flags: int = 0) -> None:
         self._session.sendall(bytes(data))
 
-    def send(self, data: bytes, flags: int = 0) -> int:
-        self._session.sendall(bytes(data))
-        return len(data)
+    def send(self, data: ReadableBuffer, flags: int = 0) -> int:
+        sent = bytes(data)
+        self._session.sendall(sent)
+        return len(sent)
 
     def makefile(
         self,
@@ -583,19 +404,19 @@ class _SessionFile:
         self._encoding, self._errors = encoding, errors
         self.closed = False
 
-    def _out(self, data: bytes) -> Any:
+    def _out(self, data: bytes) -> bytes | str:  # by the file's mode
         return data if self._encoding is None else data.decode(self._encoding, self._errors)
 
-    def readline(self, size: int | None = -1) -> Any:
+    def readline(self, size: int | None = -1) -> bytes | str:
         limit = size if size is not None and size >= 0 else READ_BUDGET
         return self._out(self._session.read_line_upto(limit))
 
-    def read(self, size: int | None = -1) -> Any:
+    def read(self, size: int | None = -1) -> bytes | str:
         if size is not None and size > READ_BUDGET:
             raise ProbeFailure("protocol", f"server announced {size} bytes, more than a probe reads")
         return self._out(self._session.read_exactly(size if size is not None and size >= 0 else READ_BUDGET))
 
-    def readinto(self, buffer: Any) -> int:
+    def readinto(self, buffer: WriteableBuffer) -> int:
         view = memoryview(buffer).cast("B")
         data = self._session.read_exactly(len(view))
         view[: len(data)] = data

@@ -1,0 +1,7 @@
+"""Fixtures of the probe tests, found by pytest here rather than imported by each test module."""
+
+from __future__ import annotations
+
+from probing import cert_files
+
+__all__ = ["cert_files"]

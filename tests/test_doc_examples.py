@@ -1,0 +1,178 @@
+"""Every console example of the README and of docs/*.md is what netref prints.
+
+Conventions (docs/index.md, "Examples are tested"): ``...`` stands for cut lines, ``$ echo $?``
+shows the exit code, ``NAME=value`` sets the environment. Each example runs in a directory holding
+the files the docs name (``ca.pem``, ``broken.toml``; the Python files of tests/check_corpus), and a
+probe of ``127.0.0.1:PORT`` reaches the local test server that :data:`DOC_SERVERS` maps that port to.
+Figures that change from run to run are masked on both sides by :data:`VARYING`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shlex
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from doc_examples import Example, all_examples, matches
+from ftp_server import FtpServer
+from line_servers import imap_server, nntp_server
+from probing import IdleHttpServer
+from servers import HttpServer, banner, gopher_menu, serve, silent, telnet_login
+from smtp_server import SmtpServer
+from typer.testing import CliRunner
+
+from netref.cli import app
+
+CORPUS = Path(__file__).parent / "check_corpus"
+CATALOG = Path(__file__).parent.parent / "data" / "catalog.toml"
+HOME = "/home/me"  # what the docs show for the directory an example runs in
+runner = CliRunner()
+
+#: The port a page shows → the local server that example probes (given the test TLS context
+#: and a scratch directory). Servers answer as the docs say: see the examples themselves.
+DOC_SERVERS: dict[int, Callable[[Any, Path], contextlib.AbstractContextManager[Any]]] = {
+    42327: lambda tls, _: HttpServer(tls),  # https, certificate from the test CA
+    37791: lambda tls, _: HttpServer(tls),  # https, for --format nagios
+    37665: lambda tls, _: serve(telnet_login()),
+    36407: lambda tls, _: serve(gopher_menu()),
+    34337: lambda tls, _: serve(banner()),  # the tutorial's server.py
+    42991: lambda tls, _: serve(silent),  # accepts, never speaks
+    38080: lambda tls, _: IdleHttpServer(),  # a web server: 408 to a client that says nothing
+    39255: lambda tls, _: SmtpServer(starttls_context=tls),
+    33161: lambda tls, _: SmtpServer(),  # no STARTTLS
+    44059: lambda tls, _: nntp_server(ssl_context=tls, capabilities_error=True),
+    33141: lambda tls, _: imap_server(ssl_context=tls),
+    46825: lambda tls, scratch: FtpServer(scratch),  # plain FTP, no AUTH TLS
+}
+TARGET_PORT = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)|--port (\d+)")
+
+#: (pattern, placeholder): what changes from run to run, masked in the shown and the printed lines.
+VARYING = [
+    (re.compile(r"\d+(?:\.\d+)?(?=  |$)"), "N"),  # the figures of a "timings (ms):" line (see _mask)
+    (re.compile(r"(Testing (?:cert|CA) #)[\w-]+"), r"\1X"),  # trustme's serial numbers
+    (re.compile(r"trustme v[\d.]+"), "trustme vX"),
+    (re.compile(r"\d+ days left"), "N days left"),
+    (re.compile(r"cert_days=\d+"), "cert_days=N"),
+    (re.compile(r"=\d+\.\d+s;"), "=Ns;"),  # Nagios perfdata
+    (re.compile(r"( - )\d+ ms, "), r"\1N ms, "),  # Nagios total time
+    (re.compile(r"Python/[\d.]+"), "Python/X"),  # http.server's Server header
+]
+
+
+def _mask(line: str) -> str:
+    timings = line.split("timings (ms):", 1)
+    if len(timings) == 2:
+        line = timings[0] + "timings (ms):" + VARYING[0][0].sub(VARYING[0][1], timings[1])
+    for pattern, placeholder in VARYING[1:]:
+        line = pattern.sub(placeholder, line)
+    return line
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, ca_file: Path) -> Path:
+    """The directory an example runs in, with the files the docs name."""
+    shutil.copy(ca_file, tmp_path / "ca.pem")
+    catalogue = CATALOG.read_text(encoding="utf-8")
+    broken = catalogue.replace("{ number = 25, transport", "{ number = 70000, transport", 1)
+    assert broken != catalogue
+    (tmp_path / "broken.toml").write_text(broken, encoding="utf-8")
+    (tmp_path / "ftp-root").mkdir()
+    return tmp_path
+
+
+@contextlib.contextmanager
+def doc_server(args: list[str], tls: Any, scratch: Path) -> Iterator[dict[int, int]]:
+    """The server the example's ``127.0.0.1:PORT`` stands for, as {shown port: real port}."""
+    shown = {int(number) for match in TARGET_PORT.finditer(" ".join(args)) for number in match.groups() if number}
+    known = shown & DOC_SERVERS.keys()
+    if not known:
+        yield {}
+        return
+    assert len(known) == 1, args
+    port = known.pop()
+    with DOC_SERVERS[port](tls, scratch) as server:
+        yield {port: server.port}
+
+
+def _run_in(directory: Path, example: Example, monkeypatch: pytest.MonkeyPatch, server_ssl_context: Any) -> list[str]:
+    env, args = example.argv()
+    assert args[0] == "netref", example.command
+    monkeypatch.chdir(directory)
+    with doc_server(args, server_ssl_context, directory / "ftp-root") as ports:
+        line = " ".join(args[1:])
+        for shown, real in ports.items():
+            line = re.sub(rf"\b{shown}\b", str(real), line)
+        result = runner.invoke(app, shlex.split(line), env=env)
+    printed = (result.stdout + result.stderr).replace(str(directory), HOME)
+    for shown, real in ports.items():
+        printed = re.sub(rf"\b{real}\b", str(shown), printed)
+    if example.exit_code is not None:
+        assert result.exit_code == example.exit_code, result.output
+    lines = printed.splitlines()
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _directory_for(example: Example, workdir: Path) -> Path:
+    """The check corpus directory holding the Python files an example names, else ``workdir``."""
+    files = [arg for arg in example.argv()[1] if arg.endswith(".py")]
+    if not files:
+        return workdir
+    homes = {path.parent for name in files for path in CORPUS.rglob(name)}
+    assert len(homes) == 1, files
+    return homes.pop()
+
+
+@pytest.mark.parametrize("example", all_examples(), ids=lambda example: example.id)
+def test_doc_example_is_what_netref_prints(example: Example, workdir, monkeypatch, server_ssl_context):
+    printed = _run_in(_directory_for(example, workdir), example, monkeypatch, server_ssl_context)
+    assert matches([_mask(line) for line in printed], [_mask(line) for line in example.shown]), "\n".join(printed)
+
+
+def test_every_page_has_tested_examples():
+    pages = {example.page for example in all_examples()}
+    assert {"README.md", "docs/catalogue.md", "docs/queries.md", "docs/probes.md", "docs/check.md",
+            "docs/json.md"} <= pages
+
+
+def test_every_documented_probe_port_has_a_server():
+    for example in all_examples():
+        shown = {int(n) for m in TARGET_PORT.finditer(example.command) for n in m.groups() if n}
+        assert shown <= DOC_SERVERS.keys(), (example.id, shown - DOC_SERVERS.keys())
+
+
+# -- a JSON field is a promise: every one is documented in docs/json.md ------------------------------
+
+FREE_FORM = {"moved_attributes", "timings_ms"}  # their keys are data (attribute names, phases), not fields
+
+
+def _keys(value: Any) -> set[str]:
+    if isinstance(value, list):
+        return {key for item in value for key in _keys(item)}
+    if not isinstance(value, dict):
+        return set()
+    return {key for key, item in value.items() for key in {key} | (set() if key in FREE_FORM else _keys(item))}
+
+
+def test_every_json_field_is_documented(ca_file, server_ssl_context):
+    import json
+
+    tutorial = CORPUS / "tutorial"
+    outputs = [runner.invoke(app, [*command, "-f", "json"]) for command in (
+        ["list"], ["show", "smtp"], ["module", "urllib2"], ["port", "20"],
+        ["check", str(tutorial / "server.py"), str(tutorial / "client.py"), "--python", "3.13"])]
+    with HttpServer(server_ssl_context) as https, serve(banner()) as tcp:
+        outputs.append(runner.invoke(app, ["probe", "https", f"127.0.0.1:{https.port}", "--cafile", str(ca_file),
+                                           "-f", "json"]))
+        outputs.append(runner.invoke(app, ["probe", "tcp", f"127.0.0.1:{tcp.port}", "-f", "json"]))
+    fields = {key for output in outputs for key in _keys(json.loads(output.stdout))}
+    page = (Path(__file__).parent.parent / "docs" / "json.md").read_text(encoding="utf-8")
+    undocumented = {key for key in fields if not re.search(rf"[`\"{{ ]{re.escape(key)}[`\",}}]", page)}
+    assert {"tls", "days_left", "banner_bytes", "fixable", "tutorial_note", "warns_on_import"} <= fields
+    assert not undocumented, sorted(undocumented)
