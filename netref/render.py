@@ -10,7 +10,7 @@ As in pypa/pip-audit, each format is one formatter, registered by name in :data:
 
 - ``table`` (the default) is drawn here without tabulate: importing tabulate (and wcwidth) costs
   more than the rest of ``netref port 25`` put together, so it is imported only for its own formats;
-- ``json`` prints the view's document, netref's documented schema (README, "JSON output");
+- ``json`` prints the view's document, netref's documented schema (docs/json.md);
 - ``csv`` prints every field of every row, or a card as ``field,value`` pairs;
 - ``text`` prints one line per record (``netref check``'s ``path:line:col: CODE message``);
 - every other name is one of tabulate's formats (github, grid, plain, ...).
@@ -141,7 +141,7 @@ class TableFormatter(Formatter):
 
 
 class JsonFormatter(Formatter):
-    """The view's document, as documented (README, "JSON output")."""
+    """The view's document, as documented (docs/json.md)."""
 
     def records(self, view: Records) -> str:
         return json_text(view.document) + "\n"
@@ -209,7 +209,9 @@ def _columns(view: Records) -> list[str]:
 
 
 def _with_notes(table: str, notes: Sequence[str]) -> str:
-    return "\n\n".join([table, "\n".join(notes)]) + "\n" if notes else table + "\n"
+    if notes:
+        table += "\n\n" + "\n".join(notes)
+    return table + "\n"
 
 
 def _card_line(key: str, value: str, width: int) -> str:

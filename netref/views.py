@@ -1,7 +1,7 @@
 """What the catalogue commands show: JSON objects and table rows built from catalogue objects.
 
-The JSON objects here are netref's documented, stable schema (README, "JSON output"): add fields
-freely, but never rename or remove one. Table rows are the same facts, flattened for reading. The
+The JSON objects here are netref's documented, stable schema (docs/json.md): add fields freely,
+but never rename or remove one. Table rows are the same facts, flattened for reading. The
 ``*_view`` functions put both together as the :mod:`netref.render` view a command prints.
 """
 
@@ -255,10 +255,6 @@ def module_status_row(catalog: Catalog, name: str, protocol: Protocol, target: V
 
 def protocol_card(catalog: Catalog, protocol: Protocol, target: Version) -> list[tuple[str, Any]]:
     tutorial = protocol.tutorial
-    modules = "\n".join(
-        [module_status_row(catalog, name, protocol, target) for name in protocol.modules]
-        + [f"{name} (PyPI)" for name in protocol.pypi]
-    )
     pairs: list[tuple[str, Any]] = [
         ("protocol", f"{protocol.name} ({protocol.key})"),
         ("function", protocol.function),
@@ -267,7 +263,10 @@ def protocol_card(catalog: Catalog, protocol: Protocol, target: Version) -> list
         ("default port", protocol.default_port),
         ("tls", protocol.tls_label),
         ("standards", list(protocol.standards)),
-        (f"modules on {format_version(target)}", modules),
+        (f"modules on {format_version(target)}", "\n".join(
+            [module_status_row(catalog, name, protocol, target) for name in protocol.modules]
+            + [f"{name} (PyPI)" for name in protocol.pypi]
+        )),
         ("probe", _probe_text(protocol)),
     ]
     if tutorial:
