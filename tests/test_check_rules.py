@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from netref.check import CODES
-from netref.check.findings import Code
-from netref.check.registry import Rule, register, registered
+from netref.check.registry import Code, Rule, register, registered
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,8 +22,7 @@ TODO_RULE = '''
 
 import re
 
-from netref.check.findings import Code
-from netref.check.registry import Rule, register
+from netref.check.registry import Code, Rule, register
 
 TODO = re.compile(r"#[ \\t]*TODO")
 

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from netref.catalog import Catalog
 from netref.check.codes import CODES, enabled_codes
 from netref.check.files import python_files, scan_files
-from netref.check.findings import FileResult, Finding
 from netref.check.registry import Rules, build_rules
+from netref.check.scanner import FileResult, Finding
 from netref.versions import Version, format_version
 
 if TYPE_CHECKING:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from netref.check.findings import Code
-from netref.check.registry import registered
+from netref.check.registry import Code, registered
 
 UNREADABLE = Code("NR900", "unreadable", "file could not be read")
 

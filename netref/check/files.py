@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
-from netref.check.findings import FileResult
 from netref.check.registry import Rules
-from netref.check.scanner import scan_path
+from netref.check.scanner import FileResult, scan_path
 
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 200

@@ -11,9 +11,8 @@ import difflib
 from dataclasses import dataclass
 from itertools import pairwise
 
-from netref.check.findings import Edit, FileResult
 from netref.check.lexer import decode
-from netref.check.scanner import compile_error
+from netref.check.scanner import Edit, FileResult, compile_error
 
 
 @dataclass(frozen=True)

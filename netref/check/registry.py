@@ -19,12 +19,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from netref.check.findings import Code
 from netref.versions import Version
 
 if TYPE_CHECKING:
     from netref.catalog import Catalog
     from netref.check.scanner import FileScan
+
+
+@dataclass(frozen=True)
+class Code:
+    """A finding code: stable, documented (README, "netref check"), never reused."""
+
+    code: str
+    kind: str  # the JSON ``kind`` field
+    title: str
 
 
 class Rule:

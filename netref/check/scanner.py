@@ -17,14 +17,48 @@ import ast
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from netref.check.findings import Edit, FileResult, Finding
 from netref.check.lexer import Source, decode, offset_in
 from netref.check.registry import Rules
 
-__all__ = ["Edit", "FileResult", "FileScan", "Finding", "ImportStatement", "compile_error", "scan_bytes", "scan_path"]
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    """Replace ``text[start:end]`` by ``new`` (offsets in the decoded text)."""
+
+    start: int
+    end: int
+    new: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    module: str | None = None
+    replacement: str | None = None
+    backport: str | None = None
+    pep: int | None = None
+    edits: tuple[Edit, ...] = field(default=(), compare=False)
+
+    @property
+    def fixable(self) -> bool:
+        return bool(self.edits)
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    findings: tuple[Finding, ...]
+    python2: bool = False  # its syntax needs porting first: --fix leaves it alone
 
 
 @dataclass

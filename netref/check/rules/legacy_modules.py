@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from netref.catalog import Catalog, Module, Status
-from netref.check.findings import Code, Edit
-from netref.check.registry import Rule, register
-from netref.check.scanner import FileScan, ImportStatement
+from netref.check.registry import Code, Rule, register
+from netref.check.scanner import Edit, FileScan, ImportStatement
 from netref.versions import Version, format_version
 
 CODES = (

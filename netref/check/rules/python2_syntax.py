@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from typing import AnyStr
 
-from netref.check.findings import Code
-from netref.check.registry import Rule, register
+from netref.check.registry import Code, Rule, register
 from netref.check.scanner import FileScan, compile_error
 from netref.versions import Version
 

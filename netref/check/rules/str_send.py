@@ -10,8 +10,7 @@ import ast
 import re
 
 from netref.catalog import Catalog
-from netref.check.findings import Code
-from netref.check.registry import Rule, register
+from netref.check.registry import Code, Rule, register
 from netref.check.scanner import FileScan
 from netref.versions import Version
 
@@ -28,13 +27,13 @@ _SELF = re.compile(r"(?<![\w.])self$")
 class StrSend(Rule):
     codes = (Code("NR201", "str-send", "str literal passed to a socket's send/sendall/sendto (Python 3 sends bytes)"),)
 
+    @classmethod
+    def applies_to(cls, target: Version) -> bool:
+        return target >= (3, 0)  # Python 2's sockets take str
+
     def __init__(self, catalog: Catalog, target: Version) -> None:
         protocol = catalog.protocol(_SOCKET_PROTOCOL)
         self.socket_modules = frozenset(protocol.modules if protocol else ())
-
-    @classmethod
-    def applies_to(cls, target: Version) -> bool:
-        return target >= (3, 0)
 
     def might_find(self, data: bytes) -> bool:
         return SEND_STR_BYTES.search(data) is not None

@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 
 from netref.catalog import Catalog
-from netref.check.findings import Code
-from netref.check.registry import Rule, register
+from netref.check.registry import Code, Rule, register
 from netref.check.scanner import FileScan
 from netref.versions import Version
 
