@@ -19,11 +19,11 @@ from netref.check.scanner import Edit, FileScan, ImportStatement
 from netref.versions import Version, format_version
 
 CODES = (
-    Code("NR101", "renamed", "module renamed on the target Python (Python 2 name)"),
-    Code("NR102", "deprecated", "module deprecated on the target Python"),
-    Code("NR103", "removed", "module removed on the target Python"),
-    Code("NR104", "moved-attribute", "Python 2 attribute of urllib/urllib2 that moved to another module"),
-    Code("NR105", "not-yet", "module does not exist yet on the target Python"),
+    Code("NR101", kind="renamed", title="module renamed on the target Python (Python 2 name)"),
+    Code("NR102", kind="deprecated", title="module deprecated on the target Python"),
+    Code("NR103", kind="removed", title="module removed on the target Python"),
+    Code("NR104", kind="moved-attribute", title="Python 2 attribute of urllib/urllib2 that moved to another module"),
+    Code("NR105", kind="not-yet", title="module does not exist yet on the target Python"),
 )
 CODE_FOR_STATUS = {code.kind: code.code for code in CODES}
 

@@ -37,7 +37,7 @@ _WEAK_TEXT = tuple(re.compile(pattern.pattern.decode(), re.ASCII) for pattern in
 
 @register
 class Python2Syntax(Rule):
-    codes = (Code("NR301", "python2-syntax", "file is Python 2 syntax (does not parse as Python 3)"),)
+    codes = (Code("NR301", kind="python2-syntax", title="file is Python 2 syntax (does not parse as Python 3)"),)
     order = 100  # after every rule: see the module docstring
 
     @classmethod

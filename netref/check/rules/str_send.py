@@ -25,7 +25,8 @@ _SELF = re.compile(r"(?<![\w.])self$")
 
 @register
 class StrSend(Rule):
-    codes = (Code("NR201", "str-send", "str literal passed to a socket's send/sendall/sendto (Python 3 sends bytes)"),)
+    codes = (Code("NR201", kind="str-send",
+                  title="str literal passed to a socket's send/sendall/sendto (Python 3 sends bytes)"),)
 
     @classmethod
     def applies_to(cls, target: Version) -> bool:

@@ -19,7 +19,7 @@ _EXPRESSION = re.compile(r"[ \t]*([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ 
 
 @register
 class UncalledMethod(Rule):
-    codes = (Code("NR202", "uncalled-method", "method named but not called, as a statement (s.close)"),)
+    codes = (Code("NR202", kind="uncalled-method", title="method named but not called, as a statement (s.close)"),)
 
     def __init__(self, catalog: Catalog, target: Version) -> None:
         methods = _io_methods()
