@@ -201,6 +201,123 @@ def _version(text: str | None) -> Version | None:
     return parse_version(text) if text else None
 
 
+API_KINDS = ("function", "class", "constant", "method", "attribute", "parameter", "behaviour")
+API_STATUS_KINDS = ("current", "deprecated", "removed", "not-yet")
+# The newest Python the catalogue's API facts are held against (tests/test_interpreters.py runs
+# every local interpreter up to it); a date after it is documented only, from its source.
+VERIFIED_THROUGH: Version = (3, 13)
+
+
+class ApiStatus(NamedTuple):
+    """What a function, class, constant, method or parameter is on one target Python.
+
+    Computed by :meth:`Api.status`; ``replacement`` is what to use instead, never a name that is
+    itself deprecated (the catalogue follows the chain, see :meth:`Catalog.api_advice`).
+    """
+
+    api: str  # the qualified spelling: ssl.wrap_socket, smtplib.SMTP.starttls(keyfile, certfile)
+    target: Version
+    kind: str  # one of API_STATUS_KINDS
+    since: str | None = None
+    removal: str | None = None  # for deprecated: when it goes (if decided)
+    warns: bool = False  # using it emits a DeprecationWarning on the target
+    warns_from: str | None = None
+    replacement: str | None = None
+    moved: bool = False  # a Python 2 attribute that moved, unchanged, to another module (PEP 3108)
+    pep: int | None = None
+
+    @property
+    def advice(self) -> str | None:
+        return None if self.kind in ("current", "not-yet") else self.replacement
+
+    def summary(self) -> str:
+        """One line without the API's name, e.g. ``removed in 3.12 → ssl.SSLContext.wrap_socket``."""
+        pep = f" (PEP {self.pep})" if self.pep else ""
+        arrow = f" → {self.replacement}" if self.replacement else ""
+        if self.kind == "removed":
+            verb = "moved" if self.moved else "removed"
+            return f"{verb} in {self.since}{pep}{arrow}"
+        if self.kind == "deprecated":
+            if self.warns:
+                warning = ", warns"
+            else:
+                warning = f" (warns from {self.warns_from})" if self.warns_from else " (does not warn)"
+            removal = f", removed in {self.removal}" if self.removal else ""
+            return f"deprecated in {self.since}{warning}{removal}{pep}{arrow}"
+        if self.kind == "not-yet":
+            return f"not yet: new in {self.since}"
+        return "current"
+
+
+class Api(NamedTuple):
+    """One function, class, constant, method, parameter or behaviour of a module, with its life.
+
+    ``name`` is relative to the module: ``wrap_socket``, ``SSLContext.set_npn_protocols``,
+    ``SMTP.starttls(keyfile, certfile)`` (parameters of a callable, in parentheses) or
+    ``SSLContext()`` (a behaviour of a call). Entries come from a module's ``[api]`` table, and
+    from its ``moved_attributes`` (Python 2 attributes moved in 3.0: ``moved`` is set, and the
+    replacement is the same name in its new module).
+    """
+
+    module: str
+    name: str
+    kind: str
+    added: str | None = None
+    deprecated: str | None = None
+    warns: str | None = None
+    removed: str | None = None
+    replacement: tuple[str, ...] = ()
+    instead: str | None = None  # what to write when no API replaces it ("async def")
+    pep: int | None = None
+    moved: bool = False
+    note: str = ""
+    sources: tuple[str, ...] = ()
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.module}.{self.name}"
+
+    @property
+    def callee(self) -> str:
+        """``SMTP.starttls`` for ``SMTP.starttls(keyfile, certfile)``; the name itself otherwise."""
+        return self.name.split("(", 1)[0]
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        if self.kind != "parameter":
+            return ()
+        inside = self.name.split("(", 1)[1].rstrip(")")
+        return tuple(part.strip() for part in inside.split(",") if part.strip())
+
+    def status(self, target: Version, replacement: str | None = None) -> ApiStatus:
+        """The API's status on ``target``. ``replacement`` overrides the catalogue's own text
+        (the catalogue passes the end of the chain: see :meth:`Catalog.api_status`)."""
+        added, deprecated, warns, removed = (_version(d) for d in (self.added, self.deprecated, self.warns, self.removed))
+        advice = replacement if replacement is not None else self.advice
+        current = ApiStatus(api=self.qualname, target=target, kind="current", replacement=advice, moved=self.moved,
+                            pep=self.pep, warns_from=self.warns)
+        if added and target < added:
+            return current._replace(kind="not-yet", since=self.added, replacement=None)
+        if removed and target >= removed:
+            return current._replace(kind="removed", since=self.removed)
+        deprecated_from = min(d for d in (deprecated, warns, (99, 0)) if d)
+        if target >= deprecated_from:
+            return current._replace(kind="deprecated", since=self.deprecated or self.warns, removal=self.removed,
+                                    warns=bool(warns and target >= warns))
+        return current
+
+    @property
+    def advice(self) -> str | None:
+        """The catalogue's own text: the replacement APIs (used together), or what to write instead."""
+        return " with ".join(self.replacement) or self.instead
+
+    @property
+    def documented_only(self) -> tuple[str, ...]:
+        """The dates of its life that no local interpreter can confirm (after :data:`VERIFIED_THROUGH`)."""
+        dates = (self.added, self.deprecated, self.warns, self.removed)
+        return tuple(date for date in dates if date and parse_version(date) > VERIFIED_THROUGH)
+
+
 class Substitution(NamedTuple):
     """A probe's module is gone (or going) on the running Python; the probe uses ``used`` instead."""
 
@@ -224,10 +341,15 @@ class PortMatch(NamedTuple):
 class Catalog:
     """The loaded, validated catalogue. Build one with :func:`load_catalog`."""
 
-    def __init__(self, path: Path, protocols: dict[str, Protocol], modules: dict[str, Module]):
+    def __init__(self, path: Path, protocols: dict[str, Protocol], modules: dict[str, Module],
+                 apis: dict[str, Api] | None = None):
         self.path = path
         self.protocols = protocols
         self.modules = modules
+        self.apis = dict(apis or {})  # qualname -> Api, from the modules' [api] tables
+        for module in modules.values():
+            for api in _moved_apis(module):
+                self.apis.setdefault(api.qualname, api)
         self._protocol_names = {key: key for key in protocols}
         for protocol in protocols.values():
             self._protocol_names.update({alias.lower(): protocol.key for alias in protocol.aliases})
@@ -244,6 +366,45 @@ class Catalog:
             return self.modules[name]
         canonical = self._module_names.get(name.lower())
         return self.modules[canonical] if canonical else None
+
+    def api(self, name: str) -> Api | None:
+        """An API by its qualified spelling: ``ssl.wrap_socket``, ``urllib.urlencode``,
+        ``smtplib.SMTP.starttls(keyfile)`` (an entry naming that parameter) or
+        ``smtplib.SMTP.starttls`` (its parameter entry, when the callable itself has none)."""
+        name = "".join(name.split())
+        if name in self.apis:
+            return self.apis[name]
+        callee, _, rest = name.partition("(")
+        wanted = {part for part in rest.rstrip(")").split(",") if part}
+        for api in self.apis_of_callee(callee):
+            if not wanted or wanted <= set(api.params):
+                return api
+        lowered = name.lower()
+        return next((api for key, api in self.apis.items() if key.lower() == lowered), None)
+
+    def apis_of_callee(self, callee: str) -> list[Api]:
+        """The parameter entries of a callable (``smtplib.SMTP.starttls``)."""
+        return [api for api in self.apis.values() if api.params and f"{api.module}.{api.callee}" == callee]
+
+    def module_apis(self, name: str) -> list[Api]:
+        """A module's own API entries (its ``[api]`` table, not the moved Python 2 attributes)."""
+        return [api for api in self.apis.values() if api.module == name and not api.moved]
+
+    def api_advice(self, api: Api) -> str | None:
+        """What to use instead of ``api``, never a deprecated name: when the replacement is itself
+        an API entry with a deprecation (``urllib.splitport`` moved to ``urllib.parse.splitport``,
+        deprecated in 3.8), its own replacement is named instead."""
+        seen = {api.qualname}
+        while len(api.replacement) == 1 and api.replacement[0] in self.apis and api.replacement[0] not in seen:
+            following = self.apis[api.replacement[0]]
+            if not (following.deprecated or following.warns or following.removed):
+                break
+            seen.add(following.qualname)
+            api = following
+        return api.advice
+
+    def api_status(self, api: Api, target: Version) -> ApiStatus:
+        return api.status(target, self.api_advice(api))
 
     def suggest_modules(self, name: str) -> list[str]:
         import difflib
@@ -371,7 +532,9 @@ def _parse_toml(path: str, raw: bytes) -> dict[str, Any]:
 def _to_plain(catalog: Catalog) -> dict[str, Any]:
     """The validated catalogue as tuples, dicts and strings only (what marshal holds)."""
     protocols = {key: _plain_protocol(protocol) for key, protocol in catalog.protocols.items()}
-    return {"protocols": protocols, "modules": {name: tuple(module) for name, module in catalog.modules.items()}}
+    modules = {name: tuple(module) for name, module in catalog.modules.items()}
+    apis = {key: tuple(api) for key, api in catalog.apis.items() if not api.moved}  # moved ones are derived
+    return {"protocols": protocols, "modules": modules, "apis": apis}
 
 
 def _plain_protocol(protocol: Protocol) -> tuple[Any, ...]:
@@ -392,7 +555,8 @@ def _from_plain(path: str, plain: dict[str, Any]) -> Catalog:
             identify=Identify._make(protocol.identify) if protocol.identify else None,
         )
     modules = {name: Module._make(fields) for name, fields in plain["modules"].items()}
-    return Catalog(Path(path), protocols, modules)
+    apis = {key: Api._make(fields) for key, fields in plain["apis"].items()}
+    return Catalog(Path(path), protocols, modules, apis)
 
 
 def _cache_dir() -> Path:
@@ -410,8 +574,11 @@ _PORT_KEYS = {"number", "transport", "service", "role", "note"}
 _TUTORIAL_KEYS = {"name", "function", "port", "modules", "note"}
 _MODULE_KEYS = {
     "summary", "added", "deprecated", "warns", "renamed", "removed", "renamed_to", "replacement",
-    "pypi", "backport", "pep", "moved_attributes", "note", "sources",
+    "pypi", "backport", "pep", "moved_attributes", "api", "note", "sources",
 }
+_API_KEYS = {"kind", "added", "deprecated", "warns", "removed", "replacement", "instead", "note", "sources"}
+_API_NAME = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\((?:[A-Za-z_]\w*(?:, [A-Za-z_]\w*)*)?\))?"
+_API_SPELLING = r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+(?:\([A-Za-z_]\w*\))?"  # ssl.SSLContext, smtplib.SMTP(context)
 
 
 class _Validator:
@@ -426,10 +593,12 @@ class _Validator:
     def catalog(self, data: dict[str, Any]) -> Catalog:
         if data.get("schema") != 1:
             raise self.fail("schema", "expected `schema = 1`")
-        modules = {name: self.module(name, raw) for name, raw in self.table(data, "modules", "modules").items()}
+        raw_modules = self.table(data, "modules", "modules")
+        modules = {name: self.module(name, raw) for name, raw in raw_modules.items()}
+        apis = {api.qualname: api for name, raw in raw_modules.items() for api in self.apis(modules[name], raw)}
         protocols = {key: self.protocol(key, raw) for key, raw in self.table(data, "protocols", "protocols").items()}
         self.cross_check(protocols, modules)
-        return Catalog(Path(self.path), protocols, modules)
+        return Catalog(Path(self.path), protocols, modules, apis)
 
     # -- small typed accessors ------------------------------------------------------------
 
@@ -503,6 +672,44 @@ class _Validator:
         )
         self.check_life(module, entry)
         return module
+
+    def apis(self, module: Module, raw: dict[str, Any]) -> list[Api]:
+        """A module's ``[modules.NAME.api]`` table: one entry per function, class, parameter ..."""
+        table = raw.get("api", {})
+        if not isinstance(table, dict):
+            raise self.fail(f"modules.{module.name}.api", "must be a table")
+        return [self.api(module, name, value) for name, value in table.items()]
+
+    def api(self, module: Module, name: str, raw: Any) -> Api:
+        entry = f"modules.{module.name}.api.{name}"
+        if not isinstance(raw, dict):
+            raise self.fail(entry, "must be a table")
+        self.check_keys(raw, _API_KEYS, entry)
+        import re
+
+        if not re.fullmatch(_API_NAME, name):
+            raise self.fail(entry, "the name must be dotted attributes, parameters in parentheses: SMTP.starttls(keyfile)")
+        kind = self.text(raw, "kind", entry) or ("parameter" if name.endswith(")") and not name.endswith("()") else None)
+        if kind not in API_KINDS:
+            raise self.fail(entry, f"'kind' must be one of {', '.join(API_KINDS)}")
+        if (kind == "parameter") != (name.endswith(")") and not name.endswith("()")):
+            raise self.fail(entry, "a parameter entry names its parameters in parentheses, and only it does")
+        replacement = raw.get("replacement", [])
+        replacement = [replacement] if isinstance(replacement, str) else replacement
+        if not isinstance(replacement, list) or not all(isinstance(r, str) and re.fullmatch(_API_SPELLING, r) for r in replacement):
+            raise self.fail(entry, "'replacement' must name APIs as module.attribute (a parameter as f(param))")
+        dates = {key: self.version(raw, key, entry) for key in ("added", "deprecated", "warns", "removed")}
+        api = Api(module=module.name, name=name, kind=kind, replacement=tuple(replacement),
+                  instead=self.text(raw, "instead", entry), pep=None, moved=False,
+                  note=self.text(raw, "note", entry) or "", sources=self.texts(raw, "sources", entry), **dates)
+        if not api.sources:
+            raise self.fail(entry, "needs at least one source (the What's New of its version)")
+        if not (api.deprecated or api.warns or api.removed):
+            raise self.fail(entry, "needs a 'deprecated', 'warns' or 'removed' version")
+        life = [_version(date) for date in (api.added, api.deprecated or api.warns, api.removed) if date]
+        if life != sorted(life):
+            raise self.fail(entry, "dates out of order (added <= deprecated <= removed)")
+        return api
 
     def check_life(self, module: Module, entry: str) -> None:
         if bool(module.renamed) != bool(module.renamed_to):
@@ -645,6 +852,16 @@ class _Validator:
                     raise self.fail(f"modules.{module.name}", problem)
 
 
+def _moved_apis(module: Module) -> list[Api]:
+    """``urllib.urlencode`` and the like: Python 2 attributes that moved, unchanged, in 3.0."""
+    return [
+        Api(module=module.name, name=attribute, kind="attribute", removed="3.0", replacement=(f"{home}.{attribute}",),
+            pep=module.pep or 3108, moved=True, note=f"Moved to {home} in Python 3 (2to3's fix_urllib).",
+            sources=module.sources)
+        for attribute, home in module.moved_attributes.items()
+    ]
+
+
 def status_label(status: Status) -> str:
     """Short form for tables: ``removed 3.13``, ``renamed 3.0``, ``current``."""
     if status.kind == "current":
@@ -653,6 +870,6 @@ def status_label(status: Status) -> str:
 
 
 __all__ = [
-    "Catalog", "CatalogError", "Module", "Port", "PortMatch", "Protocol", "Status", "Substitution",
+    "Api", "ApiStatus", "Catalog", "CatalogError", "Module", "Port", "PortMatch", "Protocol", "Status", "Substitution",
     "TutorialRow", "format_version", "load_catalog", "lookup_service", "status_label",
 ]

@@ -274,7 +274,8 @@ def test_renames_agree_with_2to3():
     for old, moves in fix_urllib.items():
         expected = {attribute: new for new, attributes in moves for attribute in attributes}
         for attribute, new in CATALOG.module(old).moved_attributes.items():
-            assert expected.get(attribute) == new, f"{old}.{attribute}"
+            # names 2to3 does not move are held against the interpreters (test_api_interpreters.py)
+            assert expected.get(attribute, new) == new, f"{old}.{attribute}"
     assert set(fix_urllib["urllib"][0][1]) <= set(CATALOG.module("urllib").moved_attributes)
 
 
