@@ -107,6 +107,10 @@ class LegacyModules(Rule):
         self.verdicts = verdicts
         self.moved: dict[str, dict[str, str]] = moved if target >= (3, 0) else {}  # module -> {attribute: new home}
         self.moved_pep = {m.name: m.pep for m in catalog.modules.values() if m.moved_attributes}
+        # What to name for module.attribute (never a deprecated name: urllib.splitport -> urlsplit), and the
+        # moves --fix may make (same function, new home, not deprecated there).
+        self.advice, self.exact = _attribute_advice(catalog, moved)
+        self.module_names = frozenset(catalog.modules)
         self.words = frozenset(
             {name.rsplit(".", 1)[-1].encode() for name in verdicts} | {name.split(".")[0].encode() for name in verdicts}
         )
@@ -144,6 +148,7 @@ class _ModuleScan:
     def __init__(self, rule: LegacyModules, scan: FileScan):
         self.rule, self.scan, self.source = rule, scan, scan.source
         self.moved = rule.moved
+        self.advice, self.exact = rule.advice, rule.exact
 
     def run(self) -> None:
         for statement in self.scan.imports:
@@ -163,7 +168,8 @@ class _ModuleScan:
         """NR104 for ``module.attribute`` (one or several) whose home is now ``moved[attribute]``."""
         pep = self.rule.moved_pep.get(module)
         old = ", ".join(f"{module}.{name}" for name in attributes)
-        new = ", ".join(f"{moved[name]}.{name}" for name in attributes)
+        advice = self.advice.get(module, {})
+        new = ", ".join(dict.fromkeys(advice.get(name, f"{moved[name]}.{name}") for name in attributes))
         verb = "is" if len(attributes) == 1 else "are"
         self.scan.add(offset, "NR104", f"{old} {verb} Python 2{_pep(pep)}: use {new}", module=module, replacement=new,
                       pep=pep, edits=edits)
@@ -195,13 +201,15 @@ class _ModuleScan:
     def _judge_from(self, statement: ImportStatement, module: str, verdict: Verdict, names: list[ast.alias],
                     moved: dict[str, str]) -> None:
         message, replacement = verdict.message, verdict.replacement
-        if moved and names and all(a.name in moved for a in names):
-            homes = ", ".join(dict.fromkeys(f"{moved[a.name]}.{a.name}" for a in names))
-            message, replacement = verdict.message_for(homes), homes
+        advice = self.advice.get(module, {})
+        if advice and names and all(a.name in advice for a in names):
+            homes = ", ".join(dict.fromkeys(advice[a.name] for a in names))
+            # the attributes' own successors: the module's backport would not bring them back
+            message, replacement = f"{verdict.headline}: use {homes}", homes
         edits: tuple[Edit, ...] = ()
         if verdict.renamed_to and module == verdict.module:  # not a submodule of it
             if moved:
-                edits = self._regroup(statement, names, moved, keep=None)
+                edits = self._regroup(statement, names, self.exact.get(module, {}), keep=None)
             else:
                 edits = self._rename_from(statement, verdict.renamed_to)
         self.add(statement.start, verdict, message, replacement, edits)
@@ -209,7 +217,7 @@ class _ModuleScan:
     def _moved_from(self, statement: ImportStatement, module: str, names: list[ast.alias],
                     moved: dict[str, str]) -> None:
         used = [a.name for a in names if a.name in moved]
-        edits = self._regroup(statement, names, moved, keep=module)
+        edits = self._regroup(statement, names, self.exact.get(module, {}), keep=module)
         self.add_moved(statement.start, module, used, moved, edits)
 
     # -- fixes for import statements ------------------------------------------------------------------
@@ -243,7 +251,9 @@ class _ModuleScan:
         """
         groups: dict[str, list[str]] = {}
         for alias in names:
-            home = moved.get(alias.name, keep)
+            # a name that did not move stays only if it is a submodule (from urllib import parse)
+            stays = keep if keep and f"{keep}.{alias.name}" in self.rule.module_names else None
+            home = moved.get(alias.name, stays)
             if home is None or alias.name == "*":
                 return ()
             groups.setdefault(home, []).append(f"{alias.name} as {alias.asname}" if alias.asname else alias.name)
@@ -280,7 +290,7 @@ class _ModuleScan:
         """Every ``NAME.attr`` use of an imported module with moved attributes, or None if some
         use is anything else (then no rewrite is safe)."""
         bound = alias.asname or alias.name
-        moved = self.moved[alias.name]
+        moved = self.exact.get(alias.name, {})
         spans = [(s.start, s.end) for s in self.scan.imports]
         uses = []
         word = re.compile(rf"(?<![\w.]){re.escape(bound)}\b(?:[ \t]*\.[ \t]*([A-Za-z_]\w*))?")
@@ -339,6 +349,23 @@ class _ModuleScan:
         for match in word.finditer(self.source.code):
             if match.group(1) in moved:
                 yield match.start(), match.group(1)
+
+
+def _attribute_advice(catalog: Catalog, moved: dict[str, dict[str, str]]
+                      ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """module -> {attribute: what to use} for every attribute-level entry of the catalogue (its advice,
+    following a deprecated replacement to its own), and module -> {attribute: new home} for the moved
+    attributes whose new name is exactly right (not deprecated): the only ones ``--fix`` rewrites."""
+    advice: dict[str, dict[str, str]] = {}
+    for api in catalog.apis.values():
+        text = catalog.api_advice(api)
+        if text and not api.params and api.kind != "behaviour" and "." not in api.name:
+            advice.setdefault(api.module, {})[api.name] = text
+    exact = {
+        module: {name: home for name, home in homes.items() if advice.get(module, {}).get(name) == f"{home}.{name}"}
+        for module, homes in moved.items()
+    }
+    return advice, exact
 
 
 def _pep(pep: int | None) -> str:
