@@ -292,7 +292,8 @@ class Api(NamedTuple):
     def status(self, target: Version, replacement: str | None = None) -> ApiStatus:
         """The API's status on ``target``. ``replacement`` overrides the catalogue's own text
         (the catalogue passes the end of the chain: see :meth:`Catalog.api_status`)."""
-        added, deprecated, warns, removed = (_version(d) for d in (self.added, self.deprecated, self.warns, self.removed))
+        dates = (self.added, self.deprecated, self.warns, self.removed)
+        added, deprecated, warns, removed = (_version(date) for date in dates)
         advice = replacement if replacement is not None else self.advice
         current = ApiStatus(api=self.qualname, target=target, kind="current", replacement=advice, moved=self.moved,
                             pep=self.pep, warns_from=self.warns)
@@ -381,6 +382,19 @@ class Catalog:
                 return api
         lowered = name.lower()
         return next((api for key, api in self.apis.items() if key.lower() == lowered), None)
+
+    def module_or_api(self, name: str) -> Module | Api | None:
+        """What ``netref module NAME`` shows: the module, else one of a module's attributes."""
+        return self.module(name) or (self.api(name) if "." in name else None)
+
+    def suggest_modules_or_apis(self, name: str) -> list[str]:
+        import difflib
+
+        close = self.suggest_modules(name)
+        if "." in name:
+            apis = {key.lower(): key for key in self.apis}
+            close = [apis[key] for key in difflib.get_close_matches(name.lower(), apis, n=3, cutoff=0.75)] + close
+        return close[:3]
 
     def apis_of_callee(self, callee: str) -> list[Api]:
         """The parameter entries of a callable (``smtplib.SMTP.starttls``)."""
@@ -688,15 +702,18 @@ class _Validator:
         import re
 
         if not re.fullmatch(_API_NAME, name):
-            raise self.fail(entry, "the name must be dotted attributes, parameters in parentheses: SMTP.starttls(keyfile)")
-        kind = self.text(raw, "kind", entry) or ("parameter" if name.endswith(")") and not name.endswith("()") else None)
+            raise self.fail(entry, "the name is dotted attributes, parameters in parentheses: SMTP.starttls(keyfile)")
+        names_parameters = name.endswith(")") and not name.endswith("()")
+        kind = self.text(raw, "kind", entry) or ("parameter" if names_parameters else None)
         if kind not in API_KINDS:
             raise self.fail(entry, f"'kind' must be one of {', '.join(API_KINDS)}")
-        if (kind == "parameter") != (name.endswith(")") and not name.endswith("()")):
+        if (kind == "parameter") != names_parameters:
             raise self.fail(entry, "a parameter entry names its parameters in parentheses, and only it does")
         replacement = raw.get("replacement", [])
         replacement = [replacement] if isinstance(replacement, str) else replacement
-        if not isinstance(replacement, list) or not all(isinstance(r, str) and re.fullmatch(_API_SPELLING, r) for r in replacement):
+        spellings = isinstance(replacement, list) and all(isinstance(r, str) and re.fullmatch(_API_SPELLING, r)
+                                                          for r in replacement)
+        if not spellings:
             raise self.fail(entry, "'replacement' must name APIs as module.attribute (a parameter as f(param))")
         dates = {key: self.version(raw, key, entry) for key in ("added", "deprecated", "warns", "removed")}
         api = Api(module=module.name, name=name, kind=kind, replacement=tuple(replacement),
@@ -706,7 +723,8 @@ class _Validator:
             raise self.fail(entry, "needs at least one source (the What's New of its version)")
         if not (api.deprecated or api.warns or api.removed):
             raise self.fail(entry, "needs a 'deprecated', 'warns' or 'removed' version")
-        life = [_version(date) for date in (api.added, api.deprecated or api.warns, api.removed) if date]
+        began = api.deprecated or api.warns
+        life = [version for date in (api.added, began, api.removed) if (version := _version(date))]
         if life != sorted(life):
             raise self.fail(entry, "dates out of order (added <= deprecated <= removed)")
         return api

@@ -337,7 +337,9 @@ def module_command(
         str,
         typer.Argument(
             metavar="MODULE", show_default=False,
-            help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...",
+            help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...; or one of its "
+            "functions, classes, constants or parameters: ssl.wrap_socket, urllib.urlencode, "
+            "smtplib.SMTP.starttls(keyfile)",
         ),
     ],
     python: PythonOption = None,
@@ -346,12 +348,18 @@ def module_command(
 ) -> None:
     """A module's life: added, deprecated, renamed or removed, why (PEP), and what replaces it.
 
+    The same for a module's functions, classes, constants and parameters (ssl.wrap_socket,
+    urllib.urlencode, smtplib.SMTP.starttls(keyfile)).
+
     Example: netref module telnetlib --python 3.13
     """
-    from netref.catalog import Catalog
-    from netref.views import module_view
+    from netref.catalog import Api, Catalog, Module
+    from netref.views import module_or_api_view
 
-    print_entry("module", name, Catalog.module, Catalog.suggest_modules, module_view, python, fmt, data)
+    find: Callable[[Catalog, str], Module | Api | None] = Catalog.module_or_api
+    view: Callable[[Catalog, Any, Version], Card] = module_or_api_view  # mypy cannot solve a NamedTuple union
+    kind = "module or API" if "." in name else "module"
+    print_entry(kind, name, find, Catalog.suggest_modules_or_apis, view, python, fmt, data)
 
 
 Entry = TypeVar("Entry")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netref.catalog import Catalog, Module, Port, PortMatch, Protocol, Status, status_label
+from netref.catalog import Api, ApiStatus, Catalog, Module, Port, PortMatch, Protocol, Status, status_label
 from netref.render import Card, Records
 from netref.versions import Version, format_version
 
@@ -47,6 +47,16 @@ def protocol_view(catalog: Catalog, protocol: Protocol, target: Version) -> Card
 def module_view(catalog: Catalog, module: Module, target: Version) -> Card:
     """``netref module``: a module's life, judged for ``target``."""
     return Card(module_dict(catalog, module, target), module_card(catalog, module, target))
+
+
+def api_view(catalog: Catalog, api: Api, target: Version) -> Card:
+    """``netref module ssl.wrap_socket``: a function's, class's or parameter's life, judged for ``target``."""
+    return Card(api_dict(catalog, api, target), api_card(catalog, api, target))
+
+
+def module_or_api_view(catalog: Catalog, entry: Module | Api, target: Version) -> Card:
+    """``netref module NAME``: NAME is a module, or one of a module's attributes (``urllib.urlencode``)."""
+    return api_view(catalog, entry, target) if isinstance(entry, Api) else module_view(catalog, entry, target)
 
 
 def _match_notes(match: dict[str, Any]) -> list[str]:
@@ -93,8 +103,41 @@ def module_dict(catalog: Catalog, module: Module, target: Version) -> dict[str, 
         "renamed_from": catalog.renamed_from(module.name),
         "protocols": [protocol.key for protocol in catalog.protocols_using(module.name)],
         "moved_attributes": dict(module.moved_attributes),
+        "api": [api_dict(catalog, api, target) for api in catalog.module_apis(module.name)],
         "note": module.note,
         "sources": list(module.sources),
+    }
+
+
+def api_status_dict(status: ApiStatus) -> dict[str, Any]:
+    return {
+        "kind": status.kind,
+        "target": format_version(status.target),
+        "since": status.since,
+        "removal": status.removal,
+        "warns": status.warns,
+        "replacement": status.replacement,
+        "summary": status.summary(),
+    }
+
+
+def api_dict(catalog: Catalog, api: Api, target: Version) -> dict[str, Any]:
+    return {
+        "name": api.qualname,
+        "module": api.module,
+        "kind": api.kind,
+        "status": api_status_dict(catalog.api_status(api, target)),
+        "added": api.added,
+        "deprecated": api.deprecated,
+        "warns": api.warns,
+        "removed": api.removed,
+        "replacement": list(api.replacement),
+        "instead": api.instead,
+        "moved": api.moved,
+        "pep": api.pep,
+        "documented_only": list(api.documented_only),
+        "note": api.note,
+        "sources": list(api.sources),
     }
 
 
@@ -309,7 +352,32 @@ def module_card(catalog: Catalog, module: Module, target: Version) -> list[tuple
         ("pep", f"PEP {module.pep}" if module.pep else None),
         ("formerly", catalog.renamed_from(module.name)),
         ("protocols", [protocol.key for protocol in catalog.protocols_using(module.name)]),
+        (f"api on {format_version(target)}", "\n".join(
+            f"{api.name}: {catalog.api_status(api, target).summary()}" for api in catalog.module_apis(module.name)
+        ) or None),
         ("note", module.note),
         ("sources", "\n".join(module.sources)),
     ]
     return pairs
+
+
+def api_card(catalog: Catalog, api: Api, target: Version) -> list[tuple[str, Any]]:
+    status = catalog.api_status(api, target)
+    summary = status.summary()
+    documented = f"{', '.join(api.documented_only)}: from the sources only (no local interpreter to confirm)"
+    return [
+        ("api", api.qualname),
+        ("kind", api.kind),
+        ("module", f"{api.module}: {_status_text(catalog.modules[api.module].status(target))}"),
+        (f"status on {format_version(target)}", status.kind if summary == status.kind else f"{status.kind}: {summary}"),
+        ("use warns", status.warns),
+        ("added", api.added or "-"),
+        ("deprecated", api.deprecated),
+        ("warns from", api.warns),
+        ("removed", api.removed),
+        ("replacement", status.replacement),
+        ("pep", f"PEP {api.pep}" if api.pep else None),
+        ("documented only", documented if api.documented_only else None),
+        ("note", api.note),
+        ("sources", "\n".join(api.sources)),
+    ]

@@ -14,8 +14,9 @@ is left to the module-level rules) and resolves names the way Python binds them,
 
 Precision first: a name bound more than once in a scope, or by anything but an import or such a
 call, resolves to nothing, and a use that cannot be resolved says nothing. Uses inside a ``try:``
-whose handler catches the failure (ImportError/AttributeError for names, TypeError for parameters)
-and inside ``if hasattr(module, "name"):`` are compatibility code and are not reported. There is no
+whose handler catches the failure (ImportError/AttributeError for names, TypeError for parameters),
+inside ``if hasattr(module, "name"):`` and in the ``else:`` of such a feature test are compatibility
+code and are not reported. There is no
 ``--fix``: none of these changes is a rename. Behaviours (``SSLContext()`` without a protocol,
 ``asyncio.get_event_loop()`` without a loop) are in the catalogue for ``netref module`` only.
 """
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -156,18 +158,18 @@ class _Scope:
 
 
 def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of a scope's body, not descending into nested scopes (their names are their own)."""
-    if isinstance(scope, ast.Lambda):
-        stack: list[ast.AST] = [scope.body]
-    else:
-        stack = list(getattr(scope, "body", []))
-    while stack:
-        node = stack.pop()
+    """The nodes of a scope's body in source order, parents before children, not descending into
+    nested scopes (their names are their own; only their decorators run here)."""
+    queue: deque[ast.AST] = deque([scope.body] if isinstance(scope, ast.Lambda) else getattr(scope, "body", []))
+    while queue:
+        node = queue.popleft()
         yield node
-        if isinstance(node, _SCOPES):
-            stack.extend(node.decorator_list if not isinstance(node, ast.Lambda) else [])
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            queue.extend(node.decorator_list)
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Lambda):
+            continue
+        queue.extend(ast.iter_child_nodes(node))
 
 
 class _FileUses:
@@ -191,9 +193,11 @@ class _FileUses:
                         node.args.kwarg):
                 if arg is not None:
                     scope.bind(arg.arg, _UNKNOWN)
-        nested, handled = [], set()
-        for child in _own_nodes(node):  # a node comes before its children
-            if isinstance(child, _SCOPES):
+        nested: list[ast.AST] = []
+        instances: list[tuple[ast.Name, ast.AST]] = []
+        targets: set[int] = set()
+        for child in _own_nodes(node):  # first what imports bind, and which names anything else rebinds
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
                 nested.append(child)
                 if not isinstance(child, ast.Lambda):
                     scope.bind(child.name, _UNKNOWN)
@@ -207,19 +211,21 @@ class _FileUses:
             elif isinstance(child, ast.ImportFrom):
                 for alias in child.names:
                     if alias.name != "*":
-                        value = f"{child.module}.{alias.name}" if child.module and not child.level else _UNKNOWN
-                        scope.bind(alias.asname or alias.name, value)
+                        imported = f"{child.module}.{alias.name}" if child.module and not child.level else _UNKNOWN
+                        scope.bind(alias.asname or alias.name, imported)
             elif isinstance(child, (ast.Global, ast.Nonlocal)):
                 for name in child.names:
                     scope.bind(name, _UNKNOWN)
             elif isinstance(child, ast.withitem) and isinstance(child.optional_vars, ast.Name):
-                scope.bind(child.optional_vars.id, self._instance(child.context_expr, scope))
-                handled.add(id(child.optional_vars))
+                instances.append((child.optional_vars, child.context_expr))
+                targets.add(id(child.optional_vars))
             elif isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
-                scope.bind(child.targets[0].id, self._instance(child.value, scope))
-                handled.add(id(child.targets[0]))
-            elif isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load) and id(child) not in handled:
+                instances.append((child.targets[0], child.value))
+                targets.add(id(child.targets[0]))
+            elif isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load) and id(child) not in targets:
                 scope.bind(child.id, _UNKNOWN)  # for targets, augmented assignments, del, walrus ...
+        for target, value in instances:  # then ``x = smtplib.SMTP(...)``, resolved with the imports known
+            scope.bind(target.id, self._instance(value, scope))
         for child in nested:
             self._bind(child, scope)
 
@@ -248,18 +254,20 @@ class _FileUses:
             scope = self.scopes.get(node, scope)
         if isinstance(node, ast.Try):
             caught = _caught(node)
-            for child in node.body:
-                self._visit(child, scope, guarded | caught)
-            for part in (node.handlers, node.orelse, node.finalbody):
-                for child in part:
-                    self._visit(child, scope, guarded)
+            for statement in node.body:
+                self._visit(statement, scope, guarded | caught)
+            for other in (*node.handlers, *node.orelse, *node.finalbody):
+                self._visit(other, scope, guarded)
             return
         if isinstance(node, ast.If):
             checked = self._hasattr_names(node.test, scope)
-            for child in node.body:
-                self._visit(child, scope, guarded | checked)
-            for child in (node.test, *node.orelse):
-                self._visit(child, scope, guarded)
+            for statement in node.body:
+                self._visit(statement, scope, guarded | checked)
+            self._visit(node.test, scope, guarded)
+            # the else of a feature test is the fallback for Pythons without the feature: compatibility code
+            fallback = guarded | {"AttributeError"} if checked else guarded
+            for statement in node.orelse:
+                self._visit(statement, scope, fallback)
             return
         if isinstance(node, ast.ImportFrom):
             self._from_import(node, guarded)
@@ -327,8 +335,8 @@ def _plural(verdict: ApiVerdict, names: list[str]) -> ApiVerdict:
     single = f"{names[0]}= of "
     listed = ", ".join(f"{name}=" for name in names) + " of "
     message = verdict.message.replace(single, listed, 1).replace(" was removed", " were removed", 1)
-    return ApiVerdict(verdict.api, verdict.module, verdict.code, message.replace(" is deprecated", " are deprecated", 1),
-                      verdict.replacement)
+    message = message.replace(" is deprecated", " are deprecated", 1).replace("(it warns)", "(they warn)", 1)
+    return ApiVerdict(verdict.api, verdict.module, verdict.code, message, verdict.replacement)
 
 
 def _caught(node: ast.Try) -> frozenset[str]:
