@@ -352,12 +352,12 @@ def module_card(catalog: Catalog, module: Module, target: Version) -> list[tuple
         ("pep", f"PEP {module.pep}" if module.pep else None),
         ("formerly", catalog.renamed_from(module.name)),
         ("protocols", [protocol.key for protocol in catalog.protocols_using(module.name)]),
-        (f"api on {format_version(target)}", "\n".join(
-            f"{api.name}: {catalog.api_status(api, target).summary()}" for api in catalog.module_apis(module.name)
-        ) or None),
-        ("note", module.note),
-        ("sources", "\n".join(module.sources)),
     ]
+    apis = catalog.module_apis(module.name)
+    if apis:  # the module's own section: its functions, classes, parameters ... on the target
+        lines = [f"{api.name}: {catalog.api_status(api, target).summary()}" for api in apis]
+        pairs.append((f"api on {format_version(target)}", "\n".join(lines)))
+    pairs += [("note", module.note), ("sources", "\n".join(module.sources))]
     return pairs
 
 

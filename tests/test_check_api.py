@@ -18,7 +18,7 @@ from netref.check.scanner import scan_bytes
 from netref.cli import app
 from netref.versions import parse_version
 
-HERE = Path(__file__).parent / "check_api"
+HERE = Path(__file__).parent / "check_corpus" / "api"
 CATALOG = load_catalog()
 API_CODES = ("NR111", "NR112", "NR113")
 runner = CliRunner()
