@@ -107,20 +107,17 @@ class ApiLife(Rule):
             elif verdict := _verdict(catalog, api, target):
                 names[verdict.api] = verdict
         self.names, self.params = names, params
-        qualnames = [*names, *params]
-        self.module_words = frozenset(name.split(".")[0].encode() for name in qualnames)
-        leaves = {name.rsplit(".", 1)[-1] for name in qualnames} | {p for by in params.values() for p in by}
-        self.leaf_bytes = re.compile(rb"\b(?:" + b"|".join(re.escape(w.encode()) for w in sorted(leaves)) + rb")\b") \
-            if leaves else None
+        self.signs = _signs(names, params)
 
     def might_find(self, data: bytes) -> bool:
-        """Imports one of the modules, and names one of the APIs or parameters."""
-        if self.leaf_bytes is None or not self.leaf_bytes.search(data):
-            return False
+        """A module with verdicts is imported, and the file shows a use of one of its APIs (loosely read)."""
         parts = b" ".join(b" ".join(pattern.findall(data)) for pattern in IMPORT_PARTS)
-        return bool(self.module_words.intersection(NON_WORD.split(parts)))
+        imported = self.signs.keys() & set(NON_WORD.split(parts))
+        return any(sign.search(data) for top in imported for sign in self.signs[top])
 
     def visit(self, scan: FileScan) -> None:
+        if not self.might_find(scan.source.code.encode("utf-8", "surrogateescape")):
+            return  # the names appear only in strings or comments: no need to parse the file
         try:
             tree = ast.parse(scan.source.text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -328,6 +325,45 @@ class _FileUses:
         self.reported.add((line, col, verdict.code))
         offset = offset_in(self.scan.source.text, line, col)
         self.scan.add(offset, verdict.code, verdict.message, module=verdict.module, replacement=verdict.replacement)
+
+
+def _alternatives(words: list[str] | set[str]) -> bytes:
+    return b"|".join(re.escape(word.encode()) for word in sorted(words))
+
+
+class _Sign:
+    """A pattern whose match makes a use possible; with ``also``, only if that pattern matches too."""
+
+    def __init__(self, pattern: bytes, also: bytes | None = None):
+        self.pattern, self.also = re.compile(pattern), re.compile(also) if also else None
+
+    def search(self, data: bytes) -> bool:
+        return bool(self.pattern.search(data) and (self.also is None or self.also.search(data)))
+
+
+def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]) -> dict[bytes, list[_Sign]]:
+    """Per top-level module (``http`` for http.client): what a use of one of its APIs looks like in the text.
+
+    ``.wrap_socket`` (an attribute: through the module, an alias or an instance), the bare name after a
+    ``from MODULE import`` (the from-import, over several lines too), and ``keyfile=`` in a file that also
+    names the callable (``SMTP_SSL``, ``starttls``). Loose on purpose: it must never hide a use.
+    """
+    leaves: dict[str, set[str]] = {}
+    for qualname in names:
+        leaves.setdefault(qualname.split(".")[0], set()).add(qualname.rsplit(".", 1)[-1])
+    signs: dict[bytes, list[_Sign]] = {}
+    for top, words in leaves.items():
+        alternatives = _alternatives(words)
+        from_import = rb"\bfrom[ \t]+" + re.escape(top.encode()) + rb"[\w.]*[ \t]+import\b"
+        signs.setdefault(top.encode(), []).extend([
+            _Sign(rb"\.\s*(?:" + alternatives + rb")\b"),
+            _Sign(from_import, rb"\b(?:" + alternatives + rb")\b"),
+        ])
+    for callee, by_param in params.items():
+        top, leaf = callee.split(".")[0], callee.rsplit(".", 1)[-1]
+        keyword = rb"\b(?:" + _alternatives(set(by_param)) + rb")\s*=(?!=)"
+        signs.setdefault(top.encode(), []).append(_Sign(keyword, rb"\b" + re.escape(leaf.encode()) + rb"\b"))
+    return signs
 
 
 def _plural(verdict: ApiVerdict, names: list[str]) -> ApiVerdict:
