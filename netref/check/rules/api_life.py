@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import ast
 import re
-from collections import deque
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import AnyStr
 
 from netref.catalog import Api, Catalog
-from netref.check.lexer import offset_in
+from netref.check.lexer import Source, offset_in
 from netref.check.registry import Code, Rule, register
-from netref.check.rules.legacy_modules import IMPORT_PARTS, NON_WORD
+from netref.check.rules.legacy_modules import import_parts
 from netref.check.scanner import FileScan
 from netref.versions import Version
 
@@ -111,23 +112,48 @@ class ApiLife(Rule):
 
     def might_find(self, data: bytes) -> bool:
         """A module with verdicts is imported, and the file shows a use of one of its APIs (loosely read)."""
-        parts = b" ".join(b" ".join(pattern.findall(data)) for pattern in IMPORT_PARTS)
-        imported = self.signs.keys() & set(NON_WORD.split(parts))
-        return any(sign.search(data) for top in imported for sign in self.signs[top])
+        imported = import_parts(data)[1]
+        return any(sign.search(data, imported) for top in self.signs.keys() & imported for sign in self.signs[top])
 
     def visit(self, scan: FileScan) -> None:
-        if not self.might_find(scan.source.code.encode("utf-8", "surrogateescape")):
+        code = scan.source.code
+        binders = _binders(scan)
+        hits = [offset for top, names in binders.items() for sign in self.signs.get(top.encode(), ())
+                for offset in sign.offsets(code, names)]
+        if not hits:
             return  # the names appear only in strings or comments: no need to parse the file
         try:
-            tree = ast.parse(scan.source.text)
+            tree = _parse_around(scan.source, hits)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return  # not Python 3 (NR301 says so), or not parseable: the lexical rules still run
-        _FileUses(self, scan, tree).run()
+        line_starts = [0, *(match.end() for match in _NEWLINE.finditer(scan.source.text))]
+        hit_lines = sorted({bisect_right(line_starts, hit) for hit in hits})
+        _FileUses(self, scan, tree, hit_lines).run()
+
+
+def _binders(scan: FileScan) -> dict[str, frozenset[str]]:
+    """Per top-level module the file imports, the names through which its functions can be reached:
+    ``ssl`` itself, an alias (``import ssl as s``), a submodule's name (``from urllib import request``,
+    ``import urllib.request``: ``request``)."""
+    binders: dict[str, set[str]] = {}
+    for statement in scan.imports:
+        node = statement.node
+        if isinstance(node, ast.ImportFrom):
+            if node.module and not node.level:
+                names = binders.setdefault(node.module.split(".")[0], set())
+                names.update(node.module.split("."))
+                names.update(alias.asname or alias.name for alias in node.names)
+            continue
+        for alias in node.names:
+            names = binders.setdefault(alias.name.split(".")[0], set())
+            names.update(alias.name.split("."))
+            if alias.asname:
+                names.add(alias.asname)
+    return {top: frozenset(names) for top, names in binders.items()}
 
 
 # -- name resolution -------------------------------------------------------------------------------------
 
-_SCOPES = (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _UNKNOWN = ""  # a name bound to something the rule does not follow
 
 
@@ -154,26 +180,78 @@ class _Scope:
         return None
 
 
-def _own_nodes(scope: ast.AST) -> Iterator[ast.AST]:
-    """The nodes of a scope's body in source order, parents before children, not descending into
-    nested scopes (their names are their own; only their decorators run here)."""
-    queue: deque[ast.AST] = deque([scope.body] if isinstance(scope, ast.Lambda) else getattr(scope, "body", []))
-    while queue:
-        node = queue.popleft()
-        yield node
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            queue.extend(node.decorator_list)
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements of a scope's body, nested blocks included, nested scopes not entered."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        if isinstance(node, ast.Lambda):
-            continue
-        queue.extend(ast.iter_child_nodes(node))
+        for field in ("body", "orelse", "finalbody"):
+            yield from _statements(getattr(statement, field, []))
+        for handler in getattr(statement, "handlers", []):
+            yield from _statements(handler.body)
+        for case in getattr(statement, "cases", []):
+            yield from _statements(case.body)
+
+
+def _rebound(statement: ast.stmt) -> Iterator[str]:
+    """The names a statement binds other than by import or ``x = call()``: all of them unknown."""
+    if isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            yield from _target_names(target)
+    elif isinstance(statement, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+        yield from _target_names(statement.target)
+    elif isinstance(statement, ast.Delete):
+        for target in statement.targets:
+            yield from _target_names(target)
+    elif isinstance(statement, (ast.Global, ast.Nonlocal)):
+        yield from statement.names
+    elif isinstance(statement, ast.Try | ast.TryStar):
+        yield from (handler.name for handler in statement.handlers if handler.name)
+    expression = getattr(statement, "test", None) or getattr(statement, "value", None)
+    for node in ast.walk(expression) if isinstance(expression, ast.expr) else ():
+        if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
+            yield node.target.id  # a walrus in a condition or a value
+
+
+def _target_names(target: ast.AST) -> Iterator[str]:
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name):
+            yield node.id
+
+
+def _bind_targets(scope: _Scope, target: ast.AST) -> None:
+    for name in _target_names(target):
+        scope.bind(name, _UNKNOWN)
+
+
+def _bind_arguments(scope: _Scope, args: ast.arguments) -> None:
+    for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+        if arg is not None:
+            scope.bind(arg.arg, _UNKNOWN)
+
+
+def _expression_scope(node: ast.AST, parent: _Scope) -> _Scope:
+    """A lambda's parameters and a comprehension's variables shadow the names around them."""
+    scope = _Scope(node, parent)
+    if isinstance(node, ast.Lambda):
+        _bind_arguments(scope, node.args)
+    else:
+        for generator in getattr(node, "generators", []):
+            _bind_targets(scope, generator.target)
+    return scope
 
 
 class _FileUses:
-    """The rule's work on one parsed file."""
+    """The rule's work on one parsed file (or the parts of it that can hold a use: see _parse_around).
 
-    def __init__(self, rule: ApiLife, scan: FileScan, tree: ast.Module):
+    Only scopes and statements whose lines hold a possible use (``hits``) are bound and visited: in a
+    large file, most are not.
+    """
+
+    def __init__(self, rule: ApiLife, scan: FileScan, tree: ast.Module, hit_lines: list[int]):
         self.rule, self.scan, self.tree = rule, scan, tree
+        self.hit_lines = hit_lines
         self.scopes: dict[ast.AST, _Scope] = {}
         self.reported: set[tuple[int, int, str]] = set()
 
@@ -181,48 +259,48 @@ class _FileUses:
         self._bind(self.tree, None)
         self._visit(self.tree, self.scopes[self.tree], frozenset())
 
+    def _holds_a_hit(self, node: ast.AST) -> bool:
+        first, last = getattr(node, "lineno", 0), getattr(node, "end_lineno", None) or 10**9
+        index = bisect_left(self.hit_lines, first)
+        return index < len(self.hit_lines) and self.hit_lines[index] <= last
+
     # -- pass 1: what each scope binds ------------------------------------------------------------
 
-    def _bind(self, node: ast.AST, parent: _Scope | None) -> None:
+    def _bind(self, node: ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+              parent: _Scope | None) -> None:
         scope = self.scopes[node] = _Scope(node, parent)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            for arg in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs, node.args.vararg,
-                        node.args.kwarg):
-                if arg is not None:
-                    scope.bind(arg.arg, _UNKNOWN)
-        nested: list[ast.AST] = []
-        instances: list[tuple[ast.Name, ast.AST]] = []
-        targets: set[int] = set()
-        for child in _own_nodes(node):  # first what imports bind, and which names anything else rebinds
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                nested.append(child)
-                if not isinstance(child, ast.Lambda):
-                    scope.bind(child.name, _UNKNOWN)
-            elif isinstance(child, ast.Import):
-                for alias in child.names:
-                    if alias.asname:
-                        scope.bind(alias.asname, alias.name)
-                    else:
-                        top = alias.name.split(".")[0]
-                        scope.bind(top, top)
-            elif isinstance(child, ast.ImportFrom):
-                for alias in child.names:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            _bind_arguments(scope, node.args)
+        nested: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
+        instances: list[tuple[str, ast.expr]] = []
+        for statement in _statements(node.body):  # first what imports bind, and what anything else rebinds
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                scope.bind(statement.name, _UNKNOWN)
+                if self._holds_a_hit(statement):
+                    nested.append(statement)
+            elif isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    top = alias.name.split(".")[0]
+                    scope.bind(alias.asname or top, alias.name if alias.asname else top)
+            elif isinstance(statement, ast.ImportFrom):
+                for alias in statement.names:
                     if alias.name != "*":
-                        imported = f"{child.module}.{alias.name}" if child.module and not child.level else _UNKNOWN
-                        scope.bind(alias.asname or alias.name, imported)
-            elif isinstance(child, (ast.Global, ast.Nonlocal)):
-                for name in child.names:
+                        module = statement.module if not statement.level else None
+                        scope.bind(alias.asname or alias.name, f"{module}.{alias.name}" if module else _UNKNOWN)
+            elif isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                    and isinstance(statement.targets[0], ast.Name):
+                instances.append((statement.targets[0].id, statement.value))
+            elif isinstance(statement, (ast.With, ast.AsyncWith)):
+                for item in statement.items:
+                    if isinstance(item.optional_vars, ast.Name):
+                        instances.append((item.optional_vars.id, item.context_expr))
+                    elif item.optional_vars is not None:
+                        _bind_targets(scope, item.optional_vars)
+            else:
+                for name in _rebound(statement):
                     scope.bind(name, _UNKNOWN)
-            elif isinstance(child, ast.withitem) and isinstance(child.optional_vars, ast.Name):
-                instances.append((child.optional_vars, child.context_expr))
-                targets.add(id(child.optional_vars))
-            elif isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
-                instances.append((child.targets[0], child.value))
-                targets.add(id(child.targets[0]))
-            elif isinstance(child, ast.Name) and not isinstance(child.ctx, ast.Load) and id(child) not in targets:
-                scope.bind(child.id, _UNKNOWN)  # for targets, augmented assignments, del, walrus ...
-        for target, value in instances:  # then ``x = smtplib.SMTP(...)``, resolved with the imports known
-            scope.bind(target.id, self._instance(value, scope))
+        for name, value in instances:  # then ``x = smtplib.SMTP(...)``, resolved with the imports known
+            scope.bind(name, self._instance(value, scope))
         for child in nested:
             self._bind(child, scope)
 
@@ -247,8 +325,12 @@ class _FileUses:
     # -- pass 2: the uses -----------------------------------------------------------------------------
 
     def _visit(self, node: ast.AST, scope: _Scope, guarded: frozenset[str]) -> None:
-        if node is not self.tree and isinstance(node, _SCOPES):
+        if isinstance(node, ast.stmt) and not self._holds_a_hit(node):
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             scope = self.scopes.get(node, scope)
+        elif isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+            scope = _expression_scope(node, scope)
         if isinstance(node, ast.Try):
             caught = _caught(node)
             for statement in node.body:
@@ -332,13 +414,120 @@ def _alternatives(words: list[str] | set[str]) -> bytes:
 
 
 class _Sign:
-    """A pattern whose match makes a use possible; with ``also``, only if that pattern matches too."""
+    """A pattern whose match makes a use possible; with ``also``, only if that pattern matches too.
 
-    def __init__(self, pattern: bytes, also: bytes | None = None):
-        self.pattern, self.also = re.compile(pattern), re.compile(also) if also else None
+    Each pattern comes with the literal words one of which it cannot match without (a substring test
+    is far cheaper than a regular expression), and is compiled for bytes (the pre-filter reads a
+    file's bytes) and for text (the scan reads its code). With ``binder``, the pattern's group 1 (the
+    name before ``.wrap_socket``) must be a word of the file's import statements: a module function is
+    reached through its module, an alias or a submodule's name, never through ``context.``.
+    """
 
-    def search(self, data: bytes) -> bool:
-        return bool(self.pattern.search(data) and (self.also is None or self.also.search(data)))
+    def __init__(self, words: set[str], pattern: bytes, also_words: set[str] | None = None, also: bytes | None = None,
+                 binder: bool = False):
+        self.words, self.pattern = tuple(w.encode() for w in sorted(words)), re.compile(pattern)
+        self.text_words, self.text_pattern = tuple(sorted(words)), re.compile(pattern.decode())
+        self.also_words = tuple(w.encode() for w in sorted(also_words or ()))
+        self.also = re.compile(also) if also else None
+        self.text_also_words = tuple(sorted(also_words or ()))
+        self.text_also = re.compile(also.decode()) if also else None
+        self.binder = binder
+
+    def search(self, data: bytes, imported: frozenset[bytes]) -> bool:
+        """The cheap substring tests first, then the expressions."""
+        if not any(word in data for word in self.words):
+            return False
+        if self.also_words and not any(word in data for word in self.also_words):
+            return False
+        if self.also is not None and self.also.search(data) is None:
+            return False
+        if not self.binder:
+            return self.pattern.search(data) is not None
+        return any(_word_before(data, match.start(), _WORD_BEFORE_BYTES) in imported
+                   for match in self.pattern.finditer(data))
+
+    def offsets(self, code: str, imported: frozenset[str]) -> list[int]:
+        if not any(word in code for word in self.text_words):
+            return []
+        if self.text_also is not None and not (any(word in code for word in self.text_also_words)
+                                               and self.text_also.search(code)):
+            return []
+        matches = self.text_pattern.finditer(code)
+        return [match.start() for match in matches
+                if not self.binder or _word_before(code, match.start(), _WORD_BEFORE) in imported]
+
+
+_WORD_BEFORE = re.compile(r"(\w+)\s*\Z")
+_WORD_BEFORE_BYTES = re.compile(rb"(\w+)\s*\Z")
+
+
+def _word_before(text: AnyStr, offset: int, pattern: re.Pattern[AnyStr]) -> AnyStr | None:
+    """The name right before the ``.`` at ``offset`` (``ssl`` in ``ssl.wrap_socket``), or None."""
+    match = pattern.search(text, max(0, offset - 80), offset)
+    return match.group(1) if match else None
+
+
+_NEWLINE = re.compile(r"\n")
+_CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
+_DEFINITIONS = frozenset({"def", "class", "async"})
+_FIRST_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+_LINE_START = re.compile(r"^[^ \t\r\n\x0c]", re.MULTILINE)
+
+
+def _top_level_blocks(code: str) -> list[tuple[int, int, int, bool]]:
+    """(start, end, line, is_definition) of each top-level statement of ``code`` (strings and comments
+    blanked), a decorated definition and an ``if``/``try`` with its ``else``/``except`` being one.
+
+    Cheap, not exact: a piece cut wrong does not parse, and then the whole file is parsed."""
+    blocks: list[list[int]] = []
+    kinds: list[bool] = []
+    depth, counted, decorated = 0, 0, False
+    line = 1
+    for match in _LINE_START.finditer(code):
+        start = match.start()
+        between = code[counted:start]
+        depth += sum(between.count(o) - between.count(c) for o, c in ("()", "[]", "{}"))
+        line += between.count("\n")
+        counted = start
+        if depth > 0 or code[max(0, start - 3) : start].rstrip("\r\n").endswith("\\"):
+            continue
+        if blocks and code[start] in "\"'" and _inside_triple_quotes(code[blocks[-1][0] : start]):
+            continue  # the closing quotes of a docstring that began the block
+        word = _FIRST_WORD.match(code, start)
+        first = word.group() if word else ""
+        if blocks and (decorated or first in _CONTINUATIONS):
+            decorated = code.startswith("@", start)
+            continue
+        if blocks:
+            blocks[-1][1] = start
+        blocks.append([start, len(code), line])
+        kinds.append(first in _DEFINITIONS or code.startswith("@", start))
+        decorated = code.startswith("@", start)
+    return [(start, end, number, kind) for (start, end, number), kind in zip(blocks, kinds, strict=True)]
+
+
+def _inside_triple_quotes(code: str) -> bool:
+    """An odd number of triple quotes: the text ends inside a triple-quoted string (contents are blanked)."""
+    return code.count('"""') % 2 == 1 or code.count("'''") % 2 == 1
+
+
+def _parse_around(source: Source, hits: list[int]) -> ast.Module:
+    """The file's module-level statements and the definitions holding a possible use, parsed: the
+    definitions without one (most of a large file) are skipped, as their bindings are their own.
+
+    Raises SyntaxError when a piece does not parse; then the whole file is parsed, and must."""
+    body: list[ast.stmt] = []
+    try:
+        for start, end, line, definition in _top_level_blocks(source.code):
+            if definition and not any(start <= hit < end for hit in hits):
+                continue
+            piece = ast.parse("\n" * (line - 1) + source.text[start:end])  # blank lines keep the numbers
+            body.extend(piece.body)
+    except SyntaxError:
+        return ast.parse(source.text)
+    return ast.Module(body=body, type_ignores=[])
 
 
 def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]) -> dict[bytes, list[_Sign]]:
@@ -348,21 +537,30 @@ def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]
     ``from MODULE import`` (the from-import, over several lines too), and ``keyfile=`` in a file that also
     names the callable (``SMTP_SSL``, ``starttls``). Loose on purpose: it must never hide a use.
     """
-    leaves: dict[str, set[str]] = {}
-    for qualname in names:
-        leaves.setdefault(qualname.split(".")[0], set()).add(qualname.rsplit(".", 1)[-1])
+    functions: dict[str, set[str]] = {}  # reached through the module: ssl.wrap_socket
+    members: dict[str, set[str]] = {}  # reached through an instance too: ctx.set_npn_protocols
+    for qualname, verdict in names.items():
+        top, leaf = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
+        member = "." in qualname[len(verdict.module) + 1 :]
+        (members if member else functions).setdefault(top, set()).add(leaf)
     signs: dict[bytes, list[_Sign]] = {}
-    for top, words in leaves.items():
-        alternatives = _alternatives(words)
-        from_import = rb"\bfrom[ \t]+" + re.escape(top.encode()) + rb"[\w.]*[ \t]+import\b"
-        signs.setdefault(top.encode(), []).extend([
-            _Sign(rb"\.\s*(?:" + alternatives + rb")\b"),
-            _Sign(from_import, rb"\b(?:" + alternatives + rb")\b"),
-        ])
+    for top in functions.keys() | members.keys():
+        words = functions.get(top, set()) | members.get(top, set())
+        # the name inside the statement: parenthesized or backslash-continued over several lines too
+        from_import = (rb"\bfrom[ \t]+" + re.escape(top.encode()) + rb"[\w.]*[ \t]+import[ \t]*"
+                       rb"(?:\([^)]*?|(?:[^\n]*\\\r?\n)*[^\n]*?)\b(?:" + _alternatives(words) + rb")\b")
+        found = signs.setdefault(top.encode(), [])
+        found.append(_Sign(words, from_import))
+        if top in functions:
+            attribute = rb"\.\s*(?:" + _alternatives(functions[top]) + rb")\b"
+            found.append(_Sign(functions[top], attribute, binder=True))
+        if top in members:
+            found.append(_Sign(members[top], rb"\.\s*(?:" + _alternatives(members[top]) + rb")\b"))
     for callee, by_param in params.items():
         top, leaf = callee.split(".")[0], callee.rsplit(".", 1)[-1]
         keyword = rb"\b(?:" + _alternatives(set(by_param)) + rb")\s*=(?!=)"
-        signs.setdefault(top.encode(), []).append(_Sign(keyword, rb"\b" + re.escape(leaf.encode()) + rb"\b"))
+        also = rb"\b" + re.escape(leaf.encode()) + rb"\b"
+        signs.setdefault(top.encode(), []).append(_Sign(set(by_param), keyword, {leaf}, also))
     return signs
 
 

@@ -12,6 +12,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from netref.catalog import Catalog, Module, Status
 from netref.check.registry import Code, Rule, register
@@ -91,6 +92,14 @@ IMPORT_PARTS = (
 NON_WORD = re.compile(rb"\W+")
 
 
+@lru_cache(maxsize=2)
+def import_parts(data: bytes) -> tuple[bytes, frozenset[bytes]]:
+    """A file's import statements, loosely read, and their words: the pre-filter's view, shared by the
+    rules that ask for it, so that a file's bytes are searched for it once."""
+    parts = b" ".join(b" ".join(pattern.findall(data)) for pattern in IMPORT_PARTS)
+    return parts, frozenset(NON_WORD.split(parts))
+
+
 @register
 class LegacyModules(Rule):
     codes = CODES
@@ -119,8 +128,8 @@ class LegacyModules(Rule):
 
     def might_find(self, data: bytes) -> bool:
         """Do the import statements (loosely read) name a module with a verdict or moved attributes?"""
-        parts = b" ".join(b" ".join(pattern.findall(data)) for pattern in IMPORT_PARTS)
-        if self.words.intersection(NON_WORD.split(parts)):
+        parts, words = import_parts(data)
+        if not self.words.isdisjoint(words):
             return True
         return bool(self.moved_bytes and self.moved_bytes.search(parts))
 
