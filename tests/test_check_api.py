@@ -267,3 +267,24 @@ def test_an_unknown_attribute_is_one_line_with_suggestions():
     assert result.exit_code == 1
     expected = "netref: error: unknown module or API 'ssl.wrap_sockt' (did you mean: ssl.wrap_socket?)"
     assert result.stderr.strip() == expected
+
+
+def test_parsing_only_the_definitions_with_a_sign_of_use_finds_what_a_whole_parse_finds(monkeypatch):
+    """The rule parses module-level statements and the definitions that show a sign of use; the whole
+    file parsed gives the same findings (on the standard library's network modules and their tests)."""
+    import ast
+    import sysconfig
+
+    from netref.check.rules import api_life
+
+    lib = Path(sysconfig.get_paths()["stdlib"])
+    names = ["ssl.py", "smtplib.py", "ftplib.py", "imaplib.py", "poplib.py", "http/client.py", "urllib/request.py",
+             "urllib/parse.py", "asyncio/streams.py", "test/test_urlparse.py", "test/test_urllib.py",
+             "test/test_httplib.py", "test/test_ssl.py", "test/test_smtplib.py"]
+    paths = [str(lib / name) for name in names if (lib / name).is_file()]
+    assert len(paths) >= 10
+    pieces = check(paths, CATALOG, (3, 12), select=API_CODES, jobs=1)
+    monkeypatch.setattr(api_life, "_parse_around", lambda source, hits: ast.parse(source.text))
+    whole = check(paths, CATALOG, (3, 12), select=API_CODES, jobs=1)
+    assert pieces.findings == whole.findings
+    assert pieces.findings  # the standard library's own tests use deprecated APIs

@@ -418,13 +418,15 @@ class _Sign:
 
     Each pattern comes with the literal words one of which it cannot match without (a substring test
     is far cheaper than a regular expression), and is compiled for bytes (the pre-filter reads a
-    file's bytes) and for text (the scan reads its code). With ``binder``, the pattern's group 1 (the
-    name before ``.wrap_socket``) must be a word of the file's import statements: a module function is
-    reached through its module, an alias or a submodule's name, never through ``context.``.
+    file's bytes) and for text (the scan reads its code). With ``binder`` True, the name before the
+    ``.`` must be one of the file's names for the module: a module function is reached through its
+    module, an alias or a submodule's name, never through ``context.``; with ``binder`` False it must
+    not be the module's own name: a method (``Task.current_task``) is not the module's function of
+    the same name (``asyncio.current_task``).
     """
 
     def __init__(self, words: set[str], pattern: bytes, also_words: set[str] | None = None, also: bytes | None = None,
-                 binder: bool = False):
+                 binder: bool | None = None, call: str | None = None, top: str = ""):
         self.words, self.pattern = tuple(w.encode() for w in sorted(words)), re.compile(pattern)
         self.text_words, self.text_pattern = tuple(sorted(words)), re.compile(pattern.decode())
         self.also_words = tuple(w.encode() for w in sorted(also_words or ()))
@@ -432,6 +434,8 @@ class _Sign:
         self.text_also_words = tuple(sorted(also_words or ()))
         self.text_also = re.compile(also.decode()) if also else None
         self.binder = binder
+        self.call = call  # a keyword's sign: the callable whose call it must sit in (the text's view)
+        self.top, self.top_bytes = top, top.encode()
 
     def search(self, data: bytes, imported: frozenset[bytes]) -> bool:
         """The cheap substring tests first, then the expressions."""
@@ -441,10 +445,13 @@ class _Sign:
             return False
         if self.also is not None and self.also.search(data) is None:
             return False
-        if not self.binder:
+        if self.binder is None:
             return self.pattern.search(data) is not None
-        return any(_word_before(data, match.start(), _WORD_BEFORE_BYTES) in imported
-                   for match in self.pattern.finditer(data))
+        for match in self.pattern.finditer(data):
+            before = _word_before(data, match.start(), _WORD_BEFORE_BYTES)
+            if (before in imported) if self.binder else (before != self.top_bytes):
+                return True
+        return False
 
     def offsets(self, code: str, imported: frozenset[str]) -> list[int]:
         if not any(word in code for word in self.text_words):
@@ -453,8 +460,16 @@ class _Sign:
                                                and self.text_also.search(code)):
             return []
         matches = self.text_pattern.finditer(code)
-        return [match.start() for match in matches
-                if not self.binder or _word_before(code, match.start(), _WORD_BEFORE) in imported]
+        if self.call is not None:
+            return [match.start() for match in matches if _called(code, match.start()) in (self.call, None)]
+        if self.binder is None:
+            return [match.start() for match in matches]
+        offsets = []
+        for match in matches:
+            before = _word_before(code, match.start(), _WORD_BEFORE)
+            if (before in imported) if self.binder else (before != self.top):
+                offsets.append(match.start())
+        return offsets
 
 
 _WORD_BEFORE = re.compile(r"(\w+)\s*\Z")
@@ -467,6 +482,28 @@ def _word_before(text: AnyStr, offset: int, pattern: re.Pattern[AnyStr]) -> AnyS
     return match.group(1) if match else None
 
 
+def _called(code: str, offset: int, reach: int = 4000) -> str | None:
+    """The name called by the parenthesis that holds ``offset`` (``starttls`` for ``s.starttls(keyfile=k)``;
+    ``""`` for a definition's parameters or no call at all), or None when it is too far to tell."""
+    depth, position, stop = 0, offset, max(0, offset - reach)
+    while True:
+        opening, closing = code.rfind("(", stop, position), code.rfind(")", stop, position)
+        if opening < 0:
+            return "" if stop == 0 else None
+        if closing > opening:
+            depth, position = depth + 1, closing
+            continue
+        if depth:
+            depth, position = depth - 1, opening
+            continue
+        before = code[max(0, opening - 120) : opening]
+        if _DEFINITION_BEFORE.search(before):
+            return ""
+        name = _WORD_BEFORE.search(before)
+        return name.group(1) if name else ""
+
+
+_DEFINITION_BEFORE = re.compile(r"\bdef\s+\w+\s*\Z")
 _NEWLINE = re.compile(r"\n")
 _CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
 _DEFINITIONS = frozenset({"def", "class", "async"})
@@ -555,12 +592,13 @@ def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]
             attribute = rb"\.\s*(?:" + _alternatives(functions[top]) + rb")\b"
             found.append(_Sign(functions[top], attribute, binder=True))
         if top in members:
-            found.append(_Sign(members[top], rb"\.\s*(?:" + _alternatives(members[top]) + rb")\b"))
+            method = rb"\.\s*(?:" + _alternatives(members[top]) + rb")\b"
+            found.append(_Sign(members[top], method, binder=False, top=top))
     for callee, by_param in params.items():
         top, leaf = callee.split(".")[0], callee.rsplit(".", 1)[-1]
         keyword = rb"\b(?:" + _alternatives(set(by_param)) + rb")\s*=(?!=)"
         also = rb"\b" + re.escape(leaf.encode()) + rb"\b"
-        signs.setdefault(top.encode(), []).append(_Sign(set(by_param), keyword, {leaf}, also))
+        signs.setdefault(top.encode(), []).append(_Sign(set(by_param), keyword, {leaf}, also, call=leaf))
     return signs
 
 
