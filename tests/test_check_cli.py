@@ -86,7 +86,8 @@ def test_json_has_one_object_per_finding_with_the_documented_fields():
     for finding in findings:
         assert list(finding) == JSON_FIELDS
         assert isinstance(finding["line"], int) and isinstance(finding["col"], int) and finding["col"] >= 1
-        assert finding["code"] in {"NR101", "NR102", "NR103", "NR104", "NR105", "NR201", "NR202", "NR301", "NR900"}
+        assert finding["code"] in {"NR101", "NR102", "NR103", "NR104", "NR105", "NR111", "NR112", "NR113", "NR201",
+                                   "NR202", "NR301", "NR900"}
         assert isinstance(finding["fixable"], bool)
         place = f"{finding['path']}:{finding['line']}:{finding['col']}"
         assert f"{place}: {finding['code']} {finding['message']}" in lines.stdout
