@@ -508,6 +508,131 @@ def _probe_password(user: str | None, needed: bool) -> str | None:
     return getpass.getpass(f"password for {user}: ")
 
 
+# -- scan (what a host answers on; netref.scan is imported only when this command runs) ------------
+
+
+@command("scan")
+def scan_command(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="TARGET...", show_default=False,
+            help="Host names, addresses, [v6] or CIDR blocks (127.0.0.0/29).",
+        ),
+    ] = None,
+    input_file: Annotated[
+        str | None,
+        typer.Option(
+            "--input", "-i", metavar="FILE", help="Read targets from FILE (- for stdin): one a line, # comments."
+        ),
+    ] = None,
+    ports: Annotated[
+        str | None,
+        typer.Option("--ports", metavar="LIST", help="Ports to scan, e.g. 25,80,8000-8100 (default: the catalogue's)."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", "-t", metavar="SECONDS", help="Per connection attempt and per probe.")
+    ] = 5.0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", metavar="N", help="Sockets open at once across the whole scan.")
+    ] = 100,
+    max_hosts: Annotated[
+        int, typer.Option("--max-hosts", metavar="N", help="Refuse to scan more hosts than this.")
+    ] = 4096,
+    ipv4: Annotated[bool, typer.Option("-4", "--ipv4", help="IPv4 addresses only.")] = False,
+    ipv6: Annotated[bool, typer.Option("-6", "--ipv6", help="IPv6 addresses only.")] = False,
+    cafile: Annotated[
+        Path | None, typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", "-k", help="Do not verify certificates (still reported).")
+    ] = False,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Write one JSON object a line as each port finishes.")
+    ] = False,
+    python: PythonOption = None,
+    fmt: FormatOption = "table",
+    data: DataOption = None,
+) -> None:
+    """What each host answers on, what the server really is, and the Python module to speak it.
+
+    Exit codes: 0 the scan ran (whatever it found), 1 a target could not be scanned (its name does
+    not resolve), 2 usage error, 130 interrupted (what finished is printed).
+
+    Example: netref scan 127.0.0.1 --ports 25,80,443
+    """
+    from netref import scan as scanner
+    from netref import views
+
+    fmt, target = output_format(fmt), target_version(python)
+    catalog = open_catalog(data)
+    try:
+        if ipv4 and ipv6:
+            raise scanner.ScanUsageError("-4 and -6 exclude each other")
+        texts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
+        options = scanner.ScanOptions(
+            ports=scanner.parse_ports(ports) if ports is not None else None, timeout=timeout,
+            concurrency=concurrency, target=target, family=4 if ipv4 else 6 if ipv6 else 0,
+            insecure=insecure, cafile=str(cafile) if cafile else None, max_hosts=max_hosts,
+        )  # fmt: skip
+        running = scanner.scan(texts, options, catalog)
+    except scanner.ScanUsageError as error:
+        usage_error(str(error))
+    if running.note:
+        typer.echo(f"netref: {running.note}", err=True)
+    finished, interrupted = _collect(running, stream)
+    if not stream:
+        finished.sort(key=lambda result: result.order)
+        print_view(views.scan_view([result.to_dict() for result in finished], target), fmt)
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    raise typer.Exit(EXIT_NOT_FOUND if any(result.port is None for result in finished) else EXIT_OK)
+
+
+def _target_lines(name: str) -> list[str]:
+    from netref.scan import read_targets
+
+    if name == "-":
+        return read_targets(sys.stdin)
+    try:
+        with open(name, encoding="utf-8") as handle:
+            return read_targets(handle)
+    except (OSError, UnicodeDecodeError) as error:
+        usage_error(f"--input: cannot read {name}: {getattr(error, 'strerror', None) or error}")
+
+
+def _collect(running: Any, stream: bool) -> tuple[list[Any], bool]:
+    """The scan's results as they finish (streamed as JSON lines, or counted on a progress bar on
+    a terminal's stderr); Ctrl-C stops the scan and keeps what finished."""
+    import time
+
+    from netref import render
+
+    finished: list[Any] = []
+    progress = not stream and sys.stderr.isatty()
+    started = shown = time.monotonic()
+    opened = 0
+    try:
+        for result in running:
+            finished.append(result)
+            opened += result.state == "open"
+            if stream:
+                typer.echo(render.json_line(result.to_dict()), nl=False)
+            elif progress and time.monotonic() - shown >= 0.1:
+                shown = time.monotonic()
+                line = render.progress_line(len(finished), running.total, opened, shown - started)
+                sys.stderr.write("\r" + line)
+                sys.stderr.flush()
+    except KeyboardInterrupt:
+        running.stop()
+        return finished, True
+    finally:
+        if progress:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+    return finished, False
+
+
 # -- check (legacy imports in source; netref.check is imported only when this command runs) -----
 
 _CHECK_COLUMNS = ("path", "line", "col", "code", "message")

@@ -100,7 +100,33 @@ class Card:
         return formatter.card(self)
 
 
-View = Records | Card
+class Sections:
+    """Records in titled groups, e.g. ``netref scan``'s ports under each host.
+
+    The default table prints each group under its title; every other format shows the groups'
+    rows as one list of records (``rows`` keep the group's key, so CSV loses nothing), and
+    ``json`` prints ``document``. ``columns`` and ``notes`` as for :class:`Records`.
+    """
+
+    def __init__(
+        self,
+        document: Any,
+        sections: Sequence[tuple[str, Sequence[Mapping[str, Any]]]],
+        *,
+        columns: Sequence[str] = (),
+        notes: Sequence[str] = (),
+    ) -> None:
+        self.document, self.sections, self.columns, self.notes = document, sections, columns, notes
+
+    def flat(self) -> Records:
+        rows = [row for _, group in self.sections for row in group]
+        return Records(self.document, rows, columns=self.columns, notes=self.notes)
+
+    def render_with(self, formatter: Formatter) -> str:
+        return formatter.sections(self)
+
+
+View = Records | Card | Sections
 
 
 class Formatter:
@@ -113,6 +139,9 @@ class Formatter:
 
     def card(self, view: Card) -> str:
         raise ValueError(f"{type(self).__name__} cannot show a single object")
+
+    def sections(self, view: Sections) -> str:
+        return self.records(view.flat())
 
 
 def render(view: View, fmt: str) -> str:
@@ -138,6 +167,15 @@ class TableFormatter(Formatter):
     def card(self, view: Card) -> str:
         width = max((len(key) for key, _ in view.pairs), default=0)
         return _with_notes("\n".join(_card_line(key, _cell(value), width) for key, value in view.pairs), view.notes)
+
+    def sections(self, view: Sections) -> str:
+        columns = list(view.columns)
+        headers = [column.upper() for column in columns]
+        parts = []
+        for title, rows in view.sections:
+            body = [[_cell(row.get(column), "\n") for column in columns] for row in rows]
+            parts.append(title + ("\n" + _plain_table(headers, body) if rows else ""))
+        return _with_notes("\n\n".join(parts), view.notes)
 
 
 class JsonFormatter(Formatter):
@@ -252,6 +290,25 @@ def _plain_table(headers: list[str], body: list[list[str]]) -> str:
         height = max(len(cell) for cell in row)
         out.extend(line([cell[i] if i < len(cell) else "" for cell in row]) for i in range(height))
     return "\n".join(out)
+
+
+# -- lines as they happen (netref scan --stream, the progress bar) -------------------------------
+
+
+def json_line(obj: Any) -> str:
+    """One JSON object on one line (JSON Lines), for ``--stream``."""
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def progress_line(done: int, total: int, found: int, elapsed: float, width: int = 24) -> str:
+    """``[#######.........] 120/340 ports, 5 open, 85/s, ETA 3 s`` (for stderr on a terminal)."""
+    share = done / total if total else 1.0
+    bar = "#" * int(share * width)
+    rate = done / elapsed if elapsed > 0 else 0.0
+    eta = f"{(total - done) / rate:.0f} s" if rate > 0 else "?"
+    return f"[{bar:.<{width}}] {done}/{total} ports, {found} open, {rate:.0f}/s, ETA {eta}"
 
 
 # -- monitoring (netref probe --format nagios) ---------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from netref.catalog import Catalog, Module, Port, PortMatch, Protocol, Status, status_label
-from netref.render import Card, Records
+from netref.render import Card, Records, Sections
 from netref.versions import Version, format_version
 
 # -- views: one per catalogue command ----------------------------------------------------------
@@ -313,3 +313,68 @@ def module_card(catalog: Catalog, module: Module, target: Version) -> list[tuple
         ("sources", "\n".join(module.sources)),
     ]
     return pairs
+
+
+# -- netref scan ----------------------------------------------------------------------------------
+
+SCAN_COLUMNS = ("port", "state", "protocol", "software", "tls", "python", "verdict", "note")
+
+
+def scan_view(results: list[dict[str, Any]], target: Version) -> Sections:
+    """``netref scan``: the ports of each host (``results``: :meth:`netref.scan.PortResult.to_dict`,
+    in the order to show), JSON as hosts → ports; the legacy modules named once, after the table."""
+    hosts: dict[str, list[dict[str, Any]]] = {}
+    errors: dict[str, str] = {}
+    for result in results:
+        hosts.setdefault(result["host"], [])
+        if result["port"] is None:
+            errors[result["host"]] = result["message"]
+        else:
+            hosts[result["host"]].append(result)
+    document = {
+        "target": format_version(target),
+        "hosts": [
+            {"host": host, "address": ports[0]["address"] if ports else None, "error": errors.get(host), "ports": ports}
+            for host, ports in hosts.items()
+        ],
+    }
+    sections = [(_host_title(host, ports, errors.get(host)), [scan_row(port) for port in ports])
+                for host, ports in hosts.items()]  # fmt: skip
+    legacy = {f"{r['protocol']}: {r['legacy']}": None for r in results if r.get("legacy")}
+    notes = [f"Python {format_version(target)} (change with --python X.Y); legacy modules:", *legacy] if legacy else []
+    return Sections(document, sections, columns=SCAN_COLUMNS, notes=notes)
+
+
+def _host_title(host: str, ports: list[dict[str, Any]], error: str | None) -> str:
+    if error:
+        return f"{host}: not scanned: {error}"
+    address = ports[0]["address"] if ports else None
+    opened = sum(port["state"] == "open" for port in ports)
+    named = f"{host} ({address})" if address and address != host else host
+    return f"{named}: {opened} open of {len(ports)}"
+
+
+def scan_row(result: dict[str, Any]) -> dict[str, Any]:
+    """A port as a table row (CSV: every key)."""
+    tls = result["tls"]
+    if tls and result["cert_days"] is not None:
+        tls = f"{tls} ({result['cert_days']} days)"
+    verdict = result["verdict"]
+    if verdict == "failed" and result["category"]:
+        verdict = f"failed ({result['category']})"
+    note = result["banner"] if result["protocol"] == "unknown" and result["banner"] else None
+    if note is None and (result["verdict"] == "failed" or result["state"] == "filtered"):
+        note = result["message"]
+    return {
+        "host": result["host"],
+        "address": result["address"],
+        "port": f"{result['port']}/tcp",
+        "state": result["state"],
+        "protocol": result["protocol"],
+        "software": result["software"],
+        "tls": tls if result["state"] == "open" else None,
+        "python": result["python"],
+        "legacy": result["legacy"],
+        "verdict": verdict,
+        "note": note,
+    }
