@@ -610,7 +610,7 @@ def _collect(running: Any, stream: bool) -> tuple[list[Any], bool]:
 
     finished: list[Any] = []
     progress = not stream and sys.stderr.isatty()
-    started = shown = time.monotonic()
+    started, shown = time.monotonic(), 0.0
     opened = 0
     try:
         for result in running:
