@@ -274,30 +274,30 @@ def list_command(
 def port_command(
     port: Annotated[str, typer.Argument(metavar="PORT", help="A port number, 0-65535.", show_default=False)],
     transport: Annotated[str, typer.Option("--transport", "-t", metavar="tcp|udp", help="Transport protocol.")] = "tcp",
+    python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
 ) -> None:
-    """Which protocol runs on PORT, and the Python module to speak it (for the running Python).
+    """Which protocol runs on PORT, and the Python module to speak it (judged for --python X.Y).
     Ports the catalogue lacks fall back to the system's services database.
 
     Example: netref port 20
     """
     from netref import views
     from netref.catalog import lookup_service
-    from netref.versions import running_version
 
-    fmt = output_format(fmt)
+    fmt, target = output_format(fmt), target_version(python)
     number = parse_port(port)
     if transport not in ("tcp", "udp"):
         usage_error(f"--transport: expected tcp or udp, not {transport!r}")
-    catalog, running = open_catalog(data), running_version()
+    catalog = open_catalog(data)
     matches = catalog.by_port(number, transport)
     if not matches:
         fallback = lookup_service(number, transport)
         matches = [fallback] if fallback else []
     if not matches:
         fail(f"nothing known on port {number}/{transport} (neither the catalogue nor the system services database)")
-    print_view(views.port_view(catalog, number, transport, matches, running), fmt)
+    print_view(views.port_view(catalog, number, transport, matches, target), fmt)
 
 
 def parse_port(text: str) -> int:

@@ -660,17 +660,9 @@ def probe_key(catalog: Catalog, heard: Heard, port: int) -> str | None:
 def python_for(catalog: Catalog, protocol: Protocol, target: Version) -> tuple[str, str | None]:
     """What to import for ``protocol`` on ``target``, and the legacy names that are not current
     there (the tutorial's modules and the probe's), each with its status."""
-    from netref.views import python_text
+    from netref.views import legacy_modules, python_text
 
-    legacy_names = [*(protocol.tutorial.modules if protocol.tutorial else ()), protocol.probe_module]
-    legacy = []
-    for name in dict.fromkeys(legacy_names):
-        module = catalog.module(name)
-        if module is not None:
-            status = module.status(target)
-            if status.kind not in ("current", "not-yet"):
-                legacy.append(f"{module.name}: {status.summary()}")
-    return python_text(catalog, protocol, target), "; ".join(legacy) or None
+    return python_text(catalog, protocol, target), "; ".join(legacy_modules(catalog, protocol, target)) or None
 
 
 def scan(targets: Iterable[str], options: ScanOptions | None = None, catalog: Catalog | None = None) -> Scan:

@@ -31,7 +31,7 @@ def port_view(catalog: Catalog, number: int, transport: str, matches: list[PortM
     catalogue's notes and the tutorial's claim."""
     objects = [match_dict(match, catalog, target) for match in matches]
     return Records(
-        document={"port": number, "transport": transport, "matches": objects},
+        document={"port": number, "transport": transport, "matches": objects, "target": format_version(target)},
         rows=[match_row(match, catalog, target) for match in matches],
         notes=[line for match in objects for line in _match_notes(match)],
     )
@@ -155,6 +155,7 @@ def match_dict(match: PortMatch, catalog: Catalog | None = None, target: Version
         "tutorial_note": _tutorial_note(protocol, match.port.number),
         "modules": modules,
         "pypi": list(protocol.pypi) if protocol else [],
+        "legacy": legacy_modules(catalog, protocol, target) if catalog and protocol and target else [],
     }
 
 
@@ -172,6 +173,20 @@ def python_text(catalog: Catalog, protocol: Protocol, target: Version) -> str:
     if stdlib:
         return f"{stdlib}; {pypi}" if pypi else stdlib
     return f"no stdlib client: {pypi}" if pypi else "-"
+
+
+def legacy_modules(catalog: Catalog, protocol: Protocol, target: Version) -> list[str]:
+    """The protocol's client modules that are deprecated or removed on ``target`` (names renamed
+    in Python 3.0 are for ``netref check``), each with its status: ``telnetlib: removed in 3.13
+    (PEP 594) → socket``."""
+    names = [*protocol.clients, protocol.probe_module]
+    legacy = []
+    for name in dict.fromkeys(names):
+        module = catalog.module(name)
+        status = module.status(target) if module else None
+        if module and status and status.kind in ("deprecated", "removed"):
+            legacy.append(f"{module.name}: {status.summary()}")
+    return legacy
 
 
 def _tutorial_note(protocol: Protocol | None, number: int) -> str | None:
@@ -234,7 +249,7 @@ def _legacy_label(status: Status) -> str:
 
 def match_row(match: PortMatch, catalog: Catalog | None = None, target: Version | None = None) -> dict[str, Any]:
     """With the catalogue, a ``python`` column says what to import (or install) to speak it."""
-    row = {
+    row: dict[str, Any] = {
         "port": f"{match.port.number}/{match.port.transport}",
         "protocol": match.protocol.name if match.protocol else "-",
         "service": match.port.service,
@@ -244,6 +259,9 @@ def match_row(match: PortMatch, catalog: Catalog | None = None, target: Version 
     }
     if catalog is not None and target is not None:
         row["python"] = python_text(catalog, match.protocol, target) if match.protocol else "-"
+        legacy = legacy_modules(catalog, match.protocol, target) if match.protocol else []
+        if legacy:
+            row["python"] += f" (legacy: {'; '.join(legacy)})"
     return row
 
 

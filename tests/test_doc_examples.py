@@ -49,7 +49,8 @@ DOC_SERVERS: dict[int, Callable[[Any, Path], contextlib.AbstractContextManager[A
     33141: lambda tls, _: imap_server(ssl_context=tls),
     46825: lambda tls, scratch: FtpServer(scratch),  # plain FTP, no AUTH TLS
 }
-TARGET_PORT = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)|--port (\d+)")
+CLOSED_PORTS = {1}  # nothing listens there: a scan example shows a closed port
+TARGET_PORT = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)|--port (\d+)|--ports ([\d,]+)")
 
 #: (pattern, placeholder): what changes from run to run, masked in the shown and the printed lines.
 VARYING = [
@@ -61,6 +62,7 @@ VARYING = [
     (re.compile(r"=\d+\.\d+s;"), "=Ns;"),  # Nagios perfdata
     (re.compile(r"( - )\d+ ms, "), r"\1N ms, "),  # Nagios total time
     (re.compile(r"Python/[\d.]+"), "Python/X"),  # http.server's Server header
+    (re.compile(r'("elapsed_ms": ?)[\d.]+'), r"\1N"),  # a scanned port's duration
 ]
 
 
@@ -88,15 +90,15 @@ def workdir(tmp_path: Path, ca_file: Path) -> Path:
 @contextlib.contextmanager
 def doc_server(args: list[str], tls: Any, scratch: Path) -> Iterator[dict[int, int]]:
     """The server the example's ``127.0.0.1:PORT`` stands for, as {shown port: real port}."""
-    shown = {int(number) for match in TARGET_PORT.finditer(" ".join(args)) for number in match.groups() if number}
-    known = shown & DOC_SERVERS.keys()
-    if not known:
-        yield {}
-        return
-    assert len(known) == 1, args
-    port = known.pop()
-    with DOC_SERVERS[port](tls, scratch) as server:
-        yield {port: server.port}
+    known = _shown_ports(" ".join(args)) & DOC_SERVERS.keys()
+    with contextlib.ExitStack() as stack:  # a scan example names several servers
+        yield {port: stack.enter_context(DOC_SERVERS[port](tls, scratch)).port for port in sorted(known)}
+
+
+def _shown_ports(command: str) -> set[int]:
+    """The ports an example names: ``127.0.0.1:PORT``, ``--port PORT``, ``--ports A,B,...``."""
+    return {int(n) for match in TARGET_PORT.finditer(command) for group in match.groups() if group
+            for n in group.split(",")}  # fmt: skip
 
 
 def _run_in(directory: Path, example: Example, monkeypatch: pytest.MonkeyPatch, server_ssl_context: Any) -> list[str]:
@@ -143,7 +145,7 @@ def test_every_page_has_tested_examples():
 
 def test_every_documented_probe_port_has_a_server():
     for example in all_examples():
-        shown = {int(n) for m in TARGET_PORT.finditer(example.command) for n in m.groups() if n}
+        shown = _shown_ports(example.command) - CLOSED_PORTS
         assert shown <= DOC_SERVERS.keys(), (example.id, shown - DOC_SERVERS.keys())
 
 
@@ -171,6 +173,8 @@ def test_every_json_field_is_documented(ca_file, server_ssl_context):
         outputs.append(runner.invoke(app, ["probe", "https", f"127.0.0.1:{https.port}", "--cafile", str(ca_file),
                                            "-f", "json"]))
         outputs.append(runner.invoke(app, ["probe", "tcp", f"127.0.0.1:{tcp.port}", "-f", "json"]))
+        outputs.append(runner.invoke(app, ["scan", "127.0.0.1", "nothing.invalid", "--ports", str(tcp.port),
+                                           "-f", "json"]))
     fields = {key for output in outputs for key in _keys(json.loads(output.stdout))}
     page = (Path(__file__).parent.parent / "docs" / "json.md").read_text(encoding="utf-8")
     undocumented = {key for key in fields if not re.search(rf"[`\"{{ ]{re.escape(key)}[`\",}}]", page)}
