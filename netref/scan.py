@@ -370,7 +370,7 @@ class Examination:
         speculative = self.speculate()
         heard = self.identify(sock)
         self.name_it(heard)
-        key = probe_key(self.catalog, heard, self.port)
+        key = probe_key(self.catalog, heard, self.port, self.expected)
         probe: ProbeResult | None = None
         if key is not None and self.catalog.protocols[key].family:
             probe = speculative.wait() if speculative and speculative.key == key else self.probe(key)
@@ -644,13 +644,18 @@ def expected_protocol(catalog: Catalog, port: int) -> Protocol | None:
     return matches[0] if matches else None
 
 
-def probe_key(catalog: Catalog, heard: Heard, port: int) -> str | None:
-    """The protocol to probe: the identified one, in its TLS form when it spoke inside TLS."""
+def probe_key(catalog: Catalog, heard: Heard, port: int, expected: Protocol | None = None) -> str | None:
+    """The protocol to probe: the identified one, in its TLS form when it spoke inside TLS; the
+    port's own protocol when it is that dialect in that TLS mode (``submission`` on 587 is SMTP)."""
     found = heard.found
     if found is None or found.protocol == ident.TLS:
         return None
+    implicit = heard.tls == "implicit"
+    if expected is not None and (expected.tls == "implicit") == implicit:
+        if ident.speaks(catalog, expected.key, found.protocol):
+            return expected.key
     protocol = catalog.protocols[found.protocol]
-    if heard.tls != "implicit" or protocol.tls == "implicit":
+    if not implicit or protocol.tls == "implicit":
         return protocol.key
     forms = [other for other in catalog.protocols.values() if other.plain == protocol.key and other.tls == "implicit"]
     forms.sort(key=lambda other: all(item.number != port for item in other.ports))
