@@ -388,10 +388,20 @@ def probe_command(
             metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False
         ),
     ],
-    target: Annotated[
-        str,
-        typer.Argument(metavar="HOST", help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address.", show_default=False),
-    ],
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="HOST...", show_default=False,
+            help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address; several are probed concurrently.",
+        ),
+    ] = None,
+    input_file: Annotated[
+        str | None,
+        typer.Option("--input", "-i", metavar="FILE", help="Read more hosts from FILE (- for stdin), one a line."),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", metavar="N", help="Probes at once, with several hosts.")
+    ] = 100,
     port: Annotated[
         str | None,
         typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default)."),
@@ -449,7 +459,8 @@ def probe_command(
 ) -> None:
     """Greet a live server, ask its capabilities, quit; report timings, TLS and a verdict.
 
-    Exit codes: 0 ok, 1 failed, 2 usage error; with --format nagios 0/1/2/3 (OK/WARNING/CRITICAL/UNKNOWN).
+    Exit codes: 0 ok (every host), 1 failed (any host), 2 usage error; with --format nagios (one host)
+    0/1/2/3 (OK/WARNING/CRITICAL/UNKNOWN).
 
     Example: netref probe smtp mail.example.org --starttls
     """
@@ -467,15 +478,32 @@ def probe_command(
         if ipv4 and ipv6:
             raise ProbeUsageError("-4 and -6 exclude each other")
         limits = make_thresholds(warning, critical, cert_days)
-        parsed = parse_target(target, probe_port(port) if port is not None else None)
-        options = ProbeOptions(
-            host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
-            family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
-            insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
-        )  # fmt: skip
+        hosts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
+        if not hosts:
+            raise ProbeUsageError("missing HOST (give one or more, or -i FILE)")
+        if len(hosts) > 1 and fmt == "nagios":
+            raise ProbeUsageError("--format nagios judges one HOST")
+        requests = []
+        for host in hosts:
+            parsed = parse_target(host, probe_port(port) if port is not None else None)
+            requests.append(ProbeOptions(
+                host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
+                family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
+                insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
+            ))  # fmt: skip
         catalog = open_catalog(data)
-        options.password = _probe_password(user, password_needed(protocol, options, catalog))
-        result = run_probe(protocol, options, catalog)
+        password = _probe_password(user, password_needed(protocol, requests[0], catalog))
+        for request in requests:
+            request.password = password
+        if len(requests) > 1:
+            from netref.scan import probe_each
+
+            results = probe_each(protocol, requests, catalog, concurrency)
+            from netref.views import probes_view
+
+            print_view(probes_view(results), fmt)
+            raise typer.Exit(EXIT_OK if all(result.ok for result in results) else EXIT_NOT_FOUND)
+        result = run_probe(protocol, requests[0], catalog)
     except ProbeUsageError as error:
         if fmt == "nagios":
             emit(render.nagios_line(protocol, "UNKNOWN", str(error), []))

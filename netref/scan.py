@@ -651,9 +651,9 @@ def probe_key(catalog: Catalog, heard: Heard, port: int, expected: Protocol | No
     if found is None or found.protocol == ident.TLS:
         return None
     implicit = heard.tls == "implicit"
-    if expected is not None and (expected.tls == "implicit") == implicit:
-        if ident.speaks(catalog, expected.key, found.protocol):
-            return expected.key
+    same_mode = expected is not None and (expected.tls == "implicit") == implicit
+    if expected is not None and same_mode and ident.speaks(catalog, expected.key, found.protocol):
+        return expected.key
     protocol = catalog.protocols[found.protocol]
     if not implicit or protocol.tls == "implicit":
         return protocol.key
@@ -675,3 +675,42 @@ def scan(targets: Iterable[str], options: ScanOptions | None = None, catalog: Ca
     :class:`Scan` for one :class:`PortResult` per port as it finishes."""
     options = options or ScanOptions()
     return Scan(expand_targets(targets, options.max_hosts), options, catalog)
+
+
+def probe_each(
+    protocol: str,
+    requests: Sequence[ProbeOptions],
+    catalog: Catalog | None = None,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> list[ProbeResult]:
+    """``run_probe(protocol, request)`` for every request, ``concurrency`` at a time (daemon threads,
+    as a scan runs), the results in the order of ``requests``. Every request is checked before any
+    probe starts: a usage error is raised before anything is sent."""
+    from netref.probes import password_needed
+
+    catalog = catalog or default_catalog()
+    for request in requests:
+        password_needed(protocol, request, catalog)
+    results: list[ProbeResult | None] = [None] * len(requests)
+    jobs: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(len(requests)):
+        jobs.put(index)
+    finished = threading.Semaphore(0)
+
+    def work() -> None:
+        while True:
+            try:
+                index = jobs.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results[index] = run_probe(protocol, requests[index], catalog)
+            finally:
+                finished.release()
+
+    workers, _ = effective_concurrency(concurrency)
+    for _ in range(min(workers, len(requests))):
+        threading.Thread(target=work, name="netref-probe", daemon=True).start()
+    for _ in requests:
+        finished.acquire()
+    return [result for result in results if result is not None]

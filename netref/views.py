@@ -396,3 +396,29 @@ def scan_row(result: dict[str, Any]) -> dict[str, Any]:
         "verdict": verdict,
         "note": note,
     }
+
+
+# -- netref probe with several hosts ----------------------------------------------------------------
+
+PROBES_COLUMNS = ("target", "verdict", "server", "tls", "message")  # CSV: every row key, total_ms too
+
+
+def probes_view(results: list[Any]) -> Records:
+    """``netref probe PROTOCOL HOST HOST...``: one row per host (``results``: ProbeResults in input
+    order); JSON is the list of the probes' documents."""
+    from netref.probes.report import target_text
+
+    rows = [
+        {
+            "target": target_text(result),
+            "protocol": result.protocol,
+            "address": result.address_used,
+            "verdict": result.verdict if result.ok else f"failed ({result.category})",
+            "server": result.server_software,
+            "tls": f"{result.tls.version}, {result.tls.days_left} days" if result.tls and result.tls.version else None,
+            "total_ms": f"{result.timings.get('total', 0):.1f}",
+            "message": result.message,
+        }
+        for result in results
+    ]
+    return Records([result.to_dict() for result in results], rows, columns=PROBES_COLUMNS)

@@ -275,3 +275,36 @@ def test_progress_bar_on_a_terminal_and_not_when_piped():
         os.close(leader)
     assert piped.returncode == 0 and piped.stderr == ""
     assert b"1/2 ports, 0 open" in shown and b"ETA" in shown
+
+
+# -- netref probe with several hosts -------------------------------------------------------------
+
+
+def test_probe_several_hosts_concurrently_in_input_order():
+    def slow(conn: socket.socket) -> None:
+        time.sleep(0.6)
+        conn.sendall(b"220 slow.test ESMTP Postfix\r\n")
+        silent(conn)
+
+    with serve(slow) as first, serve(slow) as second, closed_port() as closed:
+        targets = [f"127.0.0.1:{first.port}", f"127.0.0.1:{closed}", f"127.0.0.1:{second.port}"]
+        started = time.monotonic()
+        result = runner.invoke(app, ["probe", "tcp", *targets, "-f", "json"])
+        elapsed = time.monotonic() - started
+        piped = runner.invoke(app, ["probe", "tcp", "-i", "-", "-f", "json"], input="\n".join(targets) + "\n")
+    assert elapsed < 1.1  # concurrently: not 2 × 0.6 s
+    document = json.loads(result.stdout)
+    assert [item["port"] for item in document] == [first.port, closed, second.port]
+    assert [item["verdict"] for item in document] == ["ok", "failed", "ok"]
+    assert result.exit_code == 1  # one failed
+    assert [item["port"] for item in json.loads(piped.stdout)] == [first.port, closed, second.port]
+
+
+def test_probe_several_hosts_table_and_nagios_refused():
+    with serve(banner()) as one, serve(banner()) as two:
+        table = runner.invoke(app, ["probe", "tcp", f"127.0.0.1:{one.port}", f"localhost:{two.port}"])
+        nagios = runner.invoke(app, ["probe", "tcp", f"127.0.0.1:{one.port}", f"127.0.0.1:{two.port}", "-f", "nagios"])
+    assert table.exit_code == 0
+    assert table.stdout.splitlines()[0].split() == ["TARGET", "VERDICT", "SERVER", "TLS", "MESSAGE"]
+    assert f"localhost:{two.port}" in table.stdout
+    assert nagios.exit_code == 3 and "judges one HOST" in nagios.stdout
