@@ -43,33 +43,44 @@ NMAP_NAMES = {"smtp": "smtp", "ftp": "ftp", "pop3": "pop3", "imap": "imap", "nnt
               "http-alt": "http", "telnet": "telnet", "ssh": "ssh", "gopher": "gopher", "submission": "smtp"}
 
 
+def reply(kind: str, line: bytes) -> tuple[bytes, bool]:
+    """A short, plausible answer to one command line, and whether the server then closes."""
+    words = line.split()
+    if kind == "imap":
+        tag, verb = words[0], (words[1] if len(words) > 1 else b"").upper()
+        if verb == b"LOGOUT":
+            return b"* BYE\r\n" + tag + b" OK LOGOUT\r\n", True
+        return b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n", False
+    if words[0].upper() == b"QUIT":
+        return (b"+OK bye\r\n" if kind == "pop3" else b"221 bye\r\n"), True
+    answers = {"smtp": b"250 ok\r\n", "ftp": b"211 end\r\n", "pop3": b"+OK\r\n.\r\n",
+               "nntp": b"101 caps\r\nVERSION 2\r\n.\r\n"}  # fmt: skip
+    return answers.get(kind, b""), False
+
+
 def handler(kind: str, delay: float):
+    """A server of ``kind`` that waits ``delay`` before it greets (HTTP, gopher: before it answers)."""
+    answers = {
+        "http": b"HTTP/1.1 200 OK\r\nServer: nginx/1.24.0\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+        "gopher": b"iWelcome\tfake\t(NULL)\t0\r\n1Docs\t/docs\tlocalhost\t70\r\n.\r\n",
+    }
+
     def handle(conn: socket.socket) -> None:
         try:
             conn.settimeout(10)
-            if kind == "http":
+            if kind in answers:
                 conn.recv(4096)
                 time.sleep(delay)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nServer: nginx/1.24.0\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-            elif kind == "gopher":
-                conn.recv(4096)
-                time.sleep(delay)
-                conn.sendall(b"iWelcome\tfake\t(NULL)\t0\r\n1Docs\t/docs\tlocalhost\t70\r\n.\r\n")
-            else:
-                time.sleep(delay)
-                conn.sendall(GREETINGS[kind])
-                while data := conn.recv(4096):  # a short, plausible answer to every command
-                    for line in data.split(b"\n"):
-                        word = line.strip().split(b" ")[-1 if kind == "imap" else 0][:4].upper() if line.strip() else b""
-                        if not line.strip():
-                            continue
-                        tag = line.split(b" ")[0] + b" " if kind == "imap" else b""
-                        reply = {"smtp": b"250 ok\r\n", "ftp": b"211 end\r\n", "pop3": b"+OK\r\n.\r\n",
-                                 "nntp": b"101 caps\r\nVERSION 2\r\n.\r\n", "imap": tag + b"OK done\r\n"}.get(kind, b"")
-                        if word in (b"QUIT", b"LOGO"):
-                            conn.sendall({"imap": b"* BYE\r\n" + tag + b"OK\r\n"}.get(kind, b"221 bye\r\n"))
-                            return
-                        conn.sendall(reply)
+                conn.sendall(answers[kind])
+                return
+            time.sleep(delay)
+            conn.sendall(GREETINGS[kind])
+            while data := conn.recv(4096):
+                for line in filter(None, (line.strip() for line in data.split(b"\n"))):
+                    answer, closing = reply(kind, line)
+                    conn.sendall(answer)
+                    if closing:
+                        return
         except OSError:
             pass
         finally:
@@ -134,10 +145,12 @@ def versus_nmap(netref_found: dict[int, str]) -> bool:
         return True
     ports = ",".join(map(str, netref_found))
     begun = time.monotonic()
-    subprocess.run([sys.executable, "-m", "netref", "scan", "127.0.0.1", "--ports", ports], capture_output=True)
+    subprocess.run([sys.executable, "-m", "netref", "scan", "127.0.0.1", "--ports", ports], capture_output=True,
+                   check=False)
     ours = time.monotonic() - begun
     begun = time.monotonic()
-    out = subprocess.run([nmap, "-sV", "-Pn", "-p", ports, "-oG", "-", "127.0.0.1"], capture_output=True, text=True)
+    out = subprocess.run([nmap, "-sV", "-Pn", "-p", ports, "-oG", "-", "127.0.0.1"], capture_output=True, text=True,
+                         check=False)
     theirs = time.monotonic() - begun
     services = {}
     for item in out.stdout.split("Ports: ", 1)[-1].split("\t")[0].split(", "):
@@ -180,7 +193,7 @@ print(json.dumps([time.monotonic() - begun, resource.getrusage(resource.RUSAGE_S
         return wall, rss, smtp
 
     one, _, _ = run(ports[:1], 1)
-    small_wall, small_rss, _ = run(ports[:10], concurrency)
+    _, small_rss, _ = run(ports[:10], concurrency)
     wall, rss, smtp = run(ports, concurrency)
     ideal = targets / concurrency * one
     print(f"3. {targets} targets, concurrency {concurrency}: {wall:.2f} s, ideal {ideal:.2f} s "
