@@ -1,25 +1,24 @@
 """What a host answers on, what it really is, and which Python module speaks to it.
 
 ``scan(["127.0.0.1"], ScanOptions(ports=(25, 80)))`` yields one :class:`PortResult` per port as
-it finishes (the CLI sorts them into input order unless it streams). Each port is
+it finishes (the CLI sorts them into input order unless it streams). For each port:
 
-1. **connected** under the per-attempt ``timeout``: refused is ``closed``, no answer ``filtered``;
-2. **identified from what the server says**, never from the port number: its greeting, or its
-   answer to a catalogue ``hello`` (:func:`netref.identify.hellos`), read in plaintext or —
-   when the port's protocol starts with TLS, or a silent server answers a handshake — inside
-   TLS, by the one identification function, :func:`netref.identify.identify`;
-3. **probed** by the identified protocol's family through the same
-   :func:`netref.probes.run_probe` as ``netref probe``, for its verdict, software and TLS.
+1. Where the catalogue has a probe for the protocol the port number suggests (SMTP on 25), that
+   probe runs first, through the same :func:`netref.probes.run_probe` as ``netref probe``. If it
+   could not connect, the port is ``closed`` (refused) or ``filtered`` (no answer). If it succeeded
+   and what the server said is that protocol (:func:`netref.identify.identify` on its greeting), or
+   says nothing of another one while the family's own exchange succeeded, that is the answer: one
+   connection, one probe, and a slow server is waited for once.
+2. Otherwise — no probe for the port, or the probe met something else — the port is **identified
+   from what the server says** on a connection of its own: its greeting, or its answer to a
+   catalogue ``hello`` (:func:`netref.identify.hellos`), read in plaintext or, when the port's
+   protocol starts with TLS or a silent server answers a handshake, inside TLS. The identified
+   protocol is then probed through ``run_probe`` (in its TLS form when it spoke inside TLS).
 
-The probe of the protocol the port number suggests starts as soon as the port is open, beside
-the identification (a second socket, when the concurrency allows one): a server that takes its
-time to greet is waited for once, not twice. When the identification names another protocol,
-that speculative probe is dropped and the identified protocol is probed.
-
-Concurrency: ``concurrency`` bounds the sockets open at once across the whole run (each worker
-holds one; a speculative probe takes a second slot only when one is free), clamped below the
-process's open-file limit. Workers are daemon threads: an interrupted scan (:meth:`Scan.stop`,
-or Ctrl-C in the consumer) shuts every socket it opened and returns at once.
+Concurrency: ``concurrency`` workers, each with at most one socket open at a time, clamped below
+the process's open-file limit. Workers are daemon threads; :meth:`Scan.stop` (or Ctrl-C in the
+consumer) shuts the identification sockets at once, and probes in flight end at their deadline
+(or with the process).
 """
 
 from __future__ import annotations
@@ -226,7 +225,6 @@ class Scan:
         self.ports = list(options.ports) if options.ports is not None else catalogue_ports(self.catalog)
         self.total = len(self.hosts) * len(self.ports)
         self.concurrency, self.note = effective_concurrency(options.concurrency)
-        self._slots = threading.BoundedSemaphore(self.concurrency)
         self._jobs: queue.SimpleQueue[tuple[int, str, str | None, int] | None] = queue.SimpleQueue()
         self._results: queue.SimpleQueue[PortResult | None] = queue.SimpleQueue()
         self._sockets: set[socket.socket] = set()
@@ -281,8 +279,7 @@ class Scan:
             if address is None:
                 self._resolve(index, host)
                 continue
-            with self._slots:
-                result = self._examine(host, address, self.ports[port_index])
+            result = self._examine(host, address, self.ports[port_index])
             result.order = (index, port_index)
             self._results.put(result)
 
@@ -364,17 +361,32 @@ class Examination:
         self.deadline = time.monotonic() + self.timeout
 
     def run(self) -> None:
+        expected, probe = self.expected, None
+        if expected is not None and expected.family:
+            probe = self.probe(expected.key)
+            if probe.address_used is None:
+                self.unreachable(probe)
+                return
+            heard = heard_by(probe, self.best(probe.greeting.encode("latin-1", "replace") if probe.greeting else b""))
+            if accepts(self.catalog, expected, probe, heard):
+                self.name_it(heard)
+                self.result.confidence = heard.found.confidence if heard.found else ident.CERTAIN
+                self.judge(expected.key, heard, probe)
+                return
         sock = self.connect()
         if sock is None:
             return
-        speculative = self.speculate()
         heard = self.identify(sock)
         self.name_it(heard)
-        key = probe_key(self.catalog, heard, self.port, self.expected)
-        probe: ProbeResult | None = None
-        if key is not None and self.catalog.protocols[key].family:
-            probe = speculative.wait() if speculative and speculative.key == key else self.probe(key)
-        self.judge(key, heard, probe)
+        key = probe_key(self.catalog, heard, self.port, expected)
+        if key is not None and self.catalog.protocols[key].family and (probe is None or probe.protocol != key):
+            probe = self.probe(key)
+        self.judge(key, heard, probe if key is not None and probe is not None and probe.protocol == key else None)
+
+    def unreachable(self, probe: ProbeResult) -> None:
+        """The port's own probe could not connect: refused is ``closed``, no answer ``filtered``."""
+        self.result.state = CLOSED if probe.category == "refused" else FILTERED
+        self.result.message = probe.message
 
     # -- connecting ---------------------------------------------------------------------------
 
@@ -545,14 +557,6 @@ class Examination:
 
     # -- probing ------------------------------------------------------------------------------
 
-    def speculate(self) -> Speculation | None:
-        """The probe of the protocol the port number suggests, started at once beside the
-        identification, when a socket slot is free."""
-        expected = self.expected
-        if expected is None or not expected.family or not self.scan._slots.acquire(blocking=False):
-            return None
-        return Speculation(expected.key, self)
-
     def probe(self, key: str) -> ProbeResult:
         return run_probe(key, self.probe_options(), self.catalog)
 
@@ -598,27 +602,24 @@ class Examination:
                 result.tls = "starttls"
 
 
-class Speculation:
-    """A probe running in its own thread (holding a socket slot the scan gave it)."""
+def heard_by(probe: ProbeResult, found: ident.Identification | None) -> Heard:
+    """What the port's own probe heard: its greeting (or status line) and TLS."""
+    tls = probe.tls
+    mode = "implicit" if tls is not None and not tls.starttls else "none"
+    data = probe.greeting.encode("latin-1", "replace") if probe.greeting else b""
+    return Heard(data, found, mode, tls.days_left if tls is not None else None)
 
-    def __init__(self, key: str, examination: Examination) -> None:
-        self.key = key
-        self._examination = examination
-        self._result: ProbeResult | None = None
-        self._thread = threading.Thread(target=self._run, name="netref-scan-probe", daemon=True)
-        self._thread.start()
 
-    def _run(self) -> None:
-        try:
-            self._result = self._examination.probe(self.key)
-        finally:
-            self._examination.scan._slots.release()
-
-    def wait(self) -> ProbeResult:
-        self._thread.join()
-        if self._result is None:  # the probe raised (a usage error): run it here to raise it again
-            return self._examination.probe(self.key)
-        return self._result
+def accepts(catalog: Catalog, expected: Protocol, probe: ProbeResult, heard: Heard) -> bool:
+    """Whether the port's own probe proves what the server is: it succeeded, and what the server
+    said is that protocol (or says nothing of any other: a gopher menu line, a telnet prompt,
+    where the family's exchange itself is the proof). A raw TCP probe accepts any banner, so for
+    a protocol probed that way (ssh) the banner must identify it."""
+    if not probe.ok:
+        return False
+    if heard.found is not None:
+        return heard.found.protocol != ident.TLS and ident.speaks(catalog, expected.key, heard.found.protocol)
+    return expected.family != "tcp"
 
 
 _CONTEXT: list[ssl.SSLContext] = []

@@ -308,3 +308,40 @@ def test_probe_several_hosts_table_and_nagios_refused():
     assert table.stdout.splitlines()[0].split() == ["TARGET", "VERDICT", "SERVER", "TLS", "MESSAGE"]
     assert f"localhost:{two.port}" in table.stdout
     assert nagios.exit_code == 3 and "judges one HOST" in nagios.stdout
+
+
+def test_a_family_loaded_from_two_threads_at_once_is_loaded_whole(monkeypatch):
+    """A scan's threads load probe families concurrently: one must not find a family in
+    sys.modules half imported (it has no probe() yet) and call it "not a probe family"."""
+    import importlib
+    import threading
+    import types
+
+    from netref.probes import family
+
+    def slow_import(name: str):
+        module = types.ModuleType(name)
+        sys.modules[name] = module  # as the import system does, before running the module's code
+        time.sleep(0.3)
+        module.probe = lambda session: None
+        return module
+
+    monkeypatch.setattr(importlib, "import_module", slow_import)
+    monkeypatch.delitem(family._LOADED, "slowfamily", raising=False)
+    errors: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            family.load_family("slowfamily")
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=load) for _ in range(2)]
+    threads[0].start()
+    time.sleep(0.1)
+    threads[1].start()
+    for thread in threads:
+        thread.join()
+    sys.modules.pop("netref.probes.slowfamily", None)
+    family._LOADED.pop("slowfamily", None)
+    assert errors == []
