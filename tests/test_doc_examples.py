@@ -166,7 +166,8 @@ def test_every_json_field_is_documented(ca_file, server_ssl_context):
     tutorial = CORPUS / "tutorial"
     outputs = [runner.invoke(app, [*command, "-f", "json"]) for command in (
         ["list"], ["show", "smtp"], ["module", "urllib2"], ["port", "20"],
-        ["check", str(tutorial / "server.py"), str(tutorial / "client.py"), "--python", "3.13"])]
+        ["check", str(tutorial / "server.py"), str(tutorial / "client.py"), "--python", "3.13"],
+        ["check", str(tutorial / "server.py"), "--python", "3.13", "--statistics"])]
     with HttpServer(server_ssl_context) as https, serve(banner()) as tcp:
         outputs.append(runner.invoke(app, ["probe", "https", f"127.0.0.1:{https.port}", "--cafile", str(ca_file),
                                            "-f", "json"]))
