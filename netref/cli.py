@@ -598,7 +598,8 @@ def check_command(
     run_check = functools.partial(
         checker.check, [stdin_filename or "-"] if stdin is not None else paths, catalog, target,
         select=select or (), ignore=ignore or (), exclude=exclude or (), jobs=jobs or None,
-        config=not isolated, respect_gitignore=respect_gitignore, stdin=stdin,
+        config=not isolated, respect_gitignore=True if isolated and respect_gitignore is None else respect_gitignore,
+        stdin=stdin,
     )  # fmt: skip
     try:
         report = run_check()

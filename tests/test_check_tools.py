@@ -192,6 +192,7 @@ def test_files_git_ignores_are_skipped_unless_asked_for(tmp_path):
     assert checked(str(tmp_path)) == ["app.py", "src/keep_gen.py"]
     everything = ["app.py", "build/lib/old.py", "src/keep_gen.py", "src/x_gen.py"]
     assert checked(str(tmp_path), "--no-respect-gitignore") == everything
+    assert checked(str(tmp_path), "--isolated") == ["app.py", "src/keep_gen.py"]  # the default, without a table
     assert checked(str(tmp_path / "src" / "x_gen.py")) == ["src/x_gen.py"]  # a file named is read
     (tmp_path / "pyproject.toml").write_text("[tool.netref]\nrespect-gitignore = false\n")
     assert checked(str(tmp_path)) == everything
