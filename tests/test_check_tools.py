@@ -115,7 +115,8 @@ def project(tmp_path: Path, table: str, files: dict[str, str]) -> Path:
 def test_the_nearest_pyproject_with_a_netref_table_sets_the_target_and_codes(tmp_path, monkeypatch):
     root = project(tmp_path, 'python = "3.11"\nignore = ["NR202"]\n',
                    {"src/a.py": "import telnetlib\nimport socket\ns = socket.socket()\ns.close\n"})
-    (root / "src" / "pyproject.toml").write_text('[tool.black]\nline-length = 100\n')  # no [tool.netref]: passed over
+    # mentions netref, but has no [tool.netref]: parsed, and passed over
+    (root / "src" / "pyproject.toml").write_text('[project]\nname = "b"\ndependencies = ["netref"]\n[tool.black]\n')
     result = netref(str(root / "src"), "-f", "json")
     assert [(f["code"], f["target"]) for f in json.loads(result.stdout)] == [("NR102", "3.11")]
     assert [f["code"] for f in json.loads(netref(str(root / "src"), "-f", "json", "--python", "3.13").stdout)] == [
