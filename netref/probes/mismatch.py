@@ -1,0 +1,141 @@
+"""Who answered: the wrong protocol and the wrong TLS mode, named once for every family.
+
+A family knows its own protocol; what it cannot know is which *other* one answered when a
+probe reached the wrong port. The core asks here after every family, whatever the family
+made of the answer (``ftp`` against an SMTP server may well get a ``220`` and call it a
+greeting): the session's *opening* (the server's first words) is identified from the
+catalogue's ``identify`` facts by :func:`netref.identify.candidates` — the one
+identification function netref has, shared with the scan — and
+
+- an answer that certainly belongs to another catalogue protocol is ``failed (protocol)``,
+  naming what answered and the command that fits (``netref probe smtp HOST:25``);
+- a TLS record where plaintext was expected, a plaintext answer to the ClientHello, or an
+  answer that says "this port wants TLS" (nginx's ``plain HTTP request was sent to HTTPS
+  port``) is ``failed (tls)``, saying which mode the server speaks and what to run;
+- silence (a server-first protocol that gets no greeting, a request that gets no answer) on
+  a protocol with an implicit-TLS form adds the hint that the port may expect TLS first.
+
+``tcp`` is never judged: a raw TCP probe accepts whatever service answers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from netref import identify as ident
+from netref.probes.values import ProbeFailure, printable
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from netref.catalog import Catalog, Identify, Protocol
+    from netref.probes.session import Session
+
+#: Failures that say nothing about what answered (no answer could be read, or it is beside the point).
+_NOT_ABOUT_THE_ANSWER = ("dns", "refused", "certificate")
+
+
+def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None:
+    """The failure to report instead of the family's ``outcome`` (None: it succeeded), or
+    None to keep the outcome as it is."""
+    catalog = session.catalog
+    expected = session.protocol
+    if catalog is None or expected.family == "tcp":
+        return None
+    if outcome is not None and outcome.category in _NOT_ABOUT_THE_ANSWER:
+        return None
+    opening = bytes(session.opening)
+    if not opening:
+        return _silence(session, catalog, outcome) if session.received == 0 else None
+    found = ident.candidates(opening, catalog)
+    shown = printable(opening.split(b"\n", 1)[0].decode("latin-1"), 100)
+    if found and found[0].protocol == ident.TLS:
+        if session.tls_active:
+            return None
+        return ProbeFailure("tls", f"the server answered in TLS, not plaintext: try {_command(session, _tls_form(catalog, expected) or expected)}")
+    if expected.tls == "implicit" and not session.tls_active:
+        return _plaintext_answer(session, catalog, found, shown)
+    certain = [candidate for candidate in found if candidate.certain]
+    if not certain:
+        return None
+    for candidate in certain:
+        answered = catalog.protocol(candidate.protocol)
+        if answered is not None and answered.tls == "implicit" and not session.tls_active:
+            return ProbeFailure("tls", f"the server expects TLS on this port ('{shown}'): try {_command(session, answered)}")
+    if any(ident.speaks(catalog, expected.key, candidate.protocol) for candidate in certain):
+        return None
+    answered = catalog.protocol(certain[0].protocol)
+    if answered is None:  # pragma: no cover - candidates come from the catalogue
+        return None
+    suggestion = (_tls_form(catalog, answered) if session.tls_active else None) or answered
+    return ProbeFailure(
+        "protocol",
+        f"{_who(answered, certain[0].software)} answered ('{shown}'), not {expected.name}: "
+        f"try {_command(session, suggestion)}",
+    )
+
+
+def _plaintext_answer(
+    session: Session, catalog: Catalog, found: list[ident.Identification], shown: str
+) -> ProbeFailure:
+    """An implicit-TLS probe that got plaintext: name it, suggest the plain form."""
+    expected = session.protocol
+    certain = [candidate for candidate in found if candidate.certain]
+    answered = catalog.protocol(certain[0].protocol) if certain else None
+    who = f"{_who(answered, certain[0].software)}, " if answered is not None else ""
+    if answered is None or ident.speaks(catalog, expected.key, answered.key):
+        answered = catalog.protocol(expected.plain) if expected.plain else None
+    if answered is None:
+        return ProbeFailure("tls", f"the server answered in plaintext, not TLS ({who}'{shown}')")
+    upgrade = f" (with --starttls, to upgrade to TLS with {answered.starttls})" if answered.starttls else ""
+    return ProbeFailure(
+        "tls", f"the server answered in plaintext, not TLS ({who}'{shown}'): try {_command(session, answered)}{upgrade}"
+    )
+
+
+def _silence(session: Session, catalog: Catalog, outcome: ProbeFailure | None) -> ProbeFailure | None:
+    """A failure without a byte from the server, with the hint that the port may want TLS."""
+    expected = session.protocol
+    if outcome is None or session.tls_active or outcome.category not in ("timeout", "protocol"):
+        return None
+    tls_form = _tls_form(catalog, expected)
+    if tls_form is None:
+        return None
+    facts = identify_facts(catalog, expected)
+    missing = "no answer to the request" if facts is not None and facts.first == "client" else "no greeting"
+    return ProbeFailure(
+        outcome.category,
+        f"{outcome.message}: {missing}; this port may expect TLS first: try {_command(session, tls_form)}",
+    )
+
+
+def identify_facts(catalog: Catalog, protocol: Protocol) -> Identify | None:
+    """The protocol's ``identify`` facts, or its plain form's (``submission`` has smtp's)."""
+    if protocol.identify is not None or not protocol.plain:
+        return protocol.identify
+    plain = catalog.protocol(protocol.plain)
+    return plain.identify if plain is not None else None
+
+
+def _tls_form(catalog: Catalog, protocol: Protocol) -> Protocol | None:
+    """The implicit-TLS protocol of the same dialect (``imaps`` for ``imap``), if any."""
+    if protocol.tls == "implicit":
+        return protocol
+    base = protocol.plain or protocol.key
+    for candidate in catalog.protocols.values():
+        if candidate.tls == "implicit" and candidate.plain == base and candidate.family:
+            return candidate
+    return None
+
+
+def _who(protocol: Protocol, software: str | None) -> str:
+    """``an SMTP server (Postfix)``: the protocol's name with its article."""
+    name = protocol.name
+    acronym = name[:2].isupper()
+    vowel_sound = name[0] in ("AEFHILMNORSX" if acronym else "AEIOU")
+    return f"{'an' if vowel_sound else 'a'} {name} server" + (f" ({software})" if software else "")
+
+
+def _command(session: Session, protocol: Protocol) -> str:
+    """``netref probe smtp HOST:PORT``: the probe of ``protocol`` at the same target."""
+    host = session.options.host
+    target = f"[{host}]:{session.port}" if ":" in host else f"{host}:{session.port}"
+    return f"netref probe {protocol.key} {target}"
