@@ -28,9 +28,9 @@ from netref.probes.family import LoadedFamily, load_family
 from netref.probes.session import Session
 from netref.probes.values import (
     CATEGORIES,
-    CertificateRefused,
     DEFAULT_TIMEOUT,
     Category,
+    CertificateRefused,
     ProbeFailure,
     ProbeOptions,
     ProbeResult,
@@ -269,7 +269,7 @@ def _refused_certificate(session: Session, family: LoadedFamily, refused: Certif
     """
     import dataclasses
 
-    from netref.probes import net
+    from netref.probes import net, tls
 
     options = dataclasses.replace(session.options, insecure=True, user=None, password=None)
     first = session.result
@@ -289,7 +289,7 @@ def _refused_certificate(session: Session, family: LoadedFamily, refused: Certif
             inspector.start_tls()
         else:
             family.probe(inspector)
-    except Exception:  # noqa: BLE001, S110 - CertificateSeen, or whatever the second look met
+    except Exception:  # noqa: BLE001 - CertificateSeen, or whatever the second look met
         pass
     finally:
         _WATCHDOG.forget(inspector)
@@ -298,6 +298,7 @@ def _refused_certificate(session: Session, family: LoadedFamily, refused: Certif
     if details is None:
         return None
     details.insecure = False
+    details.checked_name = tls.server_name(session.options, session.host)
     details.verify_error = refused.reason
     details.chain_verified = None if refused.name_mismatch else False
     details.hostname_verified = False if refused.name_mismatch else None

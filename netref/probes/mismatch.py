@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from netref import identify as ident
-from netref.probes.values import ProbeFailure, printable
+from netref.probes.values import PlaintextAnswer, ProbeFailure, printable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from netref.catalog import Catalog, Identify, Protocol
@@ -43,6 +43,8 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
     if outcome is not None and outcome.category in _NOT_ABOUT_THE_ANSWER:
         return None
     opening = bytes(session.opening)
+    if isinstance(outcome, PlaintextAnswer) and not opening:  # OpenSSL read it before a peek could
+        return _plaintext_answer(session, catalog, [], "")
     if not opening:
         return _silence(session, catalog, outcome) if session.received == 0 else None
     found = ident.candidates(opening, catalog)
@@ -50,7 +52,8 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
     if found and found[0].protocol == ident.TLS:
         if session.tls_active:
             return None
-        return ProbeFailure("tls", f"the server answered in TLS, not plaintext: try {_command(session, _tls_form(catalog, expected) or expected)}")
+        suggestion = _tls_form(catalog, expected) or expected
+        return ProbeFailure("tls", f"the server answered in TLS, not plaintext: try {_command(session, suggestion)}")
     if expected.tls == "implicit" and not session.tls_active:
         return _plaintext_answer(session, catalog, found, shown)
     certain = [candidate for candidate in found if candidate.certain]
@@ -59,7 +62,8 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
     for candidate in certain:
         answered = catalog.protocol(candidate.protocol)
         if answered is not None and answered.tls == "implicit" and not session.tls_active:
-            return ProbeFailure("tls", f"the server expects TLS on this port ('{shown}'): try {_command(session, answered)}")
+            command = _command(session, answered)
+            return ProbeFailure("tls", f"the server expects TLS on this port ('{shown}'): try {command}")
     if any(ident.speaks(catalog, expected.key, candidate.protocol) for candidate in certain):
         return None
     answered = catalog.protocol(certain[0].protocol)
@@ -81,13 +85,14 @@ def _plaintext_answer(
     certain = [candidate for candidate in found if candidate.certain]
     answered = catalog.protocol(certain[0].protocol) if certain else None
     who = f"{_who(answered, certain[0].software)}, " if answered is not None else ""
+    said = f" ({who}'{shown}')" if shown else ""
     if answered is None or ident.speaks(catalog, expected.key, answered.key):
         answered = catalog.protocol(expected.plain) if expected.plain else None
     if answered is None:
-        return ProbeFailure("tls", f"the server answered in plaintext, not TLS ({who}'{shown}')")
+        return ProbeFailure("tls", f"the server answered in plaintext, not TLS{said}")
     upgrade = f" (with --starttls, to upgrade to TLS with {answered.starttls})" if answered.starttls else ""
     return ProbeFailure(
-        "tls", f"the server answered in plaintext, not TLS ({who}'{shown}'): try {_command(session, answered)}{upgrade}"
+        "tls", f"the server answered in plaintext, not TLS{said}: try {_command(session, answered)}{upgrade}"
     )
 
 

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from netref.probes.session import Session
 from netref.probes.values import ProbeFailure, printable
 
-
 #: An RFC 5322 date at the end of a greeting ("... at Mon, 23 Nov 2026 19:00:00 +0000").
 _DATE = re.compile(r"\s+(?:at\s+)?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} .*$")
 

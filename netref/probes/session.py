@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from netref.probes.values import ProbeFailure, ProbeOptions, ProbeResult
+from netref.probes.values import PlaintextAnswer, ProbeFailure, ProbeOptions, ProbeResult
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from _typeshed import ReadableBuffer, WriteableBuffer
@@ -337,7 +337,7 @@ class Session:
                 wrapped = tls.handshake(self._sock, context, name, self.deadline)
         except TimeoutError:
             raise self.timeout_failure("in the TLS handshake") from None
-        except tls.PlaintextAnswer as answer:  # the core names what answered instead
+        except PlaintextAnswer as answer:  # the core names what answered instead
             if not self.opening:
                 self.opening += answer.data[:OPENING_BYTES]
             self._received += len(answer.data)
@@ -346,7 +346,7 @@ class Session:
         self._armed_at = None  # a new socket object: set its timeout on the next read
         details = tls.describe(wrapped, insecure=self.options.insecure)
         details.sni = tls.sent_name(name)
-        details.checked_name = name
+        details.checked_name = None if self.options.insecure else name  # --insecure checks nothing
         details.starttls = in_band
         self.result.tls = details
         if self.inspect_only:

@@ -118,4 +118,5 @@ def probe(session: Session) -> None:
         raise ProbeFailure("protocol", "the server closed the connection without a word")
     result.greeting = lines[0] if lines else None
     result.details["screen"] = lines[:24]
-    result.message = f"first screen: {counted(len(lines), 'line')}; refused {counted(len(negotiator.refused), 'option')}"
+    refused = counted(len(negotiator.refused), "option")
+    result.message = f"first screen: {counted(len(lines), 'line')}; refused {refused}"

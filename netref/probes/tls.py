@@ -18,6 +18,7 @@ from typing import TypedDict
 
 from netref.probes.values import (
     CertificateRefused,
+    PlaintextAnswer,
     ProbeFailure,
     ProbeOptions,
     ProbeUsageError,
@@ -103,16 +104,6 @@ def sent_name(name: str) -> str | None:
     return None if is_ip_address(name) else name
 
 
-class PlaintextAnswer(ProbeFailure):
-    """A server that answered the ClientHello in plaintext (a greeting, an HTTP error):
-    the wrong TLS mode, found from the first bytes instead of a cryptic handshake error.
-    ``data`` is what it sent (peeked, so at most what had arrived)."""
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__("tls", "the server answered in plaintext, not TLS")
-        self.data = data
-
-
 #: What a TLS record's first bytes may be: content type 20-23 (change cipher spec, alert,
 #: handshake, application data), then major version 3 (RFC 8446 §5.1) — or the part of that
 #: which has arrived (a server may send its first record a byte at a time).
@@ -152,6 +143,7 @@ def _handshake_looking(wrapped: ssl.SSLSocket, deadline: float) -> None:
     import select
 
     wrapped.setblocking(False)
+    _refuse_plaintext(wrapped, socket.MSG_DONTWAIT)  # a greeting that came before our hello
     try:
         wrapped.do_handshake()
         return
@@ -167,11 +159,23 @@ def _handshake_looking(wrapped: ssl.SSLSocket, deadline: float) -> None:
     poller.register(wrapped.fileno(), select.POLLIN)
     if not poller.poll(max(int((deadline - time.monotonic()) * 1000) + 1, 0)):
         raise TimeoutError()
-    first = socket.socket.recv(wrapped, 4096, socket.MSG_PEEK)
-    if first and not _TLS_RECORD_START.match(first):
-        raise PlaintextAnswer(first)
+    _refuse_plaintext(wrapped)
     wrapped.do_handshake()
 
+
+def _refuse_plaintext(wrapped: ssl.SSLSocket, flags: int = 0) -> None:
+    """A :class:`PlaintextAnswer` when the bytes waiting on the socket cannot start a TLS
+    record; they are peeked (``MSG_PEEK`` on the raw socket), so OpenSSL still reads them."""
+    try:
+        first = socket.socket.recv(wrapped, 4096, socket.MSG_PEEK | flags)
+    except BlockingIOError:  # nothing yet
+        return
+    if first and not _TLS_RECORD_START.match(first):
+        raise PlaintextAnswer(first)
+
+
+#: OpenSSL's reasons for a first record that is no TLS record at all.
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST")
 
 #: OpenSSL's verify codes for a certificate that is not for the name checked
 #: (X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_EMAIL_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH).
@@ -186,6 +190,8 @@ def _handshake_failure(exc: OSError, name: str, deadline: float) -> ProbeFailure
         return CertificateRefused(_verify_message(exc, name), reason, exc.verify_code in _NAME_MISMATCH)
     if isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
         return TimeoutError()
+    if isinstance(exc, ssl.SSLError) and exc.reason in _NOT_TLS:  # plaintext came in between the peeks
+        return PlaintextAnswer(b"")
     if isinstance(exc, ssl.SSLError):
         return ProbeFailure("tls", f"TLS handshake failed: {exc.reason or exc}")
     reason = exc.strerror or str(exc) or type(exc).__name__

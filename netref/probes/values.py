@@ -55,6 +55,17 @@ class CertificateRefused(ProbeFailure):
         self.name_mismatch = name_mismatch
 
 
+class PlaintextAnswer(ProbeFailure):
+    """A server that answered the TLS ClientHello in plaintext (a greeting, an HTTP error):
+    the wrong TLS mode, found from its first bytes instead of a cryptic handshake error.
+    ``data`` is what it sent (peeked: at most what had arrived; empty when OpenSSL read it
+    first and only its complaint is known)."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__("tls", "the server answered in plaintext, not TLS")
+        self.data = data
+
+
 class ProbeUsageError(ValueError):
     """The request itself is wrong (unknown protocol, tcp without a port, --starttls on an
     implicit-TLS protocol): the CLI prints one line and exits 2 (UNKNOWN in nagios mode)."""
@@ -126,7 +137,7 @@ class ProbeResult:
     port: int | None = None
     addresses: list[str] = field(default_factory=list)  # every address the name resolved to
     address_used: str | None = None  # the one that answered
-    timings: dict[str, float] = field(default_factory=dict)  # ms, disjoint: dns, connect, tls, first_byte, exchange; total
+    timings: dict[str, float] = field(default_factory=dict)  # ms: disjoint phases, then total
     greeting: str | None = None  # greeting or status line, one line
     server_software: str | None = None
     capabilities: list[str] = field(default_factory=list)
