@@ -84,6 +84,7 @@ class Protocol(NamedTuple):
     example: str | None
     sources: tuple[str, ...]
     identify: Identify | None = None
+    pypi: tuple[str, ...] = ()  # PyPI projects that speak it (where the stdlib does not, or not fully)
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -396,7 +397,7 @@ def _cache_dir() -> Path:
 
 _PROTOCOL_KEYS = {
     "name", "function", "aliases", "standards", "tls", "starttls", "plain", "default_port", "ports",
-    "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources", "identify",
+    "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources", "identify", "pypi",
 }
 _IDENTIFY_KEYS = {"first", "hello", "patterns", "hints", "software"}
 SPEAKERS = ("server", "client")
@@ -545,6 +546,7 @@ class _Validator:
             example=example.strip("\n") + "\n" if isinstance(example, str) else None,
             sources=self.texts(raw, "sources", entry),
             identify=self.identify(raw.get("identify"), f"{entry}.identify"),
+            pypi=self.texts(raw, "pypi", entry),
         )
 
     def identify(self, raw: Any, entry: str) -> Identify | None:

@@ -211,6 +211,7 @@ def list_command(
         typer.Option("--status", "-s", metavar="STATUS", help="Only protocols with a module of this status: current, renamed, deprecated, removed, not-yet."),
     ] = None,
     tls: Annotated[bool, typer.Option("--tls", help="Only protocols that can run over TLS (implicit or upgraded).")] = False,
+    tutorial: Annotated[bool, typer.Option("--tutorial", help="Only the tutorial table's own rows.")] = False,
     python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
@@ -227,7 +228,7 @@ def list_command(
     if status is not None and status not in STATUS_KINDS:
         usage_error(f"--status: unknown status {status!r} (choose from {', '.join(STATUS_KINDS)})")
     catalog = open_catalog(data)
-    protocols = views.select_protocols(catalog, target, status, tls)
+    protocols = views.select_protocols(catalog, target, status, tls, tutorial)
     if fmt == "json":
         objects = [views.protocol_dict(catalog, protocol, target) for protocol in protocols]
         emit(render.json_text({"target": format_version(target), "protocols": objects}))
@@ -244,27 +245,31 @@ def port_command(
     fmt: FormatOption = "table",
     data: DataOption = None,
 ) -> None:
-    """Which protocol runs on PORT. Ports the catalogue lacks fall back to the system's services database.
+    """Which protocol runs on PORT, and the Python module to speak it (for the running Python).
+    Ports the catalogue lacks fall back to the system's services database.
 
     Example: netref port 20
     """
     from netref import render, views
     from netref.catalog import lookup_service
+    from netref.versions import running_version
 
     fmt = output_format(fmt)
     number = parse_port(port)
     if transport not in ("tcp", "udp"):
         usage_error(f"--transport: expected tcp or udp, not {transport!r}")
-    matches = open_catalog(data).by_port(number, transport)
+    catalog, running = open_catalog(data), running_version()
+    matches = catalog.by_port(number, transport)
     if not matches:
         fallback = lookup_service(number, transport)
         matches = [fallback] if fallback else []
     if not matches:
         fail(f"nothing known on port {number}/{transport} (neither the catalogue nor the system services database)")
     if fmt == "json":
-        emit(render.json_text({"port": number, "transport": transport, "matches": [views.match_dict(m) for m in matches]}))
+        objects = [views.match_dict(m, catalog, running) for m in matches]
+        emit(render.json_text({"port": number, "transport": transport, "matches": objects}))
         return
-    emit(render.rows([views.match_row(match) for match in matches], fmt))
+    emit(render.rows([views.match_row(match, catalog, running) for match in matches], fmt))
     if fmt == "table":
         notes = [line for m in matches for line in _match_notes(views.match_dict(m))]
         if notes:

@@ -80,7 +80,9 @@ def protocol_dict(catalog: Catalog, protocol: Protocol, target: Version, example
             {"name": name, "role": _role(protocol, name), "status": status_dict(catalog.modules[name].status(target))}
             for name in protocol.modules
         ],
+        "pypi": list(protocol.pypi),
         "probe_module": protocol.probe_module,
+        "probe": bool(protocol.family),
         "tutorial": None if tutorial is None else {
             "name": tutorial.name, "function": tutorial.function, "port": tutorial.port,
             "modules": list(tutorial.modules), "note": tutorial.note,
@@ -92,8 +94,11 @@ def protocol_dict(catalog: Catalog, protocol: Protocol, target: Version, example
     return data
 
 
-def match_dict(match: PortMatch) -> dict[str, Any]:
+def match_dict(match: PortMatch, catalog: Catalog | None = None, target: Version | None = None) -> dict[str, Any]:
+    """``modules`` (the standard-library clients current on ``target``) and ``pypi`` need the
+    catalogue; without it they are empty."""
     protocol = match.protocol
+    modules = stdlib_clients(catalog, protocol, target) if catalog and protocol and target else []
     return {
         "source": match.source,
         "protocol": protocol.key if protocol else None,
@@ -101,7 +106,25 @@ def match_dict(match: PortMatch) -> dict[str, Any]:
         "function": protocol.function if protocol else None,
         **port_dict(match.port),
         "tutorial_note": _tutorial_note(protocol, match.port.number),
+        "modules": modules,
+        "pypi": list(protocol.pypi) if protocol else [],
     }
+
+
+def stdlib_clients(catalog: Catalog, protocol: Protocol, target: Version) -> list[str]:
+    """The protocol's standard-library clients that are current on ``target`` (servers if it has no
+    client): what to import today."""
+    current = [name for name in protocol.clients if catalog.modules[name].status(target).kind == "current"]
+    return current or [name for name in protocol.servers if catalog.modules[name].status(target).kind == "current"]
+
+
+def python_text(catalog: Catalog, protocol: Protocol, target: Version) -> str:
+    """``ftplib, urllib.request``; ``socket; dnspython (PyPI)``; ``no stdlib client: paramiko or asyncssh (PyPI)``."""
+    stdlib = ", ".join(stdlib_clients(catalog, protocol, target))
+    pypi = f"{' or '.join(protocol.pypi)} (PyPI)" if protocol.pypi else ""
+    if stdlib:
+        return f"{stdlib}; {pypi}" if pypi else stdlib
+    return f"no stdlib client: {pypi}" if pypi else "-"
 
 
 def _tutorial_note(protocol: Protocol | None, number: int) -> str | None:
@@ -120,11 +143,16 @@ def _role(protocol: Protocol, name: str) -> str:
 # -- filtering and table rows ------------------------------------------------------------------
 
 
-def select_protocols(catalog: Catalog, target: Version, status: str | None = None, tls: bool = False) -> list[Protocol]:
+def select_protocols(
+    catalog: Catalog, target: Version, status: str | None = None, tls: bool = False, tutorial: bool = False
+) -> list[Protocol]:
     """Protocols for ``netref list``: with ``status``, those with a module of that status on ``target``;
-    with ``tls``, those that can run over TLS (implicit, or upgraded with a STARTTLS-like command)."""
+    with ``tls``, those that can run over TLS (implicit, or upgraded with a STARTTLS-like command);
+    with ``tutorial``, only the rows of the classic tutorial's table."""
     chosen = []
     for protocol in catalog.protocols.values():
+        if tutorial and protocol.tutorial is None:
+            continue
         if tls and protocol.tls_label == "-":
             continue
         if status and not any(catalog.modules[name].status(target).kind == status for name in protocol.modules):
@@ -147,7 +175,7 @@ def protocol_row(catalog: Catalog, protocol: Protocol, target: Version) -> dict[
         "ports": ports_text(protocol).split(", "),
         "tls": protocol.tls_label,
         "function": protocol.function,
-        "modules": [s.module for s in statuses if s.kind == "current"],
+        "modules": [s.module for s in statuses if s.kind == "current"] + [f"{name} (PyPI)" for name in protocol.pypi],
         "legacy": [f"{s.module}: {_legacy_label(s)}" for s in statuses if s.kind not in ("current", "not-yet")],
     }
 
@@ -157,8 +185,9 @@ def _legacy_label(status: Status) -> str:
     return f"{status_label(status)}{arrow}"
 
 
-def match_row(match: PortMatch) -> dict[str, Any]:
-    return {
+def match_row(match: PortMatch, catalog: Catalog | None = None, target: Version | None = None) -> dict[str, Any]:
+    """With the catalogue, a ``python`` column says what to import (or install) to speak it."""
+    row = {
         "port": f"{match.port.number}/{match.port.transport}",
         "protocol": match.protocol.name if match.protocol else "-",
         "service": match.port.service,
@@ -166,6 +195,9 @@ def match_row(match: PortMatch) -> dict[str, Any]:
         "tls": match.port.tls,
         "source": match.source,
     }
+    if catalog is not None and target is not None:
+        row["python"] = python_text(catalog, match.protocol, target) if match.protocol else "-"
+    return row
 
 
 def module_status_row(catalog: Catalog, name: str, protocol: Protocol, target: Version) -> str:
@@ -184,14 +216,21 @@ def protocol_card(catalog: Catalog, protocol: Protocol, target: Version) -> list
         ("default port", protocol.default_port),
         ("tls", protocol.tls_label),
         ("standards", list(protocol.standards)),
-        (f"modules on {format_version(target)}", "\n".join(module_status_row(catalog, name, protocol, target) for name in protocol.modules)),
-        ("probe", f"netref probe {protocol.key} HOST" if protocol.family else "-"),
+        (f"modules on {format_version(target)}", "\n".join(
+            [module_status_row(catalog, name, protocol, target) for name in protocol.modules]
+            + [f"{name} (PyPI)" for name in protocol.pypi]
+        )),
+        ("probe", _probe_text(protocol)),
     ]
     if tutorial:
         said = f"{tutorial.name}, port {tutorial.port}, {', '.join(tutorial.modules)}"
         pairs.append(("tutorial said", said + (f"\n{tutorial.note}" if tutorial.note else "")))
     pairs.append(("sources", "\n".join(protocol.sources)))
     return pairs
+
+
+def _probe_text(protocol: Protocol) -> str:
+    return f"netref probe {protocol.key} HOST" if protocol.family else f"none: netref has no probe for {protocol.key}"
 
 
 def _port_line(port: Any) -> str:

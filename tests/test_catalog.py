@@ -67,6 +67,106 @@ def test_tls_forms_point_at_their_plain_protocol():
             assert all(port.tls for port in protocol.ports)
 
 
+# The three chapters of the library reference (3.13), less what is not network (signal, mmap), and
+# the modules PEP 3108, PEP 594 and What's New removed from those areas, with the Python 2 names.
+INTERNET_CHAPTERS = {
+    "Internet Protocols and Support": [
+        "webbrowser", "wsgiref", "urllib", "urllib.request", "urllib.response", "urllib.parse", "urllib.error",
+        "urllib.robotparser", "http", "http.client", "ftplib", "poplib", "imaplib", "smtplib", "uuid",
+        "socketserver", "http.server", "http.cookies", "http.cookiejar", "xmlrpc", "xmlrpc.client",
+        "xmlrpc.server", "ipaddress",
+    ],
+    "Internet Data Handling": ["email", "json", "mailbox", "mimetypes", "base64", "binascii", "quopri"],
+    "Networking and Interprocess Communication": ["asyncio", "socket", "ssl", "select", "selectors"],
+    "neighbours named by issue 12": ["html", "html.parser", "html.entities", "netrc", "logging.handlers"],
+    "removed": ["cgi", "cgitb", "mailcap", "uu", "binhex", "xdrlib", "nis", "nntplib", "telnetlib", "smtpd",
+                "asyncore", "asynchat", "htmllib", "sgmllib", "mimify", "MimeWriter", "multifile", "mhlib",
+                "mimetools", "rfc822", "gopherlib"],
+    "Python 2 names": ["robotparser", "HTMLParser", "htmlentitydefs", "Cookie", "cookielib", "httplib", "urllib2",
+                       "urlparse", "BaseHTTPServer", "SimpleHTTPServer", "CGIHTTPServer", "SocketServer",
+                       "xmlrpclib", "SimpleXMLRPCServer", "DocXMLRPCServer"],
+}
+
+
+@pytest.mark.parametrize("chapter", INTERNET_CHAPTERS)
+def test_every_module_of_the_internet_chapters_is_catalogued(chapter):
+    missing = [name for name in INTERNET_CHAPTERS[chapter] if name not in CATALOG.modules]
+    assert not missing
+
+
+@pytest.mark.parametrize(
+    ("module", "target", "kind", "since", "advice"),
+    [
+        ("robotparser", "3.0", "renamed", "3.0", "urllib.robotparser"),
+        ("HTMLParser", "3.13", "renamed", "3.0", "html.parser"),
+        ("htmlentitydefs", "2.7", "current", None, None),
+        ("cgitb", "3.11", "deprecated", "3.11", None),
+        ("cgitb", "3.13", "removed", "3.13", None),
+        ("mailcap", "3.13", "removed", "3.13", "mimetypes"),
+        ("uu", "3.12", "deprecated", "3.11", "base64"),
+        ("binhex", "3.9", "deprecated", "3.9", None),
+        ("binhex", "3.11", "removed", "3.11", None),
+        ("xdrlib", "3.13", "removed", "3.13", None),
+        ("nis", "3.10", "current", None, None),
+        ("mhlib", "2.7", "deprecated", "2.6", "mailbox"),
+        ("multifile", "3.0", "removed", "3.0", "email"),
+        ("sgmllib", "3.0", "removed", "3.0", "html.parser"),
+        ("nntplib", "3.13", "removed", "3.13", "socket"),
+        ("ipaddress", "3.2", "not-yet", "3.3", None),
+        ("selectors", "3.4", "current", None, None),
+    ],
+)
+def test_status_of_the_internet_chapters_modules(module, target, kind, since, advice):
+    status = CATALOG.module(module).status(parse_version(target))
+    assert (status.kind, status.since, status.advice) == (kind, since, advice)
+
+
+def test_documented_deprecation_and_import_warning_of_python2_mail_modules():
+    assert [CATALOG.module(name).status((2, 5)).warns_on_import for name in ("mimify", "MimeWriter")] == [False, False]
+    assert [CATALOG.module(name).status((2, 6)).warns_on_import for name in ("mimify", "MimeWriter")] == [True, True]
+    assert CATALOG.module("htmllib").status((2, 7)).warns_on_import is False  # only under python -3
+
+
+@pytest.mark.parametrize(
+    ("port", "transport", "key", "service"),
+    [(22, "tcp", "ssh", "ssh"), (53, "udp", "dns", "domain"), (53, "tcp", "dns", "domain"),
+     (853, "tcp", "dot", "domain-s"), (514, "udp", "syslog", "syslog"), (6514, "tcp", "syslog-tls", "syslog-tls"),
+     (389, "tcp", "ldap", "ldap"),
+     (636, "tcp", "ldaps", "ldaps"), (161, "udp", "snmp", "snmp"), (162, "udp", "snmp", "snmptrap"),
+     (123, "udp", "ntp", "ntp"), (6667, "tcp", "irc", "ircu"), (6697, "tcp", "ircs", "ircs-u"),
+     (5222, "tcp", "xmpp", "xmpp-client"), (5269, "tcp", "xmpp", "xmpp-server"), (5223, "tcp", "xmpps", "hpvirtgrp"),
+     (1883, "tcp", "mqtt", "mqtt"), (8883, "tcp", "mqtts", "secure-mqtt"), (1080, "tcp", "socks", "socks")],
+)
+def test_protocols_beyond_the_tutorial_have_their_iana_ports(port, transport, key, service):
+    [match] = CATALOG.by_port(port, transport)
+    assert (match.protocol.key, match.port.service) == (key, service)
+
+
+def test_protocols_without_a_stdlib_client_name_a_pypi_project():
+    for protocol in CATALOG.protocols.values():
+        assert protocol.clients or protocol.servers or protocol.pypi, protocol.key
+    assert CATALOG.protocol("ssh").pypi == ("paramiko", "asyncssh")
+    assert CATALOG.protocol("websocket").over == "http"
+    assert {match.protocol.key for match in CATALOG.by_port(80)} == {"http"}  # WebSocket runs over HTTP's ports
+
+
+def test_no_catalogue_protocol_names_a_module_that_is_not_current_today_as_its_only_client():
+    for protocol in CATALOG.protocols.values():
+        if protocol.clients and not protocol.pypi:
+            statuses = [CATALOG.modules[name].status((3, 13)).kind for name in protocol.clients]
+            assert "current" in statuses, protocol.key
+
+
+def test_coverage_page_names_every_module_and_protocol_and_leaves_out_only_what_is_absent():
+    page = (Path(__file__).parent.parent / "docs" / "catalogue-coverage.md").read_text(encoding="utf-8")
+    covered, left_out = page.split("## Left out, on purpose", 1)
+    named = set(re.findall(r"`([\w.-]+)`", covered))
+    assert set(CATALOG.modules) <= named, sorted(set(CATALOG.modules) - named)
+    assert set(CATALOG.protocols) <= named, sorted(set(CATALOG.protocols) - named)
+    absent = set(re.findall(r"`([\w.]+)`", left_out.split("## Output and JSON fields", 1)[0]))
+    assert not absent & set(CATALOG.modules), sorted(absent & set(CATALOG.modules))
+
+
 # -- status for a target Python ---------------------------------------------------------------
 
 
@@ -162,7 +262,11 @@ def test_renames_agree_with_2to3():
             checked += 1
         elif module.renamed:
             assert module.name == "urllib2", f"{module.name} is renamed in the catalogue but not in 2to3"
-    assert checked >= 11
+    assert checked >= 14
+    network = {"httplib", "BaseHTTPServer", "SimpleHTTPServer", "CGIHTTPServer", "Cookie", "cookielib", "xmlrpclib",
+               "SimpleXMLRPCServer", "DocXMLRPCServer", "SocketServer", "urlparse", "robotparser", "HTMLParser",
+               "htmlentitydefs"}
+    assert network <= set(fix_imports) and network <= set(CATALOG.modules)
     for old, moves in fix_urllib.items():
         expected = {attribute: new for new, attributes in moves for attribute in attributes}
         for attribute, new in CATALOG.module(old).moved_attributes.items():

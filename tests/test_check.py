@@ -187,6 +187,10 @@ def test_every_catalogue_module_in_every_import_form(catalog, tmp_path, form, ta
             assert finding.message.startswith(name)
 
 
+# Gone or going with no successor named by the docs, the PEPs or What's New: the finding says so.
+NO_SUCCESSOR = {"binhex", "cgitb", "nis", "xdrlib"}
+
+
 def test_every_finding_names_a_replacement_and_pep594_backports(catalog, tmp_path):
     names = sorted(catalog.modules)
     for index, name in enumerate(names):
@@ -197,6 +201,10 @@ def test_every_finding_names_a_replacement_and_pep594_backports(catalog, tmp_pat
             if finding.code == "NR105":  # too new for the target: name what that Python had, if anything
                 older = [m.name for m in catalog.modules.values() if m.renamed_to == module.name]
                 assert all(name in finding.message for name in older)
+                continue
+            if not (module.replacement or module.pypi or module.renamed_to):  # the docs name no successor
+                assert module.name in NO_SUCCESSOR and finding.replacement is None
+                assert module.backport is None or f"the PyPI backport is {module.backport}" in finding.message
                 continue
             assert finding.replacement, finding.message
             assert finding.replacement in finding.message
@@ -422,3 +430,48 @@ def _statement_names(node) -> list[str]:
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     return [node.module or ""] + [alias.name for alias in node.names]
+
+
+# -- the Internet chapters' modules, one test per kind of finding -------------------------------
+
+
+GONE = "no standard-library successor; the PyPI backport is"
+RENAMED = "was renamed in Python 3.0 (PEP 3108): use"
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "code", "message"),
+    [
+        ("import robotparser", (3, 11), "NR101", f"robotparser {RENAMED} urllib.robotparser"),
+        ("from HTMLParser import HTMLParser", (3, 13), "NR101", f"HTMLParser {RENAMED} html.parser"),
+        ("import htmlentitydefs", (3, 12), "NR101", f"htmlentitydefs {RENAMED} html.entities"),
+        ("import cgitb", (3, 12), "NR102",
+         f"cgitb is deprecated since Python 3.11 and removed in 3.13 (PEP 594): {GONE} standard-cgitb"),
+        ("import mailcap", (3, 11), "NR102",
+         "mailcap is deprecated since Python 3.11 and removed in 3.13 (PEP 594): use mimetypes, "
+         "or the PyPI backport standard-mailcap"),
+        ("import binhex", (3, 10), "NR102", "binhex is deprecated since Python 3.9 and removed in 3.11"),
+        ("import mimify", (2, 7), "NR102",
+         "mimify is deprecated since Python 2.3 and removed in 3.0 (PEP 3108): use email"),
+        ("import cgitb", (3, 13), "NR103", f"cgitb was removed in Python 3.13 (PEP 594): {GONE} standard-cgitb"),
+        ("import binhex", (3, 11), "NR103", "binhex was removed in Python 3.11"),
+        ("import uu", (3, 13), "NR103",
+         "uu was removed in Python 3.13 (PEP 594): use base64, or the PyPI backport standard-uu"),
+        ("import htmllib", (3, 0), "NR103", "htmllib was removed in Python 3.0 (PEP 3108): use html.parser"),
+        ("import mhlib", (3, 13), "NR103", "mhlib was removed in Python 3.0 (PEP 3108): use mailbox"),
+        ("import urllib.robotparser", (2, 7), "NR105",
+         "urllib.robotparser does not exist in Python 2.7 (new in 3.0): use robotparser"),
+    ],
+)
+def test_internet_chapter_modules_are_flagged_by_kind(catalog, tmp_path, source, target, code, message):
+    path = tmp_path / "legacy.py"
+    path.write_text(source + "\n")
+    [finding] = check([str(path)], catalog, target).findings
+    assert (finding.code, finding.message) == (code, message)
+
+
+def test_current_internet_modules_are_not_flagged(catalog, tmp_path):
+    path = tmp_path / "modern.py"
+    path.write_text("import urllib.robotparser, html.parser, ipaddress, selectors, logging.handlers, json, uuid\n")
+    assert check([str(path)], catalog, (3, 13)).findings == []
+

@@ -15,7 +15,10 @@ import pytest
 from typer.testing import CliRunner
 
 from netref import __version__
+from netref.catalog import load_catalog
 from netref.cli import app
+
+PROTOCOLS = load_catalog().protocols
 
 runner = CliRunner()
 
@@ -74,11 +77,11 @@ def test_list_filters():
 
 def test_list_csv_and_tabulate_formats():
     rows = list(csv.DictReader(io.StringIO(netref("list", "-f", "csv").stdout)))
-    assert len(rows) == 17 and rows[0]["protocol"] == "HTTP" and "80/tcp" in rows[0]["ports"]
+    assert len(rows) == len(PROTOCOLS) and rows[0]["protocol"] == "HTTP" and "80/tcp" in rows[0]["ports"]
     github = netref("list", "-f", "github").stdout
     lines = github.splitlines()
     assert lines[0].startswith("| protocol") and lines[1].startswith("|---")
-    assert len(lines) == 2 + 17 and all(line.startswith("| ") for line in lines[2:])
+    assert len(lines) == 2 + len(PROTOCOLS) and all(line.startswith("| ") for line in lines[2:])
     assert "+--" in netref("port", "25", "-f", "grid").stdout
 
 
@@ -107,8 +110,53 @@ def test_port_21_is_the_control_port():
 def test_port_udp_and_system_services_fallback():
     [quic] = json.loads(netref("port", "443", "--transport", "udp", "-f", "json").stdout)["matches"]
     assert quic["role"] == "HTTP/3 over QUIC"
-    [ssh] = json.loads(netref("port", "22", "-f", "json").stdout)["matches"]
-    assert (ssh["source"], ssh["service"], ssh["protocol"]) == ("system services database", "ssh", None)
+    [mysql] = json.loads(netref("port", "3306", "-f", "json").stdout)["matches"]
+    assert (mysql["source"], mysql["service"], mysql["protocol"]) == ("system services database", "mysql", None)
+    assert (mysql["modules"], mysql["pypi"]) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("args", "protocol", "modules", "pypi", "python"),
+    [
+        (("22",), "SSH", [], ["paramiko", "asyncssh"], "no stdlib client: paramiko or asyncssh (PyPI)"),
+        (("53", "-t", "udp"), "DNS", ["socket"], ["dnspython"], "socket; dnspython (PyPI)"),
+        (("53",), "DNS", ["socket"], ["dnspython"], "socket; dnspython (PyPI)"),
+        (("514", "-t", "udp"), "Syslog", ["logging.handlers"], [], "logging.handlers"),
+        (("1883",), "MQTT", [], ["paho-mqtt"], "no stdlib client: paho-mqtt (PyPI)"),
+        (("636",), "LDAPS", [], ["ldap3", "python-ldap"], "no stdlib client: ldap3 or python-ldap (PyPI)"),
+        (("161", "-t", "udp"), "SNMP", [], ["pysnmp"], "no stdlib client: pysnmp (PyPI)"),
+        (("25",), "SMTP", ["smtplib"], [], "smtplib"),
+    ],
+)
+def test_port_names_the_protocol_and_the_python_module_to_use(args, protocol, modules, pypi, python):
+    [match] = json.loads(netref("port", *args, "-f", "json").stdout)["matches"]
+    assert (match["name"], match["modules"], match["pypi"]) == (protocol, modules, pypi)
+    table = netref("port", *args).stdout.splitlines()
+    assert table[0].split()[-1] == "PYTHON" and table[2].endswith(python)
+
+
+def test_port_names_modules_current_on_the_running_python_only():
+    """telnetlib is deprecated (3.11, 3.12) or gone (3.13): what to use is the socket."""
+    [match] = json.loads(netref("port", "23", "-f", "json").stdout)["matches"]
+    assert match["modules"] == ["socket"]
+
+
+def test_list_tutorial_keeps_the_tutorials_own_rows():
+    rows = json.loads(netref("list", "--tutorial", "-f", "json").stdout)["protocols"]
+    assert [row["key"] for row in rows] == ["http", "ftp", "smtp", "pop3", "imap", "nntp", "telnet", "gopher"]
+    everything = {row["key"] for row in json.loads(netref("list", "-f", "json").stdout)["protocols"]}
+    assert {"ssh", "dns", "syslog", "ldap", "snmp", "ntp", "irc", "xmpp", "mqtt", "websocket", "socks"} <= everything
+    table = netref("list").stdout
+    assert "paramiko (PyPI)" in table and "paramiko" not in netref("list", "--tutorial").stdout
+
+
+def test_show_names_pypi_clients_and_whether_a_probe_exists():
+    ssh = netref("show", "ssh", "--python", "3.13").stdout
+    assert "paramiko (PyPI)" in ssh and "netref probe ssh HOST" in ssh
+    ldap = netref("show", "ldap").stdout
+    assert "ldap3 (PyPI)" in ldap and "probe:" in ldap and "none: netref has no probe for ldap" in ldap
+    data = json.loads(netref("show", "mqtt", "-f", "json").stdout)
+    assert (data["pypi"], data["probe"], data["modules"]) == (["paho-mqtt"], False, [])
 
 
 @pytest.mark.parametrize(("arg", "fragment"),
@@ -234,7 +282,7 @@ def test_python_dash_m(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     run = subprocess.run([sys.executable, "-m", "netref", "list", "-f", "json"], check=False, cwd=tmp_path,
                          capture_output=True, text=True, env=env, timeout=60)
-    assert run.returncode == 0 and len(json.loads(run.stdout)["protocols"]) == 17
+    assert run.returncode == 0 and len(json.loads(run.stdout)["protocols"]) == len(PROTOCOLS)
 
 
 def test_ctrl_c_is_one_line_and_exit_130(monkeypatch, tmp_path):

@@ -37,8 +37,11 @@ class Verdict:
         return self.message_for(self.replacement)
 
     def message_for(self, replacement: str | None) -> str:
-        """The finding's text, naming ``replacement`` (and the PyPI backport, if any)."""
+        """The finding's text, naming ``replacement`` (and the PyPI backport, if any). A module
+        with no successor (cgitb, xdrlib) still names its backport."""
         if not replacement:
+            if self.backport and self.kind in ("deprecated", "removed"):
+                return f"{self.headline}: no standard-library successor; the PyPI backport is {self.backport}"
             return self.headline
         backport = f", or the PyPI backport {self.backport}" if self.backport else ""
         return f"{self.headline}: use {replacement}{backport}"

@@ -75,6 +75,31 @@ def xmlrpc_server() -> Iterator:
         server.server_close()
 
 
+@contextlib.contextmanager
+def udp_collector() -> Iterator:
+    """A syslog collector on 127.0.0.1: records the datagrams it receives (``server.log``)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.05)
+    server = type("Collector", (), {})()
+    server.host, server.port, server.log, server.datagrams = "127.0.0.1", sock.getsockname()[1], [], []
+    stop = threading.Event()
+
+    def receive() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                server.datagrams.append(sock.recv(65536))
+
+    thread = threading.Thread(target=receive, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        thread.join()
+        sock.close()
+
+
 def _http(tls: bool) -> Callable:
     @contextlib.contextmanager
     def start(context, tmp_path, cert_paths):
@@ -125,6 +150,9 @@ SERVERS: dict[str, tuple[Callable, list[str]]] = {
     "telnet": (_loopback(telnet_login), ["netref-test login:"]),
     "gopher": (_loopback(gopher_menu), ["1 About this server", "0 Read me"]),
     "tcp": (_loopback(banner), ["Thank you for connecting"]),
+    "ssh": (_loopback(lambda: banner(b"SSH-2.0-netref_test\r\n")), ["SSH-2.0-netref_test"]),
+    "dns": (_loopback(banner), ["AF_INET 127.0.0.1"]),  # the system resolver; the server only lends a port
+    "syslog": (lambda context, tmp_path, cert_paths: udp_collector(), []),
 }
 
 
@@ -139,6 +167,11 @@ def test_example_runs_against_a_local_server(protocol, server_ssl_context, ca_fi
     with start(server_ssl_context, tmp_path, cert_files) as server:
         completed = run_example(point_at(EXAMPLES[protocol], "127.0.0.1", server.port), ca_file)
         log = list(getattr(server, "log", []))
+        if protocol == "syslog":  # UDP: wait for the datagram the example sent
+            deadline = time.monotonic() + 5
+            while not server.datagrams and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert server.datagrams and b"hello from Python" in server.datagrams[0], server.datagrams
     assert completed.returncode == 0, f"{protocol} example failed:\n{completed.stderr}"
     for text in expected:
         assert text in completed.stdout, f"{protocol} example printed:\n{completed.stdout}"

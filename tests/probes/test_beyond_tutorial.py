@@ -1,0 +1,34 @@
+"""Probes for the protocols beyond the tutorial: offered only where a standard-library client is honest."""
+
+from __future__ import annotations
+
+import pytest
+import servers
+
+from netref.catalog import load_catalog
+from netref.probes import ProbeOptions, ProbeUsageError, resolve_protocol, run_probe
+
+CATALOG = load_catalog()
+
+
+def test_ssh_identification_line_is_read_through_the_tcp_family():
+    """SSH has no standard-library client, but its server speaks first (RFC 4253, 4.2): a plain
+    socket reads the identification line honestly."""
+    with servers.serve(servers.banner(b"SSH-2.0-OpenSSH_9.6 netref-test\r\n")) as server:
+        result = run_probe("ssh", ProbeOptions(host="127.0.0.1", port=server.port, timeout=5.0))
+    assert (result.verdict, result.module) == ("ok", "socket")
+    assert result.greeting == "SSH-2.0-OpenSSH_9.6 netref-test"
+
+
+NO_PROBE = sorted(key for key, protocol in CATALOG.protocols.items() if protocol.pypi and key != "ssh")
+
+
+def test_every_protocol_spoken_only_through_pypi_but_ssh_has_no_probe():
+    assert {"dns", "ldap", "snmp", "ntp", "irc", "xmpp", "mqtt", "websocket", "socks"} <= set(NO_PROBE)
+    assert all(CATALOG.protocols[key].family is None for key in NO_PROBE)
+
+
+@pytest.mark.parametrize("key", NO_PROBE)
+def test_protocols_without_an_honest_stdlib_probe_say_so(key):
+    with pytest.raises(ProbeUsageError, match=f"netref has no probe for {key}"):
+        resolve_protocol(key, CATALOG)
