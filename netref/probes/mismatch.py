@@ -15,7 +15,8 @@ identification function netref has, shared with the scan — and
 - silence (a server-first protocol that gets no greeting, a request that gets no answer) on
   a protocol with an implicit-TLS form adds the hint that the port may expect TLS first.
 
-``tcp`` is never judged: a raw TCP probe accepts whatever service answers.
+A protocol without identification facts (``tcp``) is never judged: a raw TCP probe accepts
+whatever service answers.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
     None to keep the outcome as it is."""
     catalog = session.catalog
     expected = session.protocol
-    if catalog is None or expected.family == "tcp":
+    if catalog is None or identify_facts(catalog, expected) is None:
         return None
     if outcome is not None and outcome.category in _NOT_ABOUT_THE_ANSWER:
         return None
