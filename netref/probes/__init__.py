@@ -31,6 +31,7 @@ from netref.probes.values import (
     DEFAULT_TIMEOUT,
     Category,
     CertificateRefused,
+    PlaintextAnswer,
     ProbeFailure,
     ProbeOptions,
     ProbeResult,
@@ -192,7 +193,12 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
     if session is not None:
         from netref.probes import mismatch
 
-        outcome = mismatch.judge(session, outcome) or outcome
+        if isinstance(outcome, PlaintextAnswer) and not session.opening:
+            _reread_plaintext(session)
+        judged = mismatch.judge(session, outcome)
+        if isinstance(judged, mismatch.Mismatch):
+            judged.apply(result)
+        outcome = judged or outcome
     if outcome is None:
         result.verdict, result.category = "ok", None
         result.message = result.message or "answered"
@@ -269,19 +275,13 @@ def _refused_certificate(session: Session, family: LoadedFamily, refused: Certif
     """
     import dataclasses
 
-    from netref.probes import net, tls
+    from netref.probes import tls
 
     options = dataclasses.replace(session.options, insecure=True, user=None, password=None)
-    first = session.result
-    scratch = ProbeResult(protocol=first.protocol, host=first.host, port=first.port, module=first.module)
-    try:
-        infos = net.resolve(first.address_used or session.host, session.port, 0, session.deadline)
-        sock, _ = net.connect(infos[:1], session.deadline)
-    except (ProbeFailure, OSError):
+    inspector = _second_connection(session, options, session.deadline)
+    if inspector is None:
         return None
-    inspector = Session(
-        options, session.protocol, scratch, sock, session.deadline, session.host, session.port, session.module
-    )
+    scratch = inspector.result
     inspector.inspect_only = True
     _WATCHDOG.watch(inspector)
     try:
@@ -303,6 +303,44 @@ def _refused_certificate(session: Session, family: LoadedFamily, refused: Certif
     details.chain_verified = None if refused.name_mismatch else False
     details.hostname_verified = False if refused.name_mismatch else None
     return details
+
+
+def _second_connection(session: Session, options: ProbeOptions, deadline: float) -> Session | None:
+    """A new session to the address that answered ``session``, for a second look the verdict
+    needs (its own scratch result; None when it cannot connect before ``deadline``)."""
+    from netref.probes import net
+
+    first = session.result
+    try:
+        infos = net.resolve(first.address_used or session.host, session.port, 0, deadline)
+        sock, _ = net.connect(infos[:1], deadline)
+    except (ProbeFailure, OSError):
+        return None
+    scratch = ProbeResult(protocol=first.protocol, host=first.host, port=first.port, module=first.module)
+    return Session(options, session.protocol, scratch, sock, deadline, session.host, session.port, session.module)
+
+
+#: How long the second look at a plaintext answer waits for it.
+REREAD_WAIT = 1.0
+
+
+def _reread_plaintext(session: Session) -> None:
+    """OpenSSL read the start of a plaintext answer before the handshake could peek at it (the
+    server greeted just as the ClientHello went out): read the greeting again, sending nothing,
+    on a new connection, so that the verdict can name what answered."""
+    again = _second_connection(session, session.options, min(session.deadline, time.monotonic() + REREAD_WAIT))
+    if again is None:
+        return
+    _WATCHDOG.watch(again)
+    try:
+        data = again.read_some(4096)
+    except (ProbeFailure, OSError):
+        data = None
+    finally:
+        _WATCHDOG.forget(again)
+        again.close()
+    if data:
+        session.opening += data
 
 
 def classify(exc: BaseException, session: Session | None) -> ProbeFailure:

@@ -24,11 +24,28 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from netref import identify as ident
-from netref.probes.values import PlaintextAnswer, ProbeFailure, printable
+from netref.probes.values import Category, PlaintextAnswer, ProbeFailure, ProbeResult, printable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from netref.catalog import Catalog, Identify, Protocol
     from netref.probes.session import Session
+
+class Mismatch(ProbeFailure):
+    """Another protocol, or the other TLS mode, answered: what the family read from the answer
+    (server, capabilities, details) was read as the wrong protocol, so the core replaces it by
+    what the answer itself says: its first line and the ``software`` identified in it."""
+
+    def __init__(self, category: Category, message: str, shown: str, software: str | None = None) -> None:
+        super().__init__(category, message)
+        self.shown = shown
+        self.software = software
+
+    def apply(self, result: ProbeResult) -> None:
+        """Replace the family's reading of the answer in ``result``."""
+        result.greeting = self.shown or result.greeting
+        result.server_software = self.software
+        result.capabilities, result.details, result.warnings = [], {}, []
+
 
 #: Failures that say nothing about what answered (no answer could be read, or it is beside the point).
 _NOT_ABOUT_THE_ANSWER = ("dns", "refused", "certificate")
@@ -54,7 +71,7 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
         if session.tls_active:
             return None
         suggestion = _tls_form(catalog, expected) or expected
-        return ProbeFailure("tls", f"the server answered in TLS, not plaintext: try {_command(session, suggestion)}")
+        return Mismatch("tls", f"the server answered in TLS, not plaintext: try {_command(session, suggestion)}", "")
     if expected.tls == "implicit" and not session.tls_active:
         return _plaintext_answer(session, catalog, found, shown)
     certain = [candidate for candidate in found if candidate.certain]
@@ -64,17 +81,20 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
         answered = catalog.protocol(candidate.protocol)
         if answered is not None and answered.tls == "implicit" and not session.tls_active:
             command = _command(session, answered)
-            return ProbeFailure("tls", f"the server expects TLS on this port ('{shown}'): try {command}")
+            message = f"the server expects TLS on this port ('{shown}'): try {command}"
+            return Mismatch("tls", message, shown, candidate.software)
     if any(ident.speaks(catalog, expected.key, candidate.protocol) for candidate in certain):
         return None
     answered = catalog.protocol(certain[0].protocol)
     if answered is None:  # pragma: no cover - candidates come from the catalogue
         return None
     suggestion = (_tls_form(catalog, answered) if session.tls_active else None) or answered
-    return ProbeFailure(
+    software = certain[0].software
+    return Mismatch(
         "protocol",
-        f"{_who(answered, certain[0].software)} answered ('{shown}'), not {expected.name}: "
-        f"try {_command(session, suggestion)}",
+        f"{_who(answered, software)} answered ('{shown}'), not {expected.name}: try {_command(session, suggestion)}",
+        shown,
+        software,
     )
 
 
@@ -85,28 +105,37 @@ def _plaintext_answer(
     expected = session.protocol
     certain = [candidate for candidate in found if candidate.certain]
     answered = catalog.protocol(certain[0].protocol) if certain else None
-    who = f"{_who(answered, certain[0].software)}, " if answered is not None else ""
+    software = certain[0].software if certain else None
+    who = f"{_who(answered, software)}, " if answered is not None else ""
     said = f" ({who}'{shown}')" if shown else ""
     if answered is None or ident.speaks(catalog, expected.key, answered.key):
         answered = catalog.protocol(expected.plain) if expected.plain else None
     if answered is None:
-        return ProbeFailure("tls", f"the server answered in plaintext, not TLS{said}")
+        return Mismatch("tls", f"the server answered in plaintext, not TLS{said}", shown, software)
     upgrade = f" (with --starttls, to upgrade to TLS with {answered.starttls})" if answered.starttls else ""
-    return ProbeFailure(
-        "tls", f"the server answered in plaintext, not TLS{said}: try {_command(session, answered)}{upgrade}"
-    )
+    command = _command(session, answered)
+    return Mismatch("tls", f"the server answered in plaintext, not TLS{said}: try {command}{upgrade}", shown, software)
 
 
 def _silence(session: Session, catalog: Catalog, outcome: ProbeFailure | None) -> ProbeFailure | None:
-    """A failure without a byte from the server, with the hint that the port may want TLS."""
+    """A failure without a byte from the server, with the hint that the port may want TLS.
+
+    Only where silence looks like TLS: a TLS server waits for a ClientHello, so a protocol
+    whose server speaks first times out waiting for its greeting; and it refuses a
+    plaintext request at once, so a protocol whose client speaks first sees the connection
+    closed or reset without an answer (a request met by silence is something else).
+    """
     expected = session.protocol
-    if outcome is None or session.tls_active or outcome.category not in ("timeout", "protocol"):
+    if outcome is None or session.tls_active:
         return None
     tls_form = _tls_form(catalog, expected)
-    if tls_form is None:
-        return None
     facts = identify_facts(catalog, expected)
-    missing = "no answer to the request" if facts is not None and facts.first == "client" else "no greeting"
+    if tls_form is None or facts is None:
+        return None
+    client_first = facts.first == "client"
+    if outcome.category != ("protocol" if client_first else "timeout"):
+        return None
+    missing = "no answer to the request" if client_first else "no greeting"
     return ProbeFailure(
         outcome.category,
         f"{outcome.message}: {missing}; this port may expect TLS first: try {_command(session, tls_form)}",

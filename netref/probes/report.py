@@ -66,6 +66,8 @@ def detail_lines(details: dict[str, object]) -> list[tuple[str, object]]:
 
 
 def _detail_text(value: object) -> str:
+    if value is None:
+        return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):

@@ -36,11 +36,11 @@ PHASES = ("dns", "connect", "tls", "first_byte", "exchange")
 # -- servers for every family ---------------------------------------------------------------------
 
 
-def _server(protocol: str, context: ssl.SSLContext, tmp_path: Any, cert_files: Any) -> contextlib.AbstractContextManager[Any]:
+def _server(protocol: str, context: ssl.SSLContext, tmp_path: Any, cert_files: Any) -> Any:
     """A well-behaved local server for ``protocol`` (TLS as the protocol wants, STARTTLS offered)."""
     certfile, keyfile = cert_files
     factories: dict[str, Callable[[], contextlib.AbstractContextManager[Any]]] = {
-        "http": lambda: servers.HttpServer(),
+        "http": servers.HttpServer,
         "https": lambda: servers.HttpServer(context),
         "ftp": lambda: FtpServer(tmp_path, tls="explicit", certfile=certfile, keyfile=keyfile),
         "ftps": lambda: FtpServer(tmp_path, tls="implicit", certfile=certfile, keyfile=keyfile),
@@ -85,7 +85,7 @@ def test_starttls_offered_is_what_was_offered_before_tls(protocol, server_ssl_co
 
 @pytest.mark.parametrize("protocol", ["smtp", "pop3", "imap", "nntp"])
 def test_starttls_not_offered_is_false_and_implicit_tls_does_not_say(protocol, server_ssl_context):
-    factory = {"smtp": lambda: SmtpServer(), "pop3": pop3_server, "imap": imap_server, "nntp": nntp_server}[protocol]
+    factory = {"smtp": SmtpServer, "pop3": pop3_server, "imap": imap_server, "nntp": nntp_server}[protocol]
     with factory() as server:
         result = probe(protocol, server)
     assert result.ok and result.details["starttls_offered"] is False and result.warnings == []
@@ -236,7 +236,8 @@ def test_plain_http_on_an_https_port_is_the_wrong_tls_mode():
         result = probe("http", server)
     assert (result.verdict, result.category) == ("failed", "tls")
     assert result.message == (
-        f"the server expects TLS on this port ('HTTP/1.1 400 Bad Request'): try netref probe https 127.0.0.1:{server.port}")
+        "the server expects TLS on this port ('HTTP/1.1 400 Bad Request'): "
+        f"try netref probe https 127.0.0.1:{server.port}")
 
 
 def test_a_raw_tcp_probe_accepts_any_service():
@@ -272,6 +273,19 @@ def test_an_implicit_tls_probe_of_a_plaintext_server_says_so_at_once(protocol, f
         f"try netref probe {plain} 127.0.0.1:{server.port} (with --starttls, to upgrade to TLS with {upgrade})")
     assert "WRONG_VERSION_NUMBER" not in result.message
     assert wall < 1
+
+
+def test_a_greeting_openssl_read_before_the_peek_is_read_again(monkeypatch):
+    """The race the peek cannot close: the greeting arrives just as the ClientHello goes out,
+    and OpenSSL reads it first (here: no peek at all). The core reads it on a new connection."""
+    from netref.probes import tls
+
+    monkeypatch.setattr(tls, "_refuse_plaintext", lambda *args: None)
+    with imap_server() as server:
+        result = probe("imaps", server, timeout=5)
+    assert result.category == "tls"
+    assert result.message.startswith("the server answered in plaintext, not TLS (an IMAP4 server, '* OK ")
+    assert result.greeting == "* OK [CAPABILITY IMAP4rev1] netref test IMAP server ready"
 
 
 def test_a_plaintext_probe_of_a_tls_only_server_that_speaks_first_names_the_tls_form(server_ssl_context):
@@ -372,7 +386,8 @@ def test_every_in_band_family_warns_alike(protocol, server_ssl_context, tmp_path
 def test_an_odd_smtp_greeting_shows_its_code_once():
     with servers.serve(servers.banner(b"250 odd.example greets with 250\r\n")) as server:
         result = probe("smtp", server)
-    assert (result.category, result.message) == ("protocol", "unexpected SMTP greeting: 250 odd.example greets with 250")
+    assert (result.category, result.message) == (
+        "protocol", "unexpected SMTP greeting: 250 odd.example greets with 250")
 
 
 def test_the_server_field_is_the_software_name(tmp_path, cert_files):
