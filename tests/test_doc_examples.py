@@ -62,7 +62,7 @@ VARYING = [
     (re.compile(r"\d+ days left"), "N days left"),
     (re.compile(r"cert_days=\d+"), "cert_days=N"),
     (re.compile(r"=\d+\.\d+s;"), "=Ns;"),  # Nagios perfdata
-    (re.compile(r"( - )\d+ ms, "), r"\1N ms, "),  # Nagios total time
+    (re.compile(r"( - |, )\d+ ms, "), r"\1N ms, "),  # Nagios total time (after the problems, if any)
     (re.compile(r"Python/[\d.]+"), "Python/X"),  # http.server's Server header
 ]
 
