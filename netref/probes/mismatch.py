@@ -65,6 +65,8 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
         return _plaintext_answer(session, catalog, [], "")
     if not opening:
         return _silence(session, catalog, outcome) if session.received == 0 else None
+    if outcome is None and _answers_as_expected(session, catalog, opening):
+        return None  # the usual case, in a regular expression or two instead of the whole catalogue
     found = ident.candidates(opening, catalog)
     shown = printable(opening.split(b"\n", 1)[0].decode("latin-1"), 100)
     if found and found[0].protocol == ident.TLS:
@@ -140,6 +142,18 @@ def _silence(session: Session, catalog: Catalog, outcome: ProbeFailure | None) -
         outcome.category,
         f"{outcome.message}: {missing}; this port may expect TLS first: try {_command(session, tls_form)}",
     )
+
+
+def _answers_as_expected(session: Session, catalog: Catalog, opening: bytes) -> bool:
+    """Whether the opening certainly is the expected protocol's, and not its TLS form's
+    complaint about plaintext: then no other protocol can change the verdict (one that also
+    matches would share the expected dialect in :func:`judge` too)."""
+    facts = identify_facts(catalog, session.protocol)
+    text = opening[: ident.PEEK_BYTES].decode("latin-1")
+    if facts is None or not ident.matches(text, facts.patterns):
+        return False
+    tls_form = None if session.tls_active else _tls_form(catalog, session.protocol)
+    return tls_form is None or tls_form.identify is None or not ident.matches(text, tls_form.identify.patterns)
 
 
 def identify_facts(catalog: Catalog, protocol: Protocol) -> Identify | None:
