@@ -150,7 +150,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
     they never count as the server's time in the phase timings.
     """
     started = time.monotonic()
-    from netref.probes import net
+    from netref.probes import mismatch, net
     from netref.versions import running_version
 
     catalog = catalog or default_catalog()
@@ -176,6 +176,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
         if proto.tls == "implicit":
             session.start_tls()
         session.begin_exchange()
+        mismatch.set_silence_limit(session)
         family.probe(session)
         if options.starttls and not session.tls_active:
             raise ProbeFailure("tls", "--starttls was asked for, but the connection was not upgraded")
@@ -191,8 +192,6 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
             session.close()
             session.end_exchange()
     if session is not None:
-        from netref.probes import mismatch
-
         if isinstance(outcome, PlaintextAnswer) and not session.opening:
             _reread_plaintext(session)
         judged = mismatch.judge(session, outcome)

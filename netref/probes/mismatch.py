@@ -144,6 +144,31 @@ def _silence(session: Session, catalog: Catalog, outcome: ProbeFailure | None) -
     )
 
 
+#: How long a server may stay silent on a port the catalogue lists for the TLS form of the
+#: protocol probed (``imap`` on 993): plaintext servers greet at once, TLS servers never do.
+TLS_PORT_PATIENCE = 1.0
+
+
+def set_silence_limit(session: Session) -> None:
+    """Let a silent server fail fast where silence means TLS: a protocol whose server speaks
+    first, probed in plaintext on a port the catalogue lists for its implicit-TLS form (and not
+    for itself), gets :data:`TLS_PORT_PATIENCE` seconds for its first byte, not the deadline."""
+    catalog = session.catalog
+    expected = session.protocol
+    if catalog is None or session.tls_active or expected.tls == "implicit":
+        return
+    facts = identify_facts(catalog, expected)
+    tls_form = _tls_form(catalog, expected)
+    if facts is None or facts.first != "server" or tls_form is None:
+        return
+    if session.port in {port.number for port in expected.ports}:
+        return
+    if session.port in {port.number for port in tls_form.ports}:
+        patience = min(TLS_PORT_PATIENCE, session.options.timeout)
+        why = f"silent for {patience:g} s on port {session.port}, the catalogue's port for {tls_form.key}"
+        session.silence_limit = (patience, why)
+
+
 def _answers_as_expected(session: Session, catalog: Catalog, opening: bytes) -> bool:
     """Whether the opening certainly is the expected protocol's, and not its TLS form's
     complaint about plaintext: then no other protocol can change the verdict (one that also

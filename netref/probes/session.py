@@ -104,6 +104,9 @@ class Session:
         self._opening_done = False
         self._exchange_started: float | None = None
         self.inspect_only = False  # stop at the certificate (see CertificateSeen)
+        #: (seconds, failure message): how long the server may stay silent before its first
+        #: byte, counted from the exchange's start, when the core knows silence means TLS.
+        self.silence_limit: tuple[float, str] | None = None
         self._tls_before_exchange = 0.0
         self.watched: list[Session | None] | None = None  # the core watchdog's slot while it watches
 
@@ -197,10 +200,17 @@ class Session:
             )
         if len(view) > budget:
             view = view[:budget]
+        impatient = False
+        if self.silence_limit is not None and not self._received:
+            patience = self.silence_limit[0] - (time.monotonic() - self._ready_at)
+            if wait is None or patience < wait:
+                wait, impatient = max(patience, 0.0), True
         self._arm("waiting for the server", wait)
         try:
             count = self._sock.recv_into(view)
         except TimeoutError:
+            if impatient and not self.expired and self.silence_limit is not None:
+                raise ProbeFailure("timeout", self.silence_limit[1]) from None
             if wait is not None and not self.expired:
                 return None
             raise self.timeout_failure("waiting for the server") from None

@@ -297,6 +297,26 @@ def test_a_plaintext_probe_of_a_tls_only_server_that_speaks_first_names_the_tls_
         f"try netref probe imaps 127.0.0.1:{server.port}")
 
 
+def test_silence_on_the_catalogues_port_of_the_tls_form_fails_fast(server_ssl_context):
+    """``imap`` on imaps's port (993): one second of silence, not the whole deadline. The
+    catalogue copy lists the test server's port for imaps, as the real one lists 993."""
+    from netref.catalog import Catalog, Port, load_catalog
+
+    with imap_server(ssl_context=server_ssl_context, implicit_tls=True) as server:
+        real = load_catalog()
+        port = Port(server.port, "tcp", "imaps", "IMAP over TLS", True)
+        imaps = real.protocols["imaps"]._replace(ports=(port,))
+        catalog = Catalog(real.path, {**real.protocols, "imaps": imaps}, real.modules)
+        started = time.monotonic()
+        result = probe("imap", server, timeout=10, catalog=catalog)
+        wall = time.monotonic() - started
+    assert (result.verdict, result.category) == ("failed", "timeout")
+    assert result.message == (
+        f"silent for 1 s on port {server.port}, the catalogue's port for imaps: no greeting; "
+        f"this port may expect TLS first: try netref probe imaps 127.0.0.1:{server.port}")
+    assert 1 <= wall < 2
+
+
 def test_a_plaintext_request_to_a_tls_only_server_fails_fast(server_ssl_context):
     with servers.HttpServer(server_ssl_context) as server:
         started = time.monotonic()
