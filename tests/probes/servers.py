@@ -234,25 +234,34 @@ def drip(text: bytes = b"220 " + b"a" * 200 + b"\r\n", interval: float = 0.2) ->
     return handle
 
 
+def _relay(conn: socket.socket, upstream_port: int, answer: Callable[[bytes], None]) -> None:
+    """Relay ``conn`` to a server on ``upstream_port``: the client's bytes pass at once, the
+    server's go through ``answer`` (which sends them on, slowly)."""
+    with socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as upstream:
+
+        def forward() -> None:
+            try:
+                while data := conn.recv(4096):
+                    upstream.sendall(data)
+            except OSError:
+                pass
+
+        threading.Thread(target=forward, daemon=True).start()
+        while data := upstream.recv(4096):
+            answer(data)
+
+
 def drip_proxy(upstream_port: int, interval: float = 0.05) -> Handler:
     """Relays to a real server on ``upstream_port``, passing the client's bytes at once and
     the server's one byte every ``interval`` seconds: a TLS handshake that crawls."""
 
     def handle(conn: socket.socket) -> None:
-        with socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as upstream:
+        def drip_out(data: bytes) -> None:
+            for byte in data:
+                conn.sendall(bytes([byte]))
+                time.sleep(interval)
 
-            def forward() -> None:
-                try:
-                    while data := conn.recv(4096):
-                        upstream.sendall(data)
-                except OSError:
-                    pass
-
-            threading.Thread(target=forward, daemon=True).start()
-            while data := upstream.recv(4096):
-                for byte in data:
-                    conn.sendall(bytes([byte]))
-                    time.sleep(interval)
+        _relay(conn, upstream_port, drip_out)
 
     return handle
 
@@ -262,22 +271,13 @@ def delay_proxy(upstream_port: int, delay: float = 0.2) -> Handler:
     ``delay`` seconds: a slow first byte, so that phases which overlap it add up to too much."""
 
     def handle(conn: socket.socket) -> None:
-        with socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as upstream:
+        held = [delay]
 
-            def forward() -> None:
-                try:
-                    while data := conn.recv(4096):
-                        upstream.sendall(data)
-                except OSError:
-                    pass
+        def late_start(data: bytes) -> None:
+            time.sleep(held.pop() if held else 0)
+            conn.sendall(data)
 
-            threading.Thread(target=forward, daemon=True).start()
-            first = True
-            while data := upstream.recv(4096):
-                if first:
-                    time.sleep(delay)
-                    first = False
-                conn.sendall(data)
+        _relay(conn, upstream_port, late_start)
 
     return handle
 
