@@ -13,6 +13,7 @@ import marshal
 import os
 import sys
 import zlib
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -161,32 +162,33 @@ class Module(NamedTuple):
     pypi: tuple[str, ...] = ()
     backport: str | None = None
     pep: int | None = None
-    moved_attributes: dict[str, str] = {}
+    moved_attributes: Mapping[str, str] = {}  # a shared default, never mutated
     note: str = ""
     sources: tuple[str, ...] = ()
 
     def status(self, target: Version) -> Status:
         """The module's status on ``target``; the order of the checks is the order of a life."""
         v = _dates(self)
-        common = dict(module=self.name, target=target, pep=self.pep, backport=self.backport, pypi=self.pypi)
+        current = Status(
+            module=self.name, target=target, kind="current", pep=self.pep, backport=self.backport, pypi=self.pypi
+        )
         if v["added"] and target < v["added"]:
-            return Status(kind="not-yet", since=self.added, **common)
+            return current._replace(kind="not-yet", since=self.added)
         if v["removed"] and target >= v["removed"]:
-            return Status(kind="removed", since=self.removed, replacement=self.replacement, **common)
+            return current._replace(kind="removed", since=self.removed, replacement=self.replacement)
         if v["renamed"] and target >= v["renamed"]:
-            return Status(kind="renamed", since=self.renamed, replacement=self.renamed_to, **common)
+            return current._replace(kind="renamed", since=self.renamed, replacement=self.renamed_to)
         deprecated_from = min(d for d in (v["deprecated"], v["warns"], (99, 0)) if d)
         if target >= deprecated_from:
-            return Status(
+            return current._replace(
                 kind="deprecated",
                 since=self.deprecated or self.warns,
                 replacement=self.replacement,
                 removal=self.removed,
                 warns_on_import=bool(v["warns"] and target >= v["warns"]),
                 warns_from=self.warns,
-                **common,
             )
-        return Status(kind="current", **common)
+        return current
 
 
 def _dates(module: Module) -> dict[str, Version | None]:
@@ -368,13 +370,16 @@ def _parse_toml(path: str, raw: bytes) -> dict[str, Any]:
 
 def _to_plain(catalog: Catalog) -> dict[str, Any]:
     """The validated catalogue as tuples, dicts and strings only (what marshal holds)."""
-    protocols = {
-        key: tuple(protocol._replace(ports=tuple(map(tuple, protocol.ports)),
-                                     tutorial=tuple(protocol.tutorial) if protocol.tutorial else None,
-                                     identify=tuple(protocol.identify) if protocol.identify else None))
-        for key, protocol in catalog.protocols.items()
-    }  # fmt: skip
+    protocols = {key: _plain_protocol(protocol) for key, protocol in catalog.protocols.items()}
     return {"protocols": protocols, "modules": {name: tuple(module) for name, module in catalog.modules.items()}}
+
+
+def _plain_protocol(protocol: Protocol) -> tuple[Any, ...]:
+    fields = protocol._asdict()
+    fields["ports"] = tuple(tuple(port) for port in protocol.ports)
+    fields["tutorial"] = tuple(protocol.tutorial) if protocol.tutorial else None
+    fields["identify"] = tuple(protocol.identify) if protocol.identify else None
+    return tuple(fields.values())
 
 
 def _from_plain(path: str, plain: dict[str, Any]) -> Catalog:
@@ -507,7 +512,7 @@ class _Validator:
         if not module.sources:
             raise self.fail(entry, "needs at least one source")
         dates = _dates(module)
-        life = [dates[key] for key in ("added", "deprecated", "removed") if dates[key]]
+        life = [date for key in ("added", "deprecated", "removed") if (date := dates[key])]
         if life != sorted(life):
             raise self.fail(entry, "dates out of order (added <= deprecated <= removed)")
 
@@ -522,7 +527,8 @@ class _Validator:
         default_port = raw.get("default_port")
         if default_port is not None:
             default_port = self.port_number(default_port, entry)
-        ports = tuple(self.port(port, f"{entry}.ports[{i}]", tls == "implicit") for i, port in enumerate(raw.get("ports", [])))
+        raw_ports = enumerate(raw.get("ports", []))
+        ports = tuple(self.port(port, f"{entry}.ports[{i}]", tls == "implicit") for i, port in raw_ports)
         if default_port is not None and default_port not in {port.number for port in ports}:
             raise self.fail(entry, f"default_port {default_port} is not among its ports")
         example = raw.get("example")
@@ -620,7 +626,8 @@ class _Validator:
         seen: dict[str, str] = {}
         for protocol in protocols.values():
             entry = f"protocols.{protocol.key}"
-            names = protocol.modules + (protocol.probe_module,) + (protocol.tutorial.modules if protocol.tutorial else ())
+            tutorial_modules = protocol.tutorial.modules if protocol.tutorial else ()
+            names = (*protocol.modules, protocol.probe_module, *tutorial_modules)
             for name in names:
                 if name not in modules:
                     raise self.fail(entry, f"names module {name!r}, which has no [modules] entry")
@@ -634,7 +641,8 @@ class _Validator:
         for module in modules.values():
             for target in (module.renamed_to, module.replacement, *module.moved_attributes.values()):
                 if target and target not in modules:
-                    raise self.fail(f"modules.{module.name}", f"refers to module {target!r}, which has no [modules] entry")
+                    problem = f"refers to module {target!r}, which has no [modules] entry"
+                    raise self.fail(f"modules.{module.name}", problem)
 
 
 def status_label(status: Status) -> str:

@@ -1,6 +1,6 @@
 """The ``netref`` command. It parses arguments, calls the library, and renders; nothing else.
 
-Exit codes (README, "Exit codes"): 0 success; 1 nothing found / probe failed / findings;
+Exit codes (README.md, "Exit codes"): 0 success; 1 nothing found / probe failed / findings;
 2 usage error (bad argument, unknown format, broken catalogue); 3 UNKNOWN in ``--format nagios``.
 Every error is one line on stderr, ``netref: error: ...``.
 
@@ -11,9 +11,9 @@ is imported inside the commands, and probe and check code only when their comman
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -21,16 +21,22 @@ from typer.core import TyperGroup
 from netref import __version__
 
 if TYPE_CHECKING:
+    # The click that Typer runs on: vendored as typer._click by the Typer netref is checked with.
+    from typer._click import Command, Context
+    from typer._click.exceptions import ClickException as _ClickException
+    from typer._click.exceptions import UsageError as _ClickUsageError
+
     from netref.catalog import Catalog
+    from netref.render import Card, View
     from netref.versions import Version
+else:
+    # Typer re-exports click's BadParameter but not its base classes; these are what click raises
+    # (whether click is its own package, as for older Typers, or vendored inside Typer).
+    _ClickUsageError = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
+    _ClickException = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
 
 EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
-
-
-# Typer re-exports click's BadParameter but not its base classes; these are what click raises.
-_ClickUsageError = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
-_ClickException = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
 
 
 def _usage_exit_code(args: list[str]) -> int:
@@ -47,10 +53,21 @@ class _OneLineErrors(TyperGroup):
     and the console script all behave the same.
     """
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # type: ignore[override]
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> int:
         args = list(sys.argv[1:] if args is None else args)
         try:
-            code = super().main(args=args, prog_name=prog_name or "netref", complete_var=complete_var, standalone_mode=False, **extra)
+            code = super().main(
+                args=args, prog_name=prog_name or "netref", complete_var=complete_var, standalone_mode=False,
+                windows_expand_args=windows_expand_args, **extra,
+            )  # fmt: skip
             if code == EXIT_INTERRUPTED:  # Typer's silent answer to Ctrl-C (no command exits so)
                 code = _error_line("interrupted", EXIT_INTERRUPTED)
         except UsageProblem as error:
@@ -71,17 +88,17 @@ class _OneLineErrors(TyperGroup):
     # Typer would convert every command's signature (evaluating its annotations) on each start;
     # netref builds only the command that runs: ``netref port 25`` start-up is benchmarked
     # against a one-command app, and this halves what netref adds to it.
-    def list_commands(self, ctx) -> list[str]:  # type: ignore[no-untyped-def]
+    def list_commands(self, ctx: Context) -> list[str]:
         return list(_COMMANDS)
 
-    def get_command(self, ctx, name: str):  # type: ignore[no-untyped-def]
+    def get_command(self, ctx: Context, name: str) -> Command | None:
         if name not in self.commands and name in _COMMANDS:
             single = typer.Typer(add_completion=False, rich_markup_mode=None)
             single.command(name)(_COMMANDS[name])
             self.commands[name] = typer.main.get_command(single)
         return self.commands.get(name)
 
-    def resolve_command(self, ctx, args):  # type: ignore[no-untyped-def]
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
         if args and args[0] not in _COMMANDS:  # a typo: Typer's "did you mean" needs every command
             for name in _COMMANDS:
                 self.get_command(ctx, name)
@@ -119,15 +136,22 @@ app = typer.Typer(
 
 FormatOption = Annotated[
     str,
-    typer.Option("--format", "-f", metavar="FORMAT", help="table (default), json, csv, or a tabulate format (github, grid, plain, ...)."),
+    typer.Option(
+        "--format", "-f", metavar="FORMAT",
+        help="table (default), json, csv, or a tabulate format (github, grid, plain, ...).",
+    ),
 ]
 PythonOption = Annotated[
     str | None,
-    typer.Option("--python", "-p", metavar="X.Y", help="Judge modules for this Python version (default: the running one)."),
+    typer.Option(
+        "--python", "-p", metavar="X.Y", help="Judge modules for this Python version (default: the running one)."
+    ),
 ]
 DataOption = Annotated[
     Path | None,
-    typer.Option("--data", metavar="PATH", envvar="NETREF_DATA", help="Use this catalogue file instead of the shipped one."),
+    typer.Option(
+        "--data", metavar="PATH", envvar="NETREF_DATA", help="Use this catalogue file instead of the shipped one."
+    ),
 ]
 
 
@@ -152,6 +176,13 @@ def not_found(kind: str, name: str, suggestions: list[str]) -> NoReturn:
 
 def emit(text: str) -> None:
     typer.echo(text)
+
+
+def print_view(view: View, fmt: str) -> None:
+    """Print a command's result as ``--format`` asks: every format is drawn by netref.render."""
+    from netref.render import render
+
+    typer.echo(render(view, fmt), nl=False)
 
 
 def open_catalog(data: Path | None) -> Catalog:
@@ -192,7 +223,10 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", "-V", callback=_version_callback, is_eager=True, help="Show netref's version and exit.")
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version_callback, is_eager=True, help="Show netref's version and exit."
+        ),
     ] = False,
 ) -> None:
     """Internet protocols, their ports, and the Python modules that speak them — judged for your Python.
@@ -208,9 +242,14 @@ def _root(
 def list_command(
     status: Annotated[
         str | None,
-        typer.Option("--status", "-s", metavar="STATUS", help="Only protocols with a module of this status: current, renamed, deprecated, removed, not-yet."),
+        typer.Option(
+            "--status", "-s", metavar="STATUS",
+            help="Only protocols with a module of this status: current, renamed, deprecated, removed, not-yet.",
+        ),
     ] = None,
-    tls: Annotated[bool, typer.Option("--tls", help="Only protocols that can run over TLS (implicit or upgraded).")] = False,
+    tls: Annotated[
+        bool, typer.Option("--tls", help="Only protocols that can run over TLS (implicit or upgraded).")
+    ] = False,
     tutorial: Annotated[bool, typer.Option("--tutorial", help="Only the tutorial table's own rows.")] = False,
     python: PythonOption = None,
     fmt: FormatOption = "table",
@@ -220,22 +259,15 @@ def list_command(
 
     Example: netref list --status removed --python 3.13
     """
-    from netref import render, views
+    from netref import views
     from netref.catalog import STATUS_KINDS
-    from netref.versions import format_version
 
     fmt, target = output_format(fmt), target_version(python)
     if status is not None and status not in STATUS_KINDS:
         usage_error(f"--status: unknown status {status!r} (choose from {', '.join(STATUS_KINDS)})")
     catalog = open_catalog(data)
     protocols = views.select_protocols(catalog, target, status, tls, tutorial)
-    if fmt == "json":
-        objects = [views.protocol_dict(catalog, protocol, target) for protocol in protocols]
-        emit(render.json_text({"target": format_version(target), "protocols": objects}))
-        return
-    emit(render.rows([views.protocol_row(catalog, protocol, target) for protocol in protocols], fmt))
-    if fmt == "table":
-        emit(f"\nStatus judged for Python {format_version(target)} (change with --python X.Y).")
+    print_view(views.protocols_view(catalog, protocols, target), fmt)
 
 
 @command("port")
@@ -250,7 +282,7 @@ def port_command(
 
     Example: netref port 20
     """
-    from netref import render, views
+    from netref import views
     from netref.catalog import lookup_service
     from netref.versions import running_version
 
@@ -265,22 +297,7 @@ def port_command(
         matches = [fallback] if fallback else []
     if not matches:
         fail(f"nothing known on port {number}/{transport} (neither the catalogue nor the system services database)")
-    if fmt == "json":
-        objects = [views.match_dict(m, catalog, running) for m in matches]
-        emit(render.json_text({"port": number, "transport": transport, "matches": objects}))
-        return
-    emit(render.rows([views.match_row(match, catalog, running) for match in matches], fmt))
-    if fmt == "table":
-        notes = [line for m in matches for line in _match_notes(views.match_dict(m))]
-        if notes:
-            emit("\n".join(["", *notes]))
-
-
-def _match_notes(match: dict) -> list[str]:
-    notes = [f"note: {match['note']}"] if match["note"] else []
-    if match["tutorial_note"]:
-        notes.append(f"tutorial: {match['tutorial_note']}")
-    return notes
+    print_view(views.port_view(catalog, number, transport, matches, running), fmt)
 
 
 def parse_port(text: str) -> int:
@@ -294,7 +311,12 @@ def parse_port(text: str) -> int:
 
 @command("show")
 def show_command(
-    protocol: Annotated[str, typer.Argument(metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False)],
+    protocol: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False
+        ),
+    ],
     python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
@@ -303,24 +325,21 @@ def show_command(
 
     Example: netref show smtp --python 3.13
     """
-    from netref import render, views
+    from netref.catalog import Catalog
+    from netref.views import protocol_view
 
-    fmt, target = output_format(fmt), target_version(python)
-    catalog = open_catalog(data)
-    found = catalog.protocol(protocol)
-    if found is None:
-        not_found("protocol", protocol, catalog.suggest_protocols(protocol))
-    if fmt == "json":
-        emit(render.json_text(views.protocol_dict(catalog, found, target, example=True)))
-        return
-    emit(render.card(views.protocol_card(catalog, found, target), fmt))
-    if fmt == "table" and found.example:
-        emit("\nexample:\n" + found.example.rstrip("\n"))
+    print_entry("protocol", protocol, Catalog.protocol, Catalog.suggest_protocols, protocol_view, python, fmt, data)
 
 
 @command("module")
 def module_command(
-    name: Annotated[str, typer.Argument(metavar="MODULE", help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...", show_default=False)],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="MODULE", show_default=False,
+            help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...",
+        ),
+    ],
     python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
@@ -329,17 +348,33 @@ def module_command(
 
     Example: netref module telnetlib --python 3.13
     """
-    from netref import render, views
+    from netref.catalog import Catalog
+    from netref.views import module_view
 
+    print_entry("module", name, Catalog.module, Catalog.suggest_modules, module_view, python, fmt, data)
+
+
+Entry = TypeVar("Entry")
+
+
+def print_entry(
+    kind: str,
+    name: str,
+    find: Callable[[Catalog, str], Entry | None],
+    suggest: Callable[[Catalog, str], list[str]],
+    view: Callable[[Catalog, Entry, Version], Card],
+    python: str | None,
+    fmt: str,
+    data: Path | None,
+) -> None:
+    """``show`` and ``module``: find ``name`` in the catalogue (or fail, suggesting close names)
+    and print its card, judged for ``--python``."""
     fmt, target = output_format(fmt), target_version(python)
     catalog = open_catalog(data)
-    module = catalog.module(name)
-    if module is None:
-        not_found("module", name, catalog.suggest_modules(name))
-    if fmt == "json":
-        emit(render.json_text(views.module_dict(catalog, module, target)))
-        return
-    emit(render.card(views.module_card(catalog, module, target), fmt))
+    found = find(catalog, name)
+    if found is None:
+        not_found(kind, name, suggest(catalog, name))
+    print_view(view(catalog, found, target), fmt)
 
 
 # -- probe (live servers; netref.probes is imported only when this command runs) ----------------
@@ -347,22 +382,69 @@ def module_command(
 
 @command("probe")
 def probe_command(
-    protocol: Annotated[str, typer.Argument(metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False)],
-    target: Annotated[str, typer.Argument(metavar="HOST", help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address.", show_default=False)],
-    port: Annotated[str | None, typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default).")] = None,
-    starttls: Annotated[bool, typer.Option("--starttls", help="Upgrade to TLS in band (STARTTLS, STLS, AUTH TLS); fail if not offered.")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", "-t", metavar="SECONDS", help="Deadline for the whole probe, name resolution included.")] = 10.0,
+    protocol: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False
+        ),
+    ],
+    target: Annotated[
+        str,
+        typer.Argument(metavar="HOST", help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address.", show_default=False),
+    ],
+    port: Annotated[
+        str | None,
+        typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default)."),
+    ] = None,
+    starttls: Annotated[
+        bool, typer.Option("--starttls", help="Upgrade to TLS in band (STARTTLS, STLS, AUTH TLS); fail if not offered.")
+    ] = False,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", "-t", metavar="SECONDS", help="Deadline for the whole probe, name resolution included."
+        ),
+    ] = 10.0,
     ipv4: Annotated[bool, typer.Option("-4", "--ipv4", help="IPv4 addresses only.")] = False,
     ipv6: Annotated[bool, typer.Option("-6", "--ipv6", help="IPv6 addresses only.")] = False,
-    sni: Annotated[str | None, typer.Option("--sni", metavar="NAME", help="TLS server name to send and verify (when HOST is an address).")] = None,
-    cafile: Annotated[Path | None, typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")] = None,
-    insecure: Annotated[bool, typer.Option("--insecure", "-k", help="Do not verify the certificate (still reported).")] = False,
-    user: Annotated[str | None, typer.Option("--user", metavar="NAME", help="Log in as NAME (password: $NETREF_PASSWORD or a prompt).")] = None,
-    allow_plaintext_auth: Annotated[bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")] = False,
-    warning: Annotated[float | None, typer.Option("--warning", "-w", metavar="SECONDS", help="nagios: WARNING above this response time.")] = None,
-    critical: Annotated[float | None, typer.Option("--critical", "-c", metavar="SECONDS", help="nagios: CRITICAL above this response time.")] = None,
-    cert_days: Annotated[str | None, typer.Option("--cert-days", metavar="WARN[,CRIT]", help="nagios: WARNING/CRITICAL when the certificate has fewer days left.")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="table (default), json, csv, nagios, or a tabulate format.")] = "table",
+    sni: Annotated[
+        str | None,
+        typer.Option("--sni", metavar="NAME", help="TLS server name to send and verify (when HOST is an address)."),
+    ] = None,
+    cafile: Annotated[
+        Path | None, typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", "-k", help="Do not verify the certificate (still reported).")
+    ] = False,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", metavar="NAME", help="Log in as NAME (password: $NETREF_PASSWORD or a prompt)."),
+    ] = None,
+    allow_plaintext_auth: Annotated[
+        bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")
+    ] = False,
+    warning: Annotated[
+        float | None,
+        typer.Option("--warning", "-w", metavar="SECONDS", help="nagios: WARNING above this response time."),
+    ] = None,
+    critical: Annotated[
+        float | None,
+        typer.Option("--critical", "-c", metavar="SECONDS", help="nagios: CRITICAL above this response time."),
+    ] = None,
+    cert_days: Annotated[
+        str | None,
+        typer.Option(
+            "--cert-days", metavar="WARN[,CRIT]",
+            help="nagios: WARNING/CRITICAL when the certificate has fewer days left.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="table (default), json, csv, nagios, or a tabulate format."
+        ),
+    ] = "table",
     data: DataOption = None,
 ) -> None:
     """Greet a live server, ask its capabilities, quit; report timings, TLS and a verdict.
@@ -403,7 +485,7 @@ def probe_command(
         check = judge(result, limits)
         emit(render.nagios_line(result.protocol, check.state, check.summary, check.perfdata))
         raise typer.Exit(check.code)
-    emit(render.json_text(result.to_dict()) if fmt == "json" else render.card(card_pairs(result), fmt))
+    print_view(render.Card(result.to_dict(), card_pairs(result)), fmt)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NOT_FOUND)
 
 
@@ -433,15 +515,42 @@ _CHECK_COLUMNS = ("path", "line", "col", "code", "message")
 
 @command("check")
 def check_command(
-    paths: Annotated[list[str], typer.Argument(metavar="PATH...", help="Python files, or directories to search for *.py.", show_default=False)],
+    paths: Annotated[
+        list[str],
+        typer.Argument(metavar="PATH...", help="Python files, or directories to search for *.py.", show_default=False),
+    ],
     python: PythonOption = None,
-    select: Annotated[list[str] | None, typer.Option("--select", metavar="CODE", help="Report only these codes or prefixes (NR1, NR201, ...); repeatable.")] = None,
-    ignore: Annotated[list[str] | None, typer.Option("--ignore", metavar="CODE", help="Do not report these codes or prefixes; repeatable.")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", metavar="GLOB", help="Skip files and directories whose name or path matches; repeatable.")] = None,
-    fix: Annotated[bool, typer.Option("--fix", help="Rewrite renamed imports in place (only what is mechanically safe).")] = False,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select", metavar="CODE", help="Report only these codes or prefixes (NR1, NR201, ...); repeatable."
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", metavar="CODE", help="Do not report these codes or prefixes; repeatable."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude", metavar="GLOB", help="Skip files and directories whose name or path matches; repeatable."
+        ),
+    ] = None,
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Rewrite renamed imports in place (only what is mechanically safe).")
+    ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show the fixes as a unified diff; write nothing.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes for large trees (0: one per core).")] = 0,
-    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="text (default: path:line:col: CODE message), json, csv, table, or a tabulate format.")] = "text",
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes for large trees (0: one per core)."),
+    ] = 0,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", metavar="FORMAT",
+            help="text (default: path:line:col: CODE message), json, csv, table, or a tabulate format.",
+        ),
+    ] = "text",
     data: DataOption = None,
 ) -> None:
     """Find imports of renamed, deprecated and removed network modules, judged for the target Python.
@@ -450,14 +559,19 @@ def check_command(
 
     Example: netref check server.py client.py src/ --python 3.13
     """
+    import functools
+
     from netref import check as checker
     from netref import render
 
     fmt, target = output_format(fmt, ("text",)), target_version(python)
     catalog = open_catalog(data)
-    options = dict(select=select or (), ignore=ignore or (), exclude=exclude or (), jobs=jobs or None)
+    run_check = functools.partial(
+        checker.check, paths, catalog, target,
+        select=select or (), ignore=ignore or (), exclude=exclude or (), jobs=jobs or None,
+    )  # fmt: skip
     try:
-        report = checker.check(paths, catalog, target, **options)
+        report = run_check()
     except ValueError as error:
         usage_error(f"--select/--ignore: {error}")
     if diff or fix:
@@ -470,14 +584,11 @@ def check_command(
             raise typer.Exit(EXIT_NOT_FOUND if fixed or report.findings else EXIT_OK)
         checker.write_fixes(fixed)
         typer.echo(f"netref: fixed {count} finding(s) in {len(fixed)} file(s)", err=True)
-        report = checker.check(paths, catalog, target, **options)
+        report = run_check()
     findings = report.findings
-    if fmt == "text":
-        if findings:
-            emit("\n".join(finding.text() for finding in findings))
-    else:
-        objects = [checker.finding_dict(finding, target) for finding in findings]
-        emit(render.rows(objects, fmt, None if fmt in ("json", "csv") else _CHECK_COLUMNS))
+    objects = [checker.finding_dict(finding, target) for finding in findings]
+    lines = [finding.text() for finding in findings]
+    print_view(render.Records(objects, objects, columns=_CHECK_COLUMNS, lines=lines), fmt)
     raise typer.Exit(EXIT_NOT_FOUND if findings else EXIT_OK)
 
 

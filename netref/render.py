@@ -1,16 +1,35 @@
 """Every output format netref prints, in one place.
 
-Commands hand over plain data — a list of row dicts for tables, key/value pairs for a single
-object, or a JSON-ready object — and this module turns it into text. ``table`` is the default;
-``json`` and ``csv`` are for programs; any other name is one of tabulate's formats (github, grid,
-plain, ...). The default table is drawn here without tabulate: importing tabulate (and wcwidth)
-costs more than the rest of ``netref port 25`` put together, so it is imported only for its own
-formats.
+A command hands over a *view* and the name given to ``--format``; :func:`render` returns the text
+to print. There are two kinds of view: :class:`Records`, many objects of one kind (``netref list``,
+``port``, ``check``), and :class:`Card`, one object (``show``, ``module``, ``probe``). Each carries
+the same facts in the shapes the formats need: a JSON document, rows or key/value pairs, and the
+notes that follow the default table.
+
+As in pypa/pip-audit, each format is one formatter, registered by name in :data:`FORMATTERS`:
+
+- ``table`` (the default) is drawn here without tabulate: importing tabulate (and wcwidth) costs
+  more than the rest of ``netref port 25`` put together, so it is imported only for its own formats;
+- ``json`` prints the view's document, netref's documented schema (docs/json.md);
+- ``csv`` prints every field of every row, or a card as ``field,value`` pairs;
+- ``text`` prints one line per record (``netref check``'s ``path:line:col: CODE message``);
+- every other name is one of tabulate's formats (github, grid, plain, ...).
+
+A new format is one :class:`Formatter` subclass, with a method for each kind of view it can show,
+and its entry in FORMATTERS (a formatter is an object, so one that needs settings, such as colour
+or the terminal's width, takes them when it is made). A new kind of view is a class whose
+``render_with`` calls its own Formatter method; that method's default on Formatter may fall back
+to an existing form (a grid, say, to its records). ``netref probe --format nagios`` is not a
+rendering of a view but a monitoring verdict with its own exit code: :func:`nagios_line`.
+
+The views and formatters are plain classes: a NamedTuple, a dataclass or a typing.Protocol costs
+five to forty times as much to define, and ``netref port 25`` imports this module (start-up is
+benchmarked).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 # tabulate's format names, listed here so that validating --format needs no import of tabulate.
@@ -21,7 +40,8 @@ TABULATE_FORMATS = (
     "presto", "pretty", "psql", "rst", "mediawiki", "moinmoin", "youtrack", "html", "unsafehtml",
     "latex", "latex_raw", "latex_booktabs", "latex_longtable", "textile", "tsv",
 )
-FORMATS = ("table", "json", "csv") + TABULATE_FORMATS
+# The formats every command accepts; a command may accept more of FORMATTERS (check: text).
+FORMATS = ("table", "json", "csv", *TABULATE_FORMATS)
 
 
 def check_format(fmt: str, extra: Sequence[str] = ()) -> str:
@@ -39,30 +59,159 @@ def json_text(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False)
 
 
-def rows(items: Sequence[dict[str, Any]], fmt: str = "table", columns: Sequence[str] | None = None) -> str:
-    """A list of records as a table, CSV or JSON. ``columns`` picks and orders the keys."""
-    columns = list(columns or (items[0].keys() if items else []))
-    if fmt == "json":
-        return json_text([{column: item.get(column) for column in columns} for item in items])
-    if fmt == "csv":
-        return _csv([columns] + [[_cell(item.get(column), "; ") for column in columns] for item in items])
-    if fmt == "table":
-        body = [[_cell(item.get(column), "\n") for column in columns] for item in items]
-        return _plain_table([column.upper() for column in columns], body)
-    # One line per cell: markdown, TSV and most of tabulate's formats cannot hold a line break.
-    return _tabulate([[_cell(item.get(column)) for column in columns] for item in items], list(columns), fmt)
+# -- views: what a command hands over ------------------------------------------------------------
 
 
-def card(pairs: Sequence[tuple[str, Any]], fmt: str = "table") -> str:
-    """One object as ``key: value`` lines (table), two-column CSV, or a JSON object."""
-    if fmt == "json":
-        return json_text({key: value for key, value in pairs})
-    if fmt == "csv":
-        return _csv([["field", "value"]] + [[key, _cell(value)] for key, value in pairs])
-    if fmt == "table":
-        width = max((len(key) for key, _ in pairs), default=0)
-        return "\n".join(_card_line(key, _cell(value), width) for key, value in pairs)
-    return _tabulate([[key, _cell(value)] for key, value in pairs], ["field", "value"], fmt)
+class Records:
+    """Many objects of one kind, e.g. the protocols of ``netref list``.
+
+    ``document`` is what ``json`` prints (a documented schema); ``rows``, one mapping per object,
+    are the table's rows and CSV's records (CSV: every key, in order); ``columns`` are the columns
+    the table formats show (default: every key); ``lines`` are what ``text`` prints, one per object;
+    ``notes`` are lines for a reader, printed after the default table only (after a blank line).
+    """
+
+    def __init__(
+        self,
+        document: Any,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        columns: Sequence[str] = (),
+        lines: Sequence[str] = (),
+        notes: Sequence[str] = (),
+    ) -> None:
+        self.document, self.rows, self.columns, self.lines, self.notes = document, rows, columns, lines, notes
+
+    def render_with(self, formatter: Formatter) -> str:
+        return formatter.records(self)
+
+
+class Card:
+    """One object, e.g. a protocol for ``netref show``: ``key: value`` lines in a table.
+
+    ``document`` is what ``json`` prints (a documented schema); ``pairs`` are (field, value) in
+    reading order, a value may be a list or hold line breaks; ``notes`` as for :class:`Records`.
+    """
+
+    def __init__(self, document: Any, pairs: Sequence[tuple[str, Any]], *, notes: Sequence[str] = ()) -> None:
+        self.document, self.pairs, self.notes = document, pairs, notes
+
+    def render_with(self, formatter: Formatter) -> str:
+        return formatter.card(self)
+
+
+View = Records | Card
+
+
+class Formatter:
+    """One output format: a method per kind of view, each returning the whole output, ending in a
+    newline (or empty: nothing to print). A format without a form for some kind of view keeps the
+    method here, which says so; a command offers only the formats that can show its view."""
+
+    def records(self, view: Records) -> str:
+        raise ValueError(f"{type(self).__name__} cannot show a list of records")
+
+    def card(self, view: Card) -> str:
+        raise ValueError(f"{type(self).__name__} cannot show a single object")
+
+
+def render(view: View, fmt: str) -> str:
+    """``view`` in format ``fmt`` (a name in :data:`FORMATTERS`): the exact text to print."""
+    try:
+        formatter = FORMATTERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown format {fmt!r}") from None
+    return view.render_with(formatter)
+
+
+# -- formatters: one per format ------------------------------------------------------------------
+
+
+class TableFormatter(Formatter):
+    """The default: padded columns, multi-line cells; a card as aligned ``key: value`` lines."""
+
+    def records(self, view: Records) -> str:
+        columns = _columns(view)
+        body = [[_cell(row.get(column), "\n") for column in columns] for row in view.rows]
+        return _with_notes(_plain_table([column.upper() for column in columns], body), view.notes)
+
+    def card(self, view: Card) -> str:
+        width = max((len(key) for key, _ in view.pairs), default=0)
+        return _with_notes("\n".join(_card_line(key, _cell(value), width) for key, value in view.pairs), view.notes)
+
+
+class JsonFormatter(Formatter):
+    """The view's document, as documented (docs/json.md)."""
+
+    def records(self, view: Records) -> str:
+        return json_text(view.document) + "\n"
+
+    def card(self, view: Card) -> str:
+        return json_text(view.document) + "\n"
+
+
+class CsvFormatter(Formatter):
+    """Every field of every row (a card: ``field,value``); lists joined with ``; ``."""
+
+    def records(self, view: Records) -> str:
+        columns = _keys(view.rows)
+        return _csv([columns, *([_cell(row.get(column), "; ") for column in columns] for row in view.rows)])
+
+    def card(self, view: Card) -> str:
+        return _csv([["field", "value"], *([key, _cell(value)] for key, value in view.pairs)])
+
+
+class TextFormatter(Formatter):
+    """One line per object, nothing else: what compilers and linters print, for editors to read."""
+
+    def records(self, view: Records) -> str:
+        return "".join(line + "\n" for line in view.lines)
+
+
+class TabulateFormatter(Formatter):
+    """One of tabulate's formats; one line per cell, as markdown, TSV and most of them cannot
+    hold a line break."""
+
+    def __init__(self, tablefmt: str) -> None:
+        self.tablefmt = tablefmt
+
+    def records(self, view: Records) -> str:
+        columns = _columns(view)
+        return self._table([[_cell(row.get(column)) for column in columns] for row in view.rows], columns)
+
+    def card(self, view: Card) -> str:
+        return self._table([[key, _cell(value)] for key, value in view.pairs], ["field", "value"])
+
+    def _table(self, body: list[list[str]], headers: list[str]) -> str:
+        from tabulate import tabulate
+
+        return tabulate(body, headers=headers, tablefmt=self.tablefmt, disable_numparse=True) + "\n"
+
+
+FORMATTERS: dict[str, Formatter] = {
+    "table": TableFormatter(),
+    "json": JsonFormatter(),
+    "csv": CsvFormatter(),
+    "text": TextFormatter(),
+    **{name: TabulateFormatter(name) for name in TABULATE_FORMATS},
+}
+
+
+# -- the pieces formatters share ----------------------------------------------------------------
+
+
+def _keys(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    return list(rows[0]) if rows else []
+
+
+def _columns(view: Records) -> list[str]:
+    return list(view.columns or _keys(view.rows))
+
+
+def _with_notes(table: str, notes: Sequence[str]) -> str:
+    if notes:
+        table += "\n\n" + "\n".join(notes)
+    return table + "\n"
 
 
 def _card_line(key: str, value: str, width: int) -> str:
@@ -87,7 +236,7 @@ def _csv(table: list[list[str]]) -> str:
 
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(table)
-    return buffer.getvalue().rstrip("\n")
+    return buffer.getvalue().rstrip("\n") + "\n"
 
 
 def _plain_table(headers: list[str], body: list[list[str]]) -> str:
@@ -96,19 +245,13 @@ def _plain_table(headers: list[str], body: list[list[str]]) -> str:
     widths = [max([len(header)] + [len(line) for row in split for line in row[i]]) for i, header in enumerate(headers)]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
     out = [line(headers), line(["-" * width for width in widths])]
     for row in split:
         height = max(len(cell) for cell in row)
         out.extend(line([cell[i] if i < len(cell) else "" for cell in row]) for i in range(height))
     return "\n".join(out)
-
-
-def _tabulate(body: list[list[str]], headers: list[str], fmt: str) -> str:
-    from tabulate import tabulate
-
-    return tabulate(body, headers=headers, tablefmt="simple" if fmt == "table" else fmt, disable_numparse=True)
 
 
 # -- monitoring (netref probe --format nagios) ---------------------------------------------------

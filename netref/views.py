@@ -1,15 +1,62 @@
 """What the catalogue commands show: JSON objects and table rows built from catalogue objects.
 
-The JSON objects here are netref's documented, stable schema (README, "JSON output"): add fields
-freely, but never rename or remove one. Table rows are the same facts, flattened for reading.
+The JSON objects here are netref's documented, stable schema (docs/json.md): add fields freely,
+but never rename or remove one. Table rows are the same facts, flattened for reading. The
+``*_view`` functions put both together as the :mod:`netref.render` view a command prints.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from netref.catalog import Catalog, Module, PortMatch, Protocol, Status, status_label
+from netref.catalog import Catalog, Module, Port, PortMatch, Protocol, Status, status_label
+from netref.render import Card, Records
 from netref.versions import Version, format_version
+
+# -- views: one per catalogue command ----------------------------------------------------------
+
+
+def protocols_view(catalog: Catalog, protocols: list[Protocol], target: Version) -> Records:
+    """``netref list``: one row per protocol, its modules judged for ``target``."""
+    version = format_version(target)
+    return Records(
+        document={"target": version, "protocols": [protocol_dict(catalog, protocol, target) for protocol in protocols]},
+        rows=[protocol_row(catalog, protocol, target) for protocol in protocols],
+        notes=(f"Status judged for Python {version} (change with --python X.Y).",),
+    )
+
+
+def port_view(catalog: Catalog, number: int, transport: str, matches: list[PortMatch], target: Version) -> Records:
+    """``netref port``: what runs on a port and the module to speak it on ``target``, with the
+    catalogue's notes and the tutorial's claim."""
+    objects = [match_dict(match, catalog, target) for match in matches]
+    return Records(
+        document={"port": number, "transport": transport, "matches": objects},
+        rows=[match_row(match, catalog, target) for match in matches],
+        notes=[line for match in objects for line in _match_notes(match)],
+    )
+
+
+def protocol_view(catalog: Catalog, protocol: Protocol, target: Version) -> Card:
+    """``netref show``: a protocol's card; the table ends with its modern example."""
+    document = protocol_dict(catalog, protocol, target, example=True)
+    example = ("example:\n" + protocol.example.rstrip("\n"),) if protocol.example else ()
+    return Card(document, protocol_card(catalog, protocol, target), notes=example)
+
+
+def module_view(catalog: Catalog, module: Module, target: Version) -> Card:
+    """``netref module``: a module's life, judged for ``target``."""
+    return Card(module_dict(catalog, module, target), module_card(catalog, module, target))
+
+
+def _match_notes(match: dict[str, Any]) -> list[str]:
+    notes = [f"note: {match['note']}"] if match["note"] else []
+    if match["tutorial_note"]:
+        notes.append(f"tutorial: {match['tutorial_note']}")
+    return notes
+
+
+# -- JSON objects --------------------------------------------------------------------------------
 
 
 def status_dict(status: Status) -> dict[str, Any]:
@@ -45,13 +92,13 @@ def module_dict(catalog: Catalog, module: Module, target: Version) -> dict[str, 
         "pep": module.pep,
         "renamed_from": catalog.renamed_from(module.name),
         "protocols": [protocol.key for protocol in catalog.protocols_using(module.name)],
-        "moved_attributes": module.moved_attributes,
+        "moved_attributes": dict(module.moved_attributes),
         "note": module.note,
         "sources": list(module.sources),
     }
 
 
-def port_dict(port: Any) -> dict[str, Any]:
+def port_dict(port: Port) -> dict[str, Any]:
     return {
         "number": port.number,
         "transport": port.transport,
@@ -130,9 +177,9 @@ def python_text(catalog: Catalog, protocol: Protocol, target: Version) -> str:
 def _tutorial_note(protocol: Protocol | None, number: int) -> str | None:
     """The tutorial's own claim about this port, where it differs from the truth."""
     tutorial = protocol.tutorial if protocol else None
-    if tutorial and tutorial.port == number and tutorial.port != protocol.default_port:
-        return tutorial.note
-    return None
+    if protocol is None or tutorial is None or tutorial.port != number or tutorial.port == protocol.default_port:
+        return None
+    return tutorial.note
 
 
 def _role(protocol: Protocol, name: str) -> str:
@@ -233,12 +280,12 @@ def _probe_text(protocol: Protocol) -> str:
     return f"netref probe {protocol.key} HOST" if protocol.family else f"none: netref has no probe for {protocol.key}"
 
 
-def _port_line(port: Any) -> str:
+def _port_line(port: Port) -> str:
     line = f"{port.number}/{port.transport} {port.service} ({port.role})"
     return line + (f": {port.note}" if port.note else "")
 
 
-def _status_text(status: Any) -> str:
+def _status_text(status: Status) -> str:
     """``removed: removed in 3.13 (PEP 594) → socket``; plain ``current`` when nothing more is to say."""
     summary = status.summary()
     return status.kind if summary == status.kind else f"{status.kind}: {summary}"

@@ -23,8 +23,8 @@ def interpreters() -> list[str]:
     found: dict[str, str] = {}
     for path in candidates:
         if os.access(path, os.X_OK):
-            version = subprocess.run([path, *STDLIB_ONLY, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                                     capture_output=True, text=True).stdout.strip()
+            command = [path, *STDLIB_ONLY, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"]
+            version = subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip()
             if version and version not in found:
                 found[version] = path
     return [found[version] for version in sorted(found, key=lambda v: tuple(map(int, v.split("."))))]

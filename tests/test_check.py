@@ -16,7 +16,7 @@ import pytest
 from netref.catalog import load_catalog
 from netref.check import CODES, check, make_rules
 from netref.check.lexer import Source
-from netref.check.scanner import _Scan, scan_bytes
+from netref.check.scanner import FileScan, scan_bytes
 
 CORPUS = Path(__file__).parent / "check_corpus"
 PY3_TARGETS = [(3, 11), (3, 12), (3, 13)]
@@ -270,7 +270,7 @@ def test_lexical_import_scan_agrees_with_ast_on_the_stdlib_and_corpus(catalog):
         except SyntaxError:
             continue
         by_ast = sorted((n.lineno, ast.dump(n)) for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)))
-        scan = _Scan(Source(text), str(path), rules)
+        scan = FileScan(Source(text), str(path), rules)
         by_lexer = sorted((scan.source.position(s.start)[0], ast.dump(s.node)) for s in scan.imports)
         assert [line for line, _ in by_lexer] == [line for line, _ in by_ast], path
         assert [_names(d) for _, d in by_lexer] == [_names(d) for _, d in by_ast], path
@@ -412,7 +412,7 @@ def test_lexical_import_scan_agrees_with_python27s_own_parser(catalog):
     rules = make_rules(catalog, (3, 12))
     compared = 0
     for path, rows in by_python27.items():
-        scan = _Scan(Source(Path(path).read_bytes().decode("latin-1")), path, rules)
+        scan = FileScan(Source(Path(path).read_bytes().decode("latin-1")), path, rules)
         mine = sorted([scan.source.position(s.start)[0], _statement_names(s.node)] for s in scan.imports)
         assert mine == rows, path
         compared += 1

@@ -8,7 +8,7 @@ Library use::
     for finding in report.findings:
         print(finding.text())
 
-Codes are listed in :data:`netref.check.codes.CODES` and in the README. Findings are judged for the
+Codes are listed in :data:`netref.check.codes.CODES` and in docs/check.md. Findings are judged for the
 target Python only, never for the interpreter netref runs on.
 """
 
@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from netref.catalog import Catalog
 from netref.check.codes import CODES, enabled_codes
 from netref.check.files import python_files, scan_files
-from netref.check.rules import Rules, build_rules
+from netref.check.registry import Rules, build_rules
 from netref.check.scanner import FileResult, Finding
 from netref.versions import Version, format_version
+
+if TYPE_CHECKING:
+    from netref.check.fixer import FixedFile
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,8 @@ def check(
     return Report(target, tuple(scan_files(files, rules, jobs, prefilter)))
 
 
-def finding_dict(finding: Finding, target: Version) -> dict:
-    """One finding as netref's documented JSON object (README, "netref check"): never rename a key."""
+def finding_dict(finding: Finding, target: Version) -> dict[str, Any]:
+    """One finding as netref's documented JSON object (docs/json.md): never rename a key."""
     return {
         "path": finding.path,
         "line": finding.line,
@@ -79,20 +83,20 @@ def finding_dict(finding: Finding, target: Version) -> dict:
     }
 
 
-
-
-def fixes(report: Report) -> list:
+def fixes(report: Report) -> list[FixedFile]:
     """What ``--fix`` would write: one :class:`~netref.check.fixer.FixedFile` per file it changes."""
     from netref.check.fixer import fix_result
 
     return [fixed for result in report.results if (fixed := fix_result(result)) is not None]
 
 
-def write_fixes(fixed_files: Iterable) -> None:
+def write_fixes(fixed_files: Iterable[FixedFile]) -> None:
     from netref.check.fixer import write
 
     for fixed in fixed_files:
         write(fixed)
 
 
-__all__ = ["CODES", "FileResult", "Finding", "Report", "Rules", "check", "finding_dict", "fixes", "make_rules", "write_fixes"]
+__all__ = [
+    "CODES", "FileResult", "Finding", "Report", "Rules", "check", "finding_dict", "fixes", "make_rules", "write_fixes",
+]

@@ -1,39 +1,23 @@
-"""The finding codes of ``netref check``: stable, documented (README, "netref check"), never reused.
+"""The finding codes of ``netref check``: stable, documented (docs/check.md), never reused.
 
 NR1xx are about modules (one code per catalogue status, plus Python 2 attributes that moved),
 NR2xx the two porting bugs of tutorial socket code, NR3xx the file's syntax, NR9xx the file itself.
+Each rule family declares its own codes (see :mod:`netref.check.rules`); only the scanner's own
+code, NR900, is declared here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from netref.check.registry import Code, registered
 
-@dataclass(frozen=True)
-class Code:
-    code: str
-    kind: str
-    title: str
-
+UNREADABLE = Code("NR900", kind="unreadable", title="file could not be read")
 
 CODES: dict[str, Code] = {
     code.code: code
-    for code in (
-        Code("NR101", "renamed", "module renamed on the target Python (Python 2 name)"),
-        Code("NR102", "deprecated", "module deprecated on the target Python"),
-        Code("NR103", "removed", "module removed on the target Python"),
-        Code("NR104", "moved-attribute", "Python 2 attribute of urllib/urllib2 that moved to another module"),
-        Code("NR105", "not-yet", "module does not exist yet on the target Python"),
-        Code("NR201", "str-send", "str literal passed to a socket's send/sendall/sendto (Python 3 sends bytes)"),
-        Code("NR202", "uncalled-method", "method named but not called, as a statement (s.close)"),
-        Code("NR301", "python2-syntax", "file is Python 2 syntax (does not parse as Python 3)"),
-        Code("NR900", "unreadable", "file could not be read"),
-    )
+    for code in sorted((UNREADABLE, *(code for rule in registered() for code in rule.codes)), key=lambda c: c.code)
 }
-
-CODE_FOR_STATUS = {code.kind: code.code for code in CODES.values() if code.code.startswith("NR1")}
-MODULE_CODES = tuple(code for code in CODES if code.startswith("NR1"))
 
 
 def enabled_codes(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> frozenset[str]:
@@ -41,9 +25,9 @@ def enabled_codes(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> fro
 
     Raises ValueError (one line) for an entry that is no prefix of any code.
     """
-    select, ignore = _prefixes(select), _prefixes(ignore)
-    chosen = {code for code in CODES if not select or code.startswith(tuple(select))}
-    return frozenset(code for code in chosen if not code.startswith(tuple(ignore)))
+    selected, ignored = tuple(_prefixes(select)), tuple(_prefixes(ignore))
+    chosen = {code for code in CODES if not selected or code.startswith(selected)}
+    return frozenset(code for code in chosen if not code.startswith(ignored))
 
 
 def _prefixes(entries: Iterable[str]) -> list[str]:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from fnmatch import fnmatch
+from typing import TYPE_CHECKING
 
-from netref.check.rules import Rules
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
+
+from netref.check.registry import Rules
 from netref.check.scanner import FileResult, scan_path
 
 # Below this many files, starting worker processes costs more than it saves.
@@ -43,7 +47,7 @@ def _walk(directory: str, exclude: Sequence[str], top: str) -> Iterator[str]:
             yield entry.path  # a dangling link is reported as unreadable, not skipped
 
 
-def _skipped_directory(entry: os.DirEntry) -> bool:
+def _skipped_directory(entry: os.DirEntry[str]) -> bool:
     """Not the user's own code: hidden directories (.git, .venv, .tox), __pycache__, and virtual
     environments (they hold pyvenv.cfg), whose third-party packages would bury the findings.
     A directory named on the command line is searched all the same."""
@@ -79,7 +83,7 @@ def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, pref
     return results
 
 
-def _start_method():
+def _start_method() -> BaseContext | None:
     """How to start the workers: ``fork`` while this process runs a single thread (the
     cheapest start, and safe), else ``forkserver``. Forking a process whose other threads
     may hold a lock can deadlock the child (Python 3.12 warns of it): a program that embeds
@@ -102,15 +106,16 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-_worker: dict[str, object] = {}
+_worker: list[tuple[Rules, bool]] = []  # (rules, prefilter) in a worker process
 
 
 def _set_worker_rules(rules: Rules, prefilter: bool) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle, once
-    _worker["rules"], _worker["prefilter"] = rules, prefilter
+    _worker[:] = [(rules, prefilter)]
 
 
 def _scan_in_worker(path: str) -> FileResult:
-    return scan_path(path, _worker["rules"], _worker["prefilter"])  # type: ignore[arg-type]
+    rules, prefilter = _worker[0]
+    return scan_path(path, rules, prefilter)

@@ -1,6 +1,6 @@
 """``--fix`` and ``--diff``: apply the scanner's safe edits, and prove the result still parses.
 
-Only module renames and moved attributes with a known new home carry edits (see the scanner);
+Only module renames and moved attributes with a known new home carry edits (see the rules);
 deprecated and removed modules never do. A file is rewritten only if Python 3 compiles it before
 and after the edits, so a Python 2 file (whose syntax needs a human first) is left alone.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from itertools import pairwise
 
 from netref.check.lexer import decode
 from netref.check.scanner import Edit, FileResult, compile_error
@@ -32,7 +33,7 @@ class FixedFile:
 def apply_edits(text: str, edits: list[Edit]) -> str | None:
     """``text`` with ``edits`` applied; None if two edits overlap (then nothing is safe)."""
     ordered = sorted(set(edits))
-    for first, second in zip(ordered, ordered[1:]):
+    for first, second in pairwise(ordered):
         if first.end > second.start:
             return None
     for edit in reversed(ordered):

@@ -1,0 +1,345 @@
+"""NR101–NR105: imports of modules that are renamed, deprecated, removed or not yet there on the target,
+and the Python 2 attributes of urllib/urllib2 that moved to other modules.
+
+Every fact about a module (status, replacement, PEP, backport, moved attributes) comes from the
+catalogue; this rule only turns those facts into verdicts, findings and the safe edits of ``--fix``
+(module renames, and moved attributes with a known new home; never deprecated or removed modules).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from netref.catalog import Catalog, Module, Status
+from netref.check.registry import Code, Rule, register
+from netref.check.scanner import Edit, FileScan, ImportStatement
+from netref.versions import Version, format_version
+
+CODES = (
+    Code("NR101", kind="renamed", title="module renamed on the target Python (Python 2 name)"),
+    Code("NR102", kind="deprecated", title="module deprecated on the target Python"),
+    Code("NR103", kind="removed", title="module removed on the target Python"),
+    Code("NR104", kind="moved-attribute", title="Python 2 attribute of urllib/urllib2 that moved to another module"),
+    Code("NR105", kind="not-yet", title="module does not exist yet on the target Python"),
+)
+CODE_FOR_STATUS = {code.kind: code.code for code in CODES}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A module that is worth a finding on the target Python, with everything the finding says."""
+
+    module: str
+    code: str
+    kind: str
+    headline: str  # e.g. "httplib was renamed in Python 3.0 (PEP 3108)"
+    replacement: str | None
+    backport: str | None
+    pep: int | None
+    renamed_to: str | None  # set only for renamed modules: what ``--fix`` may rewrite to
+
+    @property
+    def message(self) -> str:
+        return self.message_for(self.replacement)
+
+    def message_for(self, replacement: str | None) -> str:
+        """The finding's text, naming ``replacement`` (and the PyPI backport, if any). A module
+        with no successor (cgitb, xdrlib) still names its backport."""
+        if not replacement:
+            if self.backport and self.kind in ("deprecated", "removed"):
+                return f"{self.headline}: no standard-library successor; the PyPI backport is {self.backport}"
+            return self.headline
+        backport = f", or the PyPI backport {self.backport}" if self.backport else ""
+        return f"{self.headline}: use {replacement}{backport}"
+
+
+def _verdict(catalog: Catalog, module: Module, status: Status, code: str) -> Verdict:
+    name, pep = module.name, f" (PEP {status.pep})" if status.pep else ""
+    replacement = status.advice
+    if status.kind == "renamed":
+        headline = f"{name} was renamed in Python {status.since}{pep}"
+    elif status.kind == "removed":
+        headline = f"{name} was removed in Python {status.since}{pep}"
+    elif status.kind == "deprecated":
+        removal = f" and removed in {status.removal}" if status.removal else ""
+        headline = f"{name} is deprecated since Python {status.since}{removal}{pep}"
+    else:  # not-yet: the target predates the module; name what that Python called it
+        headline = f"{name} does not exist in Python {format_version(status.target)} (new in {status.since})"
+        replacement = ", ".join(catalog.renamed_from(name)) or None
+    return Verdict(
+        module=name,
+        code=code,
+        kind=status.kind,
+        headline=headline,
+        replacement=replacement,
+        backport=status.backport if status.kind in ("deprecated", "removed") else None,
+        pep=status.pep,
+        renamed_to=module.renamed_to if status.kind == "renamed" else None,
+    )
+
+
+# What the pre-filter reads of import statements: the names after ``import``, the module of
+# ``from X``, and the literal of ``import_module(...)``/``__import__(...)``.
+IMPORT_PARTS = (
+    re.compile(rb"import[ \t]+([^\n]*(?:\\\r?\n[^\n]*)*)"),
+    re.compile(rb"from[ \t]+([\w.]+)"),
+    re.compile(rb"import(?:_module|__)[ \t]*(\([ \t\r\n]*[^\n]*)"),
+)
+NON_WORD = re.compile(rb"\W+")
+
+
+@register
+class LegacyModules(Rule):
+    codes = CODES
+
+    def __init__(self, catalog: Catalog, target: Version) -> None:
+        """Verdicts for every catalogue module that is not current on ``target``."""
+        verdicts = {}
+        for module in catalog.modules.values():
+            status = module.status(target)
+            code = CODE_FOR_STATUS.get(status.kind)
+            if code:
+                verdicts[module.name] = _verdict(catalog, module, status, code)
+        moved = {m.name: dict(m.moved_attributes) for m in catalog.modules.values() if m.moved_attributes}
+        self.verdicts = verdicts
+        self.moved: dict[str, dict[str, str]] = moved if target >= (3, 0) else {}  # module -> {attribute: new home}
+        self.moved_pep = {m.name: m.pep for m in catalog.modules.values() if m.moved_attributes}
+        self.words = frozenset(
+            {name.rsplit(".", 1)[-1].encode() for name in verdicts} | {name.split(".")[0].encode() for name in verdicts}
+        )
+        names = b"|".join(re.escape(name.encode()) for name in self.moved)
+        self.moved_bytes = re.compile(rb"(?<![\w.])(?:" + names + rb")\b(?![ \t]*\.)") if self.moved else None
+
+    def might_find(self, data: bytes) -> bool:
+        """Do the import statements (loosely read) name a module with a verdict or moved attributes?"""
+        parts = b" ".join(b" ".join(pattern.findall(data)) for pattern in IMPORT_PARTS)
+        if self.words.intersection(NON_WORD.split(parts)):
+            return True
+        return bool(self.moved_bytes and self.moved_bytes.search(parts))
+
+    def visit(self, scan: FileScan) -> None:
+        _ModuleScan(self, scan).run()
+
+    def verdict(self, name: str) -> Verdict | None:
+        """The verdict on ``name`` or on the package it lives in (``a.b.c``, ``a.b``, ``a``)."""
+        verdicts, parts = self.verdicts, name.split(".")
+        for size in range(len(parts), 0, -1):
+            found = verdicts.get(".".join(parts[:size]))
+            if found:
+                return found
+        return None
+
+
+_DYNAMIC_IMPORT = re.compile(r"import(?:_module|__)[ \t]*\([ \t\r\n]*[rRuU]?(['\"])")
+_PLAIN_NAME = re.compile(r"[A-Za-z_][\w.]*")
+_FROM_MODULE = re.compile(r"from[ \t\\\r\n]+([\w.]+)")
+
+
+class _ModuleScan:
+    """The rule's work on one file."""
+
+    def __init__(self, rule: LegacyModules, scan: FileScan):
+        self.rule, self.scan, self.source = rule, scan, scan.source
+        self.moved = rule.moved
+
+    def run(self) -> None:
+        for statement in self.scan.imports:
+            self._judge(statement)
+        self._dynamic_imports()
+        if self.moved:
+            self._moved_attribute_uses()
+
+    def add(self, offset: int, verdict: Verdict, message: str | None = None, replacement: str | None = None,
+            edits: tuple[Edit, ...] = ()) -> None:
+        self.scan.add(offset, verdict.code, verdict.message if message is None else message, module=verdict.module,
+                      replacement=verdict.replacement if replacement is None else replacement,
+                      backport=verdict.backport, pep=verdict.pep, edits=edits)
+
+    def add_moved(self, offset: int, module: str, attributes: list[str], moved: dict[str, str],
+                  edits: tuple[Edit, ...]) -> None:
+        """NR104 for ``module.attribute`` (one or several) whose home is now ``moved[attribute]``."""
+        pep = self.rule.moved_pep.get(module)
+        old = ", ".join(f"{module}.{name}" for name in attributes)
+        new = ", ".join(f"{moved[name]}.{name}" for name in attributes)
+        verb = "is" if len(attributes) == 1 else "are"
+        self.scan.add(offset, "NR104", f"{old} {verb} Python 2{_pep(pep)}: use {new}", module=module, replacement=new,
+                      pep=pep, edits=edits)
+
+    # -- import statements --------------------------------------------------------------------------
+
+    def _judge(self, statement: ImportStatement) -> None:
+        node = statement.node
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                verdict = self.rule.verdict(alias.name)
+                if verdict:
+                    self.add(statement.start, verdict, edits=self._rename_alias(statement, alias, verdict))
+            return
+        if node.level or not node.module:
+            return
+        verdicts = self.rule.verdicts
+        submodules = [a for a in node.names if f"{node.module}.{a.name}" in verdicts]
+        for alias in submodules:
+            self.add(statement.start, verdicts[f"{node.module}.{alias.name}"])
+        verdict = self.rule.verdict(node.module)
+        moved = self.moved.get(node.module, {})
+        names = [a for a in node.names if a not in submodules]
+        if verdict:
+            self._judge_from(statement, node.module, verdict, names, moved)
+        elif moved and any(a.name in moved for a in names):
+            self._moved_from(statement, node.module, names, moved)
+
+    def _judge_from(self, statement: ImportStatement, module: str, verdict: Verdict, names: list[ast.alias],
+                    moved: dict[str, str]) -> None:
+        message, replacement = verdict.message, verdict.replacement
+        if moved and names and all(a.name in moved for a in names):
+            homes = ", ".join(dict.fromkeys(f"{moved[a.name]}.{a.name}" for a in names))
+            message, replacement = verdict.message_for(homes), homes
+        edits: tuple[Edit, ...] = ()
+        if verdict.renamed_to and module == verdict.module:  # not a submodule of it
+            if moved:
+                edits = self._regroup(statement, names, moved, keep=None)
+            else:
+                edits = self._rename_from(statement, verdict.renamed_to)
+        self.add(statement.start, verdict, message, replacement, edits)
+
+    def _moved_from(self, statement: ImportStatement, module: str, names: list[ast.alias],
+                    moved: dict[str, str]) -> None:
+        used = [a.name for a in names if a.name in moved]
+        edits = self._regroup(statement, names, moved, keep=module)
+        self.add_moved(statement.start, module, used, moved, edits)
+
+    # -- fixes for import statements ------------------------------------------------------------------
+
+    def _rename_alias(self, statement: ImportStatement, alias: ast.alias, verdict: Verdict) -> tuple[Edit, ...]:
+        """``import httplib`` -> ``import http.client as httplib``: the local name stays bound."""
+        if not verdict.renamed_to or alias.name != verdict.module:
+            return ()
+        if verdict.module in self.moved:
+            return self._moved_module_edits(statement, alias, verdict)
+        bound = alias.asname or alias.name
+        return (self._alias_edit(statement, alias, f"{verdict.renamed_to} as {bound}"),)
+
+    def _alias_edit(self, statement: ImportStatement, alias: ast.alias, new: str) -> Edit:
+        start = statement.offset(alias.lineno, alias.col_offset)
+        end = statement.offset(alias.end_lineno or alias.lineno, alias.end_col_offset or alias.col_offset)
+        return Edit(start, end, new)
+
+    def _rename_from(self, statement: ImportStatement, new_module: str) -> tuple[Edit, ...]:
+        match = _FROM_MODULE.match(statement.text)
+        if not match:
+            return ()
+        return (Edit(statement.start + match.start(1), statement.start + match.end(1), new_module),)
+
+    def _regroup(self, statement: ImportStatement, names: list[ast.alias], moved: dict[str, str],
+                 keep: str | None) -> tuple[Edit, ...]:
+        """``from urllib import urlopen, quote`` -> one ``from HOME import ...`` per new home.
+
+        Names without a known home stay with ``keep`` (a module that still exists), or make the
+        statement a human's job when ``keep`` is None (the old module is gone).
+        """
+        groups: dict[str, list[str]] = {}
+        for alias in names:
+            home = moved.get(alias.name, keep)
+            if home is None or alias.name == "*":
+                return ()
+            groups.setdefault(home, []).append(f"{alias.name} as {alias.asname}" if alias.asname else alias.name)
+        if len(groups) == 1:
+            return self._rename_from(statement, next(iter(groups)))
+        source = self.source
+        line_start = source.line_start(statement.start)
+        own_line = not source.code[line_start : statement.start].strip()
+        if not own_line or source.text[statement.start : statement.end].count("#"):
+            return ()
+        indent = source.text[line_start : statement.start]
+        lines = [f"from {home} import {', '.join(items)}" for home, items in groups.items()]
+        return (Edit(statement.start, statement.end, ("\n" + indent).join(lines)),)
+
+    def _moved_module_edits(self, statement: ImportStatement, alias: ast.alias,
+                            verdict: Verdict | None) -> tuple[Edit, ...]:
+        """``import urllib2`` and its uses ``urllib2.urlopen`` -> ``urllib.request.urlopen``.
+
+        Safe only when every use of the bound name is an attribute whose new home is known.
+        """
+        uses = self._module_uses(alias)
+        if uses is None:
+            return ()
+        if not uses:
+            if verdict and verdict.renamed_to:
+                return (self._alias_edit(statement, alias, f"{verdict.renamed_to} as {alias.asname or alias.name}"),)
+            return ()
+        homes = ", ".join(sorted({home for _, _, home, _ in uses}))
+        edits = [self._alias_edit(statement, alias, homes)]
+        edits += [Edit(start, end, f"{home}.{attr}") for start, end, home, attr in uses]
+        return tuple(edits)
+
+    def _module_uses(self, alias: ast.alias) -> list[tuple[int, int, str, str]] | None:
+        """Every ``NAME.attr`` use of an imported module with moved attributes, or None if some
+        use is anything else (then no rewrite is safe)."""
+        bound = alias.asname or alias.name
+        moved = self.moved[alias.name]
+        spans = [(s.start, s.end) for s in self.scan.imports]
+        uses = []
+        word = re.compile(rf"(?<![\w.]){re.escape(bound)}\b(?:[ \t]*\.[ \t]*([A-Za-z_]\w*))?")
+        for match in word.finditer(self.source.code):
+            if any(start <= match.start() < end for start, end in spans):
+                continue
+            attr = match.group(1)
+            if attr not in moved:
+                return None
+            uses.append((match.start(), match.end(), moved[attr], attr))
+        return uses
+
+    # -- other forms of import ------------------------------------------------------------------------
+
+    def _dynamic_imports(self) -> None:
+        """``importlib.import_module("nntplib")`` and ``__import__("gopherlib")`` with a literal name."""
+        source = self.source
+        for match in _DYNAMIC_IMPORT.finditer(source.code):
+            dunder = source.code[match.start() - 2 : match.start()] == "__"
+            if dunder and match.group().startswith("import_module"):
+                continue
+            call = match.start() - 2 if dunder else match.start()
+            quote = match.start(1)
+            end = source.string_end(quote)
+            literal = source.text[quote:end]
+            name = literal[1:-1]
+            if len(literal) < 2 or literal[-1] != literal[0] or not _PLAIN_NAME.fullmatch(name):
+                continue
+            verdict = self.rule.verdict(name)
+            if verdict:
+                edits: tuple[Edit, ...] = ()
+                # __import__("a.b") returns package a, not a.b: rename only to a top-level name
+                new = verdict.renamed_to
+                if new and (not dunder or "." not in new) and name == verdict.module and name not in self.moved:
+                    edits = (Edit(quote + 1, end - 1, new),)
+                self.add(call, verdict, edits=edits)
+
+    def _moved_attribute_uses(self) -> None:
+        """``urllib.urlopen`` after ``import urllib``: Python 2's layout of urllib and urllib2."""
+        for statement in self.scan.imports:
+            node = statement.node
+            if not isinstance(node, ast.Import):
+                continue
+            for alias in node.names:
+                moved = self.moved.get(alias.name)
+                if not moved:
+                    continue
+                edits = self._moved_module_edits(statement, alias, self.rule.verdict(alias.name))
+                for start, attr in self._attribute_uses(alias, moved):
+                    self.add_moved(start, alias.name, [attr], moved, edits)
+
+    def _attribute_uses(self, alias: ast.alias, moved: dict[str, str]) -> Iterator[tuple[int, str]]:
+        """(offset, attribute) of each ``NAME.attribute`` whose attribute moved."""
+        bound = alias.asname or alias.name
+        word = re.compile(rf"(?<![\w.]){re.escape(bound)}[ \t]*\.[ \t]*([A-Za-z_]\w*)")
+        for match in word.finditer(self.source.code):
+            if match.group(1) in moved:
+                yield match.start(), match.group(1)
+
+
+def _pep(pep: int | None) -> str:
+    return f" (PEP {pep})" if pep else ""
