@@ -10,8 +10,10 @@ raises :class:`~netref.probes.values.ProbeUsageError`.
 The layers, each importing only those below it: :mod:`~netref.probes.values` (the value
 types), :mod:`~netref.probes.tls` and :mod:`~netref.probes.net` (handshake, resolution,
 connecting), :mod:`~netref.probes.session` (one connection under the deadline),
-:mod:`~netref.probes.family` (the family contract), this core, and on top one module per
-protocol family, sharing :mod:`~netref.probes.clients` and :mod:`~netref.probes.replies`.
+:mod:`~netref.probes.family` (the family contract), this core with
+:mod:`~netref.probes.mismatch` (which protocol and TLS mode answered, judged after every family
+from the catalogue's ``identify`` facts), and on top one module per protocol family, sharing
+:mod:`~netref.probes.clients` and :mod:`~netref.probes.replies`.
 """
 
 from __future__ import annotations
