@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from netref.catalog import Catalog, Identify, Protocol
     from netref.probes.session import Session
 
+
 class Mismatch(ProbeFailure):
     """Another protocol, or the other TLS mode, answered: what the family read from the answer
     (server, capabilities, details) was read as the wrong protocol, so the core replaces it by

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from netref.probes.values import ProbeResult, ProbeUsageError
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
+STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
 #: Protocols where a probe's warnings (an upgrade offered but not used) are a WARNING state:
 #: message submission carries credentials, and RFC 8314 deprecates cleartext for it.
 WARN_ON_WARNINGS = ("submission",)
-STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
 
 @dataclass(frozen=True)
