@@ -131,7 +131,7 @@ def _silence(session: Session, catalog: Catalog, outcome: ProbeFailure | None) -
     expected = session.protocol
     if outcome is None or session.tls_active:
         return None
-    tls_form = _tls_form(catalog, expected)
+    tls_form = _tls_port_owner(catalog, expected, session.port) or _tls_form(catalog, expected)
     facts = identify_facts(catalog, expected)
     if tls_form is None or facts is None:
         return None
@@ -152,22 +152,37 @@ TLS_PORT_PATIENCE = 1.0
 
 def set_silence_limit(session: Session) -> None:
     """Let a silent server fail fast where silence means TLS: a protocol whose server speaks
-    first, probed in plaintext on a port the catalogue lists for its implicit-TLS form (and not
-    for itself), gets :data:`TLS_PORT_PATIENCE` seconds for its first byte, not the deadline."""
+    first, probed in plaintext on a port the catalogue lists for an implicit-TLS protocol (its
+    own TLS form's, ``imap`` on 993, or another's, ``smtp`` on 443) and not for itself, gets
+    :data:`TLS_PORT_PATIENCE` seconds for its first byte, not the deadline."""
     catalog = session.catalog
     expected = session.protocol
     if catalog is None or session.tls_active or expected.tls == "implicit":
         return
     facts = identify_facts(catalog, expected)
-    tls_form = _tls_form(catalog, expected)
-    if facts is None or facts.first != "server" or tls_form is None:
+    if facts is None or facts.first != "server" or session.port in _port_numbers(expected):
         return
-    if session.port in {port.number for port in expected.ports}:
-        return
-    if session.port in {port.number for port in tls_form.ports}:
+    owner = _tls_port_owner(catalog, expected, session.port)
+    if owner is not None:
         patience = min(TLS_PORT_PATIENCE, session.options.timeout)
-        why = f"silent for {patience:g} s on port {session.port}, the catalogue's port for {tls_form.key}"
+        why = f"silent for {patience:g} s on port {session.port}, the catalogue's port for {owner.key}"
         session.silence_limit = (patience, why)
+
+
+def _tls_port_owner(catalog: Catalog, expected: Protocol, port: int) -> Protocol | None:
+    """The implicit-TLS protocol the catalogue lists ``port`` for: the expected protocol's own
+    TLS form first, else any (443 is https's, whatever was probed there)."""
+    own = _tls_form(catalog, expected)
+    if own is not None and port in _port_numbers(own):
+        return own
+    for protocol in catalog.protocols.values():
+        if protocol.tls == "implicit" and protocol.family and port in _port_numbers(protocol):
+            return protocol
+    return None
+
+
+def _port_numbers(protocol: Protocol) -> set[int]:
+    return {port.number for port in protocol.ports}
 
 
 def _answers_as_expected(session: Session, catalog: Catalog, opening: bytes) -> bool:

@@ -297,23 +297,24 @@ def test_a_plaintext_probe_of_a_tls_only_server_that_speaks_first_names_the_tls_
         f"try netref probe imaps 127.0.0.1:{server.port}")
 
 
-def test_silence_on_the_catalogues_port_of_the_tls_form_fails_fast(server_ssl_context):
-    """``imap`` on imaps's port (993): one second of silence, not the whole deadline. The
-    catalogue copy lists the test server's port for imaps, as the real one lists 993."""
+@pytest.mark.parametrize(("protocol", "owner"), [("imap", "imaps"), ("smtp", "https"), ("ftp", "ftps")])
+def test_silence_on_a_catalogue_tls_port_fails_fast(protocol, owner, server_ssl_context):
+    """``imap`` on imaps's port (993), ``smtp`` on https's (443): one second of silence, not
+    the whole deadline. The catalogue copy lists the test server's port for the TLS protocol,
+    as the real one lists 993 and 443."""
     from netref.catalog import Catalog, Port, load_catalog
 
-    with imap_server(ssl_context=server_ssl_context, implicit_tls=True) as server:
+    with imap_server(ssl_context=server_ssl_context, implicit_tls=True) as server:  # TLS first, then silence
         real = load_catalog()
-        port = Port(server.port, "tcp", "imaps", "IMAP over TLS", True)
-        imaps = real.protocols["imaps"]._replace(ports=(port,))
-        catalog = Catalog(real.path, {**real.protocols, "imaps": imaps}, real.modules)
+        tls_protocol = real.protocols[owner]._replace(ports=(Port(server.port, "tcp", owner, "over TLS", True),))
+        catalog = Catalog(real.path, {**real.protocols, owner: tls_protocol}, real.modules)
         started = time.monotonic()
-        result = probe("imap", server, timeout=10, catalog=catalog)
+        result = probe(protocol, server, timeout=10, catalog=catalog)
         wall = time.monotonic() - started
     assert (result.verdict, result.category) == ("failed", "timeout")
     assert result.message == (
-        f"silent for 1 s on port {server.port}, the catalogue's port for imaps: no greeting; "
-        f"this port may expect TLS first: try netref probe imaps 127.0.0.1:{server.port}")
+        f"silent for 1 s on port {server.port}, the catalogue's port for {owner}: no greeting; "
+        f"this port may expect TLS first: try netref probe {owner} 127.0.0.1:{server.port}")
     assert 1 <= wall < 2
 
 
