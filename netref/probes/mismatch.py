@@ -169,9 +169,24 @@ def set_silence_limit(session: Session) -> None:
         session.silence_limit = (patience, why)
 
 
+#: (id(catalog), protocol key, port) -> (catalog, owner): the answer cannot change for a
+#: catalogue object, and a monitoring loop asks it on every probe (the catalogue is kept so
+#: that its id stays valid). Cleared when it grows past a scan's worth of ports.
+_OWNERS: dict[tuple[int, str, int], tuple[Catalog, Protocol | None]] = {}
+
+
 def _tls_port_owner(catalog: Catalog, expected: Protocol, port: int) -> Protocol | None:
     """The implicit-TLS protocol the catalogue lists ``port`` for: the expected protocol's own
     TLS form first, else any (443 is https's, whatever was probed there)."""
+    memo = (id(catalog), expected.key, port)
+    if memo not in _OWNERS:
+        if len(_OWNERS) > 4096:
+            _OWNERS.clear()
+        _OWNERS[memo] = (catalog, _find_tls_port_owner(catalog, expected, port))
+    return _OWNERS[memo][1]
+
+
+def _find_tls_port_owner(catalog: Catalog, expected: Protocol, port: int) -> Protocol | None:
     own = _tls_form(catalog, expected)
     if own is not None and port in _port_numbers(own):
         return own
