@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from netref import identify as ident
 from netref.probes import ProbeOptions, ProbeResult, ProbeUsageError, default_catalog, net, run_probe
-from netref.probes.values import ProbeFailure, printable
+from netref.probes.values import ProbeFailure, is_ip_address, printable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import ssl
@@ -168,7 +168,7 @@ def _one_host(text: str) -> str:
     host = text[1:-1] if text.startswith("[") and text.endswith("]") else text
     if not host or any(ch.isspace() for ch in host) or ("[" in host or "]" in host):
         raise ScanUsageError(f"invalid target {text!r}: expected a host name, an address, [v6] or a CIDR block")
-    if ":" in host and not net.is_ip_address(host):
+    if ":" in host and not is_ip_address(host):
         raise ScanUsageError(f"invalid target {text!r}: give a host without a port (use --ports)")
     return host
 
@@ -499,7 +499,7 @@ class Examination:
 
     def wrap(self, sock: socket.socket) -> ssl.SSLSocket | None:
         """``sock`` after a TLS handshake (any certificate accepted), or None (closed)."""
-        name = None if net.is_ip_address(self.host) else net.ascii_host(self.host)
+        name = None if is_ip_address(self.host) else net.ascii_host(self.host)
         try:
             wrapped = _identification_context().wrap_socket(sock, server_hostname=name, do_handshake_on_connect=False)
             wrapped.settimeout(max(self.deadline - time.monotonic(), 0.001))
@@ -564,7 +564,7 @@ class Examination:
         options = self.scan.options
         return ProbeOptions(
             host=self.address, port=self.port, timeout=self.timeout,
-            sni=None if net.is_ip_address(self.host) else net.ascii_host(self.host),
+            sni=None if is_ip_address(self.host) else net.ascii_host(self.host),
             cafile=options.cafile, insecure=options.insecure,
         )  # fmt: skip
 
