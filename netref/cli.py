@@ -591,6 +591,7 @@ def scan_command(
     """
     from netref import scan as scanner
     from netref import views
+    from netref.probes import ProbeUsageError
 
     fmt, target = output_format(fmt), target_version(python)
     catalog = open_catalog(data)
@@ -604,7 +605,7 @@ def scan_command(
             insecure=insecure, cafile=str(cafile) if cafile else None, max_hosts=max_hosts,
         )  # fmt: skip
         running = scanner.scan(texts, options, catalog)
-    except scanner.ScanUsageError as error:
+    except ProbeUsageError as error:  # ScanUsageError included
         usage_error(str(error))
     if running.note:
         typer.echo(f"netref: {running.note}", err=True)

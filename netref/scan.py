@@ -218,6 +218,10 @@ class Scan:
             raise ScanUsageError(f"--timeout: expected seconds above 0, not {options.timeout!r}")
         if options.family not in (0, 4, 6):
             raise ScanUsageError(f"invalid address family {options.family!r}: expected 4 or 6")
+        if options.cafile and not options.insecure:  # a file that cannot be loaded: before any connection
+            from netref.probes import tls
+
+            tls.client_context(ProbeOptions("localhost", cafile=options.cafile))
         self.catalog = catalog or default_catalog()
         self.options = options
         self.target = options.target or running_version()
@@ -304,6 +308,8 @@ class Scan:
             Examination(self, host, address, port, result).run()
         except _Stopped:
             result.message = "interrupted"
+        except Exception as error:  # noqa: BLE001 - one port's bug must not hang the whole scan
+            result.message = f"netref could not examine this port: {type(error).__name__}: {error}"
         result.elapsed_ms = (time.monotonic() - started) * 1000
         return result
 

@@ -221,13 +221,16 @@ def test_cli_table_json_csv_and_stream(server_ssl_context):
     assert sorted(line["port"] for line in lines) == sorted([smtp.port, closed])
 
 
-def test_cli_exit_codes_and_usage_errors():
+def test_cli_exit_codes_and_usage_errors(tmp_path):
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("not a certificate\n")
     with closed_port() as closed:
         unresolved = runner.invoke(app, ["scan", "127.0.0.1", "nothing.invalid", "--ports", str(closed)])
         assert unresolved.exit_code == 1
         assert "nothing.invalid: not scanned: cannot resolve" in unresolved.stdout
         for args in (["10.0.0.0/8"], ["127.0.0.1", "--ports", "0"], [], ["127.0.0.1", "-4", "-6"],
-                     ["127.0.0.1", "--concurrency", "0"], ["127.0.0.1", "-i", "/nonexistent"]):
+                     ["127.0.0.1", "--concurrency", "0"], ["127.0.0.1", "-i", "/nonexistent"],
+                     ["127.0.0.1", "--cafile", str(not_pem)], ["127.0.0.1", "--timeout", "0"]):
             result = runner.invoke(app, ["scan", *args])
             assert result.exit_code == 2, (args, result.output)
             assert result.stderr.startswith("netref: error:") and len(result.stderr.splitlines()) == 1
