@@ -10,6 +10,7 @@ is imported inside the commands, and probe and check code only when their comman
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -63,6 +64,10 @@ class _OneLineErrors(TyperGroup):
         **extra: Any,
     ) -> int:
         args = list(sys.argv[1:] if args is None else args)
+        if _COMPLETE_VAR in os.environ:  # a shell asks for completions: Typer's scripts, Typer's classes
+            from typer._completion_classes import completion_init
+
+            completion_init()
         try:
             code = super().main(
                 args=args, prog_name=prog_name or "netref", complete_var=complete_var, standalone_mode=False,
@@ -147,6 +152,13 @@ PythonOption = Annotated[
         "--python", "-p", metavar="X.Y", help="Judge modules for this Python version (default: the running one)."
     ),
 ]
+ColorOption = Annotated[
+    str,
+    typer.Option(
+        "--color", metavar="WHEN",
+        help="Colour the drawing: auto (a terminal, unless NO_COLOR is set), always or never.",
+    ),
+]
 DataOption = Annotated[
     Path | None,
     typer.Option(
@@ -178,11 +190,14 @@ def emit(text: str) -> None:
     typer.echo(text)
 
 
-def print_view(view: View, fmt: str) -> None:
-    """Print a command's result as ``--format`` asks: every format is drawn by netref.render."""
-    from netref.render import render
+def print_view(view: View, fmt: str, color: str | None = None) -> None:
+    """Print a command's result as ``--format`` asks: every format is drawn by netref.render;
+    with ``color`` (``--color``), for the terminal stdout is (colour, width)."""
+    from netref.render import Terminal, render
 
-    typer.echo(render(view, fmt), nl=False)
+    terminal = Terminal.detect(color) if color else None
+    # click strips colour codes from output that is not a terminal: --color always keeps them.
+    typer.echo(render(view, fmt, terminal), nl=False, color=terminal.color if terminal else None)
 
 
 def open_catalog(data: Path | None) -> Catalog:
@@ -192,6 +207,84 @@ def open_catalog(data: Path | None) -> Catalog:
         return load_catalog(data)
     except CatalogError as error:
         fail(str(error), EXIT_USAGE)
+
+
+# -- shell completion: Typer's machinery is imported only when a shell asks for it ----------------
+
+_COMPLETE_VAR = "_NETREF_COMPLETE"  # what the completion scripts set when the shell asks netref
+
+
+def _completion_catalog() -> Catalog | None:
+    """The catalogue for completing (``NETREF_DATA`` or the shipped one); None if it cannot load:
+    a shell's completion must never print an error."""
+    from netref.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog()
+    except CatalogError:
+        return None
+
+
+def _complete_protocols(incomplete: str) -> list[tuple[str, str]]:
+    """Protocol keys, each with its name (zsh and fish show it)."""
+    catalog = _completion_catalog()
+    protocols = catalog.protocols.values() if catalog else ()
+    return [(protocol.key, protocol.name) for protocol in protocols if protocol.key.startswith(incomplete.lower())]
+
+
+def _complete_modules(incomplete: str) -> list[tuple[str, str]]:
+    """Module names (Python 2 and 3), each with its summary."""
+    catalog = _completion_catalog()
+    modules = catalog.modules.values() if catalog else ()
+    return [(module.name, module.summary) for module in modules if module.name.lower().startswith(incomplete.lower())]
+
+
+def _complete_modules_and_protocols(incomplete: str) -> list[tuple[str, str]]:
+    return _complete_modules(incomplete) + _complete_protocols(incomplete)
+
+
+def _shell_name() -> str:
+    """The shell to write completion for: the one netref runs under (Typer's detection), else
+    ``$SHELL``'s; a usage error when neither is one Typer completes."""
+    import os
+
+    from typer._completion_shared import Shells, _get_shell_name
+
+    name = _get_shell_name() or os.path.basename(os.environ.get("SHELL", ""))
+    if name not in {shell.value for shell in Shells}:
+        usage_error(f"cannot complete for shell {name!r}: bash, zsh, fish, powershell and pwsh are supported")
+    return name
+
+
+def _show_completion(ctx: typer.Context, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from typer._completion_classes import completion_init
+    from typer._completion_shared import get_completion_script
+
+    completion_init()
+    emit(get_completion_script(prog_name="netref", complete_var=_COMPLETE_VAR, shell=_shell_name()))
+    raise typer.Exit()
+
+
+def _install_completion(ctx: typer.Context, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from typer._completion_classes import completion_init
+    from typer._completion_shared import install
+
+    completion_init()
+    shell, path = install(shell=_shell_name(), prog_name="netref", complete_var=_COMPLETE_VAR)
+    emit(f"{shell} completion installed in {path}\nCompletion will take effect once you restart the terminal")
+    raise typer.Exit()
+
+
+def color_choice(color: str) -> str:
+    from netref.render import COLOR_CHOICES
+
+    if color not in COLOR_CHOICES:
+        usage_error(f"--color: expected auto, always or never, not {color!r}")
+    return color
 
 
 def target_version(python: str | None) -> Version:
@@ -226,6 +319,20 @@ def _root(
         bool,
         typer.Option(
             "--version", "-V", callback=_version_callback, is_eager=True, help="Show netref's version and exit."
+        ),
+    ] = False,
+    install_completion: Annotated[
+        bool,
+        typer.Option(
+            "--install-completion", callback=_install_completion, is_eager=True, expose_value=False,
+            help="Install completion for the current shell (bash, zsh, fish, powershell).",
+        ),
+    ] = False,
+    show_completion: Annotated[
+        bool,
+        typer.Option(
+            "--show-completion", callback=_show_completion, is_eager=True, expose_value=False,
+            help="Show the completion script for the current shell, to copy it or customize the installation.",
         ),
     ] = False,
 ) -> None:
@@ -314,7 +421,8 @@ def show_command(
     protocol: Annotated[
         str,
         typer.Argument(
-            metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False
+            metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False,
+            autocompletion=_complete_protocols,
         ),
     ],
     python: PythonOption = None,
@@ -336,7 +444,7 @@ def module_command(
     name: Annotated[
         str,
         typer.Argument(
-            metavar="MODULE", show_default=False,
+            metavar="MODULE", show_default=False, autocompletion=_complete_modules,
             help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...",
         ),
     ],
@@ -352,6 +460,60 @@ def module_command(
     from netref.views import module_view
 
     print_entry("module", name, Catalog.module, Catalog.suggest_modules, module_view, python, fmt, data)
+
+
+@command("matrix")
+def matrix_command(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[MODULE|PROTOCOL]...", show_default=False, autocompletion=_complete_modules_and_protocols,
+            help="Modules, or protocol keys for their modules (default: the tutorial's modules and their successors).",
+        ),
+    ] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every module in the catalogue.")] = False,
+    first: Annotated[
+        str | None, typer.Option("--from", metavar="X.Y", help="First Python version shown (default 2.7).")
+    ] = None,
+    last: Annotated[
+        str | None,
+        typer.Option("--to", metavar="X.Y", help="Last Python version shown (default: the newest one catalogued)."),
+    ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option("--python", "-p", metavar="X.Y", help="Mark this version's column (default: the running one)."),
+    ] = None,
+    color: ColorOption = "auto",
+    fmt: FormatOption = "table",
+    data: DataOption = None,
+) -> None:
+    """Which modules work on which Python: a module × version grid of computed statuses, with a legend.
+
+    Example: netref matrix telnetlib httplib
+    """
+    from netref import views
+
+    fmt, target, color = output_format(fmt), target_version(python), color_choice(color)
+    bounds = [target_version(text) if text else None for text in (first, last)]
+    if everything and names:
+        usage_error("--all takes no MODULE|PROTOCOL arguments")
+    catalog = open_catalog(data)
+    try:
+        versions = views.matrix_versions(catalog, bounds[0], bounds[1], target)
+    except ValueError as error:
+        usage_error(str(error))
+    if everything:
+        modules = list(catalog.modules.values())
+    elif names:
+        modules = []
+        for name in names:
+            found = views.modules_named(catalog, name)
+            if found is None:
+                not_found("module or protocol", name, catalog.suggest_modules(name) + catalog.suggest_protocols(name))
+            modules += found
+    else:
+        modules = views.tutorial_modules(catalog)
+    print_view(views.matrix_view(catalog, modules, versions, target, running=python is None), fmt, color)
 
 
 Entry = TypeVar("Entry")
@@ -385,7 +547,8 @@ def probe_command(
     protocol: Annotated[
         str,
         typer.Argument(
-            metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False
+            metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False,
+            autocompletion=_complete_protocols,
         ),
     ],
     target: Annotated[
@@ -445,6 +608,10 @@ def probe_command(
             "--format", "-f", metavar="FORMAT", help="table (default), json, csv, nagios, or a tabulate format."
         ),
     ] = "table",
+    no_waterfall: Annotated[
+        bool, typer.Option("--no-waterfall", help="Timings as numbers only, without the table's bars.")
+    ] = False,
+    color: ColorOption = "auto",
     data: DataOption = None,
 ) -> None:
     """Greet a live server, ask its capabilities, quit; report timings, TLS and a verdict.
@@ -458,9 +625,9 @@ def probe_command(
     from netref.probes.monitoring import judge, make_thresholds
     from netref.probes.net import parse_port as probe_port
     from netref.probes.net import parse_target
-    from netref.probes.report import card_pairs
+    from netref.views import probe_view
 
-    fmt = output_format(fmt, ("nagios",))
+    fmt, color = output_format(fmt, ("nagios",)), color_choice(color)
     try:
         if fmt != "nagios" and (warning, critical, cert_days) != (None, None, None):
             raise ProbeUsageError("--warning, --critical and --cert-days apply to --format nagios")
@@ -485,7 +652,7 @@ def probe_command(
         check = judge(result, limits)
         emit(render.nagios_line(result.protocol, check.state, check.summary, check.perfdata))
         raise typer.Exit(check.code)
-    print_view(render.Card(result.to_dict(), card_pairs(result)), fmt)
+    print_view(probe_view(result, waterfall=not no_waterfall), fmt, color)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NOT_FOUND)
 
 
