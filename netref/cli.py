@@ -1,6 +1,6 @@
 """The ``netref`` command. It parses arguments, calls the library, and renders; nothing else.
 
-Exit codes (README, "Exit codes"): 0 success; 1 nothing found / probe failed / findings;
+Exit codes (README.md, "Exit codes"): 0 success; 1 nothing found / probe failed / findings;
 2 usage error (bad argument, unknown format, broken catalogue); 3 UNKNOWN in ``--format nagios``.
 Every error is one line on stderr, ``netref: error: ...``.
 

@@ -8,7 +8,7 @@ Library use::
     for finding in report.findings:
         print(finding.text())
 
-Codes are listed in :data:`netref.check.codes.CODES` and in the README. Findings are judged for the
+Codes are listed in :data:`netref.check.codes.CODES` and in docs/check.md. Findings are judged for the
 target Python only, never for the interpreter netref runs on.
 """
 
@@ -66,7 +66,7 @@ def check(
 
 
 def finding_dict(finding: Finding, target: Version) -> dict[str, Any]:
-    """One finding as netref's documented JSON object (README, "netref check"): never rename a key."""
+    """One finding as netref's documented JSON object (docs/json.md): never rename a key."""
     return {
         "path": finding.path,
         "line": finding.line,
