@@ -348,7 +348,7 @@ MATRIX_STATES: dict[str, tuple[str, str, str]] = {
 }
 
 FIRST_MATRIX_VERSION: Version = (2, 7)
-_MARK_WHY = {True: ", the one running netref (another: --python X.Y)", False: " (--python)"}
+_MARK_WHY = {True: ": the one running netref (another: --python X.Y)", False: ": the one --python names"}
 
 
 def cell_state(status: Status) -> str:

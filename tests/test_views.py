@@ -132,7 +132,7 @@ def test_the_judged_pythons_column_is_marked():
         column = VERSIONS.index(tuple(map(int, python.split("."))))
         cells = lines[2].split()[1:-1]
         assert cells[column] == "^^" and set(cells) - {"^^"} == {"--"}, lines[2]
-        assert f"^ Python {python} (--python)" in lines
+        assert f"^ Python {python}: the one --python names" in lines
     assert json.loads(netref("matrix", "--python", "3.12", "-f", "json").stdout)["target"] == "3.12"
 
 
