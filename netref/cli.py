@@ -256,27 +256,26 @@ def _shell_name() -> str:
     return name
 
 
-def _show_completion(ctx: typer.Context, value: bool) -> None:
+def _completion(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> None:
+    """``--show-completion`` prints the script for the current shell; ``--install-completion``
+    writes it where that shell reads it. Typer's machinery is imported only here."""
     if not value or ctx.resilient_parsing:
         return
     from typer._completion_classes import completion_init
-    from typer._completion_shared import get_completion_script
+    from typer._completion_shared import get_completion_script, install
 
     completion_init()
-    emit(get_completion_script(prog_name="netref", complete_var=_COMPLETE_VAR, shell=_shell_name()))
+    shell = _shell_name()
+    if param.name == "show_completion":
+        emit(get_completion_script(prog_name="netref", complete_var=_COMPLETE_VAR, shell=shell))
+    else:
+        shell, path = install(shell=shell, prog_name="netref", complete_var=_COMPLETE_VAR)
+        emit(f"{shell} completion installed in {path}\nCompletion will take effect once you restart the terminal")
     raise typer.Exit()
 
 
-def _install_completion(ctx: typer.Context, value: bool) -> None:
-    if not value or ctx.resilient_parsing:
-        return
-    from typer._completion_classes import completion_init
-    from typer._completion_shared import install
-
-    completion_init()
-    shell, path = install(shell=_shell_name(), prog_name="netref", complete_var=_COMPLETE_VAR)
-    emit(f"{shell} completion installed in {path}\nCompletion will take effect once you restart the terminal")
-    raise typer.Exit()
+def _completion_option(flag: str, help: str) -> Any:
+    return typer.Option(flag, callback=_completion, is_eager=True, expose_value=False, help=help)
 
 
 def color_choice(color: str) -> str:
@@ -322,18 +321,10 @@ def _root(
         ),
     ] = False,
     install_completion: Annotated[
-        bool,
-        typer.Option(
-            "--install-completion", callback=_install_completion, is_eager=True, expose_value=False,
-            help="Install completion for the current shell (bash, zsh, fish, powershell).",
-        ),
+        bool, _completion_option("--install-completion", "Install completion for the current shell (bash, zsh, fish).")
     ] = False,
     show_completion: Annotated[
-        bool,
-        typer.Option(
-            "--show-completion", callback=_show_completion, is_eager=True, expose_value=False,
-            help="Show the completion script for the current shell, to copy it or customize the installation.",
-        ),
+        bool, _completion_option("--show-completion", "Show the completion script for the current shell.")
     ] = False,
 ) -> None:
     """Internet protocols, their ports, and the Python modules that speak them — judged for your Python.
