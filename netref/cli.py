@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from netref import __version__
 
 if TYPE_CHECKING:
     # The click that Typer runs on: vendored as typer._click by the Typer netref is checked with.
-    from typer._click import Command, Context
+    from typer._click import Command, Context, Parameter
     from typer._click.exceptions import ClickException as _ClickException
     from typer._click.exceptions import UsageError as _ClickUsageError
 
@@ -89,6 +89,19 @@ class _OneLineErrors(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Typer's --install-completion and --show-completion, made directly: Typer would build them
+        # from a typed function's signature, inspected on every start (``netref port 25`` is
+        # benchmarked), and act only when given.
+        self.params += [
+            TyperOption(
+                param_decls=[flag], is_flag=True, default=False, expose_value=False, is_eager=True,
+                callback=_completion, help=help,
+            )
+            for flag, help in _COMPLETION_OPTIONS
+        ]
 
     # Typer would convert every command's signature (evaluating its annotations) on each start;
     # netref builds only the command that runs: ``netref port 25`` start-up is benchmarked
@@ -212,6 +225,10 @@ def open_catalog(data: Path | None) -> Catalog:
 # -- shell completion: Typer's machinery is imported only when a shell asks for it ----------------
 
 _COMPLETE_VAR = "_NETREF_COMPLETE"  # what the completion scripts set when the shell asks netref
+_COMPLETION_OPTIONS = (
+    ("--install-completion", "Install completion for the current shell (bash, zsh, fish)."),
+    ("--show-completion", "Show the completion script for the current shell."),
+)
 
 
 def _completion_catalog() -> Catalog | None:
@@ -256,7 +273,7 @@ def _shell_name() -> str:
     return name
 
 
-def _completion(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> None:
+def _completion(ctx: Context, param: Parameter, value: bool) -> None:
     """``--show-completion`` prints the script for the current shell; ``--install-completion``
     writes it where that shell reads it. Typer's machinery is imported only here."""
     if not value or ctx.resilient_parsing:
@@ -266,16 +283,12 @@ def _completion(ctx: typer.Context, param: typer.CallbackParam, value: bool) -> 
 
     completion_init()
     shell = _shell_name()
-    if param.name == "show_completion":
+    if param.name == "show_completion":  # the click name of --show-completion
         emit(get_completion_script(prog_name="netref", complete_var=_COMPLETE_VAR, shell=shell))
     else:
         shell, path = install(shell=shell, prog_name="netref", complete_var=_COMPLETE_VAR)
         emit(f"{shell} completion installed in {path}\nCompletion will take effect once you restart the terminal")
     raise typer.Exit()
-
-
-def _completion_option(flag: str, help: str) -> Any:
-    return typer.Option(flag, callback=_completion, is_eager=True, expose_value=False, help=help)
 
 
 def color_choice(color: str) -> str:
@@ -319,12 +332,6 @@ def _root(
         typer.Option(
             "--version", "-V", callback=_version_callback, is_eager=True, help="Show netref's version and exit."
         ),
-    ] = False,
-    install_completion: Annotated[
-        bool, _completion_option("--install-completion", "Install completion for the current shell (bash, zsh, fish).")
-    ] = False,
-    show_completion: Annotated[
-        bool, _completion_option("--show-completion", "Show the completion script for the current shell.")
     ] = False,
 ) -> None:
     """Internet protocols, their ports, and the Python modules that speak them — judged for your Python.
