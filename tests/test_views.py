@@ -24,7 +24,7 @@ from netref.views import MATRIX_STATES
 runner = CliRunner()
 CATALOG = load_catalog()
 SGR = re.compile(r"\x1b\[[0-9;]*m")
-NEWEST = (3, 13)  # the newest Python the catalogue's dates name
+NEWEST = (3, 13)  # the newest Python the catalogue's dates name (tests mark it: --python 3.13)
 VERSIONS = [(2, 7)] + [(3, minor) for minor in range(NEWEST[1] + 1)]
 BARS = "█▏"
 
@@ -56,7 +56,7 @@ def grid_rows(output: str) -> dict[str, list[str]]:
 
 
 def test_every_cell_of_every_module_is_the_catalogues_computed_status():
-    result = netref("matrix", "--all", "-f", "json")
+    result = netref("matrix", "--all", "--python", "3.13", "-f", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     labels = [f"{major}.{minor}" for major, minor in VERSIONS]
@@ -68,14 +68,14 @@ def test_every_cell_of_every_module_is_the_catalogues_computed_status():
 
 
 def test_every_drawn_symbol_is_the_catalogues_computed_status():
-    rows = grid_rows(netref("matrix", "--all").stdout)
+    rows = grid_rows(netref("matrix", "--all", "--python", "3.13").stdout)
     assert set(rows) == set(CATALOG.modules)
     for name, symbols in rows.items():
         assert symbols == [MATRIX_STATES[expected_state(name, v)][0] for v in VERSIONS], name
 
 
 def test_telnetlib_warns_from_3_11_and_is_gone_in_3_13_and_httplib_became_http_client_in_3_0():
-    output = netref("matrix", "telnetlib", "httplib").stdout
+    output = netref("matrix", "telnetlib", "httplib", "--python", "3.13").stdout
     rows = grid_rows(output)
     assert rows["telnetlib"] == ["✓"] * 12 + ["!", "!", "✗"]
     assert rows["httplib"] == ["✓"] + ["→"] * 14
