@@ -257,17 +257,43 @@ def test_probe_draws_its_waterfall_unless_told_not_to():
         coloured = netref("probe", "tcp", target, "--color", "always")
         as_json = netref("probe", "tcp", target, "-f", "json")
     assert drawn.exit_code == plain.exit_code == 0, drawn.output
-    timings = json.loads(as_json.stdout)["timings_ms"]
-    lines = drawn.stdout.splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith("timings (ms):"))
-    block = [lines[first][len("timings (ms): "):]] + [line[len("timings (ms): "):] for line in lines[first + 1 :]
-                                                      if line.startswith(" " * 14)]
-    assert [line.split()[0] for line in block] == list(timings)
-    assert block[-1].split()[2].strip("─") == ""  # the total's line is the axis
+    assert_one_axis(drawn.stdout, json.loads(as_json.stdout)["timings_ms"])
     assert any(ch in drawn.stdout for ch in BARS)
     assert re.search(r"^timings \(ms\): dns [\d.]+  connect [\d.]+ .* total [\d.]+$", plain.stdout, re.MULTILINE)
     assert not any(ch in plain.stdout + narrow.stdout for ch in BARS)
     assert SGR.search(coloured.stdout) and not SGR.search(drawn.stdout)
+
+
+def assert_one_axis(output: str, timings: dict[str, float]) -> None:
+    """The card's waterfall has a line per phase in the result's order, each bar starting where the
+    one before ended, all within the total's line (the axis)."""
+    lines = output.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("timings (ms):"))
+    indent = lines[first].index("timings (ms):") + len("timings (ms):") + 1
+    while lines[first][indent] == " ":
+        indent += 1
+    block = [lines[first][indent:]] + [line[indent:] for line in lines[first + 1 :] if line.startswith(" " * indent)]
+    assert [line.split()[0] for line in block] == list(timings)
+    assert block[-1].split()[2].strip("─") == ""  # the total's line is the axis
+    origin, axis = block[-1].index("─"), block[-1].count("─")
+    end = 0
+    for line in block[:-1]:
+        bar = line[origin:].strip(" ")
+        if bar:
+            assert line.index(bar[0]) - origin == end, block
+            end += 0 if bar == "▏" else len(bar)
+    assert end <= axis, block
+
+
+def test_an_in_band_upgrade_is_drawn_on_the_same_axis(server_ssl_context, ca_file):
+    from smtp_server import SmtpServer
+
+    with SmtpServer(starttls_context=server_ssl_context) as server:
+        args = ["probe", "smtp", f"127.0.0.1:{server.port}", "--starttls", "--cafile", str(ca_file)]
+        drawn, as_json = netref(*args), netref(*args, "-f", "json")
+    timings = json.loads(as_json.stdout)["timings_ms"]
+    assert drawn.exit_code == 0 and "tls" in timings, drawn.output
+    assert_one_axis(drawn.stdout, timings)
 
 
 def test_a_grid_falls_back_to_records_in_every_other_format():
