@@ -159,19 +159,33 @@ def _handshake_looking(wrapped: ssl.SSLSocket, deadline: float) -> None:
     poller.register(wrapped.fileno(), select.POLLIN)
     if not poller.poll(max(int((deadline - time.monotonic()) * 1000) + 1, 0)):
         raise TimeoutError()
-    _refuse_plaintext(wrapped)
+    _refuse_plaintext(wrapped, after_hello=True)
     wrapped.do_handshake()
 
 
-def _refuse_plaintext(wrapped: ssl.SSLSocket, flags: int = 0) -> None:
-    """A :class:`PlaintextAnswer` when the bytes waiting on the socket cannot start a TLS
-    record; they are peeked (``MSG_PEEK`` on the raw socket), so OpenSSL still reads them."""
+def _refuse_plaintext(wrapped: ssl.SSLSocket, flags: int = 0, after_hello: bool = False) -> None:
+    """A :class:`PlaintextAnswer` when the bytes waiting on the socket are no TLS record;
+    they are peeked (``MSG_PEEK`` on the raw socket), so OpenSSL still reads them.
+
+    ``after_hello``: the handshake call that sent the ClientHello may already have read the
+    start of the server's first record (it arrives a byte at a time from some servers), so
+    what is left can be any byte of a record. Only a line of text is plaintext then; anything
+    else is left to OpenSSL, which names a record that is not TLS itself.
+    """
     try:
         first = socket.socket.recv(wrapped, 4096, socket.MSG_PEEK | flags)
     except BlockingIOError:  # nothing yet
         return
-    if first and not _TLS_RECORD_START.match(first):
+    if not first or _TLS_RECORD_START.match(first):
+        return
+    if not after_hello or _text_line(first):
         raise PlaintextAnswer(first)
+
+
+def _text_line(data: bytes) -> bool:
+    """Whether ``data`` starts with a whole line of printable ASCII (a greeting, a status line)."""
+    line, newline, _ = data.partition(b"\n")
+    return bool(newline) and all(0x20 <= byte < 0x7F or byte in b"\t\r" for byte in line)
 
 
 #: OpenSSL's reasons for a first record that is no TLS record at all.

@@ -280,7 +280,7 @@ def test_a_greeting_openssl_read_before_the_peek_is_read_again(monkeypatch):
     and OpenSSL reads it first (here: no peek at all). The core reads it on a new connection."""
     from netref.probes import tls
 
-    monkeypatch.setattr(tls, "_refuse_plaintext", lambda *args: None)
+    monkeypatch.setattr(tls, "_refuse_plaintext", lambda *args, **kwargs: None)
     with imap_server() as server:
         result = probe("imaps", server, timeout=5)
     assert result.category == "tls"
@@ -482,3 +482,22 @@ def test_a_possible_server_name_gets_through():
         sock.bind(("127.0.0.1", 0))
         options = ProbeOptions("127.0.0.1", port=sock.getsockname()[1], sni="mail-1.example.org", timeout=2)
         assert run_probe("https", options).category == "refused"
+
+
+@pytest.mark.parametrize(
+    ("waiting", "plaintext"),
+    [
+        (b"* OK [CAPABILITY IMAP4rev1] ready\r\n", True),
+        (b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n", True),
+        (b"\x03", False),  # the rest of a record whose first byte the ClientHello's call already read
+        (b"\x03\x03\x00\x7a\x02\x00", False),
+        (b"z\x02\x00\x00v\x03\x03", False),  # a record's length byte happens to be printable
+        (b"* OK partial greet", False),  # no whole line yet: OpenSSL's verdict decides
+    ],
+)
+def test_after_the_hello_only_a_line_of_text_is_judged_plaintext(waiting, plaintext):
+    """Regression: a TLS server dripping its first record was reported as 'answered in
+    plaintext ('\\x03')' when the handshake call that sent the ClientHello had read the first byte."""
+    from netref.probes import tls
+
+    assert tls._text_line(waiting) is plaintext
