@@ -263,8 +263,6 @@ def _complete_modules_and_protocols(incomplete: str) -> list[tuple[str, str]]:
 def _shell_name() -> str:
     """The shell to write completion for: the one netref runs under (Typer's detection), else
     ``$SHELL``'s; a usage error when neither is one Typer completes."""
-    import os
-
     from typer._completion_shared import Shells, _get_shell_name
 
     name = _get_shell_name() or os.path.basename(os.environ.get("SHELL", ""))
@@ -299,7 +297,8 @@ def color_choice(color: str) -> str:
     return color
 
 
-def target_version(python: str | None) -> Version:
+def target_version(python: str | None, option: str = "--python") -> Version:
+    """``python`` (given as ``option``) parsed, or the running Python when it is None."""
     from netref.versions import parse_version, running_version
 
     if python is None:
@@ -307,7 +306,7 @@ def target_version(python: str | None) -> Version:
     try:
         return parse_version(python)
     except ValueError as error:
-        usage_error(f"--python: {error}")
+        usage_error(f"{option}: {error}")
 
 
 def output_format(fmt: str, extra: tuple[str, ...] = ()) -> str:
@@ -492,7 +491,7 @@ def matrix_command(
     from netref import views
 
     fmt, target, color = output_format(fmt), target_version(python), color_choice(color)
-    bounds = [target_version(text) if text else None for text in (first, last)]
+    bounds = [target_version(text, option) if text else None for text, option in ((first, "--from"), (last, "--to"))]
     if everything and names:
         usage_error("--all takes no MODULE|PROTOCOL arguments")
     catalog = open_catalog(data)
@@ -511,7 +510,7 @@ def matrix_command(
             modules += found
     else:
         modules = views.tutorial_modules(catalog)
-    print_view(views.matrix_view(catalog, modules, versions, target, running=python is None), fmt, color)
+    print_view(views.matrix_view(modules, versions, target, running=python is None), fmt, color)
 
 
 Entry = TypeVar("Entry")

@@ -401,9 +401,7 @@ def modules_named(catalog: Catalog, name: str) -> list[Module] | None:
     return [catalog.modules[each] for each in protocol.modules] if protocol else None
 
 
-def matrix_view(
-    catalog: Catalog, modules: list[Module], versions: list[Version], target: Version, running: bool = True
-) -> Grid:
+def matrix_view(modules: list[Module], versions: list[Version], target: Version, running: bool = True) -> Grid:
     """``netref matrix``: a row per module (each once), a column per Python version, a cell per
     computed status; the row ends with what to use instead on the last version shown. The target's
     column is marked (``running``: it is the Python netref runs on)."""

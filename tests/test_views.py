@@ -109,6 +109,7 @@ def test_arguments_are_modules_or_protocol_keys_and_the_range_narrows():
     (["--all", "smtp"], "--all takes no"),
     (["--from", "3.9", "--to", "3.5"], "--from 3.9 is after --to 3.5"),
     (["--to", "4.1"], "Python 2 and 3"),
+    (["--from", "three"], "--from: not a Python version: 'three'"),
     (["--color", "sometimes"], "--color: expected auto, always or never"),
 ])
 def test_matrix_bad_input_is_one_line_and_a_usage_error_or_not_found(args, fragment):
