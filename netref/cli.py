@@ -10,19 +10,20 @@ is imported inside the commands, and probe and check code only when their comman
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from netref import __version__
 
 if TYPE_CHECKING:
     # The click that Typer runs on: vendored as typer._click by the Typer netref is checked with.
-    from typer._click import Command, Context
+    from typer._click import Command, Context, Parameter
     from typer._click.exceptions import ClickException as _ClickException
     from typer._click.exceptions import UsageError as _ClickUsageError
 
@@ -63,6 +64,10 @@ class _OneLineErrors(TyperGroup):
         **extra: Any,
     ) -> int:
         args = list(sys.argv[1:] if args is None else args)
+        if _COMPLETE_VAR in os.environ:  # a shell asks for completions: Typer's scripts, Typer's classes
+            from typer._completion_classes import completion_init
+
+            completion_init()
         try:
             code = super().main(
                 args=args, prog_name=prog_name or "netref", complete_var=complete_var, standalone_mode=False,
@@ -84,6 +89,19 @@ class _OneLineErrors(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Typer's --install-completion and --show-completion, made directly: Typer would build them
+        # from a typed function's signature, inspected on every start (``netref port 25`` is
+        # benchmarked), and act only when given.
+        self.params += [
+            TyperOption(
+                param_decls=[flag], is_flag=True, default=False, expose_value=False, is_eager=True,
+                callback=_completion, help=help,
+            )
+            for flag, help in _COMPLETION_OPTIONS
+        ]
 
     # Typer would convert every command's signature (evaluating its annotations) on each start;
     # netref builds only the command that runs: ``netref port 25`` start-up is benchmarked
@@ -147,6 +165,13 @@ PythonOption = Annotated[
         "--python", "-p", metavar="X.Y", help="Judge modules for this Python version (default: the running one)."
     ),
 ]
+ColorOption = Annotated[
+    str,
+    typer.Option(
+        "--color", metavar="WHEN",
+        help="Colour the drawing: auto (a terminal, unless NO_COLOR is set), always or never.",
+    ),
+]
 DataOption = Annotated[
     Path | None,
     typer.Option(
@@ -178,11 +203,14 @@ def emit(text: str) -> None:
     typer.echo(text)
 
 
-def print_view(view: View, fmt: str) -> None:
-    """Print a command's result as ``--format`` asks: every format is drawn by netref.render."""
-    from netref.render import render
+def print_view(view: View, fmt: str, color: str | None = None) -> None:
+    """Print a command's result as ``--format`` asks: every format is drawn by netref.render;
+    with ``color`` (``--color``), for the terminal stdout is (colour, width)."""
+    from netref.render import Terminal, render
 
-    typer.echo(render(view, fmt), nl=False)
+    terminal = Terminal.detect(color) if color else None
+    # click strips colour codes from output that is not a terminal: --color always keeps them.
+    typer.echo(render(view, fmt, terminal), nl=False, color=terminal.color if terminal else None)
 
 
 def open_catalog(data: Path | None) -> Catalog:
@@ -194,7 +222,83 @@ def open_catalog(data: Path | None) -> Catalog:
         fail(str(error), EXIT_USAGE)
 
 
-def target_version(python: str | None) -> Version:
+# -- shell completion: Typer's machinery is imported only when a shell asks for it ----------------
+
+_COMPLETE_VAR = "_NETREF_COMPLETE"  # what the completion scripts set when the shell asks netref
+_COMPLETION_OPTIONS = (
+    ("--install-completion", "Install completion for the current shell (bash, zsh, fish)."),
+    ("--show-completion", "Show the completion script for the current shell."),
+)
+
+
+def _completion_catalog() -> Catalog | None:
+    """The catalogue for completing (``NETREF_DATA`` or the shipped one); None if it cannot load:
+    a shell's completion must never print an error."""
+    from netref.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog()
+    except CatalogError:
+        return None
+
+
+def _complete_protocols(incomplete: str) -> list[tuple[str, str]]:
+    """Protocol keys, each with its name (zsh and fish show it)."""
+    catalog = _completion_catalog()
+    protocols = catalog.protocols.values() if catalog else ()
+    return [(protocol.key, protocol.name) for protocol in protocols if protocol.key.startswith(incomplete.lower())]
+
+
+def _complete_modules(incomplete: str) -> list[tuple[str, str]]:
+    """Module names (Python 2 and 3), each with its summary."""
+    catalog = _completion_catalog()
+    modules = catalog.modules.values() if catalog else ()
+    return [(module.name, module.summary) for module in modules if module.name.lower().startswith(incomplete.lower())]
+
+
+def _complete_modules_and_protocols(incomplete: str) -> list[tuple[str, str]]:
+    return _complete_modules(incomplete) + _complete_protocols(incomplete)
+
+
+def _shell_name() -> str:
+    """The shell to write completion for: the one netref runs under (Typer's detection), else
+    ``$SHELL``'s; a usage error when neither is one Typer completes."""
+    from typer._completion_shared import Shells, _get_shell_name
+
+    name = _get_shell_name() or os.path.basename(os.environ.get("SHELL", ""))
+    if name not in {shell.value for shell in Shells}:
+        usage_error(f"cannot complete for shell {name!r}: bash, zsh, fish, powershell and pwsh are supported")
+    return name
+
+
+def _completion(ctx: Context, param: Parameter, value: bool) -> None:
+    """``--show-completion`` prints the script for the current shell; ``--install-completion``
+    writes it where that shell reads it. Typer's machinery is imported only here."""
+    if not value or ctx.resilient_parsing:
+        return
+    from typer._completion_classes import completion_init
+    from typer._completion_shared import get_completion_script, install
+
+    completion_init()
+    shell = _shell_name()
+    if param.name == "show_completion":  # the click name of --show-completion
+        emit(get_completion_script(prog_name="netref", complete_var=_COMPLETE_VAR, shell=shell))
+    else:
+        shell, path = install(shell=shell, prog_name="netref", complete_var=_COMPLETE_VAR)
+        emit(f"{shell} completion installed in {path}\nCompletion will take effect once you restart the terminal")
+    raise typer.Exit()
+
+
+def color_choice(color: str) -> str:
+    from netref.render import COLOR_CHOICES
+
+    if color not in COLOR_CHOICES:
+        usage_error(f"--color: expected auto, always or never, not {color!r}")
+    return color
+
+
+def target_version(python: str | None, option: str = "--python") -> Version:
+    """``python`` (given as ``option``) parsed, or the running Python when it is None."""
     from netref.versions import parse_version, running_version
 
     if python is None:
@@ -202,7 +306,7 @@ def target_version(python: str | None) -> Version:
     try:
         return parse_version(python)
     except ValueError as error:
-        usage_error(f"--python: {error}")
+        usage_error(f"{option}: {error}")
 
 
 def output_format(fmt: str, extra: tuple[str, ...] = ()) -> str:
@@ -314,7 +418,8 @@ def show_command(
     protocol: Annotated[
         str,
         typer.Argument(
-            metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False
+            metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False,
+            autocompletion=_complete_protocols,
         ),
     ],
     python: PythonOption = None,
@@ -336,7 +441,7 @@ def module_command(
     name: Annotated[
         str,
         typer.Argument(
-            metavar="MODULE", show_default=False,
+            metavar="MODULE", show_default=False, autocompletion=_complete_modules,
             help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...",
         ),
     ],
@@ -352,6 +457,60 @@ def module_command(
     from netref.views import module_view
 
     print_entry("module", name, Catalog.module, Catalog.suggest_modules, module_view, python, fmt, data)
+
+
+@command("matrix")
+def matrix_command(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[MODULE|PROTOCOL]...", show_default=False, autocompletion=_complete_modules_and_protocols,
+            help="Modules, or protocol keys for their modules (default: the tutorial's modules and their successors).",
+        ),
+    ] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every module in the catalogue.")] = False,
+    first: Annotated[
+        str | None, typer.Option("--from", metavar="X.Y", help="First Python version shown (default 2.7).")
+    ] = None,
+    last: Annotated[
+        str | None,
+        typer.Option("--to", metavar="X.Y", help="Last Python version shown (default: the newest one catalogued)."),
+    ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option("--python", "-p", metavar="X.Y", help="Mark this version's column (default: the running one)."),
+    ] = None,
+    color: ColorOption = "auto",
+    fmt: FormatOption = "table",
+    data: DataOption = None,
+) -> None:
+    """Which modules work on which Python: a module × version grid of computed statuses, with a legend.
+
+    Example: netref matrix telnetlib httplib
+    """
+    from netref import views
+
+    fmt, target, color = output_format(fmt), target_version(python), color_choice(color)
+    bounds = [target_version(text, option) if text else None for text, option in ((first, "--from"), (last, "--to"))]
+    if everything and names:
+        usage_error("--all takes no MODULE|PROTOCOL arguments")
+    catalog = open_catalog(data)
+    try:
+        versions = views.matrix_versions(catalog, bounds[0], bounds[1], target)
+    except ValueError as error:
+        usage_error(str(error))
+    if everything:
+        modules = list(catalog.modules.values())
+    elif names:
+        modules = []
+        for name in names:
+            found = views.modules_named(catalog, name)
+            if found is None:
+                not_found("module or protocol", name, catalog.suggest_modules(name) + catalog.suggest_protocols(name))
+            modules += found
+    else:
+        modules = views.tutorial_modules(catalog)
+    print_view(views.matrix_view(modules, versions, target, running=python is None), fmt, color)
 
 
 Entry = TypeVar("Entry")
@@ -385,7 +544,8 @@ def probe_command(
     protocol: Annotated[
         str,
         typer.Argument(
-            metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False
+            metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False,
+            autocompletion=_complete_protocols,
         ),
     ],
     targets: Annotated[
@@ -455,6 +615,10 @@ def probe_command(
             "--format", "-f", metavar="FORMAT", help="table (default), json, csv, nagios, or a tabulate format."
         ),
     ] = "table",
+    no_waterfall: Annotated[
+        bool, typer.Option("--no-waterfall", help="Timings as numbers only, without the table's bars.")
+    ] = False,
+    color: ColorOption = "auto",
     data: DataOption = None,
 ) -> None:
     """Greet a live server, ask its capabilities, quit; report timings, TLS and a verdict.
@@ -469,9 +633,9 @@ def probe_command(
     from netref.probes.monitoring import judge, make_thresholds
     from netref.probes.net import parse_port as probe_port
     from netref.probes.net import parse_target
-    from netref.probes.report import card_pairs
+    from netref.views import probe_view
 
-    fmt = output_format(fmt, ("nagios",))
+    fmt, color = output_format(fmt, ("nagios",)), color_choice(color)
     try:
         if fmt != "nagios" and (warning, critical, cert_days) != (None, None, None):
             raise ProbeUsageError("--warning, --critical and --cert-days apply to --format nagios")
@@ -497,10 +661,9 @@ def probe_command(
             request.password = password
         if len(requests) > 1:
             from netref.scan import probe_each
-
-            results = probe_each(protocol, requests, catalog, concurrency)
             from netref.views import probes_view
 
+            results = probe_each(protocol, requests, catalog, concurrency)
             print_view(probes_view(results), fmt)
             raise typer.Exit(EXIT_OK if all(result.ok for result in results) else EXIT_NOT_FOUND)
         result = run_probe(protocol, requests[0], catalog)
@@ -513,7 +676,7 @@ def probe_command(
         check = judge(result, limits)
         emit(render.nagios_line(result.protocol, check.state, check.summary, check.perfdata))
         raise typer.Exit(check.code)
-    print_view(render.Card(result.to_dict(), card_pairs(result)), fmt)
+    print_view(probe_view(result, waterfall=not no_waterfall), fmt, color)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NOT_FOUND)
 
 

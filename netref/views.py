@@ -7,11 +7,14 @@ but never rename or remove one. Table rows are the same facts, flattened for rea
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netref.catalog import Catalog, Module, Port, PortMatch, Protocol, Status, status_label
-from netref.render import Card, Records, Sections
+from netref.render import Card, Grid, Records, Sections, Timeline
 from netref.versions import Version, format_version
+
+if TYPE_CHECKING:
+    from netref.probes.values import ProbeResult
 
 # -- views: one per catalogue command ----------------------------------------------------------
 
@@ -47,6 +50,22 @@ def protocol_view(catalog: Catalog, protocol: Protocol, target: Version) -> Card
 def module_view(catalog: Catalog, module: Module, target: Version) -> Card:
     """``netref module``: a module's life, judged for ``target``."""
     return Card(module_dict(catalog, module, target), module_card(catalog, module, target))
+
+
+def probe_view(result: ProbeResult, waterfall: bool = True) -> Card:
+    """``netref probe``: the result's card; with ``waterfall``, its timings are a :class:`Timeline`
+    (the table draws it; every other format prints the numbers, as without)."""
+    from netref.probes.report import card_pairs
+
+    pairs = card_pairs(result)
+    if waterfall:
+        phases = [(name, ms) for name, ms in result.timings.items() if name != "total"]
+        timeline = Timeline(phases, result.timings.get("total"))
+        pairs = [(key, timeline if key == TIMINGS_KEY else value) for key, value in pairs]
+    return Card(result.to_dict(), pairs)
+
+
+TIMINGS_KEY = "timings (ms)"  # the probe card's row that holds the timings
 
 
 def _match_notes(match: dict[str, Any]) -> list[str]:
@@ -331,6 +350,109 @@ def module_card(catalog: Catalog, module: Module, target: Version) -> list[tuple
         ("sources", "\n".join(module.sources)),
     ]
     return pairs
+
+
+# -- the module × Python-version matrix (netref matrix) ------------------------------------------
+
+#: A matrix cell's state: the module's status kind on that Python, a deprecation split by whether
+#: importing warns. Each with its symbol, colour and legend: the grid reads without colour too.
+MATRIX_STATES: dict[str, tuple[str, str, str]] = {
+    "current": ("✓", "green", "current"),
+    "renamed": ("→", "cyan", "renamed (to the name that ends the row)"),
+    "deprecated": ("~", "yellow", "deprecated, import silent"),
+    "deprecated-warns": ("!", "bold yellow", "deprecated, import warns"),
+    "removed": ("✗", "red", "removed"),
+    "not-yet": ("·", "dim", "not yet added"),
+}
+
+FIRST_MATRIX_VERSION: Version = (2, 7)
+_MARK_WHY = {True: ": the one running netref (another: --python X.Y)", False: ": the one --python names"}
+
+
+def cell_state(status: Status) -> str:
+    """The matrix state of a computed status (a key of :data:`MATRIX_STATES`)."""
+    return "deprecated-warns" if status.kind == "deprecated" and status.warns_on_import else status.kind
+
+
+def newest_version(catalog: Catalog) -> Version:
+    """The newest Python any module's dates name: the matrix's last column by default."""
+    from netref.versions import parse_version
+
+    dates = ("added", "deprecated", "warns", "renamed", "removed")
+    named = [getattr(module, date) for module in catalog.modules.values() for date in dates]
+    return max((parse_version(text) for text in named if text), default=(3, 0))
+
+
+def matrix_versions(catalog: Catalog, first: Version | None, last: Version | None, target: Version) -> list[Version]:
+    """The feature releases from ``first`` (default 2.7) to ``last`` (default the newest the catalogue
+    knows, or ``target`` if newer). Raises ValueError with a one-line message for an empty range."""
+    first = first or FIRST_MATRIX_VERSION
+    last = last or max(newest_version(catalog), target if target[0] == 3 else (3, 0))
+    if first[0] not in (2, 3) or last[0] not in (2, 3):
+        raise ValueError("netref knows Python 2 and 3 only")
+    if first > last:
+        raise ValueError(f"--from {format_version(first)} is after --to {format_version(last)}")
+    known = [(2, minor) for minor in range(8)] + [(3, minor) for minor in range(max(last[1], 0) + 1)]
+    return [version for version in known if first <= version <= last]
+
+
+def tutorial_modules(catalog: Catalog) -> list[Module]:
+    """The modules the tutorial's table names, each followed by what replaces it (its new name, its
+    successor, the modules its functions moved to): the matrix's default rows."""
+    chosen: dict[str, Module] = {}
+    for protocol in catalog.protocols.values():
+        for name in protocol.tutorial.modules if protocol.tutorial else ():
+            module = catalog.modules[name]
+            successors = (module.renamed_to, module.replacement, *module.moved_attributes.values())
+            for each in (name, *successors):
+                if each and each not in chosen:
+                    chosen[each] = catalog.modules[each]
+    return list(chosen.values())
+
+
+def modules_named(catalog: Catalog, name: str) -> list[Module] | None:
+    """A module by name, else a protocol's modules (clients then servers); None if neither."""
+    module = catalog.module(name)
+    if module is not None:
+        return [module]
+    protocol = catalog.protocol(name)
+    return [catalog.modules[each] for each in protocol.modules] if protocol else None
+
+
+def matrix_view(modules: list[Module], versions: list[Version], target: Version, running: bool = True) -> Grid:
+    """``netref matrix``: a row per module (each once), a column per Python version, a cell per
+    computed status; the row ends with what to use instead on the last version shown. The target's
+    column is marked (``running``: it is the Python netref runs on)."""
+    modules = list({module.name: module for module in modules}.values())
+    labels = [format_version(version) for version in versions]
+    cells = [[cell_state(module.status(version)) for version in versions] for module in modules]
+    tails = [module.status(versions[-1]).advice or "" for module in modules]
+    rows = [
+        {"module": module.name, **dict(zip(labels, states, strict=True)), "use_instead": tail or None}
+        for module, states, tail in zip(modules, cells, tails, strict=True)
+    ]
+    document = {
+        "target": format_version(target),
+        "versions": labels,
+        "modules": [
+            {"name": row["module"], "use_instead": row["use_instead"], "cells": dict(zip(labels, states, strict=True))}
+            for row, states in zip(rows, cells, strict=True)
+        ],
+    }
+    marked = versions.index(target) if target in versions else None
+    return Grid(
+        document,
+        rows,
+        headings=[(f"{version[0]}.", str(version[1])) for version in versions],
+        labels=[module.name for module in modules],
+        cells=cells,
+        tails=tails,
+        states=MATRIX_STATES,
+        label_heading="MODULE",
+        tail_heading="USE INSTEAD",
+        marked=marked,
+        mark_legend="" if marked is None else f"^ Python {format_version(target)}{_MARK_WHY[running]}",
+    )
 
 
 # -- netref scan ----------------------------------------------------------------------------------
