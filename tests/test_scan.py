@@ -348,3 +348,25 @@ def test_a_family_loaded_from_two_threads_at_once_is_loaded_whole(monkeypatch):
     sys.modules.pop("netref.probes.slowfamily", None)
     family._LOADED.pop("slowfamily", None)
     assert errors == []
+
+
+# -- netref port: the module to use, judged for --python, in every format -----------------------------
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "github", "json"])
+def test_port_names_the_module_for_the_target_python_in_every_format(fmt):
+    on_313 = runner.invoke(app, ["port", "23", "--python", "3.13", "-f", fmt])
+    on_310 = runner.invoke(app, ["port", "23", "--python", "3.10", "-f", fmt])
+    assert on_313.exit_code == on_310.exit_code == 0
+    if fmt == "json":
+        new, old = json.loads(on_313.stdout), json.loads(on_310.stdout)
+        assert (new["target"], old["target"]) == ("3.13", "3.10")
+        assert new["matches"][0]["modules"] == ["socket"]
+        assert new["matches"][0]["legacy"] == ["telnetlib: removed in 3.13 (PEP 594) → socket"]
+        assert old["matches"][0]["modules"] == ["telnetlib", "socket"] and old["matches"][0]["legacy"] == []
+    else:
+        assert "socket (legacy: telnetlib: removed in 3.13 (PEP 594) → socket)" in on_313.stdout
+        assert "telnetlib, socket" in on_310.stdout and "legacy" not in on_310.stdout
+    smtp = runner.invoke(app, ["port", "25", "-f", fmt]).stdout
+    assert "smtplib" in smtp
+    assert runner.invoke(app, ["port", "25", "--python", "4.x"]).exit_code == 2
