@@ -313,6 +313,10 @@ class Scan:
         result.elapsed_ms = (time.monotonic() - started) * 1000
         return result
 
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
     def track(self, sock: socket.socket) -> None:
         with self._lock:
             self._sockets.add(sock)
@@ -411,7 +415,7 @@ class Examination:
             return None
         except OSError as error:
             self.scan.forget(sock)
-            if self.scan._stopped.is_set():
+            if self.scan.stopped:
                 raise _Stopped from None
             self.result.state = CLOSED
             self.result.message = (error.strerror or str(error)).lower()
@@ -544,7 +548,7 @@ class Examination:
                 break
             if b"\n" in data:
                 until = min(until, time.monotonic() + REST_WAIT)
-        if self.scan._stopped.is_set():
+        if self.scan.stopped:
             raise _Stopped
         return data
 
