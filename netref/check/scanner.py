@@ -7,8 +7,8 @@ shared by the rules (:attr:`FileScan.imports`). A cheap byte-level pre-filter (e
 so that it never hides a finding (the tests compare runs with and without it).
 
 Every finding goes through :meth:`FileScan.add_at`, and the result is assembled in one place
-(:meth:`FileScan.run`): that is where selection applies and where per-line suppressions or
-findings in code that cannot run on the target would be dropped.
+(:meth:`FileScan.run`): that is where selection applies, where ``# noqa`` comments suppress findings
+(:mod:`netref.check.noqa`), and where findings in code that cannot run on the target would be dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from netref.check import noqa
 from netref.check.lexer import Source, decode, offset_in
 from netref.check.registry import Rules
 
@@ -127,7 +128,7 @@ class FileScan:
     def run(self) -> FileResult:
         for rule in self.rules.active:
             rule.visit(self)
-        wanted = [f for f in self.findings if self.rules.wants(f.code)]
+        wanted = noqa.apply([f for f in self.findings if self.rules.wants(f.code)], self.source)
         if self.python2:
             wanted = [replace(f, edits=()) for f in wanted]
         wanted.sort(key=lambda f: (f.line, f.col, f.code))
