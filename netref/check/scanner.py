@@ -7,8 +7,9 @@ shared by the rules (:attr:`FileScan.imports`). A cheap byte-level pre-filter (e
 so that it never hides a finding (the tests compare runs with and without it).
 
 Every finding goes through :meth:`FileScan.add_at`, and the result is assembled in one place
-(:meth:`FileScan.run`): that is where selection applies and where per-line suppressions or
-findings in code that cannot run on the target would be dropped.
+(:meth:`FileScan.run`): that is where selection applies, where findings in code that cannot run
+on the target (:mod:`netref.check.compat`) are dropped, where no finding is kept twice, and where
+edits that would touch compatibility code are taken back (``--fix`` never rewrites it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from netref.check.blocks import Blocks
+from netref.check.compat import Compat, analyse
 from netref.check.lexer import Source, decode, offset_in
 from netref.check.registry import Rules
 
@@ -122,29 +125,61 @@ class FileScan:
     def __init__(self, source: Source, path: str, rules: Rules):
         self.source, self.path, self.rules = source, path, rules
         self.findings: list[Finding] = []
+        self.offsets: list[int] = []  # where each finding was reported, for the compat filter
         self.python2 = False  # set by the Python 2 syntax rule: then no mechanical fix is safe
+        self.dead_spans: list[tuple[int, int]] = []  # more dead code, found by the rules (ImportError handlers)
+        self.deletable: list[tuple[int, str]] = []  # (offset, what) of dead compatibility code, for NR401
 
     def run(self) -> FileResult:
         for rule in self.rules.active:
             rule.visit(self)
-        wanted = [f for f in self.findings if self.rules.wants(f.code)]
+        pairs = [(f, offset) for f, offset in zip(self.findings, self.offsets, strict=True) if self.rules.wants(f.code)]
+        if pairs:
+            pairs = self._judged_for_compatibility(pairs)
+        wanted = list(dict.fromkeys(f for f, _ in pairs))  # a finding is never printed twice
         if self.python2:
             wanted = [replace(f, edits=()) for f in wanted]
         wanted.sort(key=lambda f: (f.line, f.col, f.code))
         return FileResult(self.path, tuple(wanted), self.python2)
+
+    def _judged_for_compatibility(self, pairs: list[tuple[Finding, int]]) -> list[tuple[Finding, int]]:
+        """Drop findings in dead code; take back edits that would touch compatibility code."""
+        compat, kept = self.compat, []
+        for finding, offset in pairs:
+            if offset >= 0 and self.is_dead(offset):
+                continue
+            if finding.edits and any(compat.protects(edit.start, edit.end) for edit in finding.edits):
+                finding = replace(finding, edits=())
+            kept.append((finding, offset))
+        return kept
+
+    @cached_property
+    def blocks(self) -> Blocks:
+        """The file's block structure: built only when a rule or the compat filter asks for it."""
+        return Blocks(self.source)
+
+    @cached_property
+    def compat(self) -> Compat:
+        """The file's version tests and import guards, judged for the target."""
+        return analyse(self.blocks, self.rules.target)
+
+    def is_dead(self, offset: int) -> bool:
+        """Is ``offset`` in code that cannot run on the target (a dead version branch or ImportError handler)?"""
+        return self.compat.is_dead(offset) or any(start <= offset < end for start, end in self.dead_spans)
 
     def add(self, offset: int, code: str, message: str, *, module: str | None = None, replacement: str | None = None,
             backport: str | None = None, pep: int | None = None, edits: tuple[Edit, ...] = ()) -> None:
         """Report ``code`` at ``offset`` in the text."""
         line, col = self.source.position(offset)
         self.add_at(line, col, code, message, module=module, replacement=replacement, backport=backport, pep=pep,
-                    edits=edits)
+                    edits=edits, offset=offset)
 
     def add_at(self, line: int, col: int, code: str, message: str, *, module: str | None = None,
                replacement: str | None = None, backport: str | None = None, pep: int | None = None,
-               edits: tuple[Edit, ...] = ()) -> None:
+               edits: tuple[Edit, ...] = (), offset: int | None = None) -> None:
         """Report ``code`` at a 1-based line and column: the one door every finding goes through."""
         self.findings.append(Finding(self.path, line, col, code, message, module, replacement, backport, pep, edits))
+        self.offsets.append(-1 if offset is None else offset)  # -1: about the whole file, never dead code
 
     def reports_something(self) -> bool:
         """Has a selected code been reported so far?"""
