@@ -1,11 +1,12 @@
-"""The block structure of a file, read lexically: which statements sit inside which ``if``, ``try`` or ``def``.
+"""The block structure of a file, read lexically and lazily: which ``if``, ``try`` or ``def`` holds an offset.
 
 The scanner never parses a whole file (Python 2 files do not parse as Python 3, and large trees
 must be fast), yet compatibility code (``if PY2:``, ``try: import httplib / except ImportError``)
 and function scopes are blocks. Python's blocks are indentation, so they can be read from the
-scanner's blanked-out code (:attr:`netref.check.lexer.Source.code`): logical lines (brackets,
-backslashes and multi-line strings joined), their indentation, and the compound statements'
-headers. Built only for files that have something to judge, never for the rest.
+scanner's blanked-out code (:attr:`netref.check.lexer.Source.code`, where strings and comments are
+spaces): the clauses around an offset are the header lines above it with less indentation whose
+bodies reach it. Only the clauses asked about are read, so a file with one finding costs a short
+walk up from it, never a pass over every line.
 """
 
 from __future__ import annotations
@@ -13,13 +14,18 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from netref.check.lexer import Source
 
 # A blanked multi-line string: its quotes with only spaces and newlines between them.
 _MULTILINE_STRING = re.compile(r"'''[ \n]*\n[ \n]*'''|\"\"\"[ \n]*\n[ \n]*\"\"\"")
 _HEADER = re.compile(r"(if|elif|else|try|except|finally|def|class|for|while|with|async)\b")
-_CLAUSES = {"elif": ("if",), "else": ("if", "for", "while", "try"), "except": ("try",), "finally": ("try",)}
+_BRACKET = re.compile(r"[()\[\]{}]")
+_OPENING = re.compile(r"[(\[{]")
+_CLOSING = re.compile(r"[)\]}]")
+# Clauses that continue a compound statement, and the statements they may follow.
+CONTINUES = {"elif": ("if",), "else": ("if", "for", "while", "try"), "except": ("try",), "finally": ("try",)}
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,9 @@ class Clause:
     body_start: int  # just after the colon
     body_end: int  # end of the last line of the body
     indent: int
+
+    def holds(self, offset: int) -> bool:
+        return self.body_start <= offset < self.body_end
 
 
 @dataclass(frozen=True)
@@ -50,112 +59,173 @@ class Compound:
 
 
 class Blocks:
-    """Logical lines, compound statements and function scopes of one file."""
+    """Clauses and compound statements of one file, read on demand and remembered."""
 
     def __init__(self, source: Source):
-        self.source = source
-        self.lines = _logical_lines(source.code)  # (start of code, end, indent)
-        self.compounds = _compounds(source.text, source.code, self.lines)
-        self._starts = [start for start, _, _ in self.lines]
-        scopes = [c for compound in self.compounds for c in compound.clauses if c.keyword == "def"]
-        self.scopes = sorted(scopes, key=lambda clause: clause.start)
+        self.source, self.code = source, source.code
+        self._clauses: dict[int, Clause | None] = {}
+        self._compounds: dict[int, Compound] = {}
+
+    @cached_property
+    def _strings(self) -> tuple[list[int], list[int]]:
+        spans = [(m.start(), m.end()) for m in _MULTILINE_STRING.finditer(self.code)]
+        return [start for start, _ in spans], [end for _, end in spans]
+
+    def _string_end(self, offset: int) -> int | None:
+        """End of the multi-line string that ``offset`` is inside, or None."""
+        starts, ends = self._strings
+        index = bisect_right(starts, offset) - 1
+        return ends[index] if index >= 0 and starts[index] < offset < ends[index] else None
+
+    def clause_at(self, start: int) -> Clause | None:
+        """The clause whose header keyword is at ``start`` (a line's first code), or None."""
+        if start not in self._clauses:
+            self._clauses[start] = self._read_clause(start)
+        return self._clauses[start]
+
+    def _read_clause(self, start: int) -> Clause | None:
+        code = self.code
+        match = _HEADER.match(code, start)
+        if not match:
+            return None
+        keyword = match.group(1)
+        if keyword == "async":
+            following = code[match.end() : match.end() + 8].split(None, 1)
+            if not following or following[0] not in ("def", "for", "with"):
+                return None
+            keyword = following[0]
+        colon = self._header_colon(match.end())
+        if colon < 0:
+            return None
+        line_end = self.source.line_end(colon)
+        indent = start - self.source.line_start(start)
+        if code[colon + 1 : line_end].strip():  # ``if PY2: import urllib2``
+            body_end = self.source.statement_end(colon + 1)
+            while code.startswith(";", body_end):
+                body_end = self.source.statement_end(body_end + 1)
+        else:
+            body_end = self._block_end(line_end, indent)
+        header = self.source.text[match.end() : colon].strip()
+        if keyword in ("def", "for", "with") and header.startswith(keyword):  # after async
+            header = header[len(keyword) :].strip()
+        return Clause(keyword, start, header, colon + 1, body_end, indent)
+
+    def _header_colon(self, offset: int, limit: int = 5_000) -> int:
+        """The colon ending a header: outside brackets, not ``:=``, before the header's line ends."""
+        code, depth = self.code, 0
+        for index in range(offset, min(len(code), offset + limit)):
+            char = code[index]
+            if char in "([{":
+                depth += 1
+            elif char in ")]}":
+                depth -= 1
+            elif char == ":" and depth <= 0 and code[index + 1 : index + 2] != "=":
+                return index
+            elif char == "\n" and depth <= 0 and code[index - 1 : index] != "\\":
+                return -1
+        return -1
+
+    def _block_end(self, position: int, indent: int) -> int:
+        """End of the indented block whose lines start after ``position`` (the header's newline)."""
+        code, end, depth, continued = self.code, position, 0, False
+        while position < len(code):
+            start = position + 1
+            line_end = code.find("\n", start)
+            if line_end < 0:
+                line_end = len(code)
+            position = line_end
+            text = code[start:line_end]
+            stripped = text.lstrip(" \t\f")
+            if not stripped or stripped.isspace():
+                continue
+            string_end = self._string_end(start)
+            if string_end is None and depth <= 0 and not continued and len(text) - len(stripped) <= indent:
+                break
+            end = line_end
+            if string_end is not None:  # only what follows the string counts: the ``)`` of ``f("""...""")``
+                text = code[min(string_end, line_end) : line_end]
+            if _BRACKET.search(text):
+                depth += len(_OPENING.findall(text)) - len(_CLOSING.findall(text))
+            continued = text.rstrip(" \t\r").endswith("\\")
+        return end
+
+    def enclosing(self, offset: int) -> list[Clause]:
+        """The clauses whose bodies hold ``offset``, innermost first: the header lines above it
+        with less indentation (lines inside brackets or strings are passed over)."""
+        code, source = self.code, self.source
+        line_start = source.line_start(offset)
+        text = code[line_start : source.line_end(offset)]
+        first = line_start + len(text) - len(text.lstrip(" \t\f"))
+        found = []
+        own = self.clause_at(first) if first < offset else None
+        if own is not None and own.holds(offset):  # a one-line compound statement: ``if PY2: import x``
+            found.append(own)
+        indent, position = first - line_start, line_start
+        while indent > 0 and position > 0:
+            end = position - 1
+            position = code.rfind("\n", 0, end) + 1
+            text = code[position:end]
+            stripped = text.lstrip(" \t\f")
+            if not stripped or stripped.isspace() or len(text) - len(stripped) >= indent:
+                continue
+            clause = self.clause_at(position + len(text) - len(stripped))
+            if clause is not None and clause.holds(offset) and self._string_end(position) is None:
+                found.append(clause)
+                indent = clause.indent
+        return found
+
+    def compound(self, clause: Clause) -> Compound:
+        """The whole statement ``clause`` belongs to: ``elif``/``else``/``except`` are found back to
+        their ``if`` or ``try``, then the clauses that follow it."""
+        head = clause
+        while head.keyword in CONTINUES:
+            previous = self._previous_clause(head)
+            if previous is None:
+                break
+            head = previous
+        if head.start not in self._compounds:
+            clauses = [head]
+            while (following := self._next_clause(clauses[-1], head.keyword)) is not None:
+                clauses.append(following)
+            self._compounds[head.start] = Compound(tuple(clauses))
+        return self._compounds[head.start]
+
+    def _previous_clause(self, clause: Clause) -> Clause | None:
+        """The clause just before ``clause`` in its statement (same indentation, body ending right above)."""
+        code, position = self.code, self.source.line_start(clause.start)
+        while position > 0:
+            end = position - 1
+            position = code.rfind("\n", 0, end) + 1
+            text = code[position:end]
+            stripped = text.lstrip(" \t\f")
+            if not stripped or stripped.isspace():
+                continue
+            if len(text) - len(stripped) == clause.indent:
+                previous = self.clause_at(position + clause.indent)
+                if previous is not None and previous.body_end >= end - 1 and self._string_end(position) is None:
+                    return previous
+                return None
+        return None
+
+    def _next_clause(self, clause: Clause, head: str) -> Clause | None:
+        """The clause that continues the statement after ``clause`` (``else:`` after an ``if`` body)."""
+        code, position = self.code, clause.body_end
+        while position < len(code):
+            start = position + 1
+            position = code.find("\n", start)
+            if position < 0:
+                position = len(code)
+            stripped = code[start:position].lstrip(" \t\f")
+            if not stripped or stripped.isspace():
+                continue
+            if position - start - len(stripped) != clause.indent:
+                return None
+            following = self.clause_at(position - len(stripped))
+            if following is not None and head in CONTINUES.get(following.keyword, ()):
+                return following
+            return None
+        return None
 
     def scope_of(self, offset: int) -> Clause | None:
         """The innermost ``def`` whose body holds ``offset`` (None: module level)."""
-        inner = None
-        for scope in self.scopes:
-            if scope.start > offset:
-                break
-            if scope.body_start <= offset < scope.body_end:
-                inner = scope
-        return inner
-
-    def line_at(self, offset: int) -> tuple[int, int, int] | None:
-        """The logical line holding ``offset``."""
-        index = bisect_right(self._starts, offset) - 1
-        if index < 0:
-            return None
-        line = self.lines[index]
-        return line if offset <= line[1] else None
-
-
-def _logical_lines(code: str) -> list[tuple[int, int, int]]:
-    """(start, end, indent) of every logical line that holds code: continuation lines (open
-    brackets, a trailing backslash, the inside of a multi-line string) belong to the line above."""
-    inside = [(m.start(), m.end()) for m in _MULTILINE_STRING.finditer(code)]
-    lines: list[tuple[int, int, int]] = []
-    depth, continued, position, string_index = 0, False, 0, 0
-    size = len(code)
-    while position < size:
-        end = code.find("\n", position)
-        if end < 0:
-            end = size
-        while string_index < len(inside) and inside[string_index][1] <= position:
-            string_index += 1
-        in_string = string_index < len(inside) and inside[string_index][0] < position
-        text = code[position:end]
-        stripped = text.lstrip(" \t\f")
-        if stripped.strip() and not in_string and depth <= 0 and not continued:
-            indent = len(text) - len(stripped)
-            lines.append((position + indent, end, indent))
-        elif lines and (stripped.strip() or in_string):
-            start, _, indent = lines[-1]
-            lines[-1] = (start, end, indent)
-        if not in_string:
-            depth += sum(text.count(o) for o in "([{") - sum(text.count(c) for c in ")]}")
-        continued = text.rstrip(" \t\r").endswith("\\")
-        position = end + 1
-    return lines
-
-
-def _header_colon(code: str, start: int, end: int) -> int:
-    """Offset of the colon that ends a compound statement's header (outside brackets, not ``:=``)."""
-    depth = 0
-    for index in range(start, end):
-        char = code[index]
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        elif char == ":" and depth == 0 and code[index + 1 : index + 2] != "=":
-            return index
-    return -1
-
-
-def _compounds(text: str, code: str, lines: list[tuple[int, int, int]]) -> list[Compound]:
-    """Every compound statement, with its clauses chained (an ``else`` joins the ``if`` above it)."""
-    compounds: list[list[Clause]] = []
-    open_at: dict[int, int] = {}  # indent -> index in compounds of the statement a clause may extend
-    for index, (start, end, indent) in enumerate(lines):
-        for deeper in [level for level in open_at if level > indent]:
-            del open_at[deeper]
-        match = _HEADER.match(code, start)
-        keyword = match.group(1) if match else ""
-        if keyword == "async":
-            after = code[match.end() : end].lstrip() if match else ""
-            keyword = after.split(None, 1)[0] if after else ""
-            keyword = keyword if keyword in ("def", "for", "with") else ""
-        if not keyword:
-            open_at.pop(indent, None)
-            continue
-        colon = _header_colon(code, start, end)
-        if colon < 0:
-            open_at.pop(indent, None)
-            continue
-        body_end = end
-        if not code[colon + 1 : end].strip():  # the body is the indented block below
-            following = index + 1
-            while following < len(lines) and lines[following][2] > indent:
-                body_end = lines[following][1]
-                following += 1
-        header = text[(match.end() if match else start) : colon].strip()
-        if keyword in ("def", "for", "with") and header.startswith(keyword):
-            header = header[len(keyword) :].strip()
-        clause = Clause(keyword, start, header, colon + 1, body_end, indent)
-        chain = open_at.get(indent)
-        if keyword in _CLAUSES and chain is not None and compounds[chain][0].keyword in _CLAUSES[keyword]:
-            compounds[chain].append(clause)
-        else:
-            compounds.append([clause])
-            open_at[indent] = len(compounds) - 1
-    return [Compound(tuple(clauses)) for clauses in compounds]
+        return next((c for c in self.enclosing(offset) if c.keyword == "def"), None)

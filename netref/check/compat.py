@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from netref.check.blocks import Blocks, Clause, Compound
 from netref.versions import Version
@@ -32,7 +33,7 @@ from netref.versions import Version
 # Flags named for the Python they stand for: PY2, PY3, is_py2, IS_PY3, PY3K, _PY3, PYTHON3, py3k.
 _FLAG = re.compile(r"_*(?:is_?)?py(?:thon)?_?([23])k?", re.IGNORECASE)
 _VERSION_WORDS = frozenset({"version_info", "hexversion"})
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
 _ASSIGNMENT = re.compile(r"([A-Za-z_]\w*)[ \t]*=(?!=)")
 _WORD = re.compile(r"[A-Za-z_]\w*")
 
@@ -103,11 +104,12 @@ def _compare(left: object, op: ast.cmpop, right: object) -> object:
 
 
 _MIRROR: dict[type[ast.cmpop], ast.cmpop] = {
-    ast.Lt: ast.Gt(), ast.Gt: ast.Lt(), ast.LtE: ast.GtE(), ast.GtE: ast.LtE(), ast.Eq: ast.Eq(), ast.NotEq: ast.NotEq(),
+    ast.Lt: ast.Gt(), ast.Gt: ast.Lt(), ast.LtE: ast.GtE(), ast.GtE: ast.LtE(),
+    ast.Eq: ast.Eq(), ast.NotEq: ast.NotEq(),
 }
 
 
-def _value(node: ast.expr, state: _Evaluation) -> object:  # noqa: PLR0911, PLR0912 - one case per node type
+def _value(node: ast.expr, state: _Evaluation) -> object:
     """The value of a version test on the target, or UNKNOWN."""
     major, minor = state.target[0], state.target[1]
     if isinstance(node, ast.Constant):
@@ -140,7 +142,7 @@ def _value(node: ast.expr, state: _Evaluation) -> object:  # noqa: PLR0911, PLR0
             return UNKNOWN
         whole = (base.major, base.minor)
         index = node.slice
-        if isinstance(index, ast.Constant) and index.value in (0, 1):
+        if isinstance(index, ast.Constant) and isinstance(index.value, int) and index.value in (0, 1):
             return whole[index.value]
         if isinstance(index, ast.Slice) and index.lower is None and index.step is None:
             upper = _value(index.upper, state) if index.upper is not None else UNKNOWN
@@ -184,38 +186,88 @@ class DeadBranch:
     condition: str  # as written: "PY2", "sys.version_info < (3, 13)"; for an else, the tests before it
 
 
-@dataclass
-class Compat:
-    """The compatibility code of one file, judged for the target."""
+# Without one of these words a file has no version test and no import guard: its blocks are never read.
+COMPAT_HINT = re.compile(r"version_info|hexversion|ImportError|ModuleNotFoundError|except[ \t]*:|"
+                         r"\b_*(?:is_?)?py(?:thon)?_?[23]", re.IGNORECASE)
+_IF_HEADER = re.compile(r"^[ \t]*if\b", re.MULTILINE)
+_TRY_HEADER = re.compile(r"^[ \t]*try\b", re.MULTILINE)
 
-    blocks: Blocks
-    target: Version
-    dead: list[DeadBranch] = field(default_factory=list)
-    version_tests: list[Compound] = field(default_factory=list)
-    import_guards: list[Compound] = field(default_factory=list)  # try statements with an ImportError handler
+
+class Compat:
+    """The compatibility code of one file, judged for the target on demand (see the module docstring)."""
+
+    def __init__(self, blocks: Blocks | None, target: Version):
+        self.blocks, self.target = blocks, target  # no blocks: the file has no compatibility code
+        self._judged: dict[int, list[DeadBranch] | None] = {}
+
+    @cached_property
+    def env(self) -> dict[str, object]:
+        return _module_flags(self.blocks, self.target) if self.blocks else {}
+
+    def _enclosing(self, offset: int) -> list[tuple[Clause, Compound]]:
+        blocks = self.blocks
+        return [(clause, blocks.compound(clause)) for clause in blocks.enclosing(offset)] if blocks else []
+
+    def judge(self, compound: Compound) -> list[DeadBranch] | None:
+        """The dead clauses of an if/elif/else chain, or None if it is no version test."""
+        if compound.start not in self._judged:
+            self._judged[compound.start] = _judge_test(compound, self.env, self.target)
+        return self._judged[compound.start]
 
     def is_dead(self, offset: int) -> bool:
-        return any(d.clause.body_start <= offset < d.clause.body_end for d in self.dead)
-
-    def protects(self, start: int, end: int) -> bool:
-        """Does ``[start, end)`` touch compatibility code (which ``--fix`` must leave alone)?"""
-        return any(c.start <= end and start < c.end for c in (*self.version_tests, *self.import_guards))
+        """Is ``offset`` in a branch of a version test that cannot run on the target?"""
+        for clause, compound in self._enclosing(offset):
+            if compound.clauses[0].keyword == "if" and clause.keyword in ("if", "elif", "else"):
+                dead = self.judge(compound)
+                if dead and any(branch.clause == clause for branch in dead):
+                    return True
+        return False
 
     def guard_of(self, offset: int) -> tuple[Compound, bool] | None:
         """The innermost ``try`` with an ImportError handler around ``offset``, and whether
         ``offset`` is in its body (True) or in one of its ImportError handlers (False)."""
-        found = None
-        for guard in self.import_guards:
-            body = guard.clauses[0]
-            if body.body_start <= offset < body.body_end:
-                found = (guard, True)
-            elif any(c.body_start <= offset < c.body_end for c in handlers(guard)):
-                found = (guard, False)
+        for clause, compound in self._enclosing(offset):
+            if compound.clauses[0].keyword != "try" or not handlers(compound):
+                continue
+            if clause.keyword == "try":
+                return compound, True
+            if clause in handlers(compound):
+                return compound, False
+        return None
+
+    def protects(self, offset: int) -> bool:
+        """Is ``offset`` inside compatibility code (which ``--fix`` must leave alone)?"""
+        for _, compound in self._enclosing(offset):
+            head = compound.clauses[0].keyword
+            if (head == "try" and handlers(compound)) or (head == "if" and self.judge(compound) is not None):
+                return True
+        return False
+
+    def dead_branches(self) -> list[DeadBranch]:
+        """Every dead branch of the file's version tests (for NR401, which reads the whole file)."""
+        blocks, found = self.blocks, list[DeadBranch]()
+        if blocks is None:
+            return []
+        for match in _IF_HEADER.finditer(blocks.code):
+            clause = blocks.clause_at(match.end() - 2)
+            if clause is not None:
+                found.extend(self.judge(blocks.compound(clause)) or ())
+        return sorted(set(found), key=lambda branch: branch.clause.start)
+
+    def import_guards(self) -> list[Compound]:
+        """Every ``try`` of the file with an ImportError handler (for NR401, which reads the whole file)."""
+        blocks, found = self.blocks, []
+        if blocks is None:
+            return []
+        for match in _TRY_HEADER.finditer(blocks.code):
+            clause = blocks.clause_at(match.end() - 3)
+            if clause is not None and handlers(compound := blocks.compound(clause)):
+                found.append(compound)
         return found
 
 
 def handlers(guard: Compound) -> list[Clause]:
-    """The ``except`` clauses of a ``try`` that catch ImportError (bare, a tuple, ``Exception``...)."""
+    """The ``except`` clauses of a ``try`` that catch ImportError (by name, in a tuple, or bare)."""
     return [c for c in guard.clauses if c.keyword == "except" and catches_import_error(c.header)]
 
 
@@ -225,41 +277,33 @@ def catches_import_error(header: str) -> bool:
     return not caught.strip() or any(word in _IMPORT_ERRORS for word in _WORD.findall(caught))
 
 
-def analyse(blocks: Blocks, target: Version) -> Compat:
-    """Find the version tests and import guards of a file, and the branches dead on ``target``."""
-    compat = Compat(blocks, target)
-    env = _module_flags(blocks, target)
-    names = frozenset(env) | _VERSION_WORDS
-    for compound in blocks.compounds:
-        first = compound.clauses[0]
-        if first.keyword == "try":
-            if handlers(compound):
-                compat.import_guards.append(compound)
-        elif first.keyword == "if":
-            _judge_test(compat, compound, env, names)
-    return compat
+def analyse(blocks: Blocks | None, target: Version) -> Compat:
+    """The compatibility code of a file (``blocks`` None: the file shows none)."""
+    return Compat(blocks, target)
 
 
 def _might_test_version(condition: str, names: frozenset[str]) -> bool:
     return any(word in names or _FLAG.fullmatch(word) for word in _WORD.findall(condition))
 
 
-def _judge_test(compat: Compat, compound: Compound, env: dict[str, object], names: frozenset[str]) -> None:
-    """Mark the clauses of an if/elif/else chain that cannot run on the target."""
+def _judge_test(compound: Compound, env: dict[str, object], target: Version) -> list[DeadBranch] | None:
+    """The clauses of an if/elif/else chain that cannot run on the target; None if no clause
+    tests the version in a way that can be decided."""
+    names = frozenset(env) | _VERSION_WORDS
     if not any(c.keyword != "else" and _might_test_version(c.header, names) for c in compound.clauses):
-        return
-    decided, earlier_true, conditions = False, False, []
+        return None
+    decided, earlier_true, conditions, dead = False, False, list[str](), list[DeadBranch]()
     for clause in compound.clauses:
         if clause.keyword == "else":
             if earlier_true:
-                compat.dead.append(DeadBranch(clause, " / ".join(conditions)))
+                dead.append(DeadBranch(clause, " / ".join(conditions)))
             continue
         conditions.append(clause.header)
         if earlier_true:
-            compat.dead.append(DeadBranch(clause, clause.header))
+            dead.append(DeadBranch(clause, clause.header))
             continue
         node = _parse(clause.header)
-        state = _Evaluation(env, compat.target)
+        state = _Evaluation(env, target)
         value = _value(node, state) if node is not None else UNKNOWN
         if value is UNKNOWN or not state.used_version:
             continue
@@ -267,9 +311,11 @@ def _judge_test(compat: Compat, compound: Compound, env: dict[str, object], name
         if value:
             earlier_true = True
         else:
-            compat.dead.append(DeadBranch(clause, clause.header))
-    if decided:
-        compat.version_tests.append(compound)
+            dead.append(DeadBranch(clause, clause.header))
+    return dead if decided else None
+
+
+_MODULE_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)[ \t]*=(?!=)", re.MULTILINE)
 
 
 def _module_flags(blocks: Blocks, target: Version) -> dict[str, object]:
@@ -277,16 +323,12 @@ def _module_flags(blocks: Blocks, target: Version) -> dict[str, object]:
     ``_ver = sys.version_info``, ``py3k = py >= (3, 0, 0)``; a flag-like name defined from
     something else is unknown."""
     env: dict[str, object] = {}
-    code, text = blocks.source.code, blocks.source.text
-    for start, end, indent in blocks.lines:
-        if indent:
-            continue
-        match = _ASSIGNMENT.match(code, start, end)
-        if not match:
-            continue
-        name, expression = match.group(1), text[match.end() : end]
+    source = blocks.source
+    for match in _MODULE_ASSIGNMENT.finditer(source.code):
+        name, expression = match.group(1), source.text[match.end() : source.statement_end(match.end())]
         words = set(_WORD.findall(expression))
-        if not (words & (_VERSION_WORDS | env.keys()) or any(_FLAG.fullmatch(w) for w in words) or _FLAG.fullmatch(name)):
+        flags = _FLAG.fullmatch(name) or any(_FLAG.fullmatch(word) for word in words)
+        if not (flags or words & (_VERSION_WORDS | env.keys())):
             continue
         node = _parse(expression)
         state = _Evaluation(env, target)

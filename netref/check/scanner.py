@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from netref.check.blocks import Blocks
-from netref.check.compat import Compat, analyse
+from netref.check.compat import COMPAT_HINT, Compat, analyse
 from netref.check.lexer import Source, decode, offset_in
 from netref.check.registry import Rules
 
@@ -148,20 +148,19 @@ class FileScan:
         for finding, offset in pairs:
             if offset >= 0 and self.is_dead(offset):
                 continue
-            if finding.edits and any(compat.protects(edit.start, edit.end) for edit in finding.edits):
-                finding = replace(finding, edits=())
-            kept.append((finding, offset))
+            touches = any(compat.protects(edit.start) for edit in finding.edits)
+            kept.append((replace(finding, edits=()) if touches else finding, offset))
         return kept
 
     @cached_property
     def blocks(self) -> Blocks:
-        """The file's block structure: built only when a rule or the compat filter asks for it."""
+        """The file's block structure, read on demand (see :mod:`netref.check.blocks`)."""
         return Blocks(self.source)
 
     @cached_property
     def compat(self) -> Compat:
         """The file's version tests and import guards, judged for the target."""
-        return analyse(self.blocks, self.rules.target)
+        return analyse(self.blocks if COMPAT_HINT.search(self.source.code) else None, self.rules.target)
 
     def is_dead(self, offset: int) -> bool:
         """Is ``offset`` in code that cannot run on the target (a dead version branch or ImportError handler)?"""

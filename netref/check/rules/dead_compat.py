@@ -28,12 +28,15 @@ class DeadCompatibility(Rule):
         self.target = format_version(target)
 
     def visit(self, scan: FileScan) -> None:
-        for dead in scan.compat.dead:
+        for dead in scan.compat.dead_branches():
             clause = dead.clause
-            branch = f"`{clause.keyword} {clause.header}:`" if clause.keyword != "else" else f"`else:` of `if {dead.condition}`"
+            if clause.keyword == "else":
+                branch = f"`else:` of `if {dead.condition}`"
+            else:
+                branch = f"`{clause.keyword} {clause.header}:`"
             scan.add(clause.start, "NR401", f"{branch} cannot run on Python {self.target}: delete this branch",
                      replacement="the code of the branch that runs")
-        for guard in scan.compat.import_guards:
+        for guard in scan.compat.import_guards():
             fallbacks = handlers(guard)
             body = guard.clauses[0]
             tried = [s.node for s in scan.imports if body.body_start <= s.start < body.body_end]

@@ -22,9 +22,9 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from netref.catalog import Catalog, Module, Status
 from netref.check.blocks import Compound
 from netref.check.compat import handlers
-from netref.catalog import Catalog, Module, Status
 from netref.check.registry import Code, Rule, register
 from netref.check.scanner import Edit, FileScan, ImportStatement
 from netref.versions import Version, format_version
@@ -460,7 +460,8 @@ class _ModuleScan:
         shadowing = []
         for other in own:
             inner = blocks.scope_of(other.start)
-            if other.start not in self.inactive and inner is not None and inner != scope and start <= inner.body_start < end:
+            live = other.start not in self.inactive
+            if live and inner is not None and inner != scope and start <= inner.body_start < end:
                 shadowing.append((inner.body_start, inner.body_end))
         for match in word.finditer(code, start, end):
             if not any(a <= match.start() < b for a, b in shadowing):
