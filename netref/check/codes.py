@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from netref.check.registry import Code, registered
 
-UNREADABLE = Code("NR900", kind="unreadable", title="file could not be read")
+UNREADABLE = Code("NR900", kind="unreadable", title="file could not be read (or decoded, for --fix)")
 
 CODES: dict[str, Code] = {
     code.code: code

@@ -23,7 +23,7 @@ from functools import cached_property
 
 from netref.check.blocks import Blocks
 from netref.check.compat import COMPAT_HINT, Compat, analyse
-from netref.check.lexer import Source, decode, offset_in
+from netref.check.lexer import Source, decode_source, offset_in
 from netref.check.registry import Rules
 
 
@@ -106,7 +106,8 @@ def _only(rules: Rules, finding: Finding) -> tuple[Finding, ...]:
 def scan_bytes(data: bytes, path: str, rules: Rules, prefilter: bool = True) -> FileResult:
     if prefilter and not might_have_findings(data, rules):
         return FileResult(path, ())
-    return FileScan(Source(decode(data)), path, rules).run()
+    text, undecodable = decode_source(data)
+    return FileScan(Source(text), path, rules, undecodable).run()
 
 
 def might_have_findings(data: bytes, rules: Rules) -> bool:
@@ -122,8 +123,9 @@ _IMPORT_KEYWORDS = (re.compile(r"import\b"), re.compile(r"from\b"))
 class FileScan:
     """One file as the rules see it: its source, its import statements, and the findings so far."""
 
-    def __init__(self, source: Source, path: str, rules: Rules):
+    def __init__(self, source: Source, path: str, rules: Rules, undecodable: str | None = None):
         self.source, self.path, self.rules = source, path, rules
+        self.undecodable = undecodable  # why the text is not the file's own (then --fix must not write it)
         self.findings: list[Finding] = []
         self.offsets: list[int] = []  # where each finding was reported, for the compat filter
         self.python2 = False  # set by the Python 2 syntax rule: then no mechanical fix is safe
@@ -139,6 +141,10 @@ class FileScan:
         wanted = list(dict.fromkeys(f for f, _ in pairs))  # a finding is never printed twice
         if self.python2:
             wanted = [replace(f, edits=()) for f in wanted]
+        elif self.undecodable and any(f.edits for f in wanted):
+            wanted = [replace(f, edits=()) for f in wanted]
+            if self.rules.wants("NR900"):
+                wanted.append(Finding(self.path, 1, 1, "NR900", f"--fix leaves this file as it is: {self.undecodable}"))
         wanted.sort(key=lambda f: (f.line, f.col, f.code))
         return FileResult(self.path, tuple(wanted), self.python2)
 
