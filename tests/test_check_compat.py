@@ -40,7 +40,8 @@ EXPECTED = {
     "requests_compat.py": {(2, 7): [], (3, 12): [(3, "NR102")], (3, 13): [(3, "NR103")]},
     "version_spellings.py": {(2, 7): [], (3, 11): [(45, "NR102"), (51, "NR101")], (3, 13): [(51, "NR101")]},
     "pep594_guard.py": {(3, 11): [(5, "NR102"), (12, "NR102")], (3, 12): [(5, "NR102")], (3, 13): []},
-    "try_except.py": {(2, 7): [], (3, 12): [(36, "NR102"), (41, "NR102")], (3, 13): [(36, "NR103"), (41, "NR103")]},
+    "try_except.py": {(2, 7): [], (3, 12): [(36, "NR102"), (41, "NR102"), (45, "NR101"), (47, "NR103")],
+                      (3, 13): [(36, "NR103"), (41, "NR103"), (45, "NR101"), (47, "NR103")]},
 }
 
 
@@ -62,11 +63,12 @@ def test_a_name_bound_in_both_branches_is_judged_by_the_binding_that_runs(catalo
 
 def test_a_guard_without_a_replacement_says_the_feature_silently_disappears(catalog):
     findings = check([str(COMPAT / "try_except.py")], catalog, (3, 13)).findings
-    telnet, nntp = findings
+    telnet, nntp, httplib, mimetools = findings
     assert telnet.module == "telnetlib"
     assert "no replacement, so on Python 3.13 the feature silently disappears" in telnet.message
     assert telnet.message.endswith("use socket, or the PyPI backport standard-telnetlib")
     assert "silently" not in nntp.message  # its handler raises: nothing disappears silently
+    assert "silently" not in httplib.message + mimetools.message  # the fallback fails: an ImportError
 
 
 def test_dead_branches_on_python3_are_live_on_python2_and_the_reverse(catalog, tmp_path):

@@ -41,7 +41,8 @@ class DeadCompatibility(Rule):
             body = guard.clauses[0]
             tried = [s.node for s in scan.imports if body.body_start <= s.start < body.body_end]
             if tried and all(self.modules.concerns(node) and self.modules.fails(node) for node in tried):
-                caught = [s for s in scan.imports for c in fallbacks if c.body_start <= s.start < c.body_end]
+                caught = [s for s in scan.imports for c in fallbacks
+                          if c.body_start <= s.start < c.body_end and not self.modules.fails(s.node)]
                 if caught:  # a replacement is imported: the try's imports are the dead Python 2 side
                     scan.add(body.start, "NR401", f"the imports of this `try:` fail on Python {self.target} "
                              "(its `except ImportError` imports the replacement): keep only the replacement",

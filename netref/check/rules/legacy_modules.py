@@ -238,19 +238,21 @@ class _ModuleScan:
             self._judge(statement)
             return
         self.inactive.add(statement.start)  # it raises ImportError: its names are bound by the handler
-        if _bound(statement.node) & self._handler_bindings(compound):
-            return  # the handler imports a replacement under the same name
-        if not any(_RAISE.search(scan.source.code, c.body_start, c.body_end) for c in handlers(compound)):
+        fallbacks = self._handler_imports(compound)
+        if any(_bound(statement.node) & _bound(s.node) and not self.rule.fails(s.node) for s in fallbacks):
+            return  # the handler imports a replacement under the same name, one that exists on the target
+        if not fallbacks and not any(_RAISE.search(scan.source.code, c.body_start, c.body_end)
+                                     for c in handlers(compound)):
             target = format_version(self.rule.target)
             self.note = (f"; its `except ImportError` imports no replacement, so on Python {target} "
                          "the feature silently disappears")
         self._judge(statement)
         self.note = ""
 
-    def _handler_bindings(self, guard: Compound) -> set[str]:
-        """Names the ImportError handlers of ``guard`` bind by importing."""
+    def _handler_imports(self, guard: Compound) -> list[ImportStatement]:
+        """The import statements of the ImportError handlers of ``guard``."""
         spans = [(c.body_start, c.body_end) for c in handlers(guard)]
-        return {name for s in self.scan.imports if any(a <= s.start < b for a, b in spans) for name in _bound(s.node)}
+        return [s for s in self.scan.imports if any(a <= s.start < b for a, b in spans)]
 
     def add(self, offset: int, verdict: Verdict, message: str | None = None, replacement: str | None = None,
             edits: tuple[Edit, ...] = ()) -> None:

@@ -41,3 +41,8 @@ try:
     import nntplib
 except ImportError:
     raise SystemExit("this tool needs nntplib")
+
+try:  # from mechanize 0.2.5: the fallback is gone on Python 3 too, so both imports are reported
+    from httplib import HTTPMessage
+except:
+    from mimetools import Message as HTTPMessage
