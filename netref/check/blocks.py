@@ -14,18 +14,27 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 
 from netref.check.lexer import Source
 
 # A blanked multi-line string: its quotes with only spaces and newlines between them.
 _MULTILINE_STRING = re.compile(r"'''[ \n]*\n[ \n]*'''|\"\"\"[ \n]*\n[ \n]*\"\"\"")
 _HEADER = re.compile(r"(if|elif|else|try|except|finally|def|class|for|while|with|async)\b")
-_BRACKET = re.compile(r"[()\[\]{}]")
-_OPENING = re.compile(r"[(\[{]")
-_CLOSING = re.compile(r"[)\]}]")
 # Clauses that continue a compound statement, and the statements they may follow.
 CONTINUES = {"elif": ("if",), "else": ("if", "for", "while", "try"), "except": ("try",), "finally": ("try",)}
+
+
+@cache
+def _dedent(indent: int) -> re.Pattern[str]:
+    """A line of code (not blank) indented by at most ``indent``: the newline before it."""
+    return re.compile(rf"\n[ \t\f]{{0,{indent}}}(?![ \t\f\r\n])")
+
+
+def _balanced(code: str, start: int, end: int) -> bool:
+    """Are the brackets opened in ``code[start:end]`` closed there?"""
+    opened = code.count("(", start, end) + code.count("[", start, end) + code.count("{", start, end)
+    return opened <= code.count(")", start, end) + code.count("]", start, end) + code.count("}", start, end)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,7 @@ class Blocks:
         self.source, self.code = source, source.code
         self._clauses: dict[int, Clause | None] = {}
         self._compounds: dict[int, Compound] = {}
+        self._enclosing: dict[int, list[Clause]] = {}  # by line start: the clauses around a line
 
     @cached_property
     def _strings(self) -> tuple[list[int], list[int]]:
@@ -126,27 +136,22 @@ class Blocks:
         return -1
 
     def _block_end(self, position: int, indent: int) -> int:
-        """End of the indented block whose lines start after ``position`` (the header's newline)."""
-        code, end, depth, continued = self.code, position, 0, False
-        while position < len(code):
-            start = position + 1
-            line_end = code.find("\n", start)
-            if line_end < 0:
-                line_end = len(code)
-            position = line_end
-            text = code[start:line_end]
-            stripped = text.lstrip(" \t\f")
-            if not stripped or stripped.isspace():
-                continue
-            string_end = self._string_end(start)
-            if string_end is None and depth <= 0 and not continued and len(text) - len(stripped) <= indent:
+        """End of the indented block whose lines start after ``position`` (the header's newline):
+        the first line indented no deeper than the header that is not inside brackets, a string or
+        a backslash continuation ends it (found by a regex, checked by counting brackets in C)."""
+        code, search_from = self.code, position
+        dedent = _dedent(indent)
+        while (match := dedent.search(code, search_from)) is not None:
+            candidate = match.start()
+            if self._string_end(candidate + 1) is None and not code.endswith("\\", 0, candidate) and _balanced(
+                    code, position, candidate):
                 break
-            end = line_end
-            if string_end is not None:  # only what follows the string counts: the ``)`` of ``f("""...""")``
-                text = code[min(string_end, line_end) : line_end]
-            if _BRACKET.search(text):
-                depth += len(_OPENING.findall(text)) - len(_CLOSING.findall(text))
-            continued = text.rstrip(" \t\r").endswith("\\")
+            search_from = match.end()
+        else:
+            candidate = len(code)
+        end = candidate
+        while end > position and code[end - 1] in " \t\f\r\n":
+            end -= 1
         return end
 
     def enclosing(self, offset: int) -> list[Clause]:
@@ -156,11 +161,16 @@ class Blocks:
         line_start = source.line_start(offset)
         text = code[line_start : source.line_end(offset)]
         first = line_start + len(text) - len(text.lstrip(" \t\f"))
-        found = []
         own = self.clause_at(first) if first < offset else None
+        if line_start not in self._enclosing:
+            self._enclosing[line_start] = self._around(line_start, first - line_start)
         if own is not None and own.holds(offset):  # a one-line compound statement: ``if PY2: import x``
-            found.append(own)
-        indent, position = first - line_start, line_start
+            return [own, *self._enclosing[line_start]]
+        return self._enclosing[line_start]
+
+    def _around(self, line_start: int, indent: int) -> list[Clause]:
+        """The clauses around the line at ``line_start`` (indented by ``indent``), innermost first."""
+        code, found, position = self.code, list[Clause](), line_start
         while indent > 0 and position > 0:
             end = position - 1
             position = code.rfind("\n", 0, end) + 1
@@ -169,7 +179,7 @@ class Blocks:
             if not stripped or stripped.isspace() or len(text) - len(stripped) >= indent:
                 continue
             clause = self.clause_at(position + len(text) - len(stripped))
-            if clause is not None and clause.holds(offset) and self._string_end(position) is None:
+            if clause is not None and clause.holds(line_start) and self._string_end(position) is None:
                 found.append(clause)
                 indent = clause.indent
         return found

@@ -21,6 +21,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from netref.catalog import Catalog, Module, Status
 from netref.check.blocks import Compound
@@ -206,6 +207,15 @@ class _ModuleScan:
 
         self.note = ""  # said after the headline of the statement being judged
         self.inactive: set[int] = set()  # starts of import statements whose binding does not happen on the target
+
+    @cached_property
+    def bindings(self) -> dict[str, list[ImportStatement]]:
+        """The import statements of the file by the names they bind."""
+        found: dict[str, list[ImportStatement]] = {}
+        for statement in self.scan.imports:
+            for name in _bound(statement.node):
+                found.setdefault(name, []).append(statement)
+        return found
 
     def run(self) -> None:
         for statement in self.scan.imports:
@@ -452,7 +462,7 @@ class _ModuleScan:
         inside its function, or, for a module-level import, outside the functions that import
         ``bound`` themselves."""
         code = self.source.code
-        own = [s for s in self.scan.imports if s is not statement and bound in _bound(s.node)]
+        own = [s for s in self.bindings.get(bound, ()) if s is not statement]
         if not own and self.source.line_start(statement.start) == statement.start:
             yield from word.finditer(code)  # the common case: one import, at module level
             return
