@@ -269,8 +269,8 @@ def compare(project: Project, tree: Path, args: argparse.Namespace, lib2to3_pyth
     review = REVIEW.get(project.name, Review())
     false = set(review.false) & set(keys)
     missed = set(review.missed) - set(keys)
-    outcome = Outcome(project, seconds, time_scan(tree, args.python, args.rounds), run_ruff(tree, args.rounds), keys, Counter(str(o["code"]) for o in objects),
-                      false, missed)
+    scan, ruff = time_scan(tree, args.python, args.rounds), run_ruff(tree, args.rounds)
+    outcome = Outcome(project, seconds, scan, ruff, keys, Counter(str(o["code"]) for o in objects), false, missed)
     outcome.stale = sorted((set(review.false) - set(keys)) | (set(review.missed) & set(keys)))
     if project.python2_dirs and lib2to3_python:
         lines = {(k.rsplit(":", 2)[0], int(k.rsplit(":", 2)[1])) for k in keys}
@@ -319,7 +319,8 @@ def main() -> int:
         ratio = f"{o.ruff / o.seconds:10.2f}x" if o.ruff is not None else "          -"
         ratio += f" {o.ruff / o.scan:8.2f}x" if o.ruff is not None else "         -"
         print(f"{o.project.name + ' ' + o.project.version:<20} {o.project.kind:<8} {codes:<38} {len(o.false):>5} "
-              f"{len(o.missed):>6} {o.precision:6.0%} {o.recall:6.0%} {renames:>7} {o.seconds:8.3f} {o.scan:6.3f} {ruff} {ratio}")
+              f"{len(o.missed):>6} {o.precision:6.0%} {o.recall:6.0%} {renames:>7} {o.seconds:8.3f} {o.scan:6.3f} "
+              f"{ruff} {ratio}")
         for key in sorted(o.missed):
             print(f"    missed: {key}")
         for key in o.stale:

@@ -1,6 +1,6 @@
 """The ``netref`` command. It parses arguments, calls the library, and renders; nothing else.
 
-Exit codes (README, "Exit codes"): 0 success; 1 nothing found / probe failed / findings;
+Exit codes (README.md, "Exit codes"): 0 success; 1 nothing found / probe failed / findings;
 2 usage error (bad argument, unknown format, broken catalogue); 3 UNKNOWN in ``--format nagios``.
 Every error is one line on stderr, ``netref: error: ...``.
 
@@ -511,13 +511,18 @@ def _probe_password(user: str | None, needed: bool) -> str | None:
 # -- check (legacy imports in source; netref.check is imported only when this command runs) -----
 
 _CHECK_COLUMNS = ("path", "line", "col", "code", "message")
+_FINDING_FORMATS = ("github-actions", "sarif")  # formats that place findings in files (netref.render.Findings)
+_CHECK_FORMATS = ("text", *_FINDING_FORMATS)
 
 
 @command("check")
 def check_command(
     paths: Annotated[
         list[str],
-        typer.Argument(metavar="PATH...", help="Python files, or directories to search for *.py.", show_default=False),
+        typer.Argument(
+            metavar="PATH...", help="Python files, or directories to search for *.py; - reads stdin.",
+            show_default=False,
+        ),
     ],
     python: PythonOption = None,
     select: Annotated[
@@ -536,10 +541,27 @@ def check_command(
             "--exclude", metavar="GLOB", help="Skip files and directories whose name or path matches; repeatable."
         ),
     ] = None,
+    respect_gitignore: Annotated[
+        bool | None,
+        typer.Option(
+            "--respect-gitignore/--no-respect-gitignore", show_default=False,
+            help="Skip files that .gitignore ignores below a directory (default: yes, or [tool.netref]).",
+        ),
+    ] = None,
+    isolated: Annotated[
+        bool, typer.Option("--isolated", help="Ignore [tool.netref] tables in pyproject.toml files.")
+    ] = False,
+    stdin_filename: Annotated[
+        str | None,
+        typer.Option("--stdin-filename", metavar="PATH", help="The name of the file read from stdin (PATH -)."),
+    ] = None,
     fix: Annotated[
         bool, typer.Option("--fix", help="Rewrite renamed imports in place (only what is mechanically safe).")
     ] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show the fixes as a unified diff; write nothing.")] = False,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Count the findings per code instead of listing them.")
+    ] = False,
     jobs: Annotated[
         int,
         typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes for large trees (0: one per core)."),
@@ -548,13 +570,15 @@ def check_command(
         str,
         typer.Option(
             "--format", "-f", metavar="FORMAT",
-            help="text (default: path:line:col: CODE message), json, csv, table, or a tabulate format.",
+            help="text (default: path:line:col: CODE message), json, csv, table, github-actions, sarif,"
+            " or a tabulate format.",
         ),
     ] = "text",
     data: DataOption = None,
 ) -> None:
     """Find imports of renamed, deprecated and removed network modules, judged for the target Python.
 
+    Settings come from [tool.netref] in the nearest pyproject.toml; flags win.
     Exit codes: 0 clean, 1 findings (or fixes --diff would make), 2 usage error.
 
     Example: netref check server.py client.py src/ --python 3.13
@@ -563,15 +587,24 @@ def check_command(
 
     from netref import check as checker
     from netref import render
+    from netref.check.config import ConfigError
 
-    fmt, target = output_format(fmt, ("text",)), target_version(python)
+    fmt = output_format(fmt, _CHECK_FORMATS)
+    target = target_version(python) if python is not None else None
+    stdin = _check_stdin(paths, stdin_filename, fix or diff)
+    if statistics and fmt in _FINDING_FORMATS:
+        usage_error(f"--statistics: counts cannot be shown as {fmt} (use text, json, csv or a table)")
     catalog = open_catalog(data)
     run_check = functools.partial(
-        checker.check, paths, catalog, target,
+        checker.check, [stdin_filename or "-"] if stdin is not None else paths, catalog, target,
         select=select or (), ignore=ignore or (), exclude=exclude or (), jobs=jobs or None,
+        config=not isolated, respect_gitignore=True if isolated and respect_gitignore is None else respect_gitignore,
+        stdin=stdin,
     )  # fmt: skip
     try:
         report = run_check()
+    except ConfigError as error:
+        usage_error(str(error))
     except ValueError as error:
         usage_error(f"--select/--ignore: {error}")
     if diff or fix:
@@ -586,10 +619,33 @@ def check_command(
         typer.echo(f"netref: fixed {count} finding(s) in {len(fixed)} file(s)", err=True)
         report = run_check()
     findings = report.findings
-    objects = [checker.finding_dict(finding, target) for finding in findings]
+    if statistics:
+        counts = checker.statistics(report)
+        width = max((len(str(row["count"])) for row in counts), default=1)
+        lines = [f"{row['count']:>{width}}  {row['code']}  {row['title']}" for row in counts]
+        print_view(render.Records(counts, counts, lines=lines), fmt)
+        raise typer.Exit(EXIT_NOT_FOUND if findings else EXIT_OK)
+    objects = [checker.finding_dict(finding, report.target_for(finding.path)) for finding in findings]
     lines = [finding.text() for finding in findings]
-    print_view(render.Records(objects, objects, columns=_CHECK_COLUMNS, lines=lines), fmt)
+    print_view(
+        render.Findings(objects, objects, rules=checker.code_descriptions(), tool="netref", version=__version__,
+                        columns=_CHECK_COLUMNS, lines=lines),
+        fmt,
+    )  # fmt: skip
     raise typer.Exit(EXIT_NOT_FOUND if findings else EXIT_OK)
+
+
+def _check_stdin(paths: list[str], stdin_filename: str | None, fixing: bool) -> bytes | None:
+    """The source to check from stdin (``netref check -``), or None when files are named."""
+    if "-" not in paths:
+        if stdin_filename is not None:
+            usage_error("--stdin-filename names the file read from stdin: give - as the PATH")
+        return None
+    if len(paths) > 1:
+        usage_error("- (stdin) cannot be combined with other paths")
+    if fixing:
+        usage_error("--fix and --diff rewrite files: they cannot read stdin")
+    return typer.get_binary_stream("stdin").read()
 
 
 # -- entry point -------------------------------------------------------------------------------

@@ -107,11 +107,16 @@ def _dialect(catalog: Catalog, key: str) -> str:
     return protocol.family or protocol.over or protocol.plain or protocol.key
 
 
+def matches(text: str, patterns: Iterable[str]) -> bool:
+    """Whether any of ``patterns`` (catalogue regular expressions) matches ``text``."""
+    return any(_compiled(pattern).search(text) for pattern in patterns)
+
+
 def _matching(text: str, protocols: Iterable[Protocol], kind: str) -> list[Protocol]:
     return [
         protocol
         for protocol in protocols
-        if protocol.identify and any(_compiled(pattern).search(text) for pattern in getattr(protocol.identify, kind))
+        if protocol.identify and matches(text, getattr(protocol.identify, kind))
     ]
 
 

@@ -2,7 +2,8 @@
 
 A command hands over a *view* and the name given to ``--format``; :func:`render` returns the text
 to print. There are two kinds of view: :class:`Records`, many objects of one kind (``netref list``,
-``port``, ``check``), and :class:`Card`, one object (``show``, ``module``, ``probe``). Each carries
+``port``, ``check``), and :class:`Card`, one object (``show``, ``module``, ``probe``); :class:`Findings`
+are records that point into files (``check``). Each carries
 the same facts in the shapes the formats need: a JSON document, rows or key/value pairs, and the
 notes that follow the default table.
 
@@ -13,6 +14,7 @@ As in pypa/pip-audit, each format is one formatter, registered by name in :data:
 - ``json`` prints the view's document, netref's documented schema (docs/json.md);
 - ``csv`` prints every field of every row, or a card as ``field,value`` pairs;
 - ``text`` prints one line per record (``netref check``'s ``path:line:col: CODE message``);
+- ``github-actions`` and ``sarif`` place a linter's findings (:class:`Findings`) in files, for CI;
 - every other name is one of tabulate's formats (github, grid, plain, ...).
 
 A new format is one :class:`Formatter` subclass, with a method for each kind of view it can show,
@@ -100,6 +102,34 @@ class Card:
         return formatter.card(self)
 
 
+class Findings(Records):
+    """A linter's findings (``netref check``): records that tools place in files.
+
+    Each row holds at least ``path``, ``line``, ``col`` (1-based, characters), ``code`` and
+    ``message``; ``rules`` describes every code the tool has (``code``, ``kind``, ``title``), for
+    formats that ship that description with the results (SARIF); ``tool`` and ``version`` name the
+    program. Formats with no form of their own for findings show them as records.
+    """
+
+    def __init__(
+        self,
+        document: Any,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        rules: Sequence[Mapping[str, str]],
+        tool: str,
+        version: str,
+        columns: Sequence[str] = (),
+        lines: Sequence[str] = (),
+        notes: Sequence[str] = (),
+    ) -> None:
+        super().__init__(document, rows, columns=columns, lines=lines, notes=notes)
+        self.rules, self.tool, self.version = rules, tool, version
+
+    def render_with(self, formatter: Formatter) -> str:
+        return formatter.findings(self)
+
+
 View = Records | Card
 
 
@@ -113,6 +143,9 @@ class Formatter:
 
     def card(self, view: Card) -> str:
         raise ValueError(f"{type(self).__name__} cannot show a single object")
+
+    def findings(self, view: Findings) -> str:
+        return self.records(view)
 
 
 def render(view: View, fmt: str) -> str:
@@ -188,11 +221,56 @@ class TabulateFormatter(Formatter):
         return tabulate(body, headers=headers, tablefmt=self.tablefmt, disable_numparse=True) + "\n"
 
 
+class GithubActionsFormatter(Formatter):
+    """GitHub Actions workflow commands: one ``::error file=...,line=...,col=...,title=CODE::message``
+    per finding, which the Actions runner shows as an annotation on the line (``--format github``
+    is tabulate's markdown table, hence the longer name)."""
+
+    def findings(self, view: Findings) -> str:
+        return "".join(
+            f"::error file={_gha_property(row['path'])},line={row['line']},col={row['col']},"
+            f"title={_gha_property(row['code'])}::{_gha_data(row['message'])}\n"
+            for row in view.rows
+        )
+
+
+class SarifFormatter(Formatter):
+    """SARIF 2.1.0 (OASIS), what GitHub code scanning and other tools import: one run, every code as a
+    rule, every finding as a result at a physical location. A relative path becomes a URI relative to
+    ``%SRCROOT%``, the working directory; columns are counted in characters (``unicodeCodePoints``)."""
+
+    SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+    def findings(self, view: Findings) -> str:
+        index = {rule["code"]: number for number, rule in enumerate(view.rules)}
+        rules = [
+            {"id": rule["code"], "name": rule["kind"], "shortDescription": {"text": rule["title"]},
+             "defaultConfiguration": {"level": "error"}}
+            for rule in view.rules
+        ]  # fmt: skip
+        results = [
+            {"ruleId": row["code"], "ruleIndex": index[row["code"]], "level": "error",
+             "message": {"text": row["message"]},
+             "locations": [{"physicalLocation": {"artifactLocation": _sarif_artifact(row["path"]),
+                                                 "region": {"startLine": row["line"], "startColumn": row["col"]}}}]}
+            for row in view.rows
+        ]  # fmt: skip
+        run = {
+            "tool": {"driver": {"name": view.tool, "version": view.version, "rules": rules}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": _directory_uri()}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }
+        return json_text({"$schema": self.SCHEMA, "version": "2.1.0", "runs": [run]}) + "\n"
+
+
 FORMATTERS: dict[str, Formatter] = {
     "table": TableFormatter(),
     "json": JsonFormatter(),
     "csv": CsvFormatter(),
     "text": TextFormatter(),
+    "github-actions": GithubActionsFormatter(),
+    "sarif": SarifFormatter(),
     **{name: TabulateFormatter(name) for name in TABULATE_FORMATS},
 }
 
@@ -252,6 +330,33 @@ def _plain_table(headers: list[str], body: list[list[str]]) -> str:
         height = max(len(cell) for cell in row)
         out.extend(line([cell[i] if i < len(cell) else "" for cell in row]) for i in range(height))
     return "\n".join(out)
+
+
+def _gha_data(text: str) -> str:
+    """A workflow command's message, escaped as the Actions runner unescapes it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gha_property(text: str) -> str:
+    """A workflow command's property value (``file=``, ``title=``): ``:`` and ``,`` are separators."""
+    return _gha_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _sarif_artifact(path: str) -> dict[str, str]:
+    from pathlib import PurePath
+    from urllib.parse import quote
+
+    if PurePath(path).is_absolute():
+        from pathlib import Path
+
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(PurePath(path).as_posix()), "uriBaseId": "%SRCROOT%"}
+
+
+def _directory_uri() -> str:
+    from pathlib import Path
+
+    return Path.cwd().as_uri() + "/"
 
 
 # -- monitoring (netref probe --format nagios) ---------------------------------------------------

@@ -48,6 +48,9 @@ DOC_SERVERS: dict[int, Callable[[Any, Path], contextlib.AbstractContextManager[A
     44059: lambda tls, _: nntp_server(ssl_context=tls, capabilities_error=True),
     33141: lambda tls, _: imap_server(ssl_context=tls),
     46825: lambda tls, scratch: FtpServer(scratch),  # plain FTP, no AUTH TLS
+    40025: lambda tls, _: SmtpServer(),  # an SMTP server, probed as something else
+    40143: lambda tls, _: imap_server(),  # plaintext IMAP, probed as imaps
+    40993: lambda tls, _: imap_server(ssl_context=tls, implicit_tls=True),  # TLS-only IMAP, probed as imap
 }
 TARGET_PORT = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)|--port (\d+)")
 
@@ -59,7 +62,7 @@ VARYING = [
     (re.compile(r"\d+ days left"), "N days left"),
     (re.compile(r"cert_days=\d+"), "cert_days=N"),
     (re.compile(r"=\d+\.\d+s;"), "=Ns;"),  # Nagios perfdata
-    (re.compile(r"( - )\d+ ms, "), r"\1N ms, "),  # Nagios total time
+    (re.compile(r"( - |, )\d+ ms, "), r"\1N ms, "),  # Nagios total time (after the problems, if any)
     (re.compile(r"Python/[\d.]+"), "Python/X"),  # http.server's Server header
 ]
 
@@ -166,7 +169,8 @@ def test_every_json_field_is_documented(ca_file, server_ssl_context):
     tutorial = CORPUS / "tutorial"
     outputs = [runner.invoke(app, [*command, "-f", "json"]) for command in (
         ["list"], ["show", "smtp"], ["module", "urllib2"], ["port", "20"],
-        ["check", str(tutorial / "server.py"), str(tutorial / "client.py"), "--python", "3.13"])]
+        ["check", str(tutorial / "server.py"), str(tutorial / "client.py"), "--python", "3.13"],
+        ["check", str(tutorial / "server.py"), "--python", "3.13", "--statistics"])]
     with HttpServer(server_ssl_context) as https, serve(banner()) as tcp:
         outputs.append(runner.invoke(app, ["probe", "https", f"127.0.0.1:{https.port}", "--cafile", str(ca_file),
                                            "-f", "json"]))

@@ -23,7 +23,7 @@ CARD = Card(
 
 
 def test_every_format_a_command_accepts_has_its_formatter():
-    assert set(FORMATS) | {"text"} == set(FORMATTERS)
+    assert set(FORMATS) | {"text", "github-actions", "sarif"} == set(FORMATTERS)
     assert check_format("text", ("text",)) == "text"
     with pytest.raises(ValueError, match="unknown format 'text'"):
         check_format("text")

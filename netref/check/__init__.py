@@ -8,24 +8,27 @@ Library use::
     for finding in report.findings:
         print(finding.text())
 
-Codes are listed in :data:`netref.check.codes.CODES` and in the README. Findings are judged for the
+Codes are listed in :data:`netref.check.codes.CODES` and in docs/check.md. Findings are judged for the
 target Python only, never for the interpreter netref runs on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from netref.catalog import Catalog
 from netref.check.codes import CODES, enabled_codes
 from netref.check.files import python_files, scan_files
+from netref.check.noqa import without
 from netref.check.registry import Rules, build_rules
-from netref.check.scanner import FileResult, Finding
-from netref.versions import Version, format_version
+from netref.check.scanner import FileResult, Finding, scan_bytes
+from netref.versions import Version, format_version, running_version
 
 if TYPE_CHECKING:
+    from netref.check.config import Config
     from netref.check.fixer import FixedFile
 
 
@@ -33,6 +36,8 @@ if TYPE_CHECKING:
 class Report:
     target: Version
     results: tuple[FileResult, ...]
+    # Files judged for another target than ``target`` (their [tool.netref] table names one).
+    targets: Mapping[str, Version] = field(default_factory=dict)
 
     @property
     def findings(self) -> list[Finding]:
@@ -42,6 +47,9 @@ class Report:
     def files(self) -> int:
         return len(self.results)
 
+    def target_for(self, path: str) -> Version:
+        return self.targets.get(path, self.target)
+
 
 def make_rules(catalog: Catalog, target: Version, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Rules:
     """Rules for ``target``; raises ValueError (one line) for an unknown code in select/ignore."""
@@ -49,24 +57,117 @@ def make_rules(catalog: Catalog, target: Version, select: Iterable[str] = (), ig
 
 
 def check(
-    paths: Iterable[str],
+    paths: Sequence[str],
     catalog: Catalog,
-    target: Version,
+    target: Version | None = None,
     *,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
     exclude: Sequence[str] = (),
     jobs: int | None = None,
     prefilter: bool = True,
+    config: bool = False,
+    respect_gitignore: bool | None = None,
+    stdin: bytes | None = None,
 ) -> Report:
-    """Check files and directories (``*.py`` below them) and return every finding, in path order."""
-    rules = make_rules(catalog, target, select, ignore)
-    files = list(dict.fromkeys(python_files(paths, exclude)))
-    return Report(target, tuple(scan_files(files, rules, jobs, prefilter)))
+    """Check files and directories (``*.py`` below them) and return every finding, in path order.
+
+    ``target`` defaults to the running Python. With ``config``, each file is checked with the
+    settings of its project's ``[tool.netref]`` table (:mod:`netref.check.config`), which the
+    arguments given here override as command-line flags do; ``respect_gitignore`` (default: on with
+    ``config``, else off) leaves out what git ignores below a directory. ``stdin`` is the content of
+    one file, checked under the name ``paths[0]`` (``-``, or a name that need not exist).
+    Raises ValueError (one line) for an unknown code, ConfigError for a broken ``[tool.netref]``.
+    """
+    if config:
+        return _Project(catalog, target, tuple(select), tuple(ignore), tuple(exclude)).check(
+            paths, jobs, prefilter, respect_gitignore, stdin
+        )
+    rules = make_rules(catalog, target or running_version(), select, ignore)
+    if stdin is not None:
+        return Report(rules.target, (scan_bytes(stdin, paths[0], rules, prefilter),))
+    files = list(dict.fromkeys(python_files(paths, exclude, gitignore=bool(respect_gitignore))))
+    return Report(rules.target, tuple(scan_files(files, rules, jobs, prefilter)))
+
+
+class _Project:
+    """One run under ``[tool.netref]`` tables: which files, and each file's rules and ignores."""
+
+    def __init__(self, catalog: Catalog, target: Version | None, select: tuple[str, ...], ignore: tuple[str, ...],
+                 exclude: tuple[str, ...]) -> None:
+        from netref.check.config import ConfigFinder
+
+        self.catalog, self.target, self.select, self.ignore, self.exclude = catalog, target, select, ignore, exclude
+        self.finder = ConfigFinder()
+        self._rules: dict[tuple[Version, tuple[str, ...], tuple[str, ...]], Rules] = {}
+
+    def rules_for(self, config: Config) -> Rules:
+        """Flags win: --select replaces select and ignore; --ignore adds to ignore (as in ruff)."""
+        target = self.target or config.python or running_version()
+        select, ignore = (self.select, self.ignore) if self.select else (config.select, config.ignore + self.ignore)
+        key = (target, select, ignore)
+        if key not in self._rules:
+            self._rules[key] = make_rules(self.catalog, target, select, ignore)
+        return self._rules[key]
+
+    def excluded(self, path: str, is_directory: bool) -> bool:
+        return self.finder.config_for(path).excludes(path)
+
+    def files(self, paths: Sequence[str], respect_gitignore: bool | None) -> list[str]:
+        skip = None if self.exclude else self.excluded  # --exclude replaces the tables' exclude
+        found: list[str] = []
+        for path in paths:
+            gitignore = respect_gitignore
+            if gitignore is None:
+                gitignore = self.finder.config_for(path, is_directory=os.path.isdir(path)).respect_gitignore
+            found.extend(python_files([path], self.exclude, skip, gitignore=gitignore is not False))
+        return list(dict.fromkeys(found))
+
+    def check(self, paths: Sequence[str], jobs: int | None, prefilter: bool, respect_gitignore: bool | None,
+              stdin: bytes | None) -> Report:
+        files = paths[:1] if stdin is not None else self.files(paths, respect_gitignore)
+        configs = {path: self.finder.config_for(path) for path in files}
+        groups: dict[int, tuple[Rules, list[str]]] = {}
+        for path in files:
+            rules = self.rules_for(configs[path])
+            groups.setdefault(id(rules), (rules, []))[1].append(path)
+        results: dict[str, FileResult] = {}
+        for rules, group in groups.values():
+            scanned = [scan_bytes(stdin, group[0], rules, prefilter)] if stdin is not None else (
+                scan_files(group, rules, jobs, prefilter))
+            for result in scanned:
+                results[result.path] = _per_file_ignores(result, configs[result.path])
+        target = self.rules_for(configs[files[0]]).target if files else (self.target or running_version())
+        targets = {path: rules.target for rules, group in groups.values() for path in group if rules.target != target}
+        return Report(target, tuple(results[path] for path in files), targets)
+
+
+def _per_file_ignores(result: FileResult, config: Config) -> FileResult:
+    ignored = config.ignored_in(result.path)
+    if not ignored or not result.findings:
+        return result
+    return replace(result, findings=tuple(without(result.findings, lambda finding: finding.code.startswith(ignored))))
+
+
+def statistics(report: Report) -> list[dict[str, Any]]:
+    """Findings counted per code, most frequent first (``--statistics``; docs/json.md)."""
+    from collections import Counter
+
+    counts = Counter(finding.code for finding in report.findings)
+    fixable = Counter(finding.code for finding in report.findings if finding.fixable)
+    return [
+        {"code": code, "kind": CODES[code].kind, "title": CODES[code].title, "count": count, "fixable": fixable[code]}
+        for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def code_descriptions() -> list[dict[str, str]]:
+    """Every code as tools describe their rules (SARIF's ``rules``): code, kind and title."""
+    return [{"code": code.code, "kind": code.kind, "title": code.title} for code in CODES.values()]
 
 
 def finding_dict(finding: Finding, target: Version) -> dict[str, Any]:
-    """One finding as netref's documented JSON object (README, "netref check"): never rename a key."""
+    """One finding as netref's documented JSON object (docs/json.md): never rename a key."""
     return {
         "path": finding.path,
         "line": finding.line,
@@ -98,5 +199,6 @@ def write_fixes(fixed_files: Iterable[FixedFile]) -> None:
 
 
 __all__ = [
-    "CODES", "FileResult", "Finding", "Report", "Rules", "check", "finding_dict", "fixes", "make_rules", "write_fixes",
+    "CODES", "FileResult", "Finding", "Report", "Rules", "check", "code_descriptions", "finding_dict", "fixes",
+    "make_rules", "statistics", "write_fixes",
 ]

@@ -1,4 +1,4 @@
-"""The finding codes of ``netref check``: stable, documented (README, "netref check"), never reused.
+"""The finding codes of ``netref check``: stable, documented (docs/check.md), never reused.
 
 NR1xx are about modules (one code per catalogue status, plus Python 2 attributes that moved),
 NR2xx the two porting bugs of tutorial socket code, NR3xx the file's syntax, NR9xx the file itself.

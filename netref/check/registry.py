@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Code:
-    """A finding code: stable, documented (README, "netref check"), never reused."""
+    """A finding code: stable, documented (docs/check.md), never reused."""
 
     code: str
     kind: str  # the JSON ``kind`` field

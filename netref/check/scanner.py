@@ -8,8 +8,9 @@ so that it never hides a finding (the tests compare runs with and without it).
 
 Every finding goes through :meth:`FileScan.add_at`, and the result is assembled in one place
 (:meth:`FileScan.run`): that is where selection applies, where findings in code that cannot run
-on the target (:mod:`netref.check.compat`) are dropped, where no finding is kept twice, and where
-edits that would touch compatibility code are taken back (``--fix`` never rewrites it).
+on the target (:mod:`netref.check.compat`) are dropped, where ``# noqa`` comments suppress findings
+(:mod:`netref.check.noqa`), where no finding is kept twice, and where edits that would touch
+compatibility code are taken back (``--fix`` never rewrites it).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from netref.check import noqa
 from netref.check.blocks import Blocks
 from netref.check.compat import Compat, analyse, might_have_compat
 from netref.check.lexer import Source, decode_source, offset_in
@@ -138,7 +140,7 @@ class FileScan:
         pairs = [(f, offset) for f, offset in zip(self.findings, self.offsets, strict=True) if self.rules.wants(f.code)]
         if pairs:
             pairs = self._judged_for_compatibility(pairs)
-        wanted = list(dict.fromkeys(f for f, _ in pairs))  # a finding is never printed twice
+        wanted = list(dict.fromkeys(noqa.apply([f for f, _ in pairs], self.source)))  # never printed twice
         if self.python2:
             wanted = [replace(f, edits=()) for f in wanted]
         elif self.undecodable and any(f.edits for f in wanted):

@@ -10,8 +10,10 @@ raises :class:`~netref.probes.values.ProbeUsageError`.
 The layers, each importing only those below it: :mod:`~netref.probes.values` (the value
 types), :mod:`~netref.probes.tls` and :mod:`~netref.probes.net` (handshake, resolution,
 connecting), :mod:`~netref.probes.session` (one connection under the deadline),
-:mod:`~netref.probes.family` (the family contract), this core, and on top one module per
-protocol family, sharing :mod:`~netref.probes.clients` and :mod:`~netref.probes.replies`.
+:mod:`~netref.probes.family` (the family contract), this core with
+:mod:`~netref.probes.mismatch` (which protocol and TLS mode answered, judged after every family
+from the catalogue's ``identify`` facts), and on top one module per protocol family, sharing
+:mod:`~netref.probes.clients` and :mod:`~netref.probes.replies`.
 """
 
 from __future__ import annotations
@@ -30,11 +32,14 @@ from netref.probes.values import (
     CATEGORIES,
     DEFAULT_TIMEOUT,
     Category,
+    CertificateRefused,
+    PlaintextAnswer,
     ProbeFailure,
     ProbeOptions,
     ProbeResult,
     ProbeUsageError,
     TlsDetails,
+    is_ip_address,
     printable,
 )
 
@@ -57,6 +62,10 @@ __all__ = [
     "run_probe",
 ]
 
+
+#: The longest deadline a probe takes (a day): beyond it, a timeout is a typo, and ``inf`` or
+#: ``nan`` would reach the socket layer as errors about the server.
+MAX_TIMEOUT = 86400.0
 
 _CATALOGS: dict[str | None, Catalog] = {}
 
@@ -93,17 +102,21 @@ def check_request(protocol: Protocol, options: ProbeOptions) -> int:
         raise ProbeUsageError(f"--starttls does not apply to {protocol.key}: it starts with TLS already")
     if options.starttls and not protocol.starttls:
         raise ProbeUsageError(f"--starttls does not apply to {protocol.key}: it has no in-band TLS upgrade")
-    if not options.timeout or options.timeout <= 0:
-        raise ProbeUsageError(f"invalid timeout {options.timeout!r}: expected a number of seconds above 0")
+    if not isinstance(options.timeout, (int, float)) or not 0 < options.timeout <= MAX_TIMEOUT:
+        raise ProbeUsageError(
+            f"invalid timeout {options.timeout!r}: expected a number of seconds above 0 and at most {MAX_TIMEOUT:g}"
+        )
     if options.family not in (0, 4, 6):
         raise ProbeUsageError(f"invalid address family {options.family!r}: expected 4 or 6")
-    if protocol.tls == "implicit" or options.starttls:  # the user's TLS settings, checked before connecting
+    _check_address_family(options)
+    if options.sni is not None:  # an impossible name is the user's mistake, TLS or not
         from netref.probes import tls
 
-        if options.sni:
-            tls.check_server_name(options.sni)
-        if not options.insecure:
-            tls.client_context(options)  # loads --cafile: one that cannot be loaded is a usage error
+        tls.check_server_name(options.sni)
+    if (protocol.tls == "implicit" or options.starttls) and not options.insecure:
+        from netref.probes import tls
+
+        tls.client_context(options)  # loads --cafile: one that cannot be loaded is a usage error
     if options.user is not None and not _family(protocol).logs_in:
         raise ProbeUsageError(f"--user does not apply to {protocol.key}: its probe never logs in")
     port = options.port if options.port is not None else protocol.default_port
@@ -112,6 +125,14 @@ def check_request(protocol: Protocol, options: ProbeOptions) -> int:
     if not 0 < port < 65536:
         raise ProbeUsageError(f"invalid port {port}: expected a number from 1 to 65535")
     return port
+
+
+def _check_address_family(options: ProbeOptions) -> None:
+    """``-6 127.0.0.1`` asks for the impossible: a usage error, not a DNS failure."""
+    if options.family and is_ip_address(options.host):
+        version = 6 if ":" in options.host else 4
+        if version != options.family:
+            raise ProbeUsageError(f"-{options.family} does not apply to {options.host}: it is an IPv{version} address")
 
 
 def password_needed(protocol: str, options: ProbeOptions, catalog: Catalog | None = None) -> bool:
@@ -131,7 +152,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
     they never count as the server's time in the phase timings.
     """
     started = time.monotonic()
-    from netref.probes import net
+    from netref.probes import mismatch, net
     from netref.versions import running_version
 
     catalog = catalog or default_catalog()
@@ -150,27 +171,43 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
     _preload(result.module)
     deadline = started + options.timeout
     session: Session | None = None
+    outcome: ProbeFailure | None = None
     try:
-        session = _connect(proto, options, result, host, port, deadline)
+        session = _connect(proto, options, result, host, port, deadline, catalog)
         _WATCHDOG.watch(session)
         if proto.tls == "implicit":
             session.start_tls()
+        session.begin_exchange()
+        mismatch.set_silence_limit(session)
         family.probe(session)
         if options.starttls and not session.tls_active:
             raise ProbeFailure("tls", "--starttls was asked for, but the connection was not upgraded")
-        result.verdict, result.category = "ok", None
-        result.message = result.message or "answered"
     except ProbeFailure as failure:
-        result.fail(failure)
+        outcome = failure
     except ProbeUsageError:
         raise
     except Exception as exc:  # noqa: BLE001 - a stdlib client's own error about what the server sent
-        result.fail(classify(exc, session))
+        outcome = classify(exc, session)
     finally:
         if session is not None:
             _WATCHDOG.forget(session)
             session.close()
-        result.timings["total"] = (time.monotonic() - started) * 1000
+            session.end_exchange()
+    if session is not None:
+        if isinstance(outcome, PlaintextAnswer) and not session.opening:
+            _reread_plaintext(session)
+        judged = mismatch.judge(session, outcome)
+        if isinstance(judged, mismatch.Mismatch):
+            judged.apply(result)
+        outcome = judged or outcome
+    if outcome is None:
+        result.verdict, result.category = "ok", None
+        result.message = result.message or "answered"
+    else:
+        result.fail(outcome)
+        if isinstance(outcome, CertificateRefused) and session is not None:
+            result.tls = _refused_certificate(session, family, outcome)
+    result.timings["total"] = (time.monotonic() - started) * 1000
     return result
 
 
@@ -204,7 +241,13 @@ def _preload(module: str | None) -> None:
 
 
 def _connect(
-    proto: Protocol, options: ProbeOptions, result: ProbeResult, host: str, port: int, deadline: float
+    proto: Protocol,
+    options: ProbeOptions,
+    result: ProbeResult,
+    host: str,
+    port: int,
+    deadline: float,
+    catalog: Catalog,
 ) -> Session:
     from netref.probes import net
 
@@ -220,7 +263,85 @@ def _connect(
     finally:
         result.timings["connect"] = (time.monotonic() - connecting) * 1000
     result.address_used = net.format_address(sockaddr)
-    return Session(options, proto, result, sock, deadline, host, port, result.module or "socket")
+    return Session(options, proto, result, sock, deadline, host, port, result.module or "socket", catalog)
+
+
+def _refused_certificate(session: Session, family: LoadedFamily, refused: CertificateRefused) -> TlsDetails | None:
+    """The certificate verification refused, for the report: read in a second handshake that
+    does not verify (as ``openssl s_client`` shows a certificate it does not trust), on a new
+    connection to the address that answered, under what is left of the same deadline.
+
+    The family runs again up to its upgrade (STARTTLS and the like), logs in as nobody, and
+    stops at the certificate. None when the second look fails: the verdict stands either way.
+    """
+    import dataclasses
+
+    from netref.probes import tls
+
+    options = dataclasses.replace(session.options, insecure=True, user=None, password=None)
+    inspector = _second_connection(session, options, session.deadline)
+    if inspector is None:
+        return None
+    scratch = inspector.result
+    inspector.inspect_only = True
+    _WATCHDOG.watch(inspector)
+    try:
+        if session.protocol.tls == "implicit":
+            inspector.start_tls()
+        else:
+            family.probe(inspector)
+    except Exception:  # noqa: BLE001 - CertificateSeen, or whatever the second look met
+        pass
+    finally:
+        _WATCHDOG.forget(inspector)
+        inspector.close()
+    details = scratch.tls
+    if details is None:
+        return None
+    details.insecure = False
+    details.checked_name = tls.server_name(session.options, session.host)
+    details.verify_error = refused.reason
+    details.chain_verified = None if refused.name_mismatch else False
+    details.hostname_verified = False if refused.name_mismatch else None
+    return details
+
+
+def _second_connection(session: Session, options: ProbeOptions, deadline: float) -> Session | None:
+    """A new session to the address that answered ``session``, for a second look the verdict
+    needs (its own scratch result; None when it cannot connect before ``deadline``)."""
+    from netref.probes import net
+
+    first = session.result
+    try:
+        infos = net.resolve(first.address_used or session.host, session.port, 0, deadline)
+        sock, _ = net.connect(infos[:1], deadline)
+    except (ProbeFailure, OSError):
+        return None
+    scratch = ProbeResult(protocol=first.protocol, host=first.host, port=first.port, module=first.module)
+    return Session(options, session.protocol, scratch, sock, deadline, session.host, session.port, session.module)
+
+
+#: How long the second look at a plaintext answer waits for it.
+REREAD_WAIT = 1.0
+
+
+def _reread_plaintext(session: Session) -> None:
+    """OpenSSL read the start of a plaintext answer before the handshake could peek at it (the
+    server greeted just as the ClientHello went out): read the greeting again, sending nothing,
+    on a new connection, so that the verdict can name what answered."""
+    again = _second_connection(session, session.options, min(session.deadline, time.monotonic() + REREAD_WAIT))
+    if again is None:
+        return
+    _WATCHDOG.watch(again)
+    try:
+        data = again.read_some(4096)
+    except (ProbeFailure, OSError):
+        data = None
+    finally:
+        _WATCHDOG.forget(again)
+        again.close()
+    if data:
+        session.opening += data
 
 
 def classify(exc: BaseException, session: Session | None) -> ProbeFailure:

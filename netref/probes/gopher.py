@@ -7,8 +7,9 @@ a type character, then display text, selector, host and port separated by tabs.
 
 from __future__ import annotations
 
+from netref.probes import replies
 from netref.probes.session import Session
-from netref.probes.values import ProbeFailure, printable
+from netref.probes.values import ProbeFailure, counted, printable
 
 ITEM_TYPES = {
     "0": "text", "1": "menu", "2": "cso", "3": "error", "4": "binhex", "5": "dos",
@@ -45,24 +46,24 @@ def parse_item(line: bytes) -> dict[str, str] | None:
 def probe(session: Session) -> None:
     """Send the empty selector and read the first :data:`MAX_ITEMS` menu items."""
     items: list[dict[str, str]] = []
-    with session.phase("menu"):
-        session.send(b"\r\n")
-        while len(items) < MAX_ITEMS:
-            line = session.readline(4096)
-            if not line or line.rstrip(b"\r\n") == b".":
-                break
-            item = parse_item(line)
-            if item is None:
-                if not items:
-                    raise ProbeFailure("protocol", f"not a Gopher menu: {printable(line, 80)!r}")
-                continue  # one odd line in a real menu is the server's business
-            items.append(item)
+    session.send(b"\r\n")
+    while len(items) < MAX_ITEMS:
+        line = session.readline(4096)
+        if not line or line.rstrip(b"\r\n") == b".":
+            break
+        item = parse_item(line)
+        if item is None:
+            if not items:
+                raise ProbeFailure("protocol", f"not a Gopher menu: {printable(line, 80)!r}")
+            continue  # one odd line in a real menu is the server's business
+        items.append(item)
     if not items:
         raise ProbeFailure("protocol", "the server closed the connection without a menu")
     result = session.result
     result.greeting = items[0]["display"]
+    result.server_software = replies.server_software(session, None)  # a menu names its server, if at all
     result.capabilities = sorted({item["type"] for item in items})
     if any("gopher+" in item for item in items):
         result.capabilities.append("gopher+")
     result.details["items"] = items[:REPORTED_ITEMS]
-    result.message = f"root menu: {len(items)}{'+' if len(items) == MAX_ITEMS else ''} items"
+    result.message = f"root menu: {counted(len(items), 'item')}{'+' if len(items) == MAX_ITEMS else ''}"

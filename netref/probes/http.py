@@ -20,9 +20,8 @@ def probe(session: Session) -> None:
     connection = http.client.HTTPConnection(session.host, session.port)
     connection.sock = session.client_socket()  # a connection with a socket never connects
     try:
-        with session.phase("request"):
-            connection.request("HEAD", "/", headers={"User-Agent": "netref-probe", "Accept": "*/*"})
-            response = connection.getresponse()
+        connection.request("HEAD", "/", headers={"User-Agent": "netref-probe", "Accept": "*/*"})
+        response = connection.getresponse()
     except (http.client.BadStatusLine, http.client.LineTooLong) as exc:
         raise ProbeFailure("protocol", f"not an HTTP answer: {printable(str(exc), 120) or 'empty'}") from None
     version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(response.version, "HTTP/0.9")

@@ -34,12 +34,11 @@ def probe(session: Session) -> None:
             raise _greeting_failure(client.first_line, exc) from None
         greeting = client.welcome.decode("latin-1")
         result.greeting = printable(greeting)
-        result.server_software = replies.software_from_greeting(greeting[4:])
+        result.server_software = replies.server_software(session, greeting[4:])
         result.details["preauth"] = client.state == "AUTH"
         # imaplib asked CAPABILITY while greeting, and asks again itself after STARTTLS.
         replies.capabilities_around_tls(
-            session, lambda: list(client.capabilities), lambda _: _start_tls(session, client))
-        result.details["starttls_offered"] = replies.has_capability(result.capabilities, "STARTTLS")
+            session, lambda: list(client.as_sent), lambda _: _start_tls(session, client), _offers_starttls)
         replies.leave(client.logout)
     except imaplib.IMAP4.error as exc:
         raise ProbeFailure("protocol", f"bad reply: {replies.client_error_text(exc)}") from None
@@ -49,6 +48,7 @@ class _GuardedIMAP4(GuardedClient, imaplib.IMAP4):
     """imaplib speaking through the session's guarded socket (see netref.probes.clients)."""
 
     first_line: bytes | None = None
+    as_sent: tuple[str, ...] = ()  # the capabilities as the server spelt them (imaplib upper-cases)
     _tls_established: bool  # imaplib's own flag, set after our STARTTLS (typeshed omits it)
 
     def __init__(self, guarded: GuardedSocket, host: str, port: int) -> None:
@@ -59,6 +59,15 @@ class _GuardedIMAP4(GuardedClient, imaplib.IMAP4):
         if self.first_line is None:
             self.first_line = line
         return line
+
+    def _get_capabilities(self) -> None:
+        """imaplib's own, keeping the list as the server spelt it for the report
+        (``IMAP4rev1``); imaplib's upper-cased copy stays what its own checks read."""
+        _, data = self.capability()
+        if data == [None] or not isinstance(data[-1], bytes):
+            raise self.error("no CAPABILITY response from server")
+        self.as_sent = tuple(data[-1].decode("latin-1").split())
+        self.capabilities = tuple(word.upper() for word in self.as_sent)
 
 
 def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
@@ -74,6 +83,10 @@ def _greeting_failure(first_line: bytes | None, exc: Exception) -> ProbeFailure:
     if "not IMAP4 compliant" in str(exc):
         return ProbeFailure("protocol", "the server does not announce IMAP4rev1 in CAPABILITY")
     return ProbeFailure("protocol", f"bad reply: {replies.client_error_text(exc)}")
+
+
+def _offers_starttls(capabilities: list[str]) -> bool:
+    return replies.has_capability(capabilities, "STARTTLS")
 
 
 def _start_tls(session: Session, client: _GuardedIMAP4) -> None:

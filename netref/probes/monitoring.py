@@ -2,7 +2,8 @@
 
 The state follows the plugin guidelines: a failed probe is CRITICAL; a response time over
 ``--critical``/``--warning`` seconds is CRITICAL/WARNING; a certificate with fewer days
-left than ``--cert-days WARN[,CRIT]`` is WARNING/CRITICAL; a usage error is UNKNOWN.
+left than ``--cert-days WARN[,CRIT]`` is WARNING/CRITICAL; a submission server offering
+STARTTLS that the probe did not use is WARNING; a usage error is UNKNOWN.
 Perfdata carries every timed phase in seconds and the certificate's days left.
 """
 
@@ -14,6 +15,10 @@ from netref.probes.values import ProbeResult, ProbeUsageError
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
+
+#: Protocols where a probe's warnings (an upgrade offered but not used) are a WARNING state:
+#: message submission carries credentials, and RFC 8314 deprecates cleartext for it.
+WARN_ON_WARNINGS = ("submission",)
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ def judge(result: ProbeResult, limits: Thresholds) -> Check:
         problems.append((CRITICAL, f"response time {total:.3f} s over {limits.critical:g} s"))
     elif limits.warning is not None and total > limits.warning:
         problems.append((WARNING, f"response time {total:.3f} s over {limits.warning:g} s"))
+    if result.protocol in WARN_ON_WARNINGS:
+        problems.extend((WARNING, warning) for warning in result.warnings)
     days = result.tls.days_left if result.tls else None
     if limits.cert_warning is not None:
         if days is None:
@@ -106,8 +113,8 @@ def judge(result: ProbeResult, limits: Thresholds) -> Check:
         facts.append(result.tls.version or "TLS")
         if result.tls.insecure:
             facts.append("certificate NOT verified (--insecure)")
-        if days is not None:
-            facts.append(f"certificate {days} days left")
+        if days is not None and not any(text.startswith("certificate expires") for _, text in problems):
+            facts.append(f"certificate {days} days left")  # once: a problem above says it already
     if result.greeting:
         facts.append(result.greeting)
     code = max((level for level, _ in problems), default=OK)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from netref.probes.values import ProbeFailure, ProbeUsageError
+from netref.probes.values import ProbeFailure, ProbeUsageError, is_ip_address
 
 #: A socket address as ``getaddrinfo`` gives it: (host, port) or (host, port, flow, scope).
 SockAddr = tuple[Any, ...]
@@ -46,18 +46,6 @@ def parse_port(text: str) -> int:
     if not 0 < port < 65536:
         raise ProbeUsageError(f"invalid port {port}: expected a number from 1 to 65535")
     return port
-
-
-def is_ip_address(host: str) -> bool:
-    """Whether ``host`` is an IPv4 or IPv6 literal (so it needs no resolution and no IDNA).
-    A scoped IPv6 address (``fe80::1%eth0``) counts: the scope is for the kernel."""
-    for family in (socket.AF_INET, socket.AF_INET6):
-        try:
-            socket.inet_pton(family, host.split("%", 1)[0] if family == socket.AF_INET6 else host)
-            return True
-        except (OSError, ValueError):
-            continue
-    return False
 
 
 def ascii_host(host: str) -> str:

@@ -31,7 +31,7 @@ def probe(session: Session) -> None:
     result.details["posting_allowed"] = _READY[code]
     # STARTTLS is sent whatever CAPABILITIES said (see the module docstring).
     capabilities = replies.capabilities_around_tls(
-        session, lambda: _capabilities(session), lambda _: _start_tls(session))
+        session, lambda: _capabilities(session), lambda _: _start_tls(session), _offers_starttls)
     if capabilities is None:
         result.details["capabilities_supported"] = False
         mode_reader = _command(session, "MODE READER")
@@ -40,8 +40,7 @@ def probe(session: Session) -> None:
             result.details["posting_allowed"] = _READY[mode_reader[:3]]
     else:
         result.details["capabilities_supported"] = True
-    result.server_software = replies.implementation(result.capabilities) or replies.software_from_greeting(greeting[4:])
-    result.details["starttls_offered"] = replies.has_capability(result.capabilities, "STARTTLS")
+    result.server_software = replies.server_software(session, greeting[4:], capabilities=result.capabilities)
     result.message = "answered, posting allowed" if result.details["posting_allowed"] else "answered, reading only"
     replies.leave(lambda: _quit(session))
 
@@ -85,6 +84,10 @@ def _multiline(session: Session) -> list[str]:
     while (line := _read_line(session)) != ".":
         lines.append(line[1:] if line.startswith("..") else line)
     return lines
+
+
+def _offers_starttls(capabilities: list[str]) -> bool:
+    return replies.has_capability(capabilities, "STARTTLS")
 
 
 def _start_tls(session: Session) -> None:

@@ -27,10 +27,9 @@ def probe(session: Session) -> None:
         greeting = client.getwelcome().decode("latin-1")
         result.greeting = printable(greeting)
         capabilities = replies.capabilities_around_tls(
-            session, lambda: _capa(client), lambda listed: _start_tls(session, client, listed))
+            session, lambda: _capa(client), lambda listed: _start_tls(session, client, listed), _offers_stls)
         result.details["capa_supported"] = capabilities is not None
-        software = replies.implementation(result.capabilities) or replies.software_from_greeting(greeting[3:])
-        result.server_software = software
+        result.server_software = replies.server_software(session, greeting[3:], capabilities=result.capabilities)
         replies.leave(client.quit, poplib.error_proto)
     except poplib.error_proto as exc:
         raise ProbeFailure("protocol", f"bad reply: {replies.client_error_text(exc)}") from None
@@ -70,6 +69,10 @@ def _capa(client: poplib.POP3) -> list[str] | None:
             return None
         raise
     return replies.capability_list([" ".join([name, *args]) for name, args in capa.items()])
+
+
+def _offers_stls(capabilities: list[str]) -> bool:
+    return replies.has_capability(capabilities, "STLS")
 
 
 def _start_tls(session: Session, client: _GuardedPOP3, capabilities: list[str] | None) -> None:

@@ -1,12 +1,12 @@
 """Reading what line-protocol servers say: shared by the mail, news and file-transfer families.
 
-SMTP, FTP, POP3, IMAP and NNTP all open with a one-line greeting. Two questions about it
-are the same everywhere, so they are answered once here: is this the protocol we expected
-at all (an HTTP or SSH server on the port is a common mistake, and deserves a verdict that
-says so rather than a parser's complaint), and what does the server announce about its
-software. So are the verdicts these families share, worded once: a server that refuses
-service or closes before its greeting, an in-band TLS upgrade that is not offered or is
-refused, and the text of a stdlib client's exception.
+SMTP, FTP, POP3, IMAP and NNTP all open with a one-line greeting. What the server
+announces about its software is read the same way everywhere (the catalogue's ``software``
+patterns first, then the greeting's text), and so are the verdicts these families share,
+worded once: a greeting that is not one, a server that refuses service or closes before its
+greeting, an in-band TLS upgrade that is not offered or is refused (and one offered but not
+used), and the text of a stdlib client's exception. Which *other* protocol answered is not
+a family's question: the core names it for every family (:mod:`netref.probes.mismatch`).
 """
 
 from __future__ import annotations
@@ -14,43 +14,9 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
-from typing import NamedTuple
 
 from netref.probes.session import Session
 from netref.probes.values import ProbeFailure, printable
-
-
-class Signature(NamedTuple):
-    """First bytes that give a protocol away, and how a verdict names what answered."""
-
-    prefix: str
-    protocol: str  # a catalogue protocol key, or "tls" for any TLS server
-    description: str
-
-
-#: Protocols recognised by their first bytes (compared case-insensitively).
-SIGNATURES = (
-    Signature("HTTP/", "http", "an HTTP server"),
-    Signature("<!DOCTYPE", "http", "an HTTP server"),
-    Signature("<HTML", "http", "an HTTP server"),
-    Signature("SSH-", "ssh", "an SSH server"),
-    Signature("* OK", "imap", "an IMAP server"),
-    Signature("+OK", "pop3", "a POP3 server"),
-    Signature("RFB ", "vnc", "a VNC server"),
-    Signature("\x16\x03", "tls", "a TLS server (try the implicit-TLS protocol)"),
-)
-
-
-def identify(text: str, expected: str) -> Signature | None:
-    """Which other protocol a first line comes from, when its first bytes give it away.
-
-    The one place that names what answered instead of the ``expected`` protocol (a label
-    such as ``"SMTP"``): a server of the expected protocol is never "another" one.
-    """
-    for signature in SIGNATURES:
-        if text.upper().startswith(signature.prefix.upper()) and expected not in signature.description:
-            return signature
-    return None
 
 #: An RFC 5322 date at the end of a greeting ("... at Mon, 23 Nov 2026 19:00:00 +0000").
 _DATE = re.compile(r"\s+(?:at\s+)?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} .*$")
@@ -63,15 +29,13 @@ MAX_CAPABILITIES = 200
 def unexpected_reply(label: str, line: bytes | str) -> ProbeFailure:
     """The ``protocol`` failure for a first line that is not a ``label`` (``"SMTP"``) greeting.
 
-    Names the protocol that did answer when its first bytes give it away.
+    When the line belongs to another catalogue protocol the core words the verdict instead,
+    naming it (:mod:`netref.probes.mismatch`).
     """
     text = line.decode("latin-1") if isinstance(line, bytes) else line
     shown = printable(text, 120)
     if not shown:
         return ProbeFailure("protocol", f"no {label} greeting: the server sent an empty line")
-    other = identify(text, label)
-    if other is not None:
-        return ProbeFailure("protocol", f"no {label} greeting: {other.description} answered ('{shown}')")
     if _looks_binary(text):
         return ProbeFailure("protocol", f"no {label} greeting: the server sent binary data")
     return ProbeFailure("protocol", f"no {label} greeting: the server sent '{shown}'")
@@ -84,13 +48,34 @@ def _looks_binary(text: str) -> bool:
     return odd * 4 > len(sample)
 
 
+def server_software(
+    session: Session, greeting: str | None, skip_host: bool = False, capabilities: list[str] | None = None
+) -> str | None:
+    """What the server says it runs: the ``IMPLEMENTATION`` capability where the protocol has
+    one, else the catalogue's ``software`` patterns over the server's opening words
+    (``vsFTPd 3.0.3``, ``Dovecot``, ``Gophernicus/3.1``), else the greeting's own text."""
+    listed = implementation(capabilities or [])
+    if listed:
+        return printable(listed, 120)
+    if session.catalog is not None:
+        from netref.identify import software
+        from netref.probes.mismatch import identify_facts
+
+        named = software(bytes(session.opening).decode("latin-1"), identify_facts(session.catalog, session.protocol))
+        if named:
+            return printable(named, 120)
+    return software_from_greeting(greeting, skip_host)
+
+
 def software_from_greeting(text: str | None, skip_host: bool = False) -> str | None:
     """The server's self-description in a greeting line, or None.
 
     ``text`` is the greeting without its status (``220``, ``+OK``, ``* OK``); a leading
     ``[RESPONSE-CODE]`` and ``<apop@timestamp>`` are dropped, and with ``skip_host`` the
     first word too (SMTP greetings start with the server's host name). A leading
-    ``ESMTP``/``SMTP`` word is dropped as well: it names the protocol, not the software.
+    ``ESMTP``/``SMTP`` word is dropped as well: it names the protocol, not the software; so
+    are a trailing ``ready.`` and the parentheses around a greeting that is nothing else
+    (vsftpd's ``(vsFTPd 3.0.3)``).
     """
     if not text:
         return None
@@ -101,6 +86,9 @@ def software_from_greeting(text: str | None, skip_host: bool = False) -> str | N
     text = re.sub(r"^E?SMTP\b\s*", "", text, flags=re.IGNORECASE)
     text = text.split(";")[0].strip()
     text = _DATE.sub("", text).strip()  # Exim and Exchange append the date
+    text = re.sub(r"\s+(?:is\s+)?ready\.?$", "", text, flags=re.IGNORECASE).strip()
+    if re.fullmatch(r"\([^()]*\)", text):
+        text = text[1:-1].strip()
     return printable(text, 120) or None
 
 
@@ -139,6 +127,7 @@ def capabilities_around_tls(
     session: Session,
     ask: Callable[[], list[str] | None],
     upgrade: Callable[[list[str] | None], None],
+    offers: Callable[[list[str]], bool],
 ) -> list[str] | None:
     """Ask the capabilities; with ``--starttls``, ``upgrade`` and ask again.
 
@@ -146,13 +135,27 @@ def capabilities_around_tls(
     4642, 4217): the report's ``capabilities`` are the list asked over TLS, and the plaintext
     list is kept in ``details["capabilities_before_tls"]`` (it is also what a failed upgrade
     leaves in ``capabilities``). ``ask`` returns None for a server without the command.
+
+    ``details["starttls_offered"]`` is what the server offered *before* TLS (``offers``
+    reads the upgrade in a list; None when the server lists nothing), so an upgraded
+    connection still says it was offered. One offered but not used is also a warning:
+    whatever the client sends next, credentials included, travels in plaintext.
     """
     result = session.result
     capabilities = ask()
+    in_band = session.protocol.tls != "implicit"
+    if in_band:
+        result.details["starttls_offered"] = offers(capabilities) if capabilities is not None else None
     if session.options.starttls:
         result.details["capabilities_before_tls"] = result.capabilities = capabilities or []
         upgrade(capabilities)
         capabilities = ask()
+    elif in_band and result.details["starttls_offered"]:
+        command = session.protocol.starttls or "STARTTLS"
+        result.warnings.append(
+            f"the server offers {command}, but this probe did not use it (--starttls): "
+            "anything sent next, credentials included, would travel in plaintext"
+        )
     result.capabilities = capabilities or []
     return capabilities
 

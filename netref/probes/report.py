@@ -30,17 +30,27 @@ def timings_text(result: ProbeResult) -> str:
     return "  ".join(f"{name} {ms:.1f}" for name, ms in result.timings.items())
 
 
+def tls_check_text(tls: TlsDetails) -> str:
+    """What verification made of the certificate, in words."""
+    if tls.insecure:
+        return "NOT verified (--insecure)"
+    if tls.verify_error:
+        return f"REFUSED: {tls.verify_error} (the certificate below was read without verification)"
+    return "chain and host name verified"
+
+
 def tls_lines(tls: TlsDetails) -> list[tuple[str, object]]:
-    """The TLS part of the card, one row per fact a person checks."""
-    checked = "NOT verified (--insecure)" if tls.insecure else "chain and host name verified"
+    """The TLS part of the card, one row per fact a person checks: the server name sent
+    (none for an address) apart from the name the certificate was checked against."""
     expiry = None
     days = tls.days_left
     if tls.not_after and days is not None:  # the certificate decoder sets both or neither
         expiry = f"{tls.not_after} ({'expired ' + str(-days) + ' days ago' if days < 0 else str(days) + ' days left'})"
     return [
         ("tls", f"{tls.version}, {tls.cipher}" + (" (STARTTLS)" if tls.starttls else "")),
-        ("tls check", checked),
-        ("tls name", tls.sni),
+        ("tls check", tls_check_text(tls)),
+        ("sni sent", tls.sni or "none (an address is not sent as a server name)"),
+        ("name checked", tls.checked_name or "none (--insecure)"),
         ("cert subject", tls.subject),
         ("cert issuer", tls.issuer),
         ("cert names", "\n".join(tls.sans) or None),
@@ -56,6 +66,8 @@ def detail_lines(details: dict[str, object]) -> list[tuple[str, object]]:
 
 
 def _detail_text(value: object) -> str:
+    if value is None:
+        return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dict):
@@ -70,6 +82,7 @@ def card_pairs(result: ProbeResult) -> list[tuple[str, object]]:
     """Every fact of a probe, in the order a person reads it: verdict first."""
     pairs: list[tuple[str, object]] = [
         ("verdict", verdict_text(result)),
+        *([("warnings", "\n".join(result.warnings))] if result.warnings else []),
         ("protocol", result.protocol),
         ("target", target_text(result)),
         ("addresses", addresses_text(result)),

@@ -18,12 +18,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from netref.probes.values import ProbeFailure, ProbeOptions, ProbeResult
+from netref.probes.values import PlaintextAnswer, ProbeFailure, ProbeOptions, ProbeResult
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from _typeshed import ReadableBuffer, WriteableBuffer
 
-    from netref.catalog import Protocol
+    from netref.catalog import Catalog, Protocol
 
 #: How many bytes one probe may receive in all. A probe reads a greeting and a capability
 #: list; anything beyond this is a hostile or broken server, and reading it would only
@@ -35,6 +35,19 @@ MAX_LINE = 64 * 1024
 
 #: A deadline timeout on the socket younger than this is not set again (see Session._arm).
 REARM_AFTER = 0.05
+
+#: How much of the server's opening words a session keeps for identification (what
+#: :mod:`netref.identify` looks at).
+OPENING_BYTES = 4096
+
+
+class CertificateSeen(ProbeFailure):
+    """Raised by :meth:`Session.start_tls` on an inspecting session once the certificate is
+    described: the core's second, unverified handshake after a refused certificate wants
+    nothing more from the server."""
+
+    def __init__(self) -> None:
+        super().__init__("certificate", "certificate read without verification")
 
 
 class Session:
@@ -51,7 +64,13 @@ class Session:
       ``port``: the port connected to;
     - ``module``: the module to speak through (the catalogue's modern module, or the
       substitute when the tutorial's module is deprecated or gone on this Python);
-    - ``tls_active``: whether the connection is encrypted now.
+    - ``tls_active``: whether the connection is encrypted now;
+    - ``catalog``: the catalogue the probe runs with (None only for a bare test session).
+
+    The session keeps the server's *opening*: what it said before the client's first
+    command after it (a greeting; for a protocol where the client speaks first, the answer
+    to its request), at most :data:`OPENING_BYTES`. The core identifies it to name a wrong
+    protocol or TLS mode, whatever the family made of it.
     """
 
     def __init__(
@@ -64,6 +83,7 @@ class Session:
         host: str,
         port: int,
         module: str,
+        catalog: Catalog | None = None,
     ) -> None:
         self.options = options
         self.protocol = protocol
@@ -71,6 +91,7 @@ class Session:
         self.host = host
         self.port = port
         self.module = module
+        self.catalog = catalog
         self.deadline = deadline
         self._sock = sock
         self._buffer = bytearray()
@@ -79,6 +100,14 @@ class Session:
         self._ready_at = time.monotonic()
         self._armed_at: float | None = None  # when the deadline timeout was last set
         self.tls_active = False
+        self.opening = bytearray()  # the server's first words (see the class docstring)
+        self._opening_done = False
+        self._exchange_started: float | None = None
+        self.inspect_only = False  # stop at the certificate (see CertificateSeen)
+        #: (seconds, failure message): how long the server may stay silent before its first
+        #: byte, counted from the exchange's start, when the core knows silence means TLS.
+        self.silence_limit: tuple[float, str] | None = None
+        self._tls_before_exchange = 0.0
         self.watched: list[Session | None] | None = None  # the core watchdog's slot while it watches
 
     # -- time ---------------------------------------------------------------------------
@@ -104,6 +133,25 @@ class Session:
     def mark_ready(self) -> None:
         """Restart the first-byte clock (the core calls it once connected and after TLS)."""
         self._ready_at = time.monotonic()
+
+    def begin_exchange(self) -> None:
+        """Start the exchange's clock: the core calls it when it hands the session to the
+        family (after implicit TLS). ``first_byte`` is measured from here."""
+        self.mark_ready()
+        self._exchange_started = self._ready_at
+        self._tls_before_exchange = self.result.timings.get("tls", 0.0)
+
+    def end_exchange(self) -> None:
+        """Record ``exchange``: the family's time that is neither waiting for the first byte
+        nor an in-band TLS handshake, so that the phases are disjoint and add up to at most
+        the total (docs/probes.md, "Timings")."""
+        if self._exchange_started is None:
+            return
+        timings = self.result.timings
+        elapsed = (time.monotonic() - self._exchange_started) * 1000
+        in_band_tls = timings.get("tls", 0.0) - self._tls_before_exchange
+        timings["exchange"] = max(elapsed - timings.get("first_byte", 0.0) - in_band_tls, 0.0)
+        self._exchange_started = None
 
     def expire(self) -> None:
         """Called by the watchdog at the deadline: unblock whatever is reading.
@@ -152,10 +200,17 @@ class Session:
             )
         if len(view) > budget:
             view = view[:budget]
+        impatient = False
+        if self.silence_limit is not None and not self._received:
+            patience = self.silence_limit[0] - (time.monotonic() - self._ready_at)
+            if wait is None or patience < wait:
+                wait, impatient = max(patience, 0.0), True
         self._arm("waiting for the server", wait)
         try:
             count = self._sock.recv_into(view)
         except TimeoutError:
+            if impatient and not self.expired and self.silence_limit is not None:
+                raise ProbeFailure("timeout", self.silence_limit[1]) from None
             if wait is not None and not self.expired:
                 return None
             raise self.timeout_failure("waiting for the server") from None
@@ -167,11 +222,20 @@ class Session:
             raise self.timeout_failure("waiting for the server")
         if count and "first_byte" not in self.result.timings:
             self.result.timings["first_byte"] = (time.monotonic() - self._ready_at) * 1000
+        if count and not self._opening_done and len(self.opening) < OPENING_BYTES:
+            self.opening += view[: min(count, OPENING_BYTES - len(self.opening))]
         self._received += count
         return count
 
+    @property
+    def received(self) -> int:
+        """How many bytes the server has sent so far."""
+        return self._received
+
     def sendall(self, data: bytes) -> None:
         """Send all of ``data`` before the deadline."""
+        if self.opening:  # the client answers: the server's opening words are complete
+            self._opening_done = True
         self._arm("sending to the server")
         try:
             self._sock.sendall(data)
@@ -283,12 +347,20 @@ class Session:
                 wrapped = tls.handshake(self._sock, context, name, self.deadline)
         except TimeoutError:
             raise self.timeout_failure("in the TLS handshake") from None
+        except PlaintextAnswer as answer:  # the core names what answered instead
+            if not self.opening:
+                self.opening += answer.data[:OPENING_BYTES]
+            self._received += len(answer.data)
+            raise
         self._sock = wrapped
         self._armed_at = None  # a new socket object: set its timeout on the next read
         details = tls.describe(wrapped, insecure=self.options.insecure)
-        details.sni = name
+        details.sni = tls.sent_name(name)
+        details.checked_name = None if self.options.insecure else name  # --insecure checks nothing
         details.starttls = in_band
         self.result.tls = details
+        if self.inspect_only:
+            raise CertificateSeen()
         self.tls_active = True
         self.mark_ready()
 

@@ -30,10 +30,10 @@ def probe(session: Session) -> None:
         result.greeting = printable(client.first_line)
         if code != 220:
             raise _greeting_failure(code, client.first_line)
-        result.server_software = replies.software_from_greeting(client.first_line[4:].decode("latin-1"), skip_host=True)
+        greeting = client.first_line[4:].decode("latin-1")
+        result.server_software = replies.server_software(session, greeting, skip_host=True)
         replies.capabilities_around_tls(
-            session, lambda: _ehlo(client), lambda listed: _start_tls(session, client, listed))
-        result.details["starttls_offered"] = replies.has_capability(result.capabilities, "STARTTLS")
+            session, lambda: _ehlo(client), lambda listed: _start_tls(session, client, listed), _offers_starttls)
         replies.leave(client.quit, smtplib.SMTPException)
     except smtplib.SMTPServerDisconnected as exc:  # smtplib's word for EOF and for a reset
         how = "reset" if "reset" in str(exc).lower() else "closed"
@@ -87,7 +87,11 @@ def _greeting_failure(code: int, first_line: bytes) -> ProbeFailure:
     text = printable(first_line)
     if 400 <= code < 600:  # 421 busy, 554 no service here
         return replies.refuses_service(f"{code} {text}")
-    return ProbeFailure("protocol", f"unexpected SMTP greeting: {code} {text}")
+    return ProbeFailure("protocol", f"unexpected SMTP greeting: {text}")  # the line holds its code
+
+
+def _offers_starttls(capabilities: list[str]) -> bool:
+    return replies.has_capability(capabilities, "STARTTLS")
 
 
 def _ehlo(client: smtplib.SMTP) -> list[str]:

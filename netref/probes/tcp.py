@@ -8,7 +8,7 @@ the probe waits :data:`BANNER_WAIT` seconds for it (never past the deadline).
 from __future__ import annotations
 
 from netref.probes.session import Session
-from netref.probes.values import printable
+from netref.probes.values import counted, printable
 
 #: How long to wait for a banner before calling the port open and silent.
 BANNER_WAIT = 2.0
@@ -19,8 +19,7 @@ BANNER_BYTES = 4096
 
 def probe(session: Session) -> None:
     """Read whatever the server sends first, up to :data:`BANNER_BYTES`."""
-    with session.phase("banner"):
-        banner = session.read_some(BANNER_BYTES, wait=min(BANNER_WAIT, session.options.timeout / 2))
+    banner = session.read_some(BANNER_BYTES, wait=min(BANNER_WAIT, session.options.timeout / 2))
     result = session.result
     if banner is None:
         result.message = "connected; the server sent no banner"
@@ -32,4 +31,4 @@ def probe(session: Session) -> None:
     result.greeting = lines[0] if lines else printable(banner)
     result.details["banner_bytes"] = len(banner)
     result.details["banner"] = lines[:20]
-    result.message = f"connected; banner of {len(banner)} bytes"
+    result.message = f"connected; banner of {counted(len(banner), 'byte')}"

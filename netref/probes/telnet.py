@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from netref.probes.session import Session
-from netref.probes.values import ProbeFailure, printable
+from netref.probes.values import ProbeFailure, counted, printable
 
 IAC, DONT, DO, WONT, WILL, SB, SE = 255, 254, 253, 252, 251, 250, 240
 
@@ -101,17 +101,16 @@ def probe(session: Session) -> None:
     """Negotiate nothing, read the first screen, hang up."""
     negotiator = Negotiator()
     screen = bytearray()
-    with session.phase("screen"):
-        while len(screen) < SCREEN_BYTES:
-            chunk = session.read_some(4096, wait=QUIET if screen.strip() else None)
-            if not chunk:  # quiet after some text (None), or end of file (b"")
-                break
-            text, replies = negotiator.feed(chunk)
-            if replies:
-                session.send(replies)
-            screen += text
-            if screen.strip() and PROMPT.search(bytes(screen).rstrip(b"\0")):
-                break
+    while len(screen) < SCREEN_BYTES:
+        chunk = session.read_some(4096, wait=QUIET if screen.strip() else None)
+        if not chunk:  # quiet after some text (None), or end of file (b"")
+            break
+        text, replies = negotiator.feed(chunk)
+        if replies:
+            session.send(replies)
+        screen += text
+        if screen.strip() and PROMPT.search(bytes(screen).rstrip(b"\0")):
+            break
     lines = [printable(line.rstrip()) for line in bytes(screen).replace(b"\0", b"").splitlines() if line.strip()]
     result = session.result
     result.capabilities = negotiator.describe()
@@ -119,4 +118,5 @@ def probe(session: Session) -> None:
         raise ProbeFailure("protocol", "the server closed the connection without a word")
     result.greeting = lines[0] if lines else None
     result.details["screen"] = lines[:24]
-    result.message = f"first screen: {len(lines)} lines; refused {len(negotiator.refused)} options"
+    refused = counted(len(negotiator.refused), "option")
+    result.message = f"first screen: {counted(len(lines), 'line')}; refused {refused}"

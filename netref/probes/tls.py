@@ -9,13 +9,22 @@ and expiry. One decoder for both cases means one code path to trust.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 import ssl
 import time
 from collections.abc import Iterator
 from typing import TypedDict
 
-from netref.probes.values import ProbeFailure, ProbeOptions, ProbeUsageError, TlsDetails
+from netref.probes.values import (
+    CertificateRefused,
+    PlaintextAnswer,
+    ProbeFailure,
+    ProbeOptions,
+    ProbeUsageError,
+    TlsDetails,
+    is_ip_address,
+)
 
 #: Short names for the attribute types found in certificate subjects and issuers.
 _NAME_OIDS = {
@@ -58,47 +67,145 @@ def client_context(options: ProbeOptions) -> ssl.SSLContext:
     return context
 
 
+#: A DNS label as a TLS server name may carry it (letters, digits, hyphens; RFC 1123; an
+#: underscore is tolerated, as real names use it).
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
 def check_server_name(name: str) -> None:
-    """A ProbeUsageError for a name TLS cannot carry as SNI (what ``wrap_socket`` refuses)."""
+    """A ProbeUsageError for a name TLS cannot carry as SNI or check a certificate against:
+    an IP address, or a host name of DNS labels (IDN names in A-label form)."""
+    if is_ip_address(name):
+        return
     try:
         if name.startswith("."):
             raise ValueError("it starts with a dot")
-        name.encode("idna")
+        encoded = name.encode("idna").decode("ascii")
     except ValueError as exc:  # UnicodeError included
         raise ProbeUsageError(f"invalid TLS server name {name!r}: {exc}") from None
+    labels = encoded.removesuffix(".").split(".")
+    if len(encoded) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise ProbeUsageError(
+            f"invalid TLS server name {name!r}: expected a host name (letters, digits, hyphens and dots) "
+            "or an IP address"
+        )
 
 
 def server_name(options: ProbeOptions, host: str) -> str:
-    """The name sent as SNI and checked against the certificate: ``--sni`` when given,
-    otherwise the host probed (an IP literal is checked against the IP SANs and, as TLS
-    requires, not sent as SNI)."""
+    """The name checked against the certificate, and sent as SNI unless it is an address:
+    ``--sni`` when given, otherwise the host probed (an IP literal is checked against the
+    IP SANs and, as TLS requires, not sent; see :func:`sent_name`)."""
     return options.sni or host
+
+
+def sent_name(name: str) -> str | None:
+    """The server name a handshake for ``name`` sends as SNI: none for an IP address
+    (RFC 6066 §3 forbids literal addresses there, and ``ssl`` sends none)."""
+    return None if is_ip_address(name) else name
+
+
+#: What a TLS record's first bytes may be: content type 20-23 (change cipher spec, alert,
+#: handshake, application data), then major version 3 (RFC 8446 §5.1) — or the part of that
+#: which has arrived (a server may send its first record a byte at a time).
+_TLS_RECORD_START = re.compile(rb"[\x14-\x17](?:\x03|\Z)")
 
 
 def handshake(sock: socket.socket, context: ssl.SSLContext, name: str, deadline: float) -> ssl.SSLSocket:
     """Wrap ``sock`` for ``name`` and complete the handshake before ``deadline`` (monotonic).
 
-    Raises :class:`ProbeFailure` (``certificate`` or ``tls``) for a handshake that failed,
-    and :class:`TimeoutError` when the deadline came first: the caller words the timeout,
-    since only it knows what the deadline was given as. The caller times the call.
+    The server's first bytes are peeked at before OpenSSL reads them: an answer that is no
+    TLS record (a plaintext greeting, an HTTP error page) is a :class:`PlaintextAnswer`,
+    at once, with what the server said. Raises :class:`ProbeFailure` (``certificate`` or
+    ``tls``) for a handshake that failed, and :class:`TimeoutError` when the deadline came
+    first: the caller words the timeout, since only it knows what the deadline was given
+    as. The caller times the call.
     """
     wrapped = context.wrap_socket(sock, server_hostname=name, do_handshake_on_connect=False)
     try:
         wrapped.settimeout(max(deadline - time.monotonic(), 0.001))
-        wrapped.do_handshake()
+        _handshake_looking(wrapped, deadline)
+    except PlaintextAnswer:
+        wrapped.close()
+        raise
     except OSError as exc:  # SSLError and TimeoutError included
         wrapped.close()
         raise _handshake_failure(exc, name, deadline) from None
     return wrapped
 
 
+def _handshake_looking(wrapped: ssl.SSLSocket, deadline: float) -> None:
+    """``do_handshake``, looking at the server's first bytes before OpenSSL does.
+
+    The ClientHello goes out non-blocking; once the socket is readable the first bytes are
+    peeked (``MSG_PEEK`` on the raw socket leaves them for OpenSSL). A TLS record lets the
+    handshake go on, blocking, under the deadline's timeout.
+    """
+    import select
+
+    wrapped.setblocking(False)
+    _refuse_plaintext(wrapped, socket.MSG_DONTWAIT)  # a greeting that came before our hello
+    try:
+        wrapped.do_handshake()
+        return
+    except ssl.SSLWantReadError:
+        pass
+    except ssl.SSLWantWriteError:  # a full send buffer: no peeking, just the handshake
+        wrapped.settimeout(max(deadline - time.monotonic(), 0.001))
+        wrapped.do_handshake()
+        return
+    finally:
+        wrapped.settimeout(max(deadline - time.monotonic(), 0.001))
+    poller = select.poll()
+    poller.register(wrapped.fileno(), select.POLLIN)
+    if not poller.poll(max(int((deadline - time.monotonic()) * 1000) + 1, 0)):
+        raise TimeoutError()
+    _refuse_plaintext(wrapped, after_hello=True)
+    wrapped.do_handshake()
+
+
+def _refuse_plaintext(wrapped: ssl.SSLSocket, flags: int = 0, after_hello: bool = False) -> None:
+    """A :class:`PlaintextAnswer` when the bytes waiting on the socket are no TLS record;
+    they are peeked (``MSG_PEEK`` on the raw socket), so OpenSSL still reads them.
+
+    ``after_hello``: the handshake call that sent the ClientHello may already have read the
+    start of the server's first record (it arrives a byte at a time from some servers), so
+    what is left can be any byte of a record. Only a line of text is plaintext then; anything
+    else is left to OpenSSL, which names a record that is not TLS itself.
+    """
+    try:
+        first = socket.socket.recv(wrapped, 4096, socket.MSG_PEEK | flags)
+    except BlockingIOError:  # nothing yet
+        return
+    if not first or _TLS_RECORD_START.match(first):
+        return
+    if not after_hello or _text_line(first):
+        raise PlaintextAnswer(first)
+
+
+def _text_line(data: bytes) -> bool:
+    """Whether ``data`` starts with a whole line of printable ASCII (a greeting, a status line)."""
+    line, newline, _ = data.partition(b"\n")
+    return bool(newline) and all(0x20 <= byte < 0x7F or byte in b"\t\r" for byte in line)
+
+
+#: OpenSSL's reasons for a first record that is no TLS record at all.
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "HTTP_REQUEST")
+
+#: OpenSSL's verify codes for a certificate that is not for the name checked
+#: (X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_EMAIL_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH).
+_NAME_MISMATCH = (62, 63, 64)
+
+
 def _handshake_failure(exc: OSError, name: str, deadline: float) -> ProbeFailure | TimeoutError:
     """What a handshake that did not complete raises. A passed deadline counts as a timeout
     whatever the socket said: the watchdog shuts the socket down at the deadline."""
     if isinstance(exc, ssl.SSLCertVerificationError):
-        return ProbeFailure("certificate", _verify_message(exc, name))
+        reason = exc.verify_message or exc.reason or str(exc)
+        return CertificateRefused(_verify_message(exc, name), reason, exc.verify_code in _NAME_MISMATCH)
     if isinstance(exc, TimeoutError) or time.monotonic() >= deadline:
         return TimeoutError()
+    if isinstance(exc, ssl.SSLError) and exc.reason in _NOT_TLS:  # plaintext came in between the peeks
+        return PlaintextAnswer(b"")
     if isinstance(exc, ssl.SSLError):
         return ProbeFailure("tls", f"TLS handshake failed: {exc.reason or exc}")
     reason = exc.strerror or str(exc) or type(exc).__name__

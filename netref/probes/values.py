@@ -8,6 +8,7 @@ build on it without an import cycle.
 from __future__ import annotations
 
 import dataclasses
+import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -39,6 +40,30 @@ class ProbeFailure(Exception):
         super().__init__(message)
         self.category: Category = category
         self.message = message
+
+
+class CertificateRefused(ProbeFailure):
+    """Verification refused the server's certificate (a ``certificate`` failure).
+
+    ``reason`` is OpenSSL's (``certificate has expired``); ``name_mismatch`` says whether it
+    was the host-name check that failed, rather than the chain.
+    """
+
+    def __init__(self, message: str, reason: str, name_mismatch: bool) -> None:
+        super().__init__("certificate", message)
+        self.reason = reason
+        self.name_mismatch = name_mismatch
+
+
+class PlaintextAnswer(ProbeFailure):
+    """A server that answered the TLS ClientHello in plaintext (a greeting, an HTTP error):
+    the wrong TLS mode, found from its first bytes instead of a cryptic handshake error.
+    ``data`` is what it sent (peeked: at most what had arrived; empty when OpenSSL read it
+    first and only its complaint is known)."""
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__("tls", "the server answered in plaintext, not TLS")
+        self.data = data
 
 
 class ProbeUsageError(ValueError):
@@ -78,11 +103,15 @@ def _fields(obj: DataclassInstance) -> dict[str, Any]:
 @dataclass
 class TlsDetails:
     """What the TLS handshake established. ``chain_verified``/``hostname_verified`` are None
-    when they were not checked (``--insecure``), not False: nothing was proven either way."""
+    when they were not checked (``--insecure``), not False: nothing was proven either way.
+
+    When verification refused the certificate, the details are still filled (from a second,
+    unverified handshake): ``verify_error`` says why, and the failed check is False."""
 
     version: str | None = None
     cipher: str | None = None
-    sni: str | None = None
+    sni: str | None = None  # the server name SENT (None: none was, as for an address target)
+    checked_name: str | None = None  # the name the certificate was checked against (or would have been)
     subject: str | None = None
     issuer: str | None = None
     sans: list[str] = field(default_factory=list)
@@ -91,6 +120,7 @@ class TlsDetails:
     days_left: int | None = None
     chain_verified: bool | None = None
     hostname_verified: bool | None = None
+    verify_error: str | None = None  # why verification refused the certificate shown here
     insecure: bool = False
     starttls: bool = False  # True when upgraded in band (STARTTLS, STLS, AUTH TLS)
 
@@ -107,12 +137,13 @@ class ProbeResult:
     port: int | None = None
     addresses: list[str] = field(default_factory=list)  # every address the name resolved to
     address_used: str | None = None  # the one that answered
-    timings: dict[str, float] = field(default_factory=dict)  # ms: dns, connect, tls, first_byte, total
+    timings: dict[str, float] = field(default_factory=dict)  # ms: disjoint phases, then total
     greeting: str | None = None  # greeting or status line, one line
     server_software: str | None = None
     capabilities: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # family-specific extras (JSON-safe)
     tls: TlsDetails | None = None
+    warnings: list[str] = field(default_factory=list)  # facts that do not fail the probe but need a look
     module: str | None = None  # the stdlib module the probe spoke through
     substitution: str | None = None  # e.g. "telnetlib: removed in 3.13 (PEP 594) → socket"
     verdict: Verdict = "failed"
@@ -140,6 +171,7 @@ class ProbeResult:
             "capabilities": list(self.capabilities),
             "details": dict(self.details),
             "tls": self.tls.to_dict() if self.tls else None,
+            "warnings": list(self.warnings),
             "module": self.module,
             "substitution": self.substitution,
             "verdict": self.verdict,
@@ -158,3 +190,21 @@ def printable(data: bytes | str, limit: int = 200) -> str:
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 line``, ``2 lines``: a count for people (the plural is the noun plus ``s``)."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def is_ip_address(host: str) -> bool:
+    """Whether ``host`` is an IPv4 or IPv6 literal (so it needs no resolution and no IDNA,
+    and TLS sends no server name for it). A scoped IPv6 address (``fe80::1%eth0``) counts:
+    the scope is for the kernel."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host.split("%", 1)[0] if family == socket.AF_INET6 else host)
+            return True
+        except (OSError, ValueError):
+            continue
+    return False

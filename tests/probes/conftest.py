@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from probing import cert_files
+from probing import cert_files, ssh_catalog
 
-__all__ = ["cert_files"]
+__all__ = ["cert_files", "ssh_catalog"]

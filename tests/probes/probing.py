@@ -15,11 +15,34 @@ from netref.probes import ProbeOptions, ProbeResult, run_probe
 TIMEOUT = 5.0
 
 
-def probe(protocol: str, server: Any, *, ca_file: Path | None = None, **options: Any) -> ProbeResult:
+def probe(protocol: str, server: Any, *, ca_file: Path | None = None, catalog: Any = None,
+          **options: Any) -> ProbeResult:
     """Probe ``server`` (anything with ``host`` and ``port``) with ``--cafile ca_file``."""
     options.setdefault("timeout", TIMEOUT)
     return run_probe(protocol, ProbeOptions(server.host, port=server.port,
-                                            cafile=str(ca_file) if ca_file else None, **options))
+                                            cafile=str(ca_file) if ca_file else None, **options), catalog)
+
+
+#: An SSH entry for a catalogue that lacks one (the shipped catalogue gains ssh on another branch).
+SSH_ENTRY = (
+    '[protocols.ssh]\nname = "SSH"\nfunction = "Remote login"\nports = []\nclients = ["socket"]\n'
+    'probe_module = "socket"\nsources = ["https://www.rfc-editor.org/rfc/rfc4253"]\n'
+    "identify = { first = \"server\", patterns = ['^SSH-[0-9.]+-'], software = ['^SSH-[0-9.]+-([^\\s]+)'] }\n\n"
+)
+
+
+@pytest.fixture(scope="session")
+def ssh_catalog(tmp_path_factory) -> Any:
+    """The catalogue, with ssh's identification facts when it has none of its own."""
+    from netref.catalog import default_catalog_path, load_catalog
+
+    catalog = load_catalog()
+    if catalog.protocol("ssh") is not None:
+        return catalog
+    path = tmp_path_factory.mktemp("catalogue") / "catalog.toml"
+    text = default_catalog_path().read_text(encoding="utf-8")
+    path.write_text(text.replace("[protocols.tcp]\n", SSH_ENTRY + "[protocols.tcp]\n", 1), encoding="utf-8")
+    return load_catalog(path)
 
 
 def assert_verified_tls(result: ProbeResult, *, starttls: bool) -> None:

@@ -138,8 +138,8 @@ GOPHER_MENU = (
 )
 
 
-def gopher_menu(selectors: list[bytes] | None = None) -> Handler:
-    """A gopher server: answers the root selector with :data:`GOPHER_MENU`."""
+def gopher_menu(selectors: list[bytes] | None = None, menu: bytes = GOPHER_MENU) -> Handler:
+    """A gopher server: answers the root selector with ``menu`` (:data:`GOPHER_MENU`)."""
 
     def handle(conn: socket.socket) -> None:
         request = receive_until(conn, lambda data: data.endswith(b"\n"))
@@ -147,7 +147,7 @@ def gopher_menu(selectors: list[bytes] | None = None) -> Handler:
             return
         if selectors is not None:
             selectors.append(request)
-        conn.sendall(GOPHER_MENU)
+        conn.sendall(menu)
 
     return handle
 
@@ -191,6 +191,7 @@ class HttpServer:
         if ssl_context is not None:
             self.httpd.socket = ssl_context.wrap_socket(self.httpd.socket, server_side=True)
         self.methods = handler.methods
+        self.host = host
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -233,25 +234,50 @@ def drip(text: bytes = b"220 " + b"a" * 200 + b"\r\n", interval: float = 0.2) ->
     return handle
 
 
+def _relay(conn: socket.socket, upstream_port: int, answer: Callable[[bytes], None]) -> None:
+    """Relay ``conn`` to a server on ``upstream_port``: the client's bytes pass at once, the
+    server's go through ``answer`` (which sends them on, slowly)."""
+    with socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as upstream:
+
+        def forward() -> None:
+            try:
+                while data := conn.recv(4096):
+                    upstream.sendall(data)
+            except OSError:
+                pass
+
+        threading.Thread(target=forward, daemon=True).start()
+        while data := upstream.recv(4096):
+            answer(data)
+
+
 def drip_proxy(upstream_port: int, interval: float = 0.05) -> Handler:
     """Relays to a real server on ``upstream_port``, passing the client's bytes at once and
     the server's one byte every ``interval`` seconds: a TLS handshake that crawls."""
 
     def handle(conn: socket.socket) -> None:
-        with socket.create_connection(("127.0.0.1", upstream_port), timeout=10) as upstream:
+        def drip_out(data: bytes) -> None:
+            for byte in data:
+                conn.sendall(bytes([byte]))
+                time.sleep(interval)
 
-            def forward() -> None:
-                try:
-                    while data := conn.recv(4096):
-                        upstream.sendall(data)
-                except OSError:
-                    pass
+        _relay(conn, upstream_port, drip_out)
 
-            threading.Thread(target=forward, daemon=True).start()
-            while data := upstream.recv(4096):
-                for byte in data:
-                    conn.sendall(bytes([byte]))
-                    time.sleep(interval)
+    return handle
+
+
+def delay_proxy(upstream_port: int, delay: float = 0.2) -> Handler:
+    """Relays to a real server on ``upstream_port``, holding the server's first bytes back for
+    ``delay`` seconds: a slow first byte, so that phases which overlap it add up to too much."""
+
+    def handle(conn: socket.socket) -> None:
+        held = [delay]
+
+        def late_start(data: bytes) -> None:
+            time.sleep(held.pop() if held else 0)
+            conn.sendall(data)
+
+        _relay(conn, upstream_port, late_start)
 
     return handle
 

@@ -98,11 +98,12 @@ def test_works_with_nntplib_unimportable(monkeypatch, server_ssl_context, ca_fil
     assert sys.modules["nntplib"] is None  # nothing imported it behind our back
 
 
-def test_a_non_nntp_greeting_is_named():
+def test_a_non_nntp_greeting_is_named(ssh_catalog):
     with nntp_server(greeting="SSH-2.0-OpenSSH_9.6") as server:
-        result = probe("nntp", server)
-    assert (result.category, result.message) == (
-        "protocol", "no NNTP greeting: an SSH server answered ('SSH-2.0-OpenSSH_9.6')")
+        result = probe("nntp", server, catalog=ssh_catalog)
+    assert (result.category, result.message) == ("protocol", (
+        "an SSH server (OpenSSH_9.6) answered ('SSH-2.0-OpenSSH_9.6'), not NNTP: "
+        f"try netref probe ssh 127.0.0.1:{server.port}"))
 
 
 def test_reading_only_server():

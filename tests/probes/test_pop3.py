@@ -62,8 +62,9 @@ def test_a_server_that_refuses_service_is_a_protocol_failure():
 def test_an_smtp_server_on_the_pop3_port_is_named():
     with pop3_server(greeting="220 mail.example.org ESMTP Postfix") as server:
         result = probe("pop3", server)
-    assert (result.category, result.message) == (
-        "protocol", "no POP3 greeting: the server sent '220 mail.example.org ESMTP Postfix'")
+    assert (result.category, result.message) == ("protocol", (
+        "an SMTP server (Postfix) answered ('220 mail.example.org ESMTP Postfix'), not POP3: "
+        f"try netref probe smtp 127.0.0.1:{server.port}"))
 
 
 def test_stls_is_tried_on_a_server_without_capa(server_ssl_context, ca_file):

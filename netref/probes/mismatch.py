@@ -1,0 +1,246 @@
+"""Who answered: the wrong protocol and the wrong TLS mode, named once for every family.
+
+A family knows its own protocol; what it cannot know is which *other* one answered when a
+probe reached the wrong port. The core asks here after every family, whatever the family
+made of the answer (``ftp`` against an SMTP server may well get a ``220`` and call it a
+greeting): the session's *opening* (the server's first words) is identified from the
+catalogue's ``identify`` facts by :func:`netref.identify.candidates` — the one
+identification function netref has, shared with the scan — and
+
+- an answer that certainly belongs to another catalogue protocol is ``failed (protocol)``,
+  naming what answered and the command that fits (``netref probe smtp HOST:25``);
+- a TLS record where plaintext was expected, a plaintext answer to the ClientHello, or an
+  answer that says "this port wants TLS" (nginx's ``plain HTTP request was sent to HTTPS
+  port``) is ``failed (tls)``, saying which mode the server speaks and what to run;
+- silence (a server-first protocol that gets no greeting, a request that gets no answer) on
+  a protocol with an implicit-TLS form adds the hint that the port may expect TLS first.
+
+A protocol without identification facts (``tcp``) is never judged: a raw TCP probe accepts
+whatever service answers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from netref import identify as ident
+from netref.probes.values import Category, PlaintextAnswer, ProbeFailure, ProbeResult, printable
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from netref.catalog import Catalog, Identify, Protocol
+    from netref.probes.session import Session
+
+
+class Mismatch(ProbeFailure):
+    """Another protocol, or the other TLS mode, answered: what the family read from the answer
+    (server, capabilities, details) was read as the wrong protocol, so the core replaces it by
+    what the answer itself says: its first line and the ``software`` identified in it."""
+
+    def __init__(self, category: Category, message: str, shown: str, software: str | None = None) -> None:
+        super().__init__(category, message)
+        self.shown = shown
+        self.software = software
+
+    def apply(self, result: ProbeResult) -> None:
+        """Replace the family's reading of the answer in ``result``."""
+        result.greeting = self.shown or result.greeting
+        result.server_software = self.software
+        result.capabilities, result.details, result.warnings = [], {}, []
+
+
+#: Failures that say nothing about what answered (no answer could be read, or it is beside the point).
+_NOT_ABOUT_THE_ANSWER = ("dns", "refused", "certificate")
+
+
+def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None:
+    """The failure to report instead of the family's ``outcome`` (None: it succeeded), or
+    None to keep the outcome as it is."""
+    catalog = session.catalog
+    expected = session.protocol
+    if catalog is None or identify_facts(catalog, expected) is None:
+        return None
+    if outcome is not None and outcome.category in _NOT_ABOUT_THE_ANSWER:
+        return None
+    opening = bytes(session.opening)
+    if isinstance(outcome, PlaintextAnswer) and not opening:  # OpenSSL read it before a peek could
+        return _plaintext_answer(session, catalog, [], "")
+    if not opening:
+        return _silence(session, catalog, outcome) if session.received == 0 else None
+    if outcome is None and _answers_as_expected(session, catalog, opening):
+        return None  # the usual case, in a regular expression or two instead of the whole catalogue
+    found = ident.candidates(opening, catalog)
+    shown = printable(opening.split(b"\n", 1)[0].decode("latin-1"), 100)
+    if found and found[0].protocol == ident.TLS:
+        if session.tls_active:
+            return None
+        suggestion = _tls_form(catalog, expected) or expected
+        return Mismatch("tls", f"the server answered in TLS, not plaintext: try {_command(session, suggestion)}", "")
+    if expected.tls == "implicit" and not session.tls_active:
+        return _plaintext_answer(session, catalog, found, shown)
+    certain = [candidate for candidate in found if candidate.certain]
+    if not certain:
+        return None
+    for candidate in certain:
+        answered = catalog.protocol(candidate.protocol)
+        if answered is not None and answered.tls == "implicit" and not session.tls_active:
+            command = _command(session, answered)
+            message = f"the server expects TLS on this port ('{shown}'): try {command}"
+            return Mismatch("tls", message, shown, candidate.software)
+    if any(ident.speaks(catalog, expected.key, candidate.protocol) for candidate in certain):
+        return None
+    answered = catalog.protocol(certain[0].protocol)
+    if answered is None:  # pragma: no cover - candidates come from the catalogue
+        return None
+    suggestion = (_tls_form(catalog, answered) if session.tls_active else None) or answered
+    software = certain[0].software
+    return Mismatch(
+        "protocol",
+        f"{_who(answered, software)} answered ('{shown}'), not {expected.name}: try {_command(session, suggestion)}",
+        shown,
+        software,
+    )
+
+
+def _plaintext_answer(
+    session: Session, catalog: Catalog, found: list[ident.Identification], shown: str
+) -> ProbeFailure:
+    """An implicit-TLS probe that got plaintext: name it, suggest the plain form."""
+    expected = session.protocol
+    certain = [candidate for candidate in found if candidate.certain]
+    answered = catalog.protocol(certain[0].protocol) if certain else None
+    software = certain[0].software if certain else None
+    who = f"{_who(answered, software)}, " if answered is not None else ""
+    said = f" ({who}'{shown}')" if shown else ""
+    if answered is None or ident.speaks(catalog, expected.key, answered.key):
+        answered = catalog.protocol(expected.plain) if expected.plain else None
+    if answered is None:
+        return Mismatch("tls", f"the server answered in plaintext, not TLS{said}", shown, software)
+    upgrade = f" (with --starttls, to upgrade to TLS with {answered.starttls})" if answered.starttls else ""
+    command = _command(session, answered)
+    return Mismatch("tls", f"the server answered in plaintext, not TLS{said}: try {command}{upgrade}", shown, software)
+
+
+def _silence(session: Session, catalog: Catalog, outcome: ProbeFailure | None) -> ProbeFailure | None:
+    """A failure without a byte from the server, with the hint that the port may want TLS.
+
+    Only where silence looks like TLS: a TLS server waits for a ClientHello, so a protocol
+    whose server speaks first times out waiting for its greeting; and it refuses a
+    plaintext request at once, so a protocol whose client speaks first sees the connection
+    closed or reset without an answer (a request met by silence is something else).
+    """
+    expected = session.protocol
+    if outcome is None or session.tls_active:
+        return None
+    tls_form = _tls_port_owner(catalog, expected, session.port) or _tls_form(catalog, expected)
+    facts = identify_facts(catalog, expected)
+    if tls_form is None or facts is None:
+        return None
+    client_first = facts.first == "client"
+    if outcome.category != ("protocol" if client_first else "timeout"):
+        return None
+    missing = "no answer to the request" if client_first else "no greeting"
+    return ProbeFailure(
+        outcome.category,
+        f"{outcome.message}: {missing}; this port may expect TLS first: try {_command(session, tls_form)}",
+    )
+
+
+#: How long a server may stay silent on a port the catalogue lists for the TLS form of the
+#: protocol probed (``imap`` on 993): plaintext servers greet at once, TLS servers never do.
+TLS_PORT_PATIENCE = 1.0
+
+
+def set_silence_limit(session: Session) -> None:
+    """Let a silent server fail fast where silence means TLS: a protocol whose server speaks
+    first, probed in plaintext on a port the catalogue lists for an implicit-TLS protocol (its
+    own TLS form's, ``imap`` on 993, or another's, ``smtp`` on 443) and not for itself, gets
+    :data:`TLS_PORT_PATIENCE` seconds for its first byte, not the deadline."""
+    catalog = session.catalog
+    expected = session.protocol
+    if catalog is None or session.tls_active or expected.tls == "implicit":
+        return
+    facts = identify_facts(catalog, expected)
+    if facts is None or facts.first != "server" or session.port in _port_numbers(expected):
+        return
+    owner = _tls_port_owner(catalog, expected, session.port)
+    if owner is not None:
+        patience = min(TLS_PORT_PATIENCE, session.options.timeout)
+        why = f"silent for {patience:g} s on port {session.port}, the catalogue's port for {owner.key}"
+        session.silence_limit = (patience, why)
+
+
+#: (id(catalog), protocol key, port) -> (catalog, owner): the answer cannot change for a
+#: catalogue object, and a monitoring loop asks it on every probe (the catalogue is kept so
+#: that its id stays valid). Cleared when it grows past a scan's worth of ports.
+_OWNERS: dict[tuple[int, str, int], tuple[Catalog, Protocol | None]] = {}
+
+
+def _tls_port_owner(catalog: Catalog, expected: Protocol, port: int) -> Protocol | None:
+    """The implicit-TLS protocol the catalogue lists ``port`` for: the expected protocol's own
+    TLS form first, else any (443 is https's, whatever was probed there)."""
+    memo = (id(catalog), expected.key, port)
+    if memo not in _OWNERS:
+        if len(_OWNERS) > 4096:
+            _OWNERS.clear()
+        _OWNERS[memo] = (catalog, _find_tls_port_owner(catalog, expected, port))
+    return _OWNERS[memo][1]
+
+
+def _find_tls_port_owner(catalog: Catalog, expected: Protocol, port: int) -> Protocol | None:
+    own = _tls_form(catalog, expected)
+    if own is not None and port in _port_numbers(own):
+        return own
+    for protocol in catalog.protocols.values():
+        if protocol.tls == "implicit" and protocol.family and port in _port_numbers(protocol):
+            return protocol
+    return None
+
+
+def _port_numbers(protocol: Protocol) -> set[int]:
+    return {port.number for port in protocol.ports}
+
+
+def _answers_as_expected(session: Session, catalog: Catalog, opening: bytes) -> bool:
+    """Whether the opening certainly is the expected protocol's, and not its TLS form's
+    complaint about plaintext: then no other protocol can change the verdict (one that also
+    matches would share the expected dialect in :func:`judge` too)."""
+    facts = identify_facts(catalog, session.protocol)
+    text = opening[: ident.PEEK_BYTES].decode("latin-1")
+    if facts is None or not ident.matches(text, facts.patterns):
+        return False
+    tls_form = None if session.tls_active else _tls_form(catalog, session.protocol)
+    return tls_form is None or tls_form.identify is None or not ident.matches(text, tls_form.identify.patterns)
+
+
+def identify_facts(catalog: Catalog, protocol: Protocol) -> Identify | None:
+    """The protocol's ``identify`` facts, or its plain form's (``submission`` has smtp's)."""
+    if protocol.identify is not None or not protocol.plain:
+        return protocol.identify
+    plain = catalog.protocol(protocol.plain)
+    return plain.identify if plain is not None else None
+
+
+def _tls_form(catalog: Catalog, protocol: Protocol) -> Protocol | None:
+    """The implicit-TLS protocol of the same dialect (``imaps`` for ``imap``), if any."""
+    if protocol.tls == "implicit":
+        return protocol
+    base = protocol.plain or protocol.key
+    for candidate in catalog.protocols.values():
+        if candidate.tls == "implicit" and candidate.plain == base and candidate.family:
+            return candidate
+    return None
+
+
+def _who(protocol: Protocol, software: str | None) -> str:
+    """``an SMTP server (Postfix)``: the protocol's name with its article."""
+    name = protocol.name
+    acronym = name[:2].isupper()
+    vowel_sound = name[0] in ("AEFHILMNORSX" if acronym else "AEIOU")
+    return f"{'an' if vowel_sound else 'a'} {name} server" + (f" ({software})" if software else "")
+
+
+def _command(session: Session, protocol: Protocol) -> str:
+    """``netref probe smtp HOST:PORT``: the probe of ``protocol`` at the same target."""
+    host = session.options.host
+    target = f"[{host}]:{session.port}" if ":" in host else f"{host}:{session.port}"
+    return f"netref probe {protocol.key} {target}"

@@ -1,0 +1,1 @@
+import httplib  # excluded by [tool.netref] exclude
