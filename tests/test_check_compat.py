@@ -249,3 +249,33 @@ def test_blocks_find_the_same_enclosing_statements_as_ast_on_the_stdlib():
 def test_blocks_edge_cases(source, offset_of, keywords):
     blocks = Blocks(Source(source))
     assert [c.keyword for c in blocks.enclosing(source.index(offset_of))] == keywords
+
+
+# -- benchmarks/check_realworld.py, on a local tree (the benchmark itself downloads; tests never do) ----------
+
+
+def test_the_realworld_benchmark_compares_with_2to3_and_counts_misses(tmp_path):
+    import argparse
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_realworld", Path(__file__).parent.parent / "benchmarks"
+                                                  / "check_realworld.py")
+    assert spec and spec.loader
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["check_realworld"] = bench  # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        del sys.modules["check_realworld"]
+    python = bench.python_with_lib2to3()
+    if python is None:
+        pytest.skip("no local Python with lib2to3")
+    (tmp_path / "old.py").write_text("import urllib2\nimport StringIO\nprint 'x'\nurllib2.urlopen('u')\n")
+    (tmp_path / "hidden.py").write_text("x = __import__('ht' + 'tplib')\nimport cookielib as c\n")
+    project = bench.Project("local", "0", "python2", "a test tree", ("",))
+    args = argparse.Namespace(python="3.13", rounds=1)
+    outcome = bench.compare(project, tmp_path, args, python, bench.network_modules())
+    assert sorted(outcome.codes) == ["NR101", "NR104", "NR301"]
+    # 2to3 renames urllib2 (import and use) and cookielib; StringIO is no network module
+    assert (outcome.renames, outcome.renames_found) == (3, 3)
+    assert outcome.precision == outcome.recall == 1.0
