@@ -143,8 +143,8 @@ class Blocks:
         dedent = _dedent(indent)
         while (match := dedent.search(code, search_from)) is not None:
             candidate = match.start()
-            if self._string_end(candidate + 1) is None and not code.endswith("\\", 0, candidate) and _balanced(
-                    code, position, candidate):
+            continued = code.endswith("\\", 0, candidate) or code.endswith("\\\r", 0, candidate)
+            if self._string_end(candidate + 1) is None and not continued and _balanced(code, position, candidate):
                 break
             search_from = match.end()
         else:

@@ -134,7 +134,7 @@ def _value(node: ast.expr, state: _Evaluation) -> object:
         flag = _FLAG.fullmatch(name)
         if flag:
             state.used_version = True
-            return major == int(flag.group(1)) if flag.group(1) == "2" else major >= 3
+            return major == 2 if flag.group(1) == "2" else major >= 3
         return UNKNOWN
     if isinstance(node, ast.Subscript):
         base = _value(node.value, state)
@@ -197,6 +197,8 @@ _HINTS = ("version_info", "hexversion", "ImportError", "ModuleNotFoundError", "e
 def might_have_compat(code: str) -> bool:
     """Can ``code`` hold a version test or an import guard? (False: certainly not.)"""
     return any(hint in code for hint in _HINTS)
+
+
 _IF_HEADER = re.compile(r"^[ \t]*if\b", re.MULTILINE)
 _TRY_HEADER = re.compile(r"^[ \t]*try\b", re.MULTILINE)
 
@@ -283,11 +285,6 @@ def catches_import_error(header: str) -> bool:
     """``except:``, ``except ImportError as e``, ``except (ImportError, AttributeError)``, Python 2's ``, e``."""
     caught = header.split(" as ", 1)[0]
     return not caught.strip() or any(word in _IMPORT_ERRORS for word in _WORD.findall(caught))
-
-
-def analyse(blocks: Blocks | None, target: Version) -> Compat:
-    """The compatibility code of a file (``blocks`` None: the file shows none)."""
-    return Compat(blocks, target)
 
 
 def _might_test_version(condition: str, names: frozenset[str]) -> bool:

@@ -24,7 +24,7 @@ from functools import cached_property
 
 from netref.check import noqa
 from netref.check.blocks import Blocks
-from netref.check.compat import Compat, analyse, might_have_compat
+from netref.check.compat import Compat, might_have_compat
 from netref.check.lexer import Source, decode_source, offset_in
 from netref.check.registry import Rules
 
@@ -168,7 +168,7 @@ class FileScan:
     @cached_property
     def compat(self) -> Compat:
         """The file's version tests and import guards, judged for the target."""
-        return analyse(self.blocks if might_have_compat(self.source.code) else None, self.rules.target)
+        return Compat(self.blocks if might_have_compat(self.source.code) else None, self.rules.target)
 
     def is_dead(self, offset: int) -> bool:
         """Is ``offset`` in code that cannot run on the target (a dead version branch or ImportError handler)?"""

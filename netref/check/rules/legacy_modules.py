@@ -204,7 +204,6 @@ class _ModuleScan:
     def __init__(self, rule: LegacyModules, scan: FileScan):
         self.rule, self.scan, self.source = rule, scan, scan.source
         self.moved = rule.moved
-
         self.note = ""  # said after the headline of the statement being judged
         self.inactive: set[int] = set()  # starts of import statements whose binding does not happen on the target
 

@@ -3,7 +3,7 @@
 The tutorial's server does ``c.send('Thank you for connecting')``. The check runs in files that
 import one of the catalogue's socket-level modules (protocol ``tcp``) or ``http.client`` (Python 2's
 ``httplib``), whose ``HTTPConnection.send`` hands its argument to the socket just the same
-(``conn.send('0\r\n')`` fails on Python 3), and only for a Python 3 target.
+(``conn.send('0\\r\\n')`` fails on Python 3), and only for a Python 3 target.
 """
 
 from __future__ import annotations
