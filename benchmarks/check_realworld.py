@@ -94,7 +94,7 @@ REVIEW: dict[str, Review] = {
     "WebOb": Review(notes="cgi is imported at module level, in `if PY3:` branches and in tests: all real on 3.13; "
                     "docs/*-example-code are Python 2 examples (NR301, urllib.quote): real."),
     "pyftpdlib": Review(notes="asyncore/asynchat are imported only below 3.12 (vendored copies above): clean; "
-                        "scripts/internal/winmake.py imports urllib2 in its Python 2 branch."),
+                        "scripts/internal/winmake.py imports urllib2 only in the else of `if PY3:` (dead)."),
     "CherryPy": Review(notes="two `import cgi` (lib/covercp.py, lib/httputil.py): real on 3.13."),
 }
 

@@ -97,6 +97,7 @@ def test_nr401_is_reported_only_when_selected(catalog):
     # every Python 2 branch of the file, and the else of the 3.12 test; not the unknown `if some_setting:`
     assert lines == [6, 13, 16, 20, 23, 25, 27, 30, 37, 39, 44, 47]
     assert found(path, catalog, (3, 13), select=["NR4"]) == [(line, "NR401") for line in lines]
+    assert found(path, catalog, (2, 7), select=["NR401"]) == []  # Python 3 code is no dead weight on 2.7
 
 
 def test_nr401_marks_import_fallbacks_that_cannot_run(catalog):

@@ -3,8 +3,8 @@
 Like pyupgrade's outdated-version-block, for a codebase that no longer supports old Pythons: the
 ``else`` of ``if PY3:``, the body of ``if six.PY2:`` or ``if sys.version_info < (3, 13):`` on 3.13,
 and the ``except ImportError:`` fallback that imports a Python 2 name after a ``try`` whose imports
-all exist on the target. Reported only when selected (``--select NR401``); only the outermost dead
-branch is reported. Nothing in a dead branch is reported by the other rules, selected or not.
+all exist on the target. Reported only when selected (``--select NR401``), for Python 3 targets;
+only the outermost dead branch is reported. Nothing in a dead branch is reported by the other rules, selected or not.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ class DeadCompatibility(Rule):
     codes = (Code("NR401", kind="dead-compat", opt_in=True,
                   title="compatibility branch that cannot run on the target Python: delete it (opt-in)"),)
     order = 50  # after the module rule, which finds the dead ImportError handlers
+
+    @classmethod
+    def applies_to(cls, target: Version) -> bool:
+        return target >= (3, 0)  # Python 2 compatibility code is dead weight only on Python 3
 
     def __init__(self, catalog: Catalog, target: Version) -> None:
         self.modules = LegacyModules(catalog, target)

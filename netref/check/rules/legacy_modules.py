@@ -58,16 +58,15 @@ class Verdict:
     def message(self) -> str:
         return self.message_for(self.replacement)
 
-    def message_for(self, replacement: str | None, note: str = "") -> str:
+    def message_for(self, replacement: str | None) -> str:
         """The finding's text, naming ``replacement`` (and the PyPI backport, if any). A module
-        with no successor (cgitb, xdrlib) still names its backport. ``note`` follows the headline."""
-        headline = self.headline + note
+        with no successor (cgitb, xdrlib) still names its backport."""
         if not replacement:
             if self.backport and self.kind in ("deprecated", "removed"):
-                return f"{headline}: no standard-library successor; the PyPI backport is {self.backport}"
-            return headline
+                return f"{self.headline}: no standard-library successor; the PyPI backport is {self.backport}"
+            return self.headline
         backport = f", or the PyPI backport {self.backport}" if self.backport else ""
-        return f"{headline}: use {replacement}{backport}"
+        return f"{self.headline}: use {replacement}{backport}"
 
 
 def _verdict(catalog: Catalog, module: Module, status: Status, code: str) -> Verdict:
