@@ -10,19 +10,20 @@ is imported inside the commands, and probe and check code only when their comman
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from netref import __version__
 
 if TYPE_CHECKING:
     # The click that Typer runs on: vendored as typer._click by the Typer netref is checked with.
-    from typer._click import Command, Context
+    from typer._click import Command, Context, Parameter
     from typer._click.exceptions import ClickException as _ClickException
     from typer._click.exceptions import UsageError as _ClickUsageError
 
@@ -63,6 +64,10 @@ class _OneLineErrors(TyperGroup):
         **extra: Any,
     ) -> int:
         args = list(sys.argv[1:] if args is None else args)
+        if _COMPLETE_VAR in os.environ:  # a shell asks for completions: Typer's scripts, Typer's classes
+            from typer._completion_classes import completion_init
+
+            completion_init()
         try:
             code = super().main(
                 args=args, prog_name=prog_name or "netref", complete_var=complete_var, standalone_mode=False,
@@ -84,6 +89,19 @@ class _OneLineErrors(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Typer's --install-completion and --show-completion, made directly: Typer would build them
+        # from a typed function's signature, inspected on every start (``netref port 25`` is
+        # benchmarked), and act only when given.
+        self.params += [
+            TyperOption(
+                param_decls=[flag], is_flag=True, default=False, expose_value=False, is_eager=True,
+                callback=_completion, help=help,
+            )
+            for flag, help in _COMPLETION_OPTIONS
+        ]
 
     # Typer would convert every command's signature (evaluating its annotations) on each start;
     # netref builds only the command that runs: ``netref port 25`` start-up is benchmarked
@@ -147,6 +165,13 @@ PythonOption = Annotated[
         "--python", "-p", metavar="X.Y", help="Judge modules for this Python version (default: the running one)."
     ),
 ]
+ColorOption = Annotated[
+    str,
+    typer.Option(
+        "--color", metavar="WHEN",
+        help="Colour the drawing: auto (a terminal, unless NO_COLOR is set), always or never.",
+    ),
+]
 DataOption = Annotated[
     Path | None,
     typer.Option(
@@ -178,11 +203,14 @@ def emit(text: str) -> None:
     typer.echo(text)
 
 
-def print_view(view: View, fmt: str) -> None:
-    """Print a command's result as ``--format`` asks: every format is drawn by netref.render."""
-    from netref.render import render
+def print_view(view: View, fmt: str, color: str | None = None) -> None:
+    """Print a command's result as ``--format`` asks: every format is drawn by netref.render;
+    with ``color`` (``--color``), for the terminal stdout is (colour, width)."""
+    from netref.render import Terminal, render
 
-    typer.echo(render(view, fmt), nl=False)
+    terminal = Terminal.detect(color) if color else None
+    # click strips colour codes from output that is not a terminal: --color always keeps them.
+    typer.echo(render(view, fmt, terminal), nl=False, color=terminal.color if terminal else None)
 
 
 def open_catalog(data: Path | None) -> Catalog:
@@ -194,7 +222,83 @@ def open_catalog(data: Path | None) -> Catalog:
         fail(str(error), EXIT_USAGE)
 
 
-def target_version(python: str | None) -> Version:
+# -- shell completion: Typer's machinery is imported only when a shell asks for it ----------------
+
+_COMPLETE_VAR = "_NETREF_COMPLETE"  # what the completion scripts set when the shell asks netref
+_COMPLETION_OPTIONS = (
+    ("--install-completion", "Install completion for the current shell (bash, zsh, fish)."),
+    ("--show-completion", "Show the completion script for the current shell."),
+)
+
+
+def _completion_catalog() -> Catalog | None:
+    """The catalogue for completing (``NETREF_DATA`` or the shipped one); None if it cannot load:
+    a shell's completion must never print an error."""
+    from netref.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog()
+    except CatalogError:
+        return None
+
+
+def _complete_protocols(incomplete: str) -> list[tuple[str, str]]:
+    """Protocol keys, each with its name (zsh and fish show it)."""
+    catalog = _completion_catalog()
+    protocols = catalog.protocols.values() if catalog else ()
+    return [(protocol.key, protocol.name) for protocol in protocols if protocol.key.startswith(incomplete.lower())]
+
+
+def _complete_modules(incomplete: str) -> list[tuple[str, str]]:
+    """Module names (Python 2 and 3), each with its summary."""
+    catalog = _completion_catalog()
+    modules = catalog.modules.values() if catalog else ()
+    return [(module.name, module.summary) for module in modules if module.name.lower().startswith(incomplete.lower())]
+
+
+def _complete_modules_and_protocols(incomplete: str) -> list[tuple[str, str]]:
+    return _complete_modules(incomplete) + _complete_protocols(incomplete)
+
+
+def _shell_name() -> str:
+    """The shell to write completion for: the one netref runs under (Typer's detection), else
+    ``$SHELL``'s; a usage error when neither is one Typer completes."""
+    from typer._completion_shared import Shells, _get_shell_name
+
+    name = _get_shell_name() or os.path.basename(os.environ.get("SHELL", ""))
+    if name not in {shell.value for shell in Shells}:
+        usage_error(f"cannot complete for shell {name!r}: bash, zsh, fish, powershell and pwsh are supported")
+    return name
+
+
+def _completion(ctx: Context, param: Parameter, value: bool) -> None:
+    """``--show-completion`` prints the script for the current shell; ``--install-completion``
+    writes it where that shell reads it. Typer's machinery is imported only here."""
+    if not value or ctx.resilient_parsing:
+        return
+    from typer._completion_classes import completion_init
+    from typer._completion_shared import get_completion_script, install
+
+    completion_init()
+    shell = _shell_name()
+    if param.name == "show_completion":  # the click name of --show-completion
+        emit(get_completion_script(prog_name="netref", complete_var=_COMPLETE_VAR, shell=shell))
+    else:
+        shell, path = install(shell=shell, prog_name="netref", complete_var=_COMPLETE_VAR)
+        emit(f"{shell} completion installed in {path}\nCompletion will take effect once you restart the terminal")
+    raise typer.Exit()
+
+
+def color_choice(color: str) -> str:
+    from netref.render import COLOR_CHOICES
+
+    if color not in COLOR_CHOICES:
+        usage_error(f"--color: expected auto, always or never, not {color!r}")
+    return color
+
+
+def target_version(python: str | None, option: str = "--python") -> Version:
+    """``python`` (given as ``option``) parsed, or the running Python when it is None."""
     from netref.versions import parse_version, running_version
 
     if python is None:
@@ -202,7 +306,7 @@ def target_version(python: str | None) -> Version:
     try:
         return parse_version(python)
     except ValueError as error:
-        usage_error(f"--python: {error}")
+        usage_error(f"{option}: {error}")
 
 
 def output_format(fmt: str, extra: tuple[str, ...] = ()) -> str:
@@ -274,30 +378,30 @@ def list_command(
 def port_command(
     port: Annotated[str, typer.Argument(metavar="PORT", help="A port number, 0-65535.", show_default=False)],
     transport: Annotated[str, typer.Option("--transport", "-t", metavar="tcp|udp", help="Transport protocol.")] = "tcp",
+    python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
 ) -> None:
-    """Which protocol runs on PORT, and the Python module to speak it (for the running Python).
+    """Which protocol runs on PORT, and the Python module to speak it (judged for --python X.Y).
     Ports the catalogue lacks fall back to the system's services database.
 
     Example: netref port 20
     """
     from netref import views
     from netref.catalog import lookup_service
-    from netref.versions import running_version
 
-    fmt = output_format(fmt)
+    fmt, target = output_format(fmt), target_version(python)
     number = parse_port(port)
     if transport not in ("tcp", "udp"):
         usage_error(f"--transport: expected tcp or udp, not {transport!r}")
-    catalog, running = open_catalog(data), running_version()
+    catalog = open_catalog(data)
     matches = catalog.by_port(number, transport)
     if not matches:
         fallback = lookup_service(number, transport)
         matches = [fallback] if fallback else []
     if not matches:
         fail(f"nothing known on port {number}/{transport} (neither the catalogue nor the system services database)")
-    print_view(views.port_view(catalog, number, transport, matches, running), fmt)
+    print_view(views.port_view(catalog, number, transport, matches, target), fmt)
 
 
 def parse_port(text: str) -> int:
@@ -314,7 +418,8 @@ def show_command(
     protocol: Annotated[
         str,
         typer.Argument(
-            metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False
+            metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False,
+            autocompletion=_complete_protocols,
         ),
     ],
     python: PythonOption = None,
@@ -336,7 +441,7 @@ def module_command(
     name: Annotated[
         str,
         typer.Argument(
-            metavar="MODULE", show_default=False,
+            metavar="MODULE", show_default=False, autocompletion=_complete_modules,
             help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...",
         ),
     ],
@@ -352,6 +457,60 @@ def module_command(
     from netref.views import module_view
 
     print_entry("module", name, Catalog.module, Catalog.suggest_modules, module_view, python, fmt, data)
+
+
+@command("matrix")
+def matrix_command(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[MODULE|PROTOCOL]...", show_default=False, autocompletion=_complete_modules_and_protocols,
+            help="Modules, or protocol keys for their modules (default: the tutorial's modules and their successors).",
+        ),
+    ] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every module in the catalogue.")] = False,
+    first: Annotated[
+        str | None, typer.Option("--from", metavar="X.Y", help="First Python version shown (default 2.7).")
+    ] = None,
+    last: Annotated[
+        str | None,
+        typer.Option("--to", metavar="X.Y", help="Last Python version shown (default: the newest one catalogued)."),
+    ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option("--python", "-p", metavar="X.Y", help="Mark this version's column (default: the running one)."),
+    ] = None,
+    color: ColorOption = "auto",
+    fmt: FormatOption = "table",
+    data: DataOption = None,
+) -> None:
+    """Which modules work on which Python: a module × version grid of computed statuses, with a legend.
+
+    Example: netref matrix telnetlib httplib
+    """
+    from netref import views
+
+    fmt, target, color = output_format(fmt), target_version(python), color_choice(color)
+    bounds = [target_version(text, option) if text else None for text, option in ((first, "--from"), (last, "--to"))]
+    if everything and names:
+        usage_error("--all takes no MODULE|PROTOCOL arguments")
+    catalog = open_catalog(data)
+    try:
+        versions = views.matrix_versions(catalog, bounds[0], bounds[1], target)
+    except ValueError as error:
+        usage_error(str(error))
+    if everything:
+        modules = list(catalog.modules.values())
+    elif names:
+        modules = []
+        for name in names:
+            found = views.modules_named(catalog, name)
+            if found is None:
+                not_found("module or protocol", name, catalog.suggest_modules(name) + catalog.suggest_protocols(name))
+            modules += found
+    else:
+        modules = views.tutorial_modules(catalog)
+    print_view(views.matrix_view(modules, versions, target, running=python is None), fmt, color)
 
 
 Entry = TypeVar("Entry")
@@ -385,13 +544,24 @@ def probe_command(
     protocol: Annotated[
         str,
         typer.Argument(
-            metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False
+            metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False,
+            autocompletion=_complete_protocols,
         ),
     ],
-    target: Annotated[
-        str,
-        typer.Argument(metavar="HOST", help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address.", show_default=False),
-    ],
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="HOST...", show_default=False,
+            help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address; several are probed concurrently.",
+        ),
+    ] = None,
+    input_file: Annotated[
+        str | None,
+        typer.Option("--input", "-i", metavar="FILE", help="Read more hosts from FILE (- for stdin), one a line."),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", metavar="N", help="Probes at once, with several hosts.")
+    ] = 100,
     port: Annotated[
         str | None,
         typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default)."),
@@ -445,11 +615,16 @@ def probe_command(
             "--format", "-f", metavar="FORMAT", help="table (default), json, csv, nagios, or a tabulate format."
         ),
     ] = "table",
+    no_waterfall: Annotated[
+        bool, typer.Option("--no-waterfall", help="Timings as numbers only, without the table's bars.")
+    ] = False,
+    color: ColorOption = "auto",
     data: DataOption = None,
 ) -> None:
     """Greet a live server, ask its capabilities, quit; report timings, TLS and a verdict.
 
-    Exit codes: 0 ok, 1 failed, 2 usage error; with --format nagios 0/1/2/3 (OK/WARNING/CRITICAL/UNKNOWN).
+    Exit codes: 0 ok (every host), 1 failed (any host), 2 usage error; with --format nagios (one host)
+    0/1/2/3 (OK/WARNING/CRITICAL/UNKNOWN).
 
     Example: netref probe smtp mail.example.org --starttls
     """
@@ -458,24 +633,40 @@ def probe_command(
     from netref.probes.monitoring import judge, make_thresholds
     from netref.probes.net import parse_port as probe_port
     from netref.probes.net import parse_target
-    from netref.probes.report import card_pairs
+    from netref.views import probe_view
 
-    fmt = output_format(fmt, ("nagios",))
+    fmt, color = output_format(fmt, ("nagios",)), color_choice(color)
     try:
         if fmt != "nagios" and (warning, critical, cert_days) != (None, None, None):
             raise ProbeUsageError("--warning, --critical and --cert-days apply to --format nagios")
         if ipv4 and ipv6:
             raise ProbeUsageError("-4 and -6 exclude each other")
         limits = make_thresholds(warning, critical, cert_days)
-        parsed = parse_target(target, probe_port(port) if port is not None else None)
-        options = ProbeOptions(
-            host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
-            family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
-            insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
-        )  # fmt: skip
+        hosts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
+        if not hosts:
+            raise ProbeUsageError("missing HOST (give one or more, or -i FILE)")
+        if len(hosts) > 1 and fmt == "nagios":
+            raise ProbeUsageError("--format nagios judges one HOST")
+        requests = []
+        for host in hosts:
+            parsed = parse_target(host, probe_port(port) if port is not None else None)
+            requests.append(ProbeOptions(
+                host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
+                family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
+                insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
+            ))  # fmt: skip
         catalog = open_catalog(data)
-        options.password = _probe_password(user, password_needed(protocol, options, catalog))
-        result = run_probe(protocol, options, catalog)
+        password = _probe_password(user, password_needed(protocol, requests[0], catalog))
+        for request in requests:
+            request.password = password
+        if len(requests) > 1:
+            from netref.scan import probe_each
+            from netref.views import probes_view
+
+            results = probe_each(protocol, requests, catalog, concurrency)
+            print_view(probes_view(results), fmt)
+            raise typer.Exit(EXIT_OK if all(result.ok for result in results) else EXIT_NOT_FOUND)
+        result = run_probe(protocol, requests[0], catalog)
     except ProbeUsageError as error:
         if fmt == "nagios":
             emit(render.nagios_line(protocol, "UNKNOWN", str(error), []))
@@ -485,7 +676,7 @@ def probe_command(
         check = judge(result, limits)
         emit(render.nagios_line(result.protocol, check.state, check.summary, check.perfdata))
         raise typer.Exit(check.code)
-    print_view(render.Card(result.to_dict(), card_pairs(result)), fmt)
+    print_view(probe_view(result, waterfall=not no_waterfall), fmt, color)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NOT_FOUND)
 
 
@@ -506,6 +697,132 @@ def _probe_password(user: str | None, needed: bool) -> str | None:
     import getpass
 
     return getpass.getpass(f"password for {user}: ")
+
+
+# -- scan (what a host answers on; netref.scan is imported only when this command runs) ------------
+
+
+@command("scan")
+def scan_command(
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="TARGET...", show_default=False,
+            help="Host names, addresses, [v6] or CIDR blocks (127.0.0.0/29).",
+        ),
+    ] = None,
+    input_file: Annotated[
+        str | None,
+        typer.Option(
+            "--input", "-i", metavar="FILE", help="Read targets from FILE (- for stdin): one a line, # comments."
+        ),
+    ] = None,
+    ports: Annotated[
+        str | None,
+        typer.Option("--ports", metavar="LIST", help="Ports to scan, e.g. 25,80,8000-8100 (default: the catalogue's)."),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", "-t", metavar="SECONDS", help="Per connection attempt and per probe.")
+    ] = 5.0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", metavar="N", help="Sockets open at once across the whole scan.")
+    ] = 100,
+    max_hosts: Annotated[
+        int, typer.Option("--max-hosts", metavar="N", help="Refuse to scan more hosts than this.")
+    ] = 4096,
+    ipv4: Annotated[bool, typer.Option("-4", "--ipv4", help="IPv4 addresses only.")] = False,
+    ipv6: Annotated[bool, typer.Option("-6", "--ipv6", help="IPv6 addresses only.")] = False,
+    cafile: Annotated[
+        Path | None, typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
+    ] = None,
+    insecure: Annotated[
+        bool, typer.Option("--insecure", "-k", help="Do not verify certificates (still reported).")
+    ] = False,
+    stream: Annotated[
+        bool, typer.Option("--stream", help="Write one JSON object a line as each port finishes.")
+    ] = False,
+    python: PythonOption = None,
+    fmt: FormatOption = "table",
+    data: DataOption = None,
+) -> None:
+    """What each host answers on, what the server really is, and the Python module to speak it.
+
+    Exit codes: 0 the scan ran (whatever it found), 1 a target could not be scanned (its name does
+    not resolve), 2 usage error, 130 interrupted (what finished is printed).
+
+    Example: netref scan 127.0.0.1 --ports 25,80,443
+    """
+    from netref import scan as scanner
+    from netref import views
+    from netref.probes import ProbeUsageError
+
+    fmt, target = output_format(fmt), target_version(python)
+    catalog = open_catalog(data)
+    try:
+        if ipv4 and ipv6:
+            raise scanner.ScanUsageError("-4 and -6 exclude each other")
+        texts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
+        options = scanner.ScanOptions(
+            ports=scanner.parse_ports(ports) if ports is not None else None, timeout=timeout,
+            concurrency=concurrency, target=target, family=4 if ipv4 else 6 if ipv6 else 0,
+            insecure=insecure, cafile=str(cafile) if cafile else None, max_hosts=max_hosts,
+        )  # fmt: skip
+        running = scanner.scan(texts, options, catalog)
+    except ProbeUsageError as error:  # ScanUsageError included
+        usage_error(str(error))
+    if running.note:
+        typer.echo(f"netref: {running.note}", err=True)
+    finished, interrupted = _collect(running, stream)
+    if not stream:
+        finished.sort(key=lambda result: result.order)
+        print_view(views.scan_view([result.to_dict() for result in finished], target), fmt)
+    if interrupted:
+        raise typer.Exit(EXIT_INTERRUPTED)
+    raise typer.Exit(EXIT_NOT_FOUND if any(result.port is None for result in finished) else EXIT_OK)
+
+
+def _target_lines(name: str) -> list[str]:
+    from netref.scan import read_targets
+
+    if name == "-":
+        return read_targets(sys.stdin)
+    try:
+        with open(name, encoding="utf-8") as handle:
+            return read_targets(handle)
+    except (OSError, UnicodeDecodeError) as error:
+        usage_error(f"--input: cannot read {name}: {getattr(error, 'strerror', None) or error}")
+
+
+def _collect(running: Any, stream: bool) -> tuple[list[Any], bool]:
+    """The scan's results as they finish (streamed as JSON lines, or counted on a progress bar on
+    a terminal's stderr); Ctrl-C stops the scan and keeps what finished."""
+    import time
+
+    from netref import render
+
+    finished: list[Any] = []
+    progress = not stream and sys.stderr.isatty()
+    started, shown = time.monotonic(), 0.0
+    opened = 0
+    try:
+        for result in running:
+            finished.append(result)
+            opened += result.state == "open"
+            if stream:
+                typer.echo(render.json_line(result.to_dict()), nl=False)
+            elif progress and time.monotonic() - shown >= 0.1:
+                shown = time.monotonic()
+                line = render.progress_line(len(finished), running.total, opened, shown - started)
+                sys.stderr.write("\r" + line)
+                sys.stderr.flush()
+    except KeyboardInterrupt:
+        running.stop()
+        return finished, True
+    finally:
+        if progress:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+    return finished, False
 
 
 # -- check (legacy imports in source; netref.check is imported only when this command runs) -----

@@ -3,7 +3,8 @@
 A command hands over a *view* and the name given to ``--format``; :func:`render` returns the text
 to print. There are two kinds of view: :class:`Records`, many objects of one kind (``netref list``,
 ``port``, ``check``), and :class:`Card`, one object (``show``, ``module``, ``probe``); :class:`Findings`
-are records that point into files (``check``). Each carries
+are records that point into files (``check``), a :class:`Grid` records drawn as a matrix
+(``matrix``). Each carries
 the same facts in the shapes the formats need: a JSON document, rows or key/value pairs, and the
 notes that follow the default table.
 
@@ -24,6 +25,19 @@ or the terminal's width, takes them when it is made). A new kind of view is a cl
 to an existing form (a grid, say, to its records). ``netref probe --format nagios`` is not a
 rendering of a view but a monitoring verdict with its own exit code: :func:`nagios_line`.
 
+Two views are drawn rather than listed, by the table format only:
+
+- :class:`Grid` (``netref matrix``): rows × columns of symbols, with a legend; every other
+  format falls back to its records (the same grid as data);
+- :class:`Timeline`, a card *value* (``netref probe``'s timings): the table draws it as a
+  waterfall, one bar per phase on one time axis; every other format prints its numbers.
+
+Only these drawings follow the :class:`Terminal` (colour, width): :func:`render` takes one and
+the table formatter is made for it; a narrow terminal gets a plain fallback, never wrapped bars.
+Colour is ANSI SGR, written here: rich could draw it, but importing rich.console (~65 ms here)
+would nearly double ``netref matrix``, which now starts as fast as ``netref port 25``; and the
+piped output must be the same text as the coloured one, without the colour codes.
+
 The views and formatters are plain classes: a NamedTuple, a dataclass or a typing.Protocol costs
 five to forty times as much to define, and ``netref port 25`` imports this module (start-up is
 benchmarked).
@@ -31,6 +45,7 @@ benchmarked).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -130,7 +145,125 @@ class Findings(Records):
         return formatter.findings(self)
 
 
-View = Records | Card
+class Grid(Records):
+    """Rows × columns of states drawn as symbols (``netref matrix``: modules × Python versions).
+
+    As :class:`Records` for every format but the table (``document``, ``rows``: the same grid as
+    data). For the table: ``headings`` are the columns as (group, label) pairs, the group shown
+    above the first column of each (``("3.", "13")``); ``labels`` and ``tails`` are the text
+    before and after each row's cells, under ``label_heading`` and ``tail_heading``; ``cells``
+    hold one state per column; ``states`` maps each state to (symbol, colour, legend text);
+    ``marked`` is the index of a column to point at, ``mark_legend`` says why. A terminal too
+    narrow for the grid gets each row's runs of one state instead (``3.0-3.13``).
+    """
+
+    def __init__(
+        self,
+        document: Any,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        headings: Sequence[tuple[str, str]],
+        labels: Sequence[str],
+        cells: Sequence[Sequence[str]],
+        tails: Sequence[str],
+        states: Mapping[str, tuple[str, str, str]],
+        label_heading: str = "",
+        tail_heading: str = "",
+        marked: int | None = None,
+        mark_legend: str = "",
+    ) -> None:
+        super().__init__(document, rows)
+        self.headings, self.labels, self.cells, self.tails = headings, labels, cells, tails
+        self.states, self.label_heading, self.tail_heading = states, label_heading, tail_heading
+        self.marked, self.mark_legend = marked, mark_legend
+
+    def render_with(self, formatter: Formatter) -> str:
+        return formatter.grid(self)
+
+
+class Timeline:
+    """Phases that ran one after another, as (name, milliseconds) in order, and the total: a card
+    value (``netref probe``'s timings). The table draws it as a waterfall; as text it is the numbers,
+    ``dns 0.1  connect 0.3  total 6.0``."""
+
+    def __init__(self, phases: Sequence[tuple[str, float]], total: float | None = None) -> None:
+        self.phases, self.total = phases, total
+
+    def __str__(self) -> str:
+        every = [*self.phases, *([("total", self.total)] if self.total is not None else [])]
+        return "  ".join(f"{name} {ms:.1f}" for name, ms in every)
+
+
+class Terminal:
+    """Where the output goes: whether it may carry colour, and how many columns wide it is."""
+
+    def __init__(self, color: bool = False, width: int = 80) -> None:
+        self.color, self.width = color, width
+
+    @classmethod
+    def detect(cls, color: str = "auto", stream: Any = None) -> Terminal:
+        """``--color auto`` colours a terminal only, and never when ``NO_COLOR`` is set (to anything
+        but the empty string, as no-color.org says); ``always`` and ``never`` decide (a command-line
+        choice overrides the environment). The width is ``COLUMNS``, else the terminal's, else 80."""
+        import os
+
+        if color not in COLOR_CHOICES:
+            raise ValueError(f"unknown colour choice {color!r} (choose from {', '.join(COLOR_CHOICES)})")
+        stream = sys.stdout if stream is None else stream
+        try:
+            tty = stream.isatty()
+        except (AttributeError, ValueError):  # a closed or fake stream
+            tty = False
+        colored = color == "always" or (color == "auto" and tty and not os.environ.get("NO_COLOR"))
+        return cls(colored, _terminal_width(tty, stream))
+
+
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def _terminal_width(tty: bool, stream: Any) -> int:
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.strip().isdigit() and int(columns) > 0:
+        return int(columns)
+    if tty:
+        try:
+            return os.get_terminal_size(stream.fileno()).columns or 80
+        except (AttributeError, ValueError, OSError):
+            pass
+    return 80
+
+
+
+class Sections:
+    """Records in titled groups, e.g. ``netref scan``'s ports under each host.
+
+    The default table prints each group under its title; every other format shows the groups'
+    rows as one list of records (``rows`` keep the group's key, so CSV loses nothing), and
+    ``json`` prints ``document``. ``columns`` and ``notes`` as for :class:`Records`.
+    """
+
+    def __init__(
+        self,
+        document: Any,
+        sections: Sequence[tuple[str, Sequence[Mapping[str, Any]]]],
+        *,
+        columns: Sequence[str] = (),
+        notes: Sequence[str] = (),
+    ) -> None:
+        self.document, self.sections, self.columns, self.notes = document, sections, columns, notes
+
+    def flat(self) -> Records:
+        rows = [row for _, group in self.sections for row in group]
+        return Records(self.document, rows, columns=self.columns, notes=self.notes)
+
+    def render_with(self, formatter: Formatter) -> str:
+        return formatter.sections(self)
+
+
+
+View = Records | Card | Sections
 
 
 class Formatter:
@@ -147,21 +280,41 @@ class Formatter:
     def findings(self, view: Findings) -> str:
         return self.records(view)
 
+    def grid(self, view: Grid) -> str:
+        """A grid is drawn by the table format only; every other format shows its records."""
+        return self.records(view)
 
-def render(view: View, fmt: str) -> str:
-    """``view`` in format ``fmt`` (a name in :data:`FORMATTERS`): the exact text to print."""
+    def sections(self, view: Sections) -> str:
+        return self.records(view.flat())
+
+
+    def for_terminal(self, terminal: Terminal) -> Formatter:
+        """This format drawn for ``terminal``: the same formatter unless it draws."""
+        return self
+
+
+def render(view: View, fmt: str, terminal: Terminal | None = None) -> str:
+    """``view`` in format ``fmt`` (a name in :data:`FORMATTERS`): the exact text to print, drawn for
+    ``terminal`` (default: no colour, 80 columns)."""
     try:
         formatter = FORMATTERS[fmt]
     except KeyError:
         raise ValueError(f"unknown format {fmt!r}") from None
-    return view.render_with(formatter)
+    return view.render_with(formatter.for_terminal(terminal) if terminal else formatter)
 
 
 # -- formatters: one per format ------------------------------------------------------------------
 
 
 class TableFormatter(Formatter):
-    """The default: padded columns, multi-line cells; a card as aligned ``key: value`` lines."""
+    """The default: padded columns, multi-line cells; a card as aligned ``key: value`` lines; a
+    grid as symbols and a timeline as a waterfall, drawn for the terminal it is made for."""
+
+    def __init__(self, terminal: Terminal | None = None) -> None:
+        self.terminal = terminal or Terminal()
+
+    def for_terminal(self, terminal: Terminal) -> Formatter:
+        return TableFormatter(terminal)
 
     def records(self, view: Records) -> str:
         columns = _columns(view)
@@ -170,7 +323,25 @@ class TableFormatter(Formatter):
 
     def card(self, view: Card) -> str:
         width = max((len(key) for key, _ in view.pairs), default=0)
-        return _with_notes("\n".join(_card_line(key, _cell(value), width) for key, value in view.pairs), view.notes)
+        lines = [_card_line(key, self._value(value, width + 2), width) for key, value in view.pairs]
+        return _with_notes("\n".join(lines), view.notes)
+
+    def grid(self, view: Grid) -> str:
+        return _draw_grid(view, self.terminal)
+
+    def _value(self, value: Any, indent: int) -> str:
+        if isinstance(value, Timeline):
+            return _draw_waterfall(value, self.terminal, self.terminal.width - indent)
+        return _cell(value)
+
+    def sections(self, view: Sections) -> str:
+        columns = list(view.columns)
+        headers = [column.upper() for column in columns]
+        parts = []
+        for title, rows in view.sections:
+            body = [[_cell(row.get(column), "\n") for column in columns] for row in rows]
+            parts.append(title + ("\n" + _plain_table(headers, body) if rows else ""))
+        return _with_notes("\n\n".join(parts), view.notes)
 
 
 class JsonFormatter(Formatter):
@@ -357,6 +528,149 @@ def _directory_uri() -> str:
     from pathlib import Path
 
     return Path.cwd().as_uri() + "/"
+
+
+# -- drawings: a grid and a waterfall (the table format only) --------------------------------------
+
+#: ANSI SGR codes for the colours views name.
+_SGR = {
+    "green": "32", "cyan": "36", "yellow": "33", "bold yellow": "1;33", "red": "31", "dim": "2",
+    "blue": "34", "magenta": "35", "reverse": "7", "bold": "1",
+}
+
+
+def _paint(text: str, colour: str, terminal: Terminal) -> str:
+    """``text`` in ``colour`` when the terminal takes colour (spaces stay plain)."""
+    if not terminal.color or not colour or not text.strip():
+        return text
+    return f"\x1b[{_SGR[colour]}m{text}\x1b[0m"
+
+
+_CELL = 2  # a grid cell: two characters (a symbol under a two-digit heading), then a space
+
+
+def _draw_grid(view: Grid, terminal: Terminal) -> str:
+    """The grid with its legend; when it does not fit the terminal, each row's runs instead."""
+    label_width = max([len(view.label_heading), *(len(label) for label in view.labels)])
+    tail_width = max([len(view.tail_heading), *(len(tail) for tail in view.tails)])
+    cells_width = len(view.headings) * (_CELL + 1)
+    # A tail longer than its heading may run past the edge: it is one row's last word, not a bar.
+    if label_width + 2 + cells_width + 1 + min(tail_width, len(view.tail_heading)) > terminal.width:
+        return _grid_runs(view, terminal)
+    groups = [group if i == 0 or view.headings[i - 1][0] != group else "" for i, (group, _) in enumerate(view.headings)]
+    top = "".join(group.rjust(_CELL) + " " for group in groups)
+    heads = "".join(label.rjust(_CELL) + " " for _, label in view.headings)
+    rule = "".join(("^" if i == view.marked else "-") * _CELL + " " for i in range(len(view.headings)))
+    if view.marked is not None:
+        start = view.marked * (_CELL + 1)
+        heads = heads[:start] + _paint(heads[start : start + _CELL], "reverse", terminal) + heads[start + _CELL :]
+    lines = [
+        " " * (label_width + 2) + top.rstrip(),
+        f"{view.label_heading:<{label_width}}  {heads} {view.tail_heading}".rstrip(),
+        f"{'-' * label_width}  {rule} {'-' * len(view.tail_heading)}".rstrip(),
+    ]
+    for label, cells, tail in zip(view.labels, view.cells, view.tails, strict=True):
+        drawn = "".join(_symbol(view, state, terminal) + " " for state in cells)
+        lines.append(f"{label:<{label_width}}  {drawn} {tail}".rstrip())
+    return "\n".join(lines) + "\n\n" + _legend(view, terminal)
+
+
+def _symbol(view: Grid, state: str, terminal: Terminal) -> str:
+    symbol, colour, _ = view.states[state]
+    return _paint(symbol.rjust(_CELL), colour, terminal)
+
+
+def _grid_runs(view: Grid, terminal: Terminal) -> str:
+    """The narrow fallback: a row's label, then one line per run of one state (``3.0-3.13``); no
+    column to mark, so no mark."""
+    lines = []
+    for label, cells, tail in zip(view.labels, view.cells, view.tails, strict=True):
+        lines.append(f"{label}{' → ' + tail if tail else ''}")
+        start = 0
+        for end in range(1, len(cells) + 1):
+            if end == len(cells) or cells[end] != cells[start]:
+                symbol, colour, legend = view.states[cells[start]]
+                first, last = _heading_text(view, start), _heading_text(view, end - 1)
+                span = first if start == end - 1 else f"{first}-{last}"
+                lines.append(f"  {_paint(symbol, colour, terminal)} {span} {legend.split(' (')[0]}")
+                start = end
+    return "\n".join(lines) + "\n"
+
+
+def _heading_text(view: Grid, index: int) -> str:
+    group, label = view.headings[index]
+    return f"{group}{label}"
+
+
+def _legend(view: Grid, terminal: Terminal) -> str:
+    """The states' symbols and meanings, as many to a line as the terminal holds."""
+    items = [f"{_paint(symbol, colour, terminal)} {text}" for symbol, colour, text in view.states.values()]
+    widths = [len(symbol) + 1 + len(text) for symbol, _, text in view.states.values()]
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0
+    for item, width in zip(items, widths, strict=True):
+        if line and used + 2 + width > terminal.width:
+            lines.append("  ".join(line))
+            line, used = [], 0
+        used += width + (2 if line else 0)
+        line.append(item)
+    lines.append("  ".join(line))
+    if view.mark_legend:
+        lines.append(view.mark_legend)
+    return "\n".join(lines) + "\n"
+
+
+_BAR, _THIN, _AXIS = "█", "▏", "─"
+#: Colours of a waterfall's bars, phase after phase.
+_PHASE_COLOURS = ("cyan", "blue", "magenta", "green", "yellow", "red")
+_MIN_BARS = 10  # fewer columns than this for the bars: the numbers alone
+
+
+def _draw_waterfall(timeline: Timeline, terminal: Terminal, width: int) -> str:
+    """One line per phase: name, milliseconds, and a bar that starts where the phase before it
+    ended, all on one time axis (the longer of the total and the phases' sum); the total's line
+    is the axis itself. Too narrow for bars: the numbers on one line."""
+    rows = [*timeline.phases, *([("total", timeline.total)] if timeline.total is not None else [])]
+    if not rows:
+        return "-"
+    name_width = max(len(name) for name, _ in rows)
+    ms_width = max(len(f"{ms:.1f}") for _, ms in rows)
+    columns = width - name_width - ms_width - 3
+    if columns < _MIN_BARS:
+        return str(timeline)
+    span = max(sum(ms for _, ms in timeline.phases), timeline.total or 0.0)
+    scale = columns / span if span > 0 else 0.0
+    lines, elapsed = [], 0.0
+    for index, (name, ms) in enumerate(timeline.phases):
+        start, end = round(elapsed * scale), round((elapsed + ms) * scale)
+        bar = _BAR * (end - start) or (_THIN if ms > 0 else "")
+        colour = _PHASE_COLOURS[index % len(_PHASE_COLOURS)]
+        lines.append(f"{name:<{name_width}} {ms:>{ms_width}.1f}  {' ' * start}{_paint(bar, colour, terminal)}".rstrip())
+        elapsed += ms
+    if timeline.total is not None:
+        axis = _paint(_AXIS * round(timeline.total * scale), "bold", terminal)
+        lines.append(f"{'total':<{name_width}} {timeline.total:>{ms_width}.1f}  {axis}".rstrip())
+    return "\n".join(lines)
+
+
+# -- lines as they happen (netref scan --stream, the progress bar) -------------------------------
+
+
+def json_line(obj: Any) -> str:
+    """One JSON object on one line (JSON Lines), for ``--stream``."""
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def progress_line(done: int, total: int, found: int, elapsed: float, width: int = 24) -> str:
+    """``[#######.........] 120/340 ports, 5 open, 85/s, ETA 3 s`` (for stderr on a terminal)."""
+    share = done / total if total else 1.0
+    bar = "#" * int(share * width)
+    rate = done / elapsed if elapsed > 0 else 0.0
+    eta = f"{(total - done) / rate:.0f} s" if rate > 0 else "?"
+    return f"[{bar:.<{width}}] {done}/{total} ports, {found} open, {rate:.0f}/s, ETA {eta}"
 
 
 # -- monitoring (netref probe --format nagios) ---------------------------------------------------

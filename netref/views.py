@@ -7,11 +7,14 @@ but never rename or remove one. Table rows are the same facts, flattened for rea
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from netref.catalog import Catalog, Module, Port, PortMatch, Protocol, Status, status_label
-from netref.render import Card, Records
+from netref.render import Card, Grid, Records, Sections, Timeline
 from netref.versions import Version, format_version
+
+if TYPE_CHECKING:
+    from netref.probes.values import ProbeResult
 
 # -- views: one per catalogue command ----------------------------------------------------------
 
@@ -31,7 +34,7 @@ def port_view(catalog: Catalog, number: int, transport: str, matches: list[PortM
     catalogue's notes and the tutorial's claim."""
     objects = [match_dict(match, catalog, target) for match in matches]
     return Records(
-        document={"port": number, "transport": transport, "matches": objects},
+        document={"port": number, "transport": transport, "matches": objects, "target": format_version(target)},
         rows=[match_row(match, catalog, target) for match in matches],
         notes=[line for match in objects for line in _match_notes(match)],
     )
@@ -47,6 +50,22 @@ def protocol_view(catalog: Catalog, protocol: Protocol, target: Version) -> Card
 def module_view(catalog: Catalog, module: Module, target: Version) -> Card:
     """``netref module``: a module's life, judged for ``target``."""
     return Card(module_dict(catalog, module, target), module_card(catalog, module, target))
+
+
+def probe_view(result: ProbeResult, waterfall: bool = True) -> Card:
+    """``netref probe``: the result's card; with ``waterfall``, its timings are a :class:`Timeline`
+    (the table draws it; every other format prints the numbers, as without)."""
+    from netref.probes.report import card_pairs
+
+    pairs = card_pairs(result)
+    if waterfall:
+        phases = [(name, ms) for name, ms in result.timings.items() if name != "total"]
+        timeline = Timeline(phases, result.timings.get("total"))
+        pairs = [(key, timeline if key == TIMINGS_KEY else value) for key, value in pairs]
+    return Card(result.to_dict(), pairs)
+
+
+TIMINGS_KEY = "timings (ms)"  # the probe card's row that holds the timings
 
 
 def _match_notes(match: dict[str, Any]) -> list[str]:
@@ -155,6 +174,7 @@ def match_dict(match: PortMatch, catalog: Catalog | None = None, target: Version
         "tutorial_note": _tutorial_note(protocol, match.port.number),
         "modules": modules,
         "pypi": list(protocol.pypi) if protocol else [],
+        "legacy": legacy_modules(catalog, protocol, target) if catalog and protocol and target else [],
     }
 
 
@@ -172,6 +192,20 @@ def python_text(catalog: Catalog, protocol: Protocol, target: Version) -> str:
     if stdlib:
         return f"{stdlib}; {pypi}" if pypi else stdlib
     return f"no stdlib client: {pypi}" if pypi else "-"
+
+
+def legacy_modules(catalog: Catalog, protocol: Protocol, target: Version) -> list[str]:
+    """The protocol's client modules that are deprecated or removed on ``target`` (names renamed
+    in Python 3.0 are for ``netref check``), each with its status: ``telnetlib: removed in 3.13
+    (PEP 594) → socket``."""
+    names = [*protocol.clients, protocol.probe_module]
+    legacy = []
+    for name in dict.fromkeys(names):
+        module = catalog.module(name)
+        status = module.status(target) if module else None
+        if module and status and status.kind in ("deprecated", "removed"):
+            legacy.append(f"{module.name}: {status.summary()}")
+    return legacy
 
 
 def _tutorial_note(protocol: Protocol | None, number: int) -> str | None:
@@ -234,7 +268,7 @@ def _legacy_label(status: Status) -> str:
 
 def match_row(match: PortMatch, catalog: Catalog | None = None, target: Version | None = None) -> dict[str, Any]:
     """With the catalogue, a ``python`` column says what to import (or install) to speak it."""
-    row = {
+    row: dict[str, Any] = {
         "port": f"{match.port.number}/{match.port.transport}",
         "protocol": match.protocol.name if match.protocol else "-",
         "service": match.port.service,
@@ -244,6 +278,9 @@ def match_row(match: PortMatch, catalog: Catalog | None = None, target: Version 
     }
     if catalog is not None and target is not None:
         row["python"] = python_text(catalog, match.protocol, target) if match.protocol else "-"
+        legacy = legacy_modules(catalog, match.protocol, target) if match.protocol else []
+        if legacy:
+            row["python"] += f" (legacy: {'; '.join(legacy)})"
     return row
 
 
@@ -313,3 +350,197 @@ def module_card(catalog: Catalog, module: Module, target: Version) -> list[tuple
         ("sources", "\n".join(module.sources)),
     ]
     return pairs
+
+
+# -- the module × Python-version matrix (netref matrix) ------------------------------------------
+
+#: A matrix cell's state: the module's status kind on that Python, a deprecation split by whether
+#: importing warns. Each with its symbol, colour and legend: the grid reads without colour too.
+MATRIX_STATES: dict[str, tuple[str, str, str]] = {
+    "current": ("✓", "green", "current"),
+    "renamed": ("→", "cyan", "renamed (to the name that ends the row)"),
+    "deprecated": ("~", "yellow", "deprecated, import silent"),
+    "deprecated-warns": ("!", "bold yellow", "deprecated, import warns"),
+    "removed": ("✗", "red", "removed"),
+    "not-yet": ("·", "dim", "not yet added"),
+}
+
+FIRST_MATRIX_VERSION: Version = (2, 7)
+_MARK_WHY = {True: ": the one running netref (another: --python X.Y)", False: ": the one --python names"}
+
+
+def cell_state(status: Status) -> str:
+    """The matrix state of a computed status (a key of :data:`MATRIX_STATES`)."""
+    return "deprecated-warns" if status.kind == "deprecated" and status.warns_on_import else status.kind
+
+
+def newest_version(catalog: Catalog) -> Version:
+    """The newest Python any module's dates name: the matrix's last column by default."""
+    from netref.versions import parse_version
+
+    dates = ("added", "deprecated", "warns", "renamed", "removed")
+    named = [getattr(module, date) for module in catalog.modules.values() for date in dates]
+    return max((parse_version(text) for text in named if text), default=(3, 0))
+
+
+def matrix_versions(catalog: Catalog, first: Version | None, last: Version | None, target: Version) -> list[Version]:
+    """The feature releases from ``first`` (default 2.7) to ``last`` (default the newest the catalogue
+    knows, or ``target`` if newer). Raises ValueError with a one-line message for an empty range."""
+    first = first or FIRST_MATRIX_VERSION
+    last = last or max(newest_version(catalog), target if target[0] == 3 else (3, 0))
+    if first[0] not in (2, 3) or last[0] not in (2, 3):
+        raise ValueError("netref knows Python 2 and 3 only")
+    if first > last:
+        raise ValueError(f"--from {format_version(first)} is after --to {format_version(last)}")
+    known = [(2, minor) for minor in range(8)] + [(3, minor) for minor in range(max(last[1], 0) + 1)]
+    return [version for version in known if first <= version <= last]
+
+
+def tutorial_modules(catalog: Catalog) -> list[Module]:
+    """The modules the tutorial's table names, each followed by what replaces it (its new name, its
+    successor, the modules its functions moved to): the matrix's default rows."""
+    chosen: dict[str, Module] = {}
+    for protocol in catalog.protocols.values():
+        for name in protocol.tutorial.modules if protocol.tutorial else ():
+            module = catalog.modules[name]
+            successors = (module.renamed_to, module.replacement, *module.moved_attributes.values())
+            for each in (name, *successors):
+                if each and each not in chosen:
+                    chosen[each] = catalog.modules[each]
+    return list(chosen.values())
+
+
+def modules_named(catalog: Catalog, name: str) -> list[Module] | None:
+    """A module by name, else a protocol's modules (clients then servers); None if neither."""
+    module = catalog.module(name)
+    if module is not None:
+        return [module]
+    protocol = catalog.protocol(name)
+    return [catalog.modules[each] for each in protocol.modules] if protocol else None
+
+
+def matrix_view(modules: list[Module], versions: list[Version], target: Version, running: bool = True) -> Grid:
+    """``netref matrix``: a row per module (each once), a column per Python version, a cell per
+    computed status; the row ends with what to use instead on the last version shown. The target's
+    column is marked (``running``: it is the Python netref runs on)."""
+    modules = list({module.name: module for module in modules}.values())
+    labels = [format_version(version) for version in versions]
+    cells = [[cell_state(module.status(version)) for version in versions] for module in modules]
+    tails = [module.status(versions[-1]).advice or "" for module in modules]
+    rows = [
+        {"module": module.name, **dict(zip(labels, states, strict=True)), "use_instead": tail or None}
+        for module, states, tail in zip(modules, cells, tails, strict=True)
+    ]
+    document = {
+        "target": format_version(target),
+        "versions": labels,
+        "modules": [
+            {"name": row["module"], "use_instead": row["use_instead"], "cells": dict(zip(labels, states, strict=True))}
+            for row, states in zip(rows, cells, strict=True)
+        ],
+    }
+    marked = versions.index(target) if target in versions else None
+    return Grid(
+        document,
+        rows,
+        headings=[(f"{version[0]}.", str(version[1])) for version in versions],
+        labels=[module.name for module in modules],
+        cells=cells,
+        tails=tails,
+        states=MATRIX_STATES,
+        label_heading="MODULE",
+        tail_heading="USE INSTEAD",
+        marked=marked,
+        mark_legend="" if marked is None else f"^ Python {format_version(target)}{_MARK_WHY[running]}",
+    )
+
+
+# -- netref scan ----------------------------------------------------------------------------------
+
+SCAN_COLUMNS = ("port", "state", "protocol", "software", "tls", "python", "verdict", "note")
+
+
+def scan_view(results: list[dict[str, Any]], target: Version) -> Sections:
+    """``netref scan``: the ports of each host (``results``: :meth:`netref.scan.PortResult.to_dict`,
+    in the order to show), JSON as hosts → ports; the legacy modules named once, after the table."""
+    hosts: dict[str, list[dict[str, Any]]] = {}
+    errors: dict[str, str] = {}
+    for result in results:
+        hosts.setdefault(result["host"], [])
+        if result["port"] is None:
+            errors[result["host"]] = result["message"]
+        else:
+            hosts[result["host"]].append(result)
+    document = {
+        "target": format_version(target),
+        "hosts": [
+            {"host": host, "address": ports[0]["address"] if ports else None, "error": errors.get(host), "ports": ports}
+            for host, ports in hosts.items()
+        ],
+    }
+    sections = [(_host_title(host, ports, errors.get(host)), [scan_row(port) for port in ports])
+                for host, ports in hosts.items()]  # fmt: skip
+    legacy = {f"{r['protocol']}: {r['legacy']}": None for r in results if r.get("legacy")}
+    notes = [f"Python {format_version(target)} (change with --python X.Y); legacy modules:", *legacy] if legacy else []
+    return Sections(document, sections, columns=SCAN_COLUMNS, notes=notes)
+
+
+def _host_title(host: str, ports: list[dict[str, Any]], error: str | None) -> str:
+    if error:
+        return f"{host}: not scanned: {error}"
+    address = ports[0]["address"] if ports else None
+    opened = sum(port["state"] == "open" for port in ports)
+    named = f"{host} ({address})" if address and address != host else host
+    return f"{named}: {opened} open of {len(ports)}"
+
+
+def scan_row(result: dict[str, Any]) -> dict[str, Any]:
+    """A port as a table row (CSV: every key)."""
+    tls = result["tls"]
+    if tls and result["cert_days"] is not None:
+        tls = f"{tls} ({result['cert_days']} days)"
+    verdict = result["verdict"]
+    if verdict == "failed" and result["category"]:
+        verdict = f"failed ({result['category']})"
+    note = result["banner"] if result["protocol"] == "unknown" and result["banner"] else None
+    if note is None and (result["verdict"] == "failed" or result["state"] == "filtered"):
+        note = result["message"]
+    return {
+        "host": result["host"],
+        "address": result["address"],
+        "port": f"{result['port']}/tcp",
+        "state": result["state"],
+        "protocol": result["protocol"],
+        "software": result["software"],
+        "tls": tls if result["state"] == "open" else None,
+        "python": result["python"],
+        "legacy": result["legacy"],
+        "verdict": verdict,
+        "note": note,
+    }
+
+
+# -- netref probe with several hosts ----------------------------------------------------------------
+
+PROBES_COLUMNS = ("target", "verdict", "server", "tls", "message")  # CSV: every row key, total_ms too
+
+
+def probes_view(results: list[Any]) -> Records:
+    """``netref probe PROTOCOL HOST HOST...``: one row per host (``results``: ProbeResults in input
+    order); JSON is the list of the probes' documents."""
+    from netref.probes.report import target_text
+
+    rows = [
+        {
+            "target": target_text(result),
+            "protocol": result.protocol,
+            "address": result.address_used,
+            "verdict": result.verdict if result.ok else f"failed ({result.category})",
+            "server": result.server_software,
+            "tls": f"{result.tls.version}, {result.tls.days_left} days" if result.tls and result.tls.version else None,
+            "total_ms": f"{result.timings.get('total', 0):.1f}",
+            "message": result.message,
+        }
+        for result in results
+    ]
+    return Records([result.to_dict() for result in results], rows, columns=PROBES_COLUMNS)

@@ -4,7 +4,8 @@ Conventions (docs/index.md, "Examples are tested"): ``...`` stands for cut lines
 shows the exit code, ``NAME=value`` sets the environment. Each example runs in a directory holding
 the files the docs name (``ca.pem``, ``broken.toml``; the Python files of tests/check_corpus), and a
 probe of ``127.0.0.1:PORT`` reaches the local test server that :data:`DOC_SERVERS` maps that port to.
-Figures that change from run to run are masked on both sides by :data:`VARYING`.
+Figures that change from run to run are masked on both sides by :data:`VARYING` (and a probe's
+timing waterfall, by :data:`WATERFALL`).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ DOC_SERVERS: dict[int, Callable[[Any, Path], contextlib.AbstractContextManager[A
     40143: lambda tls, _: imap_server(),  # plaintext IMAP, probed as imaps
     40993: lambda tls, _: imap_server(ssl_context=tls, implicit_tls=True),  # TLS-only IMAP, probed as imap
 }
-TARGET_PORT = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)|--port (\d+)")
+CLOSED_PORTS = {1}  # nothing listens there: a scan example shows a closed port
+TARGET_PORT = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)|--port (\d+)|--ports ([\d,]+)")
 
 #: (pattern, placeholder): what changes from run to run, masked in the shown and the printed lines.
 VARYING = [
@@ -64,10 +66,16 @@ VARYING = [
     (re.compile(r"=\d+\.\d+s;"), "=Ns;"),  # Nagios perfdata
     (re.compile(r"( - |, )\d+ ms, "), r"\1N ms, "),  # Nagios total time (after the problems, if any)
     (re.compile(r"Python/[\d.]+"), "Python/X"),  # http.server's Server header
+    (re.compile(r'("elapsed_ms": ?)[\d.]+'), r"\1N"),  # a scanned port's duration
 ]
 
 
+#: A line of a probe's timing waterfall: the phase's figure and its bar change from run to run.
+WATERFALL = re.compile(r"^(timings \(ms\):)?( +)([a-z_]+) +\d+\.\d+(?: +[█▏─]+)?$")
+
+
 def _mask(line: str) -> str:
+    line = WATERFALL.sub(r"\1\2\3 N BAR", line)
     timings = line.split("timings (ms):", 1)
     if len(timings) == 2:
         line = timings[0] + "timings (ms):" + VARYING[0][0].sub(VARYING[0][1], timings[1])
@@ -91,15 +99,15 @@ def workdir(tmp_path: Path, ca_file: Path) -> Path:
 @contextlib.contextmanager
 def doc_server(args: list[str], tls: Any, scratch: Path) -> Iterator[dict[int, int]]:
     """The server the example's ``127.0.0.1:PORT`` stands for, as {shown port: real port}."""
-    shown = {int(number) for match in TARGET_PORT.finditer(" ".join(args)) for number in match.groups() if number}
-    known = shown & DOC_SERVERS.keys()
-    if not known:
-        yield {}
-        return
-    assert len(known) == 1, args
-    port = known.pop()
-    with DOC_SERVERS[port](tls, scratch) as server:
-        yield {port: server.port}
+    known = _shown_ports(" ".join(args)) & DOC_SERVERS.keys()
+    with contextlib.ExitStack() as stack:  # a scan example names several servers
+        yield {port: stack.enter_context(DOC_SERVERS[port](tls, scratch)).port for port in sorted(known)}
+
+
+def _shown_ports(command: str) -> set[int]:
+    """The ports an example names: ``127.0.0.1:PORT``, ``--port PORT``, ``--ports A,B,...``."""
+    return {int(n) for match in TARGET_PORT.finditer(command) for group in match.groups() if group
+            for n in group.split(",")}  # fmt: skip
 
 
 def _run_in(directory: Path, example: Example, monkeypatch: pytest.MonkeyPatch, server_ssl_context: Any) -> list[str]:
@@ -110,7 +118,8 @@ def _run_in(directory: Path, example: Example, monkeypatch: pytest.MonkeyPatch, 
         line = " ".join(args[1:])
         for shown, real in ports.items():
             line = re.sub(rf"\b{shown}\b", str(real), line)
-        result = runner.invoke(app, shlex.split(line), env=env)
+        # The width is 80 columns unless the example sets COLUMNS (the drawn views follow it).
+        result = runner.invoke(app, shlex.split(line), env={"COLUMNS": None, **env})
     printed = (result.stdout + result.stderr).replace(str(directory), HOME)
     for shown, real in ports.items():
         printed = re.sub(rf"\b{real}\b", str(shown), printed)
@@ -146,13 +155,13 @@ def test_every_page_has_tested_examples():
 
 def test_every_documented_probe_port_has_a_server():
     for example in all_examples():
-        shown = {int(n) for m in TARGET_PORT.finditer(example.command) for n in m.groups() if n}
+        shown = _shown_ports(example.command) - CLOSED_PORTS
         assert shown <= DOC_SERVERS.keys(), (example.id, shown - DOC_SERVERS.keys())
 
 
 # -- a JSON field is a promise: every one is documented in docs/json.md ------------------------------
 
-FREE_FORM = {"moved_attributes", "timings_ms"}  # their keys are data (attribute names, phases), not fields
+FREE_FORM = {"moved_attributes", "timings_ms", "cells"}  # their keys are data (attribute names, phases, versions)
 
 
 def _keys(value: Any) -> set[str]:
@@ -168,13 +177,15 @@ def test_every_json_field_is_documented(ca_file, server_ssl_context):
 
     tutorial = CORPUS / "tutorial"
     outputs = [runner.invoke(app, [*command, "-f", "json"]) for command in (
-        ["list"], ["show", "smtp"], ["module", "urllib2"], ["port", "20"],
+        ["list"], ["show", "smtp"], ["module", "urllib2"], ["port", "20"], ["matrix"],
         ["check", str(tutorial / "server.py"), str(tutorial / "client.py"), "--python", "3.13"],
         ["check", str(tutorial / "server.py"), "--python", "3.13", "--statistics"])]
     with HttpServer(server_ssl_context) as https, serve(banner()) as tcp:
         outputs.append(runner.invoke(app, ["probe", "https", f"127.0.0.1:{https.port}", "--cafile", str(ca_file),
                                            "-f", "json"]))
         outputs.append(runner.invoke(app, ["probe", "tcp", f"127.0.0.1:{tcp.port}", "-f", "json"]))
+        outputs.append(runner.invoke(app, ["scan", "127.0.0.1", "nothing.invalid", "--ports", str(tcp.port),
+                                           "-f", "json"]))
     fields = {key for output in outputs for key in _keys(json.loads(output.stdout))}
     page = (Path(__file__).parent.parent / "docs" / "json.md").read_text(encoding="utf-8")
     undocumented = {key for key in fields if not re.search(rf"[`\"{{ ]{re.escape(key)}[`\",}}]", page)}

@@ -32,7 +32,7 @@ LINE_NOQA = re.compile(r"#\s*noqa\b" + _CODES, re.IGNORECASE)
 FILE_NOQA = re.compile(r"\A#\s*netref\s*:\s*noqa\b" + _CODES, re.IGNORECASE)
 _ANY_NOQA = re.compile("noqa", re.IGNORECASE)
 
-ALL: tuple[str, ...] = ("",)  # the prefix every code starts with: a blanket ``# noqa``
+ALL: tuple[str, ...] = ("",)  # the prefix every code starts with: what a blanket suppression covers
 
 
 class Suppressions:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -68,14 +69,21 @@ class LoadedFamily:
 
 
 _LOADED: dict[str, LoadedFamily] = {}
+_LOADING = threading.Lock()
 
 
 def load_family(name: str) -> LoadedFamily:
     """``netref.probes.<name>``, imported on first use only and checked against
-    :class:`Family`: a module without a callable ``probe`` is a TypeError naming it."""
+    :class:`Family`: a module without a callable ``probe`` is a TypeError naming it.
+
+    The first load holds a lock: a scan probes from many threads at once, and another thread
+    must not find the family in ``sys.modules`` while it is still being imported."""
     loaded = _LOADED.get(name)
     if loaded is None:
-        loaded = _LOADED[name] = _check(name, _import(name))
+        with _LOADING:
+            loaded = _LOADED.get(name)
+            if loaded is None:
+                loaded = _LOADED[name] = _check(name, _import(name))
     return loaded
 
 
