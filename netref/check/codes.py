@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from netref.check.registry import Code, registered
 
-UNREADABLE = Code("NR900", kind="unreadable", title="file could not be read")
+UNREADABLE = Code("NR900", kind="unreadable", title="file could not be read (or decoded, for --fix)")
 
 CODES: dict[str, Code] = {
     code.code: code
@@ -23,10 +23,16 @@ CODES: dict[str, Code] = {
 def enabled_codes(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> frozenset[str]:
     """The codes to report. Entries are code prefixes, as linters take them (``NR1`` = NR101..NR105).
 
+    An opt-in code is reported only when an entry at least as narrow as its family (``NR4``,
+    ``NR401``) selects it: ``--select NR`` keeps to the default codes.
     Raises ValueError (one line) for an entry that is no prefix of any code.
     """
     selected, ignored = tuple(_prefixes(select)), tuple(_prefixes(ignore))
-    chosen = {code for code in CODES if not selected or code.startswith(selected)}
+    narrow = tuple(prefix for prefix in selected if len(prefix) >= len("NR4"))
+    chosen = {
+        code for code, declared in CODES.items()
+        if (code.startswith(narrow) if declared.opt_in else not selected or code.startswith(selected))
+    }
     return frozenset(code for code in chosen if not code.startswith(ignored))
 
 

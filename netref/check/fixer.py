@@ -1,8 +1,10 @@
 """``--fix`` and ``--diff``: apply the scanner's safe edits, and prove the result still parses.
 
 Only module renames and moved attributes with a known new home carry edits (see the rules);
-deprecated and removed modules never do. A file is rewritten only if Python 3 compiles it before
-and after the edits, so a Python 2 file (whose syntax needs a human first) is left alone.
+deprecated and removed modules never do, nor does compatibility code (see the scanner). A file is
+rewritten only if Python 3 compiles it before and after the edits, so a Python 2 file (whose syntax
+needs a human first) is left alone, and only if its bytes decode exactly in its own encoding, so a
+file with an unknown codec in its coding cookie or invalid bytes is left alone too.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import difflib
 from dataclasses import dataclass
 from itertools import pairwise
 
-from netref.check.lexer import decode
+from netref.check.lexer import decode_source
 from netref.check.scanner import Edit, FileResult, compile_error
 
 
@@ -48,7 +50,9 @@ def fix_result(result: FileResult) -> FixedFile | None:
         return None
     with open(result.path, "rb") as handle:
         data = handle.read()
-    before = decode(data)
+    before, undecodable = decode_source(data)
+    if undecodable:  # the scan reported it (NR900); writing would change bytes no edit touches
+        return None
     after = apply_edits(before, [edit for f in fixable for edit in f.edits])
     if after is None or after == before:
         return None

@@ -32,15 +32,37 @@ def decode(data: bytes) -> str:
 
     Python 2 files often are Latin-1 without saying so; reading them anyway beats reporting them.
     """
+    return decode_source(data)[0]
+
+
+def decode_source(data: bytes) -> tuple[str, str | None]:
+    """The text of :func:`decode`, and why it is not the file's own text (None when it is): an
+    unknown codec in the coding cookie, or bytes that are invalid in the file's encoding. Such a
+    file is read for the check, but cannot be written back faithfully, so ``--fix`` leaves it alone.
+    """
     from tokenize import detect_encoding
 
     try:
         encoding, _ = detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError:
-        encoding = "utf-8"
+    except SyntaxError as error:  # "unknown encoding: bogus-codec", or a BOM that contradicts the cookie
+        message = str(error.msg)
+        if message.startswith("unknown encoding: "):
+            problem = f"its coding cookie names an unknown encoding, {message.split(': ', 1)[1]!r}"
+        else:
+            problem = f"its encoding declaration is unusable ({message})"
+        return _lenient(data), problem
     try:
-        return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
+        return data.decode(encoding), None
+    except (UnicodeDecodeError, LookupError) as error:
+        start = error.start if isinstance(error, UnicodeDecodeError) else 0
+        line = data.count(b"\n", 0, start) + 1
+        return data.decode("latin-1"), f"line {line} is not valid {encoding}"
+
+
+def _lenient(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
         return data.decode("latin-1")
 
 

@@ -33,6 +33,9 @@ class Code:
     code: str
     kind: str  # the JSON ``kind`` field
     title: str
+    # Reported only when ``--select`` names it (or its family, ``NR4``), as pyupgrade's
+    # outdated-version-block is a choice: advice for a codebase that has dropped old Pythons.
+    opt_in: bool = False
 
 
 class Rule:

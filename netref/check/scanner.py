@@ -7,8 +7,10 @@ shared by the rules (:attr:`FileScan.imports`). A cheap byte-level pre-filter (e
 so that it never hides a finding (the tests compare runs with and without it).
 
 Every finding goes through :meth:`FileScan.add_at`, and the result is assembled in one place
-(:meth:`FileScan.run`): that is where selection applies, where ``# noqa`` comments suppress findings
-(:mod:`netref.check.noqa`), and where findings in code that cannot run on the target would be dropped.
+(:meth:`FileScan.run`): that is where selection applies, where findings in code that cannot run
+on the target (:mod:`netref.check.compat`) are dropped, where ``# noqa`` comments suppress findings
+(:mod:`netref.check.noqa`), where no finding is kept twice, and where edits that would touch
+compatibility code are taken back (``--fix`` never rewrites it).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from netref.check import noqa
-from netref.check.lexer import Source, decode, offset_in
+from netref.check.blocks import Blocks
+from netref.check.compat import Compat, might_have_compat
+from netref.check.lexer import Source, decode_source, offset_in
 from netref.check.registry import Rules
 
 
@@ -104,7 +108,8 @@ def _only(rules: Rules, finding: Finding) -> tuple[Finding, ...]:
 def scan_bytes(data: bytes, path: str, rules: Rules, prefilter: bool = True) -> FileResult:
     if prefilter and not might_have_findings(data, rules):
         return FileResult(path, ())
-    return FileScan(Source(decode(data)), path, rules).run()
+    text, undecodable = decode_source(data)
+    return FileScan(Source(text), path, rules, undecodable).run()
 
 
 def might_have_findings(data: bytes, rules: Rules) -> bool:
@@ -120,32 +125,68 @@ _IMPORT_KEYWORDS = (re.compile(r"import\b"), re.compile(r"from\b"))
 class FileScan:
     """One file as the rules see it: its source, its import statements, and the findings so far."""
 
-    def __init__(self, source: Source, path: str, rules: Rules):
+    def __init__(self, source: Source, path: str, rules: Rules, undecodable: str | None = None):
         self.source, self.path, self.rules = source, path, rules
+        self.undecodable = undecodable  # why the text is not the file's own (then --fix must not write it)
         self.findings: list[Finding] = []
+        self.offsets: list[int] = []  # where each finding was reported, for the compat filter
         self.python2 = False  # set by the Python 2 syntax rule: then no mechanical fix is safe
+        self.dead_spans: list[tuple[int, int]] = []  # more dead code, found by the rules (ImportError handlers)
+        self.deletable: list[tuple[int, str]] = []  # (offset, what) of dead compatibility code, for NR401
 
     def run(self) -> FileResult:
         for rule in self.rules.active:
             rule.visit(self)
-        wanted = noqa.apply([f for f in self.findings if self.rules.wants(f.code)], self.source)
+        pairs = [(f, offset) for f, offset in zip(self.findings, self.offsets, strict=True) if self.rules.wants(f.code)]
+        if pairs:
+            pairs = self._judged_for_compatibility(pairs)
+        wanted = list(dict.fromkeys(noqa.apply([f for f, _ in pairs], self.source)))  # never printed twice
         if self.python2:
             wanted = [replace(f, edits=()) for f in wanted]
+        elif self.undecodable and any(f.edits for f in wanted):
+            wanted = [replace(f, edits=()) for f in wanted]
+            if self.rules.wants("NR900"):
+                wanted.append(Finding(self.path, 1, 1, "NR900", f"--fix leaves this file as it is: {self.undecodable}"))
         wanted.sort(key=lambda f: (f.line, f.col, f.code))
         return FileResult(self.path, tuple(wanted), self.python2)
+
+    def _judged_for_compatibility(self, pairs: list[tuple[Finding, int]]) -> list[tuple[Finding, int]]:
+        """Drop findings in dead code; take back edits that would touch compatibility code."""
+        compat, kept = self.compat, []
+        for finding, offset in pairs:
+            if offset >= 0 and self.is_dead(offset):
+                continue
+            touches = any(compat.protects(edit.start) for edit in finding.edits)
+            kept.append((replace(finding, edits=()) if touches else finding, offset))
+        return kept
+
+    @cached_property
+    def blocks(self) -> Blocks:
+        """The file's block structure, read on demand (see :mod:`netref.check.blocks`)."""
+        return Blocks(self.source)
+
+    @cached_property
+    def compat(self) -> Compat:
+        """The file's version tests and import guards, judged for the target."""
+        return Compat(self.blocks if might_have_compat(self.source.code) else None, self.rules.target)
+
+    def is_dead(self, offset: int) -> bool:
+        """Is ``offset`` in code that cannot run on the target (a dead version branch or ImportError handler)?"""
+        return self.compat.is_dead(offset) or any(start <= offset < end for start, end in self.dead_spans)
 
     def add(self, offset: int, code: str, message: str, *, module: str | None = None, replacement: str | None = None,
             backport: str | None = None, pep: int | None = None, edits: tuple[Edit, ...] = ()) -> None:
         """Report ``code`` at ``offset`` in the text."""
         line, col = self.source.position(offset)
         self.add_at(line, col, code, message, module=module, replacement=replacement, backport=backport, pep=pep,
-                    edits=edits)
+                    edits=edits, offset=offset)
 
     def add_at(self, line: int, col: int, code: str, message: str, *, module: str | None = None,
                replacement: str | None = None, backport: str | None = None, pep: int | None = None,
-               edits: tuple[Edit, ...] = ()) -> None:
+               edits: tuple[Edit, ...] = (), offset: int | None = None) -> None:
         """Report ``code`` at a 1-based line and column: the one door every finding goes through."""
         self.findings.append(Finding(self.path, line, col, code, message, module, replacement, backport, pep, edits))
+        self.offsets.append(-1 if offset is None else offset)  # -1: about the whole file, never dead code
 
     def reports_something(self) -> bool:
         """Has a selected code been reported so far?"""

@@ -4,17 +4,28 @@ and the Python 2 attributes of urllib/urllib2 that moved to other modules.
 Every fact about a module (status, replacement, PEP, backport, moved attributes) comes from the
 catalogue; this rule only turns those facts into verdicts, findings and the safe edits of ``--fix``
 (module renames, and moved attributes with a known new home; never deprecated or removed modules).
+
+Compatibility code is judged as it runs on the target (see :mod:`netref.check.compat` for version
+branches). In ``try: import httplib / except ImportError: import http.client as httplib``, the
+import that fails on the target is not reported when a handler imports a replacement under the
+same name; when the handler has none (``telnetlib = None``), the finding says that the feature
+silently disappears. A handler whose ``try`` body only imports modules that exist on the target
+is dead code. A module's attribute uses are counted for the bindings that run, in their own scope
+(a function's ``import urllib`` covers that function).
 """
 
 from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from netref.catalog import Catalog, Module, Status
+from netref.check.blocks import Compound
+from netref.check.compat import handlers
 from netref.check.registry import Code, Rule, register
 from netref.check.scanner import Edit, FileScan, ImportStatement
 from netref.versions import Version, format_version
@@ -27,6 +38,7 @@ CODES = (
     Code("NR105", kind="not-yet", title="module does not exist yet on the target Python"),
 )
 CODE_FOR_STATUS = {code.kind: code.code for code in CODES}
+FAILS_TO_IMPORT = frozenset({"renamed", "removed", "not-yet"})  # statuses that raise ImportError on the target
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,9 @@ class LegacyModules(Rule):
                 verdicts[module.name] = _verdict(catalog, module, status, code)
         moved = {m.name: dict(m.moved_attributes) for m in catalog.modules.values() if m.moved_attributes}
         self.verdicts = verdicts
+        self.target = target
+        # Modules known to exist on the target: the catalogue's current ones and the standard library's.
+        self.known = frozenset(catalog.modules) | frozenset(sys.stdlib_module_names)
         self.moved: dict[str, dict[str, str]] = moved if target >= (3, 0) else {}  # module -> {attribute: new home}
         self.moved_pep = {m.name: m.pep for m in catalog.modules.values() if m.moved_attributes}
         # What to name for module.attribute (never a deprecated name: urllib.splitport -> urlsplit), and the
@@ -145,6 +160,49 @@ class LegacyModules(Rule):
                 return found
         return None
 
+    # -- what an import statement does on the target ------------------------------------------------
+
+    def concerns(self, node: ast.Import | ast.ImportFrom) -> bool:
+        """Does the statement import a module with a verdict, or a moved attribute?"""
+        if isinstance(node, ast.Import):
+            return any(self.verdict(alias.name) for alias in node.names)
+        return bool(not node.level and node.module and (
+            self.verdict(node.module) or node.module in self.moved
+            or any(f"{node.module}.{alias.name}" in self.verdicts for alias in node.names)))
+
+    def fails(self, node: ast.Import | ast.ImportFrom) -> bool:
+        """Does the statement raise ImportError on the target (a renamed, removed or not-yet module,
+        or ``from urllib import quote`` on Python 3)?"""
+        if isinstance(node, ast.Import):
+            return any(self._fails_module(alias.name) for alias in node.names)
+        if node.level or not node.module:
+            return False
+        moved = self.moved.get(node.module, {})
+        return self._fails_module(node.module) or any(
+            alias.name in moved or self._fails_module(f"{node.module}.{alias.name}") for alias in node.names)
+
+    def _fails_module(self, name: str) -> bool:
+        found = self.verdict(name)
+        return found is not None and found.kind in FAILS_TO_IMPORT
+
+    def exists(self, node: ast.Import | ast.ImportFrom) -> bool:
+        """Is every module the statement imports known to exist on the target?"""
+        if self.fails(node):
+            return False
+        if isinstance(node, ast.Import):
+            return all(self._known(alias.name) for alias in node.names)
+        return not node.level and bool(node.module) and self._known(node.module or "")
+
+    def _known(self, name: str) -> bool:
+        return name in self.known or name.split(".")[0] in self.known
+
+    def dead_handlers(self, scan: FileScan, guard: Compound) -> bool:
+        """Can the ImportError handlers of ``guard`` never run on the target? True when its
+        ``try`` body imports something, and only modules that exist there."""
+        body = guard.clauses[0]
+        statements = [s.node for s in scan.imports if body.body_start <= s.start < body.body_end]
+        return bool(statements) and all(self.exists(node) for node in statements)
+
 
 _DYNAMIC_IMPORT = re.compile(r"import(?:_module|__)[ \t]*\([ \t\r\n]*[rRuU]?(['\"])")
 _PLAIN_NAME = re.compile(r"[A-Za-z_][\w.]*")
@@ -158,17 +216,72 @@ class _ModuleScan:
         self.rule, self.scan, self.source = rule, scan, scan.source
         self.moved = rule.moved
         self.advice, self.exact = rule.advice, rule.exact
+        self.note = ""  # said after the headline of the statement being judged
+        self.inactive: set[int] = set()  # starts of import statements whose binding does not happen on the target
+
+    @cached_property
+    def bindings(self) -> dict[str, list[ImportStatement]]:
+        """The import statements of the file by the names they bind."""
+        found: dict[str, list[ImportStatement]] = {}
+        for statement in self.scan.imports:
+            for name in _bound(statement.node):
+                found.setdefault(name, []).append(statement)
+        return found
 
     def run(self) -> None:
         for statement in self.scan.imports:
-            self._judge(statement)
+            if self.rule.concerns(statement.node):
+                self._judge_in_context(statement)
         self._dynamic_imports()
         if self.moved:
             self._moved_attribute_uses()
 
+    def _judge_in_context(self, statement: ImportStatement) -> None:
+        """Judge a statement as it runs on the target: not at all in dead code, and inside
+        ``try``/``except ImportError`` as the guard makes it behave."""
+        scan = self.scan
+        if scan.is_dead(statement.start):
+            self.inactive.add(statement.start)
+            return
+        guard = scan.compat.guard_of(statement.start)
+        if guard is None:
+            self._judge(statement)
+            return
+        compound, in_body = guard
+        if not in_body:
+            if self.rule.dead_handlers(scan, compound):
+                scan.dead_spans.extend((c.body_start, c.body_end) for c in handlers(compound))
+                self.inactive.add(statement.start)
+            else:
+                self._judge(statement)
+            return
+        if not self.rule.fails(statement.node):
+            self._judge(statement)
+            return
+        self.inactive.add(statement.start)  # it raises ImportError: its names are bound by the handler
+        fallbacks = self._handler_imports(compound)
+        if any(_bound(statement.node) & _bound(s.node) and not self.rule.fails(s.node) for s in fallbacks):
+            return  # the handler imports a replacement under the same name, one that exists on the target
+        if not fallbacks and not any(_RAISE.search(scan.source.code, c.body_start, c.body_end)
+                                     for c in handlers(compound)):
+            target = format_version(self.rule.target)
+            self.note = (f"; its `except ImportError` imports no replacement, so on Python {target} "
+                         "the feature silently disappears")
+        self._judge(statement)
+        self.note = ""
+
+    def _handler_imports(self, guard: Compound) -> list[ImportStatement]:
+        """The import statements of the ImportError handlers of ``guard``."""
+        spans = [(c.body_start, c.body_end) for c in handlers(guard)]
+        return [s for s in self.scan.imports if any(a <= s.start < b for a, b in spans)]
+
     def add(self, offset: int, verdict: Verdict, message: str | None = None, replacement: str | None = None,
             edits: tuple[Edit, ...] = ()) -> None:
-        self.scan.add(offset, verdict.code, verdict.message if message is None else message, module=verdict.module,
+        if message is None:
+            message = verdict.message
+        if self.note and message.startswith(verdict.headline):
+            message = verdict.headline + self.note + message[len(verdict.headline) :]
+        self.scan.add(offset, verdict.code, message, module=verdict.module,
                       replacement=verdict.replacement if replacement is None else replacement,
                       backport=verdict.backport, pep=verdict.pep, edits=edits)
 
@@ -283,7 +396,7 @@ class _ModuleScan:
 
         Safe only when every use of the bound name is an attribute whose new home is known.
         """
-        uses = self._module_uses(alias)
+        uses = self._module_uses(statement, alias)
         if uses is None:
             return ()
         if not uses:
@@ -295,7 +408,7 @@ class _ModuleScan:
         edits += [Edit(start, end, f"{home}.{attr}") for start, end, home, attr in uses]
         return tuple(edits)
 
-    def _module_uses(self, alias: ast.alias) -> list[tuple[int, int, str, str]] | None:
+    def _module_uses(self, statement: ImportStatement, alias: ast.alias) -> list[tuple[int, int, str, str]] | None:
         """Every ``NAME.attr`` use of an imported module with moved attributes, or None if some
         use is anything else (then no rewrite is safe)."""
         bound = alias.asname or alias.name
@@ -303,7 +416,7 @@ class _ModuleScan:
         spans = [(s.start, s.end) for s in self.scan.imports]
         uses = []
         word = re.compile(rf"(?<![\w.]){re.escape(bound)}\b(?:[ \t]*\.[ \t]*([A-Za-z_]\w*))?")
-        for match in word.finditer(self.source.code):
+        for match in self._in_scope(word, statement, bound):
             if any(start <= match.start() < end for start, end in spans):
                 continue
             attr = match.group(1)
@@ -341,23 +454,56 @@ class _ModuleScan:
         """``urllib.urlopen`` after ``import urllib``: Python 2's layout of urllib and urllib2."""
         for statement in self.scan.imports:
             node = statement.node
-            if not isinstance(node, ast.Import):
+            if not isinstance(node, ast.Import) or statement.start in self.inactive:
                 continue
             for alias in node.names:
                 moved = self.moved.get(alias.name)
-                if not moved:
+                if not moved or self.scan.is_dead(statement.start):
                     continue
                 edits = self._moved_module_edits(statement, alias, self.rule.verdict(alias.name))
-                for start, attr in self._attribute_uses(alias, moved):
+                for start, attr in self._attribute_uses(statement, alias, moved):
                     self.add_moved(start, alias.name, [attr], moved, edits)
 
-    def _attribute_uses(self, alias: ast.alias, moved: dict[str, str]) -> Iterator[tuple[int, str]]:
-        """(offset, attribute) of each ``NAME.attribute`` whose attribute moved."""
+    def _attribute_uses(self, statement: ImportStatement, alias: ast.alias,
+                        moved: dict[str, str]) -> Iterator[tuple[int, str]]:
+        """(offset, attribute) of each ``NAME.attribute`` whose attribute moved, in the statement's scope."""
         bound = alias.asname or alias.name
         word = re.compile(rf"(?<![\w.]){re.escape(bound)}[ \t]*\.[ \t]*([A-Za-z_]\w*)")
-        for match in word.finditer(self.source.code):
+        for match in self._in_scope(word, statement, bound):
             if match.group(1) in moved:
                 yield match.start(), match.group(1)
+
+    def _in_scope(self, word: re.Pattern[str], statement: ImportStatement, bound: str) -> Iterator[re.Match[str]]:
+        """Matches of ``word`` where ``statement``'s binding of ``bound`` is the one in force:
+        inside its function, or, for a module-level import, outside the functions that import
+        ``bound`` themselves."""
+        code = self.source.code
+        own = [s for s in self.bindings.get(bound, ()) if s is not statement]
+        if not own and self.source.line_start(statement.start) == statement.start:
+            yield from word.finditer(code)  # the common case: one import, at module level
+            return
+        blocks = self.scan.blocks
+        scope = blocks.scope_of(statement.start)
+        start, end = (scope.body_start, scope.body_end) if scope else (0, len(code))
+        shadowing = []
+        for other in own:
+            inner = blocks.scope_of(other.start)
+            live = other.start not in self.inactive
+            if live and inner is not None and inner != scope and start <= inner.body_start < end:
+                shadowing.append((inner.body_start, inner.body_end))
+        for match in word.finditer(code, start, end):
+            if not any(a <= match.start() < b for a, b in shadowing):
+                yield match
+
+
+_RAISE = re.compile(r"\braise\b")
+
+
+def _bound(node: ast.Import | ast.ImportFrom) -> set[str]:
+    """The names an import statement binds (``import a.b`` binds ``a``)."""
+    if isinstance(node, ast.Import):
+        return {alias.asname or alias.name.split(".")[0] for alias in node.names}
+    return {alias.asname or alias.name for alias in node.names}
 
 
 def _attribute_advice(catalog: Catalog, moved: dict[str, dict[str, str]]

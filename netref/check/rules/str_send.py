@@ -1,7 +1,9 @@
 """NR201: a str literal passed to a socket's send/sendall/sendto, which Python 3 refuses (it sends bytes).
 
 The tutorial's server does ``c.send('Thank you for connecting')``. The check runs in files that
-import one of the catalogue's socket-level modules (protocol ``tcp``) and only for a Python 3 target.
+import one of the catalogue's socket-level modules (protocol ``tcp``) or ``http.client`` (Python 2's
+``httplib``), whose ``HTTPConnection.send`` hands its argument to the socket just the same
+(``conn.send('0\\r\\n')`` fails on Python 3), and only for a Python 3 target.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from netref.check.registry import Code, Rule, register
 from netref.check.scanner import FileScan
 from netref.versions import Version
 
-# The protocol whose modules hand out sockets.
+# The protocol whose modules hand out sockets, and the modules whose connections pass send()'s
+# argument to a socket (http.client.HTTPConnection.send; its Python 2 name, renamed in the catalogue).
 _SOCKET_PROTOCOL = "tcp"
+_SENDS_TO_A_SOCKET = ("http.client",)
 
 SEND_STR_BYTES = re.compile(rb"\.send(?:all|to)?[ \t]*\([ \t\r\n]*[rRuUfF]{0,2}['\"]")
 _SEND_STR = re.compile(r"\.(send|sendall|sendto)[ \t]*\([ \t\r\n]*([rRuUfF]{0,2}(['\"]))")
@@ -34,7 +38,8 @@ class StrSend(Rule):
 
     def __init__(self, catalog: Catalog, target: Version) -> None:
         protocol = catalog.protocol(_SOCKET_PROTOCOL)
-        self.socket_modules = frozenset(protocol.modules if protocol else ())
+        python2_names = {old for name in _SENDS_TO_A_SOCKET for old in catalog.renamed_from(name)}
+        self.socket_modules = frozenset(protocol.modules if protocol else ()) | {*_SENDS_TO_A_SOCKET, *python2_names}
 
     def might_find(self, data: bytes) -> bool:
         return SEND_STR_BYTES.search(data) is not None
