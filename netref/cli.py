@@ -179,6 +179,16 @@ DataOption = Annotated[
     ),
 ]
 
+# Options that probe and scan share: one definition, so they stay spelled and explained alike.
+Ipv4Option = Annotated[bool, typer.Option("-4", "--ipv4", help="IPv4 addresses only.")]
+Ipv6Option = Annotated[bool, typer.Option("-6", "--ipv6", help="IPv6 addresses only.")]
+CafileOption = Annotated[
+    Path | None, typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
+]
+InsecureOption = Annotated[
+    bool, typer.Option("--insecure", "-k", help="Do not verify certificates (still reported).")
+]
+
 
 class UsageProblem(Exception):
     """Bad input from the user: one line on stderr, exit 2 (3 in nagios mode)."""
@@ -583,18 +593,14 @@ def probe_command(
             "--timeout", "-t", metavar="SECONDS", help="Deadline for the whole probe, name resolution included."
         ),
     ] = 10.0,
-    ipv4: Annotated[bool, typer.Option("-4", "--ipv4", help="IPv4 addresses only.")] = False,
-    ipv6: Annotated[bool, typer.Option("-6", "--ipv6", help="IPv6 addresses only.")] = False,
+    ipv4: Ipv4Option = False,
+    ipv6: Ipv6Option = False,
     sni: Annotated[
         str | None,
         typer.Option("--sni", metavar="NAME", help="TLS server name to send and verify (when HOST is an address)."),
     ] = None,
-    cafile: Annotated[
-        Path | None, typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
-    ] = None,
-    insecure: Annotated[
-        bool, typer.Option("--insecure", "-k", help="Do not verify the certificate (still reported).")
-    ] = False,
+    cafile: CafileOption = None,
+    insecure: InsecureOption = False,
     user: Annotated[
         str | None,
         typer.Option("--user", metavar="NAME", help="Log in as NAME (password: $NETREF_PASSWORD or a prompt)."),
@@ -738,14 +744,10 @@ def scan_command(
     max_hosts: Annotated[
         int, typer.Option("--max-hosts", metavar="N", help="Refuse to scan more hosts than this.")
     ] = 4096,
-    ipv4: Annotated[bool, typer.Option("-4", "--ipv4", help="IPv4 addresses only.")] = False,
-    ipv6: Annotated[bool, typer.Option("-6", "--ipv6", help="IPv6 addresses only.")] = False,
-    cafile: Annotated[
-        Path | None, typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
-    ] = None,
-    insecure: Annotated[
-        bool, typer.Option("--insecure", "-k", help="Do not verify certificates (still reported).")
-    ] = False,
+    ipv4: Ipv4Option = False,
+    ipv6: Ipv6Option = False,
+    cafile: CafileOption = None,
+    insecure: InsecureOption = False,
     stream: Annotated[
         bool, typer.Option("--stream", help="Write one JSON object a line as each port finishes.")
     ] = False,
