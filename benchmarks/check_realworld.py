@@ -83,18 +83,23 @@ class Review:
 # silently.
 REVIEW: dict[str, Review] = {
     "mechanize": Review(notes="Python 2 code throughout: every import of urllib2/httplib/mimetools/sgmllib/"
-                        "htmlentitydefs/robotparser is a real failure on 3.13; the NR301 files are Python 2."),
+                        "htmlentitydefs/robotparser is a real failure on 3.13; the NR301 files are Python 2. "
+                        "urllib.proxy_bypass and urllib.addinfourl (NR104, not in 2to3's table) are real too."),
     "httplib2": Review(notes="python2/ is Python 2 code (real findings); python3/ imports http.client and "
-                       "urllib.parse and has no finding."),
+                       "urllib.parse, but binds `_ssl_wrap_socket = ssl.wrap_socket` at module level (NR112: "
+                       "an AttributeError on import from 3.12) and passes ssl.PROTOCOL_TLSv1 (NR111): real."),
     "six": Review(notes="legacy names appear only as strings of the moves table: nothing to report."),
     "requests": Review(notes="compat.py's is_py2 branch is dead on 3.13; 2.25.1 no longer imports cgi."),
     "tornado": Review(notes="the library is clean on 3.13; demos/s3server/s3server.py does import urllib "
-                      "and calls urllib.unquote three times (Python 2 demo code): real."),
+                      "and calls urllib.unquote three times (Python 2 demo code): real. Its tests call "
+                      "ssl.wrap_socket (NR112) and pass ssl.PROTOCOL_SSLv23/TLSv1 (NR111), unguarded: real."),
     "bottle": Review(notes="`import cgi` at line 38 is real on 3.13; the py3k branches are judged."),
     "WebOb": Review(notes="cgi is imported at module level, in `if PY3:` branches and in tests: all real on 3.13; "
                     "docs/*-example-code are Python 2 examples (NR301, urllib.quote): real."),
     "pyftpdlib": Review(notes="asyncore/asynchat are imported only below 3.12 (vendored copies above): clean; "
-                        "scripts/internal/winmake.py imports urllib2 only in the else of `if PY3:` (dead)."),
+                        "scripts/internal/winmake.py imports urllib2 only in the else of `if PY3:` (dead). "
+                        "Its TLS tests call ssl.wrap_socket (guarded by hasattr on the FTP client class, not on "
+                        "ssl: NR112) and use ssl.PROTOCOL_SSLv23 (NR111): real."),
     "CherryPy": Review(notes="two `import cgi` (lib/covercp.py, lib/httputil.py): real on 3.13."),
 }
 
