@@ -203,7 +203,7 @@ def _version(text: str | None) -> Version | None:
 
 API_KINDS = ("function", "class", "constant", "method", "attribute", "parameter", "behaviour")
 API_STATUS_KINDS = ("current", "deprecated", "removed", "not-yet")
-# The newest Python the catalogue's API facts are held against (tests/test_interpreters.py runs
+# The newest Python the catalogue's API facts are held against (tests/test_api_interpreters.py runs
 # every local interpreter up to it); a date after it is documented only, from its source.
 VERIFIED_THROUGH: Version = (3, 13)
 
@@ -225,10 +225,6 @@ class ApiStatus(NamedTuple):
     replacement: str | None = None
     moved: bool = False  # a Python 2 attribute that moved, unchanged, to another module (PEP 3108)
     pep: int | None = None
-
-    @property
-    def advice(self) -> str | None:
-        return None if self.kind in ("current", "not-yet") else self.replacement
 
     def summary(self) -> str:
         """One line without the API's name, e.g. ``removed in 3.12 → ssl.SSLContext.wrap_socket``."""
