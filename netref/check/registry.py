@@ -54,8 +54,21 @@ class Rule:
         return True
 
     def might_find(self, data: bytes) -> bool:
-        """False only when :meth:`visit` cannot report anything in ``data`` (a file's bytes)."""
+        """False only when :meth:`visit` cannot report anything in ``data`` (a file's bytes).
+
+        The scanner visits a rule only where its own pre-filter passed (see :meth:`wanted`):
+        most files that reach the scan do so for one rule, and the others' visits cost more
+        than the search that excused them.
+        """
         return True
+
+    def wanted(self, might_find: bool, scan: FileScan) -> bool:
+        """Whether to visit ``scan``, given this rule's pre-filter verdict on its bytes.
+
+        A rule whose findings depend on the earlier rules' (NR301 takes weaker evidence in a
+        file that already has findings) says so here.
+        """
+        return might_find
 
     def visit(self, scan: FileScan) -> None:
         raise NotImplementedError

@@ -26,7 +26,7 @@ from netref.check import noqa
 from netref.check.blocks import Blocks
 from netref.check.compat import Compat, might_have_compat
 from netref.check.lexer import Source, decode_source, offset_in
-from netref.check.registry import Rules
+from netref.check.registry import Rule, Rules
 
 
 @dataclass(frozen=True, order=True)
@@ -106,15 +106,11 @@ def _only(rules: Rules, finding: Finding) -> tuple[Finding, ...]:
 
 
 def scan_bytes(data: bytes, path: str, rules: Rules, prefilter: bool = True) -> FileResult:
-    if prefilter and not might_have_findings(data, rules):
+    hinted = tuple(rule for rule in rules.active if rule.might_find(data)) if prefilter else rules.active
+    if not hinted:
         return FileResult(path, ())
     text, undecodable = decode_source(data)
-    return FileScan(Source(text), path, rules, undecodable).run()
-
-
-def might_have_findings(data: bytes, rules: Rules) -> bool:
-    """False only when no active rule can find anything in ``data``: a few fast byte searches."""
-    return any(rule.might_find(data) for rule in rules.active)
+    return FileScan(Source(text), path, rules, undecodable, hinted).run()
 
 
 # -- the scan of one file ---------------------------------------------------------------------------
@@ -125,8 +121,10 @@ _IMPORT_KEYWORDS = (re.compile(r"import\b"), re.compile(r"from\b"))
 class FileScan:
     """One file as the rules see it: its source, its import statements, and the findings so far."""
 
-    def __init__(self, source: Source, path: str, rules: Rules, undecodable: str | None = None):
+    def __init__(self, source: Source, path: str, rules: Rules, undecodable: str | None = None,
+                 hinted: tuple[Rule, ...] | None = None):
         self.source, self.path, self.rules = source, path, rules
+        self.hinted = rules.active if hinted is None else hinted  # the rules whose pre-filter passed
         self.undecodable = undecodable  # why the text is not the file's own (then --fix must not write it)
         self.findings: list[Finding] = []
         self.offsets: list[int] = []  # where each finding was reported, for the compat filter
@@ -136,7 +134,8 @@ class FileScan:
 
     def run(self) -> FileResult:
         for rule in self.rules.active:
-            rule.visit(self)
+            if rule.wanted(rule in self.hinted, self):
+                rule.visit(self)
         pairs = [(f, offset) for f, offset in zip(self.findings, self.offsets, strict=True) if self.rules.wants(f.code)]
         if pairs:
             pairs = self._judged_for_compatibility(pairs)

@@ -47,6 +47,9 @@ class Python2Syntax(Rule):
     def might_find(self, data: bytes) -> bool:
         return _first_marker(data, PY2_STRONG, b"\n", PY2_AT_LINE_START) is not None
 
+    def wanted(self, might_find: bool, scan: FileScan) -> bool:
+        return might_find or scan.reports_something()  # weak evidence counts in a file with findings
+
     def visit(self, scan: FileScan) -> None:
         """Python 2 evidence in the code, confirmed by Python 3's compiler refusing the file."""
         code = scan.source.code
