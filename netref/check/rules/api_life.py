@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import ast
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import AnyStr
@@ -109,6 +109,7 @@ class ApiLife(Rule):
                 names[verdict.api] = verdict
         self.names, self.params = names, params
         self.signs = _signs(names, params)
+        self.uses = _Uses(names, params)
 
     def might_find(self, data: bytes) -> bool:
         """A module with verdicts is imported, and the file shows a use of one of its APIs (loosely read)."""
@@ -116,40 +117,44 @@ class ApiLife(Rule):
         return any(sign.search(data, imported) for top in self.signs.keys() & imported for sign in self.signs[top])
 
     def visit(self, scan: FileScan) -> None:
-        code = scan.source.code
-        binders = _binders(scan)
-        hits = [offset for top, names in binders.items() for sign in self.signs.get(top.encode(), ())
-                for offset in sign.offsets(code, names)]
+        hits = self.uses.hits(scan)
         if not hits:
-            return  # the names appear only in strings or comments: no need to parse the file
+            return  # no use can resolve to an API with a verdict: no need to parse the file
         try:
             tree = _parse_around(scan.source, hits)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return  # not Python 3 (NR301 says so), or not parseable: the lexical rules still run
-        line_starts = [0, *(match.end() for match in _NEWLINE.finditer(scan.source.text))]
-        hit_lines = sorted({bisect_right(line_starts, hit) for hit in hits})
-        _FileUses(self, scan, tree, hit_lines).run()
+        _FileUses(self, scan, tree, _lines(scan.source.text, hits)).run()
 
 
-def _binders(scan: FileScan) -> dict[str, frozenset[str]]:
-    """Per top-level module the file imports, the names through which its functions can be reached:
-    ``ssl`` itself, an alias (``import ssl as s``), a submodule's name (``from urllib import request``,
-    ``import urllib.request``: ``request``)."""
+def _lines(text: str, offsets: list[int]) -> list[int]:
+    """The sorted, distinct 1-based lines of ``offsets`` (counted incrementally: a file has few hits)."""
+    lines, line, previous = set(), 1, 0
+    for offset in sorted(offsets):
+        line += text.count("\n", previous, offset)
+        lines.add(line)
+        previous = offset
+    return sorted(lines)
+
+
+def _binders(scan: FileScan, submodules: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+    """Per top-level module the file imports, the names an expression reaching one of its APIs can end
+    with before the ``.``: what an import binds (``ssl``, the alias of ``import ssl as s``, ``request``
+    of ``from urllib import request``), the parts of a dotted import (``import urllib.request``:
+    ``urllib.request.X``), and the names of the catalogue's submodules (``urllib.parse.X`` after
+    ``import urllib``). ``from ssl import X`` binds ``X``, not ``ssl``: through ``ssl`` nothing resolves."""
     binders: dict[str, set[str]] = {}
     for statement in scan.imports:
         node = statement.node
         if isinstance(node, ast.ImportFrom):
             if node.module and not node.level:
                 names = binders.setdefault(node.module.split(".")[0], set())
-                names.update(node.module.split("."))
                 names.update(alias.asname or alias.name for alias in node.names)
             continue
         for alias in node.names:
             names = binders.setdefault(alias.name.split(".")[0], set())
-            names.update(alias.name.split("."))
-            if alias.asname:
-                names.add(alias.asname)
-    return {top: frozenset(names) for top, names in binders.items()}
+            names.update([alias.asname] if alias.asname else alias.name.split("."))
+    return {top: frozenset(names | submodules.get(top, frozenset())) for top, names in binders.items()}
 
 
 # -- name resolution -------------------------------------------------------------------------------------
@@ -414,66 +419,42 @@ def _alternatives(words: list[str] | set[str]) -> bytes:
 
 
 class _Sign:
-    """A pattern whose match makes a use possible; with ``also``, only if that pattern matches too.
+    """The pre-filter's view of a use: a pattern whose match in a file's bytes makes a use possible.
 
-    Each pattern comes with the literal words one of which it cannot match without (a substring test
-    is far cheaper than a regular expression), and is compiled for bytes (the pre-filter reads a
-    file's bytes) and for text (the scan reads its code). With ``binder`` True, the name before the
-    ``.`` must be one of the file's names for the module: a module function is reached through its
-    module, an alias or a submodule's name, never through ``context.``; with ``binder`` False it must
-    not be the module's own name: a method (``Task.current_task``) is not the module's function of
-    the same name (``asyncio.current_task``).
+    Loose on purpose (it must never hide a use that :class:`_Uses` finds), and cheap: no pattern begins
+    with ``\b`` (that defeats the regular expression engine's search for a literal prefix, and costs
+    ~15x); with ``boundary``, a match preceded by a word character is skipped by hand instead. With
+    ``need``, the file must hold that word too (the class of a method, the callable of a keyword).
+    With ``binder`` True, the name before the ``.`` must be one of the words of the file's imports; with
+    ``binder`` False it must not be the module's own name (``Task.current_task`` is not
+    ``asyncio.current_task``).
     """
 
-    def __init__(self, words: set[str], pattern: bytes, also_words: set[str] | None = None, also: bytes | None = None,
-                 binder: bool | None = None, call: str | None = None, top: str = ""):
-        self.words, self.pattern = tuple(w.encode() for w in sorted(words)), re.compile(pattern)
-        self.text_words, self.text_pattern = tuple(sorted(words)), re.compile(pattern.decode())
-        self.also_words = tuple(w.encode() for w in sorted(also_words or ()))
-        self.also = re.compile(also) if also else None
-        self.text_also_words = tuple(sorted(also_words or ()))
-        self.text_also = re.compile(also.decode()) if also else None
-        self.binder = binder
-        self.call = call  # a keyword's sign: the callable whose call it must sit in (the text's view)
-        self.top, self.top_bytes = top, top.encode()
+    def __init__(self, pattern: bytes, *, need: str | None = None, boundary: bool = False,
+                 binder: bool | None = None, top: str = ""):
+        self.pattern = re.compile(pattern)
+        self.need = need.encode() if need else None
+        self.boundary, self.binder, self.top = boundary, binder, top.encode()
 
     def search(self, data: bytes, imported: frozenset[bytes]) -> bool:
-        """The cheap substring tests first, then the expressions."""
-        if not any(word in data for word in self.words):
+        if self.need is not None and self.need not in data:
             return False
-        if self.also_words and not any(word in data for word in self.also_words):
-            return False
-        if self.also is not None and self.also.search(data) is None:
-            return False
-        if self.binder is None:
-            return self.pattern.search(data) is not None
         for match in self.pattern.finditer(data):
-            before = _word_before(data, match.start(), _WORD_BEFORE_BYTES)
-            if (before in imported) if self.binder else (before != self.top_bytes):
+            start = match.start()
+            if self.boundary and start and data[start - 1 : start] in _WORD_BYTES:
+                continue
+            if self.binder is None:
+                return True
+            before = _word_before(data, start, _WORD_BEFORE_BYTES)
+            if (before in imported) if self.binder else (before != self.top):
                 return True
         return False
 
-    def offsets(self, code: str, imported: frozenset[str]) -> list[int]:
-        if not any(word in code for word in self.text_words):
-            return []
-        if self.text_also is not None and not (any(word in code for word in self.text_also_words)
-                                               and self.text_also.search(code)):
-            return []
-        matches = self.text_pattern.finditer(code)
-        if self.call is not None:
-            return [match.start() for match in matches if _called(code, match.start()) in (self.call, None)]
-        if self.binder is None:
-            return [match.start() for match in matches]
-        offsets = []
-        for match in matches:
-            before = _word_before(code, match.start(), _WORD_BEFORE)
-            if (before in imported) if self.binder else (before != self.top):
-                offsets.append(match.start())
-        return offsets
 
-
+_WORD_BYTES = frozenset(bytes([byte]) for byte in b"0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _WORD_BEFORE = re.compile(r"(\w+)\s*\Z")
 _WORD_BEFORE_BYTES = re.compile(rb"(\w+)\s*\Z")
+_DOT_BEFORE = re.compile(r"\.\s*\Z")
 
 
 def _word_before(text: AnyStr, offset: int, pattern: re.Pattern[AnyStr]) -> AnyStr | None:
@@ -482,29 +463,149 @@ def _word_before(text: AnyStr, offset: int, pattern: re.Pattern[AnyStr]) -> AnyS
     return match.group(1) if match else None
 
 
-def _called(code: str, offset: int, reach: int = 4000) -> str | None:
-    """The name called by the parenthesis that holds ``offset`` (``starttls`` for ``s.starttls(keyfile=k)``;
-    ``""`` for a definition's parameters or no call at all), or None when it is too far to tell."""
-    depth, position, stop = 0, offset, max(0, offset - reach)
-    while True:
-        opening, closing = code.rfind("(", stop, position), code.rfind(")", stop, position)
-        if opening < 0:
-            return "" if stop == 0 else None
-        if closing > opening:
-            depth, position = depth + 1, closing
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+@dataclass(frozen=True)
+class _Callable:
+    """A callable with parameters that have verdicts: a keyword sign, read in its calls only."""
+
+    leaf: str  # the name it is called by: SMTP_SSL, starttls
+    member: bool  # a method: called on an instance (``server.starttls(...)``), never bare
+    keywords: re.Pattern[str]  # keyfile= or certfile=, not keyfile==
+
+
+class _Uses:
+    """Where in a file's code a use of an API with a verdict can be, for :class:`_FileUses` to resolve.
+
+    Tight where that cannot hide a use, as resolution needs the same: a function is reached through a
+    name an import binds (see :func:`_binders`); a method only in a file naming its class (an instance
+    is bound from a call of the class); a keyword only inside a call of its callable, at its own
+    level of parentheses; a from-import is one of the file's import statements.
+    """
+
+    def __init__(self, names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]):
+        functions: dict[str, set[str]] = {}
+        members: dict[tuple[str, str], set[str]] = {}
+        submodules: dict[str, set[str]] = {}
+        for verdict in (*names.values(), *(next(iter(by.values())) for by in params.values())):
+            top, *inner = verdict.module.split(".")
+            submodules.setdefault(top, set()).update(inner)
+        for qualname, verdict in names.items():
+            top, leaf = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
+            owner = qualname[len(verdict.module) + 1 :].split(".")
+            if len(owner) > 1:
+                members.setdefault((top, owner[-2]), set()).add(leaf)
+            else:
+                functions.setdefault(top, set()).add(leaf)
+        self.functions = {top: re.compile(_attribute(leaves)) for top, leaves in functions.items()}
+        self.members: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+        for (top, owner_name), leaves in sorted(members.items()):
+            self.members.setdefault(top, []).append((owner_name, re.compile(_attribute(leaves))))
+        self.callables: dict[str, list[_Callable]] = {}
+        self.callees: dict[str, str] = {}  # qualified name -> leaf, for aliases (from smtplib import SMTP_SSL as S)
+        for callee, by_param in sorted(params.items()):
+            module = next(iter(by_param.values())).module
+            top, leaf = callee.split(".")[0], callee.rsplit(".", 1)[-1]
+            member = "." in callee[len(module) + 1 :]
+            keywords = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(by_param))) + r")\s*=(?!=)")
+            self.callables.setdefault(top, []).append(_Callable(leaf, member, keywords))
+            if not member:
+                self.callees[callee] = leaf
+        self.submodules = {top: frozenset(inner) for top, inner in submodules.items()}
+        self.names = frozenset(names)
+
+    def hits(self, scan: FileScan) -> list[int]:
+        """Offsets in the code where a use may be: parsing starts from these."""
+        code = scan.source.code
+        binders = _binders(scan, self.submodules)
+        hits = self._from_imports(scan)
+        aliases = self._aliases(scan)
+        for top, names in binders.items():
+            function = self.functions.get(top)
+            if function is not None:
+                hits += [match.start() for match in function.finditer(code)
+                         if _word_before(code, match.start(), _WORD_BEFORE) in names]
+            for owner, method in self.members.get(top, ()):
+                if owner in code:
+                    hits += [match.start() for match in method.finditer(code)
+                             if _word_before(code, match.start(), _WORD_BEFORE) != top]
+            for callable_ in self.callables.get(top, ()):
+                hits += _keywords_in_calls(code, callable_, names, aliases.get(callable_.leaf, ()))
+        return hits
+
+    def _from_imports(self, scan: FileScan) -> list[int]:
+        """``from ssl import wrap_socket``: reported at the import."""
+        return [statement.start for statement in scan.imports
+                if isinstance(node := statement.node, ast.ImportFrom) and node.module and not node.level
+                and any(f"{node.module}.{alias.name}" in self.names for alias in node.names)]
+
+    def _aliases(self, scan: FileScan) -> dict[str, set[str]]:
+        """``from smtplib import SMTP_SSL as S``: S calls SMTP_SSL."""
+        aliases: dict[str, set[str]] = {}
+        for statement in scan.imports:
+            node = statement.node
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    leaf = self.callees.get(f"{node.module}.{alias.name}")
+                    if leaf and alias.asname:
+                        aliases.setdefault(leaf, set()).add(alias.asname)
+        return aliases
+
+
+def _attribute(leaves: set[str]) -> str:
+    return r"\.\s*(?:" + "|".join(map(re.escape, sorted(leaves))) + r")\b"
+
+
+def _keywords_in_calls(code: str, callable_: _Callable, binders: frozenset[str],
+                       aliases: set[str] | tuple[()]) -> list[int]:
+    """The offsets of ``callable_``'s keywords passed to a call of it (``s.starttls(keyfile=k)``) whose
+    callee can resolve to it: a method called on something (``.starttls(``), a function through a name
+    an import binds (``smtplib.SMTP_SSL(`` or ``SMTP_SSL(`` after ``from smtplib import SMTP_SSL``)."""
+    offsets: list[int] = []
+    for name in (callable_.leaf, *sorted(aliases)):
+        if name not in code:
             continue
-        if depth:
-            depth, position = depth - 1, opening
-            continue
-        before = code[max(0, opening - 120) : opening]
-        if _DEFINITION_BEFORE.search(before):
-            return ""
-        name = _WORD_BEFORE.search(before)
-        return name.group(1) if name else ""
+        position = code.find(name)
+        while position >= 0:
+            after = position + len(name)
+            opening = after + len(code[after : after + 40]) - len(code[after : after + 40].lstrip())
+            called = code.startswith("(", opening) and not (position and _is_word(code[position - 1]))
+            if called and _callee_resolves(code, position, name, callable_, binders):
+                closing = _closing(code, opening)
+                for match in callable_.keywords.finditer(code, opening + 1, closing):
+                    start = match.start()
+                    if code.count("(", opening + 1, start) == code.count(")", opening + 1, start):
+                        offsets.append(start)
+            position = code.find(name, after)
+    return offsets
+
+
+def _callee_resolves(code: str, position: int, name: str, callable_: _Callable, binders: frozenset[str]) -> bool:
+    window = code[max(0, position - 120) : position]
+    if _DOT_BEFORE.search(window):
+        if callable_.member:
+            return True
+        dot = window.rstrip()[:-1]
+        return _word_before(dot, len(dot), _WORD_BEFORE) in binders
+    return not callable_.member and name in binders and not _DEFINITION_BEFORE.search(window + name)
+
+
+_PARENTHESES = re.compile(r"[()]")
+
+
+def _closing(code: str, opening: int) -> int:
+    """The offset of the parenthesis closing the one at ``opening`` (the end of the code if none does)."""
+    depth = 0
+    for match in _PARENTHESES.finditer(code, opening):
+        depth += 1 if match.group() == "(" else -1
+        if not depth:
+            return match.start()
+    return len(code)
 
 
 _DEFINITION_BEFORE = re.compile(r"\bdef\s+\w+\s*\Z")
-_NEWLINE = re.compile(r"\n")
 _CONTINUATIONS = frozenset({"else", "elif", "except", "finally"})
 _DEFINITIONS = frozenset({"def", "class", "async"})
 _FIRST_WORD = re.compile(r"[A-Za-z_]\w*")
@@ -568,37 +669,38 @@ def _parse_around(source: Source, hits: list[int]) -> ast.Module:
 
 
 def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]) -> dict[bytes, list[_Sign]]:
-    """Per top-level module (``http`` for http.client): what a use of one of its APIs looks like in the text.
+    """Per top-level module (``http`` for http.client): what a use of one of its APIs looks like in the bytes.
 
     ``.wrap_socket`` (an attribute: through the module, an alias or an instance), the bare name after a
     ``from MODULE import`` (the from-import, over several lines too), and ``keyfile=`` in a file that also
-    names the callable (``SMTP_SSL``, ``starttls``). Loose on purpose: it must never hide a use.
+    names the callable (``SMTP_SSL``, ``starttls``). Looser than :class:`_Uses`: it must never hide a use.
     """
     functions: dict[str, set[str]] = {}  # reached through the module: ssl.wrap_socket
-    members: dict[str, set[str]] = {}  # reached through an instance too: ctx.set_npn_protocols
+    members: dict[tuple[str, str], set[str]] = {}  # reached through an instance of a class: ctx.set_npn_protocols
     for qualname, verdict in names.items():
         top, leaf = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
-        member = "." in qualname[len(verdict.module) + 1 :]
-        (members if member else functions).setdefault(top, set()).add(leaf)
+        owner = qualname[len(verdict.module) + 1 :].split(".")
+        if len(owner) > 1:
+            members.setdefault((top, owner[-2]), set()).add(leaf)
+        else:
+            functions.setdefault(top, set()).add(leaf)
     signs: dict[bytes, list[_Sign]] = {}
-    for top in functions.keys() | members.keys():
-        words = functions.get(top, set()) | members.get(top, set())
+    for top in sorted(functions.keys() | {top for top, _ in members}):
+        words = functions.get(top, set()).union(*(leaves for (on, _), leaves in members.items() if on == top))
         # the name inside the statement: parenthesized or backslash-continued over several lines too
-        from_import = (rb"\bfrom[ \t]+" + re.escape(top.encode()) + rb"[\w.]*[ \t]+import[ \t]*"
+        from_import = (rb"from[ \t]+" + re.escape(top.encode()) + rb"[\w.]*[ \t]+import[ \t]*"
                        rb"(?:\([^)]*?|(?:[^\n]*\\\r?\n)*[^\n]*?)\b(?:" + _alternatives(words) + rb")\b")
         found = signs.setdefault(top.encode(), [])
-        found.append(_Sign(words, from_import))
+        found.append(_Sign(from_import, boundary=True))
         if top in functions:
-            attribute = rb"\.\s*(?:" + _alternatives(functions[top]) + rb")\b"
-            found.append(_Sign(functions[top], attribute, binder=True))
-        if top in members:
-            method = rb"\.\s*(?:" + _alternatives(members[top]) + rb")\b"
-            found.append(_Sign(members[top], method, binder=False, top=top))
-    for callee, by_param in params.items():
+            found.append(_Sign(rb"\.\s*(?:" + _alternatives(functions[top]) + rb")\b", binder=True))
+    for (top, owner_name), leaves in sorted(members.items()):
+        method = rb"\.\s*(?:" + _alternatives(leaves) + rb")\b"
+        signs.setdefault(top.encode(), []).append(_Sign(method, need=owner_name, binder=False, top=top))
+    for callee, by_param in sorted(params.items()):
         top, leaf = callee.split(".")[0], callee.rsplit(".", 1)[-1]
-        keyword = rb"\b(?:" + _alternatives(set(by_param)) + rb")\s*=(?!=)"
-        also = rb"\b" + re.escape(leaf.encode()) + rb"\b"
-        signs.setdefault(top.encode(), []).append(_Sign(set(by_param), keyword, {leaf}, also, call=leaf))
+        keyword = rb"(?:" + _alternatives(set(by_param)) + rb")\s*=(?!=)"
+        signs.setdefault(top.encode(), []).append(_Sign(keyword, need=leaf, boundary=True))
     return signs
 
 
