@@ -28,6 +28,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache, lru_cache
 from typing import AnyStr
 
 from netref.catalog import Api, Catalog
@@ -114,7 +115,7 @@ class ApiLife(Rule):
     def might_find(self, data: bytes) -> bool:
         """A module with verdicts is imported, and the file shows a use of one of its APIs (loosely read)."""
         imported = import_parts(data)[1]
-        return any(sign.search(data, imported) for top in self.signs.keys() & imported for sign in self.signs[top])
+        return any(sign.search(data) for top in self.signs.keys() & imported for sign in self.signs[top])
 
     def visit(self, scan: FileScan) -> None:
         hits = self.uses.hits(scan)
@@ -153,7 +154,7 @@ def _binders(scan: FileScan, submodules: dict[str, frozenset[str]]) -> dict[str,
             continue
         for alias in node.names:
             names = binders.setdefault(alias.name.split(".")[0], set())
-            names.update([alias.asname] if alias.asname else alias.name.split("."))
+            names.add(alias.asname or alias.name.split(".")[0])
     return {top: frozenset(names | submodules.get(top, frozenset())) for top, names in binders.items()}
 
 
@@ -424,19 +425,19 @@ class _Sign:
     Loose on purpose (it must never hide a use that :class:`_Uses` finds), and cheap: no pattern begins
     with ``\b`` (that defeats the regular expression engine's search for a literal prefix, and costs
     ~15x); with ``boundary``, a match preceded by a word character is skipped by hand instead. With
-    ``need``, the file must hold that word too (the class of a method, the callable of a keyword).
-    With ``binder`` True, the name before the ``.`` must be one of the words of the file's imports; with
-    ``binder`` False it must not be the module's own name (``Task.current_task`` is not
-    ``asyncio.current_task``).
+    ``need``, the file must hold that word too (the class of a method). With ``binder`` True, the name
+    before the ``.`` must be one an import of the module can bind (see :func:`_binds`); with ``binder``
+    False it must not be the module's own name (``Task.current_task`` is not ``asyncio.current_task``).
     """
 
     def __init__(self, pattern: bytes, *, need: str | None = None, boundary: bool = False,
-                 binder: bool | None = None, top: str = ""):
+                 binder: bool | None = None, top: str = "", submodules: frozenset[str] = frozenset()):
         self.pattern = re.compile(pattern)
         self.need = need.encode() if need else None
         self.boundary, self.binder, self.top = boundary, binder, top.encode()
+        self.submodules = frozenset(name.encode() for name in submodules)
 
-    def search(self, data: bytes, imported: frozenset[bytes]) -> bool:
+    def search(self, data: bytes) -> bool:
         if self.need is not None and self.need not in data:
             return False
         for match in self.pattern.finditer(data):
@@ -446,11 +447,128 @@ class _Sign:
             if self.binder is None:
                 return True
             before = _word_before(data, start, _WORD_BEFORE_BYTES)
-            if (before in imported) if self.binder else (before != self.top):
+            if before is not None and (_binds(data, self.top, before, self.submodules) if self.binder
+                                       else before != self.top):
                 return True
         return False
 
 
+class _CallSign(_Sign):
+    """``keyfile=`` passed to a call of its callable (``SMTP_SSL(``, ``.starttls(``), at the call's own
+    level of parentheses: the bytes' view of :func:`_keywords_in_calls`. Strings on one line are stepped
+    over; where a call holds anything harder to read (a comment, a triple-quoted or f-string), it passes."""
+
+    def __init__(self, keywords: bytes, *, leaf: str, member: bool, top: str, submodules: frozenset[str]):
+        super().__init__(keywords, need=leaf, boundary=True, top=top, submodules=submodules)
+        self.leaf, self.member = leaf.encode(), member
+        self.call = re.compile(re.escape(self.leaf) + rb"\s*\(")
+        self.alias = re.compile(re.escape(self.leaf) + rb"[ \t]+as[ \t]+(\w+)")
+
+    def search(self, data: bytes) -> bool:
+        if self.leaf not in data or not self.pattern.search(data):
+            return False
+        calls = [self.call]
+        if not self.member:  # from smtplib import SMTP_SSL as S
+            calls += [re.compile(re.escape(alias) + rb"\s*\(") for alias in self.alias.findall(data)]
+        for call in calls:
+            for match in call.finditer(data):
+                start = match.start()
+                if start and data[start - 1 : start] in _WORD_BYTES:
+                    continue
+                if self._callee_resolves(data, start, match.group().rstrip(b"( \t\r\n\x0b\x0c")) \
+                        and self._keyword_in(data, match.end() - 1):
+                    return True
+        return False
+
+    def _callee_resolves(self, data: bytes, start: int, name: bytes) -> bool:
+        window = data[max(0, start - 120) : start].rstrip()
+        if window.endswith(b"."):
+            if self.member:
+                return True
+            before = _WORD_BEFORE_BYTES.search(window, 0, len(window) - 1)
+            return before is not None and _binds(data, self.top, before.group(1), self.submodules)
+        return not self.member and _binds(data, self.top, name, self.submodules)
+
+    def _keyword_in(self, data: bytes, opening: int) -> bool:
+        """Is one of the keywords passed at the level of the call whose ``(`` is at ``opening``? True when unsure."""
+        spans, depth, start, position = [], 1, opening + 1, opening + 1
+        while True:
+            token = _CALL_TOKENS.search(data, position)
+            if token is None or token.group() == b"#":
+                return True
+            at = token.start()
+            if token.group() == b"(":
+                if depth == 1:
+                    spans.append((start, at))
+                depth += 1
+            elif token.group() == b")":
+                depth -= 1
+                if depth == 0:
+                    spans.append((start, at))
+                    break
+                if depth == 1:
+                    start = at + 1
+            else:
+                end = _string_end(data, at)
+                if end is None:
+                    return True
+                if depth == 1:
+                    spans.append((start, at))
+                    start = end
+                position = end
+                continue
+            position = at + 1
+        for first, last in spans:
+            for match in self.pattern.finditer(data, first, last):
+                if not (match.start() and data[match.start() - 1 : match.start()] in _WORD_BYTES):
+                    return True
+        return False
+
+
+_CALL_TOKENS = re.compile(rb"""[()'"#]""")
+_ONE_LINE_STRING = {b"'": re.compile(rb"(?:[^'\\\n]|\\.)*'"), b'"': re.compile(rb'(?:[^"\\\n]|\\.)*"')}
+_STRING_PREFIX = re.compile(rb"[A-Za-z]*\Z")
+
+
+def _string_end(data: bytes, quote: int) -> int | None:
+    """The end of the one-line string whose opening quote is at ``quote``; None for anything else
+    (a triple-quoted string, an f-string, a string continued by a backslash)."""
+    mark = data[quote : quote + 1]
+    prefix = _STRING_PREFIX.search(data, max(0, quote - 3), quote)
+    if data.startswith(mark * 3, quote) or (prefix and b"f" in prefix.group().lower()):
+        return None
+    end = _ONE_LINE_STRING[mark].match(data, quote + 1)
+    return end.end() if end else None
+
+
+def _binds(data: bytes, top: bytes, word: bytes, submodules: frozenset[bytes]) -> bool:
+    """Could an import in ``data`` bind ``word`` to (a part of) module ``top``? Loosely: ``import top``,
+    one of its submodules with an API, ``import top... as word``, ``from top... import word``."""
+    return word in submodules or word in _bound_names(data, top)
+
+
+@lru_cache(maxsize=16)
+def _bound_names(data: bytes, top: bytes) -> frozenset[bytes]:
+    """The names the imports of ``top`` in ``data`` can bind, loosely read (once per file and module)."""
+    imports, aliases, from_imports = _binding_patterns(top)
+    names = set(aliases.findall(data))
+    for body in from_imports.findall(data):
+        names.update(_NON_WORD.split(body))
+    if imports.search(data):
+        names.add(top)
+    return frozenset(names)
+
+
+@cache
+def _binding_patterns(top: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes], re.Pattern[bytes]]:
+    """``import top`` (``import os, ssl`` too), ``top... as NAME``, and the names after ``from top... import``."""
+    module = re.escape(top)
+    return (re.compile(rb"import[ \t]+(?:[\w. \t]*,[ \t\\\r\n]*)*" + module + rb"\b"),
+            re.compile(module + rb"[\w.]*[ \t]+as[ \t]+(\w+)"),
+            re.compile(rb"from[ \t]+" + module + rb"[\w.]*[ \t]+import[ \t]*(\([^)]*|(?:[^\n]*\\\r?\n)*[^\n]*)"))
+
+
+_NON_WORD = re.compile(rb"\W+")
 _WORD_BYTES = frozenset(bytes([byte]) for byte in b"0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _WORD_BEFORE = re.compile(r"(\w+)\s*\Z")
 _WORD_BEFORE_BYTES = re.compile(rb"(\w+)\s*\Z")
@@ -488,10 +606,6 @@ class _Uses:
     def __init__(self, names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]):
         functions: dict[str, set[str]] = {}
         members: dict[tuple[str, str], set[str]] = {}
-        submodules: dict[str, set[str]] = {}
-        for verdict in (*names.values(), *(next(iter(by.values())) for by in params.values())):
-            top, *inner = verdict.module.split(".")
-            submodules.setdefault(top, set()).update(inner)
         for qualname, verdict in names.items():
             top, leaf = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
             owner = qualname[len(verdict.module) + 1 :].split(".")
@@ -513,7 +627,7 @@ class _Uses:
             self.callables.setdefault(top, []).append(_Callable(leaf, member, keywords))
             if not member:
                 self.callees[callee] = leaf
-        self.submodules = {top: frozenset(inner) for top, inner in submodules.items()}
+        self.submodules = _submodules(names, params)
         self.names = frozenset(names)
 
     def hits(self, scan: FileScan) -> list[int]:
@@ -552,6 +666,15 @@ class _Uses:
                     if leaf and alias.asname:
                         aliases.setdefault(leaf, set()).add(alias.asname)
         return aliases
+
+
+def _submodules(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]) -> dict[str, frozenset[str]]:
+    """Per top-level module, the names of its submodules with an API (urllib: parse, request)."""
+    submodules: dict[str, set[str]] = {}
+    for verdict in (*names.values(), *(next(iter(by.values())) for by in params.values())):
+        top, *inner = verdict.module.split(".")
+        submodules.setdefault(top, set()).update(inner)
+    return {top: frozenset(inner) for top, inner in submodules.items()}
 
 
 def _attribute(leaves: set[str]) -> str:
@@ -684,6 +807,7 @@ def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]
             members.setdefault((top, owner[-2]), set()).add(leaf)
         else:
             functions.setdefault(top, set()).add(leaf)
+    submodules = _submodules(names, params)
     signs: dict[bytes, list[_Sign]] = {}
     for top in sorted(functions.keys() | {top for top, _ in members}):
         words = functions.get(top, set()).union(*(leaves for (on, _), leaves in members.items() if on == top))
@@ -693,14 +817,18 @@ def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]
         found = signs.setdefault(top.encode(), [])
         found.append(_Sign(from_import, boundary=True))
         if top in functions:
-            found.append(_Sign(rb"\.\s*(?:" + _alternatives(functions[top]) + rb")\b", binder=True))
+            attribute = rb"\.\s*(?:" + _alternatives(functions[top]) + rb")\b"
+            found.append(_Sign(attribute, binder=True, top=top, submodules=submodules.get(top, frozenset())))
     for (top, owner_name), leaves in sorted(members.items()):
         method = rb"\.\s*(?:" + _alternatives(leaves) + rb")\b"
         signs.setdefault(top.encode(), []).append(_Sign(method, need=owner_name, binder=False, top=top))
     for callee, by_param in sorted(params.items()):
+        module = next(iter(by_param.values())).module
         top, leaf = callee.split(".")[0], callee.rsplit(".", 1)[-1]
         keyword = rb"(?:" + _alternatives(set(by_param)) + rb")\s*=(?!=)"
-        signs.setdefault(top.encode(), []).append(_Sign(keyword, need=leaf, boundary=True))
+        sign = _CallSign(keyword, leaf=leaf, member="." in callee[len(module) + 1 :], top=top,
+                         submodules=submodules.get(top, frozenset()))
+        signs.setdefault(top.encode(), []).append(sign)
     return signs
 
 
