@@ -447,8 +447,10 @@ class _Sign:
             if self.binder is None:
                 return True
             before = _word_before(data, start, _WORD_BEFORE_BYTES)
-            if before is not None and (_binds(data, self.top, before, self.submodules) if self.binder
-                                       else before != self.top):
+            if not self.binder:
+                if before != self.top:  # ``C().set_npn_protocols``: no name before the dot at all
+                    return True
+            elif before is not None and _binds(data, self.top, before, self.submodules):
                 return True
         return False
 
