@@ -98,6 +98,56 @@ def test_precision_first_nothing_when_the_use_is_not_certain(source):
     assert codes(source, (3, 13)) == []
 
 
+# -- the signs of use: as tight as resolution needs, never tighter; the pre-filter agrees with the scan -------
+
+SIGNS = [
+    # keywords: inside a call of the callable, at its own level, whatever the call holds
+    ("import smtplib\nsmtplib.SMTP_SSL(h, ')', keyfile=k)\n", [(2, "NR113")]),
+    ("import smtplib\nsmtplib.SMTP_SSL(h, f'{x}(', keyfile=k)\n", [(2, "NR113")]),
+    ("import smtplib\nsmtplib.SMTP_SSL(h, \"\"\"(\"\"\", keyfile=k)\n", [(2, "NR113")]),
+    ("import smtplib\nsmtplib.SMTP_SSL(h,  # (\n  keyfile=k)\n", [(3, "NR113")]),
+    ("import smtplib\nsmtplib.SMTP_SSL(\n    h,\n    keyfile=k,\n)\n", [(4, "NR113")]),
+    ("import smtplib\ndef f():\n    s = smtplib.SMTP(h)\n    s.starttls(\n        keyfile=k)\n", [(5, "NR113")]),
+    ("import smtplib\nsmtplib.SMTP_SSL(h, context=make(keyfile=k))\n", []),  # make's keyword
+    ("import smtplib\nclass SMTP_SSL(smtplib.SMTP):\n    def __init__(self, keyfile=None): pass\n", []),
+    ("from smtplib import SMTP_SSL as S\nS(h, keyfile=k)\n", [(2, "NR113")]),  # an alias calls it too
+    # functions: through a name an import of the module binds
+    ("import os, ssl\nssl.wrap_socket(s)\n", [(2, "NR112")]),
+    ("import urllib\nurllib.parse.splittype(u)\n", [(2, "NR111")]),
+    ("from urllib import parse as p\np.splittype(u)\n", [(2, "NR111")]),
+    ("import urllib.parse as p\np.splittype(u)\n", [(2, "NR111")]),
+    ("from ssl import (\n    wrap_socket,\n)\n", [(2, "NR112")]),
+    ("ssl = load('ssl')\nfrom ssl import TLSVersion\nssl.wrap_socket(s)\n", []),  # this ssl is not the module
+    # methods: on an instance of the class, however it is named
+    ("from ssl import SSLContext as C\nC().set_npn_protocols(p)\n", [(2, "NR111")]),
+    ("import asyncio\nasyncio.Task.all_tasks()\n", [(2, "NR112")]),
+]
+
+
+@pytest.mark.parametrize(("source", "expected"), SIGNS)
+def test_each_sign_of_use_is_read_where_it_can_resolve_and_the_pre_filter_agrees(source, expected):
+    rules = make_rules(CATALOG, (3, 12), select=API_CODES)
+    for prefilter in (True, False):
+        result = scan_bytes(source.encode(), "t.py", rules, prefilter=prefilter)
+        assert [(f.line, f.code) for f in result.findings] == expected, prefilter
+
+
+def test_a_sign_that_cannot_resolve_is_neither_lexed_nor_parsed(monkeypatch):
+    """test_ssl.py's shape: ``ssl`` bound by a call, ``from ssl import`` of other names, keywords named
+    like the API's outside any call of it: the pre-filter stops the file, and the scan would not parse it."""
+    from netref.check.rules import api_life
+
+    source = ("from test.support import import_helper\nimport http.client\n"
+              "ssl = import_helper.import_module('ssl')\nfrom ssl import TLSVersion\n"
+              "ctx = ssl.SSLContext(ssl.PROTOCOL_TLSv1_2)\nctx.check_hostname = False\n"
+              "def f(cert_file=None):\n    return http.client.HTTPSConnection(h, context=ctx)\n")
+    rules = make_rules(CATALOG, (3, 12), select=API_CODES)
+    [rule] = rules.active
+    assert not rule.might_find(source.encode())
+    monkeypatch.setattr(api_life, "_parse_around", lambda source, hits: pytest.fail("parsed"))
+    assert scan_bytes(source.encode(), "t.py", rules, prefilter=False).findings == ()
+
+
 def test_a_removed_or_renamed_module_is_the_module_rules_finding_not_this_one():
     assert codes("import cgi\ncgi.escape(x)\n", (3, 13)) == []  # NR103 covers the import
     assert codes("import cgi\ncgi.escape(x)\n", (3, 11)) == [(2, "NR112")]
