@@ -140,10 +140,11 @@ def _lines(text: str, offsets: list[int]) -> list[int]:
 
 def _binders(scan: FileScan, submodules: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]:
     """Per top-level module the file imports, the names an expression reaching one of its APIs can end
-    with before the ``.``: what an import binds (``ssl``, the alias of ``import ssl as s``, ``request``
-    of ``from urllib import request``), the parts of a dotted import (``import urllib.request``:
-    ``urllib.request.X``), and the names of the catalogue's submodules (``urllib.parse.X`` after
-    ``import urllib``). ``from ssl import X`` binds ``X``, not ``ssl``: through ``ssl`` nothing resolves."""
+    with before the ``.``: what an import binds (``ssl`` of ``import ssl`` or ``import ssl.x``, ``s`` of
+    ``import ssl as s``, ``request`` of ``from urllib import request``) and the names of the submodules
+    with an API (``urllib.request.X`` after ``import urllib.request``, ``urllib.parse.X``). A name bound
+    otherwise resolves to nothing: after ``ssl = load("ssl")`` and ``from ssl import X``, ``ssl.Y`` is
+    not the module's."""
     binders: dict[str, set[str]] = {}
     for statement in scan.imports:
         node = statement.node
