@@ -607,15 +607,7 @@ class _Uses:
     """
 
     def __init__(self, names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]):
-        functions: dict[str, set[str]] = {}
-        members: dict[tuple[str, str], set[str]] = {}
-        for qualname, verdict in names.items():
-            top, leaf = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
-            owner = qualname[len(verdict.module) + 1 :].split(".")
-            if len(owner) > 1:
-                members.setdefault((top, owner[-2]), set()).add(leaf)
-            else:
-                functions.setdefault(top, set()).add(leaf)
+        functions, members = _functions_and_members(names)
         self.functions = {top: re.compile(_attribute(leaves)) for top, leaves in functions.items()}
         self.members: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
         for (top, owner_name), leaves in sorted(members.items()):
@@ -669,6 +661,22 @@ class _Uses:
                     if leaf and alias.asname:
                         aliases.setdefault(leaf, set()).add(alias.asname)
         return aliases
+
+
+def _functions_and_members(names: dict[str, ApiVerdict]) -> tuple[dict[str, set[str]], dict[tuple[str, str], set[str]]]:
+    """The names with verdicts, by how they are reached: per top-level module, the functions, classes and
+    constants reached through the module (ssl.wrap_socket); per (top-level module, class), the methods
+    reached through an instance (ssl.SSLContext: set_npn_protocols)."""
+    functions: dict[str, set[str]] = {}
+    members: dict[tuple[str, str], set[str]] = {}
+    for qualname, verdict in names.items():
+        top, leaf = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
+        owner = qualname[len(verdict.module) + 1 :].split(".")
+        if len(owner) > 1:
+            members.setdefault((top, owner[-2]), set()).add(leaf)
+        else:
+            functions.setdefault(top, set()).add(leaf)
+    return functions, members
 
 
 def _submodules(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]) -> dict[str, frozenset[str]]:
@@ -801,15 +809,7 @@ def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]
     ``from MODULE import`` (the from-import, over several lines too), and ``keyfile=`` in a file that also
     names the callable (``SMTP_SSL``, ``starttls``). Looser than :class:`_Uses`: it must never hide a use.
     """
-    functions: dict[str, set[str]] = {}  # reached through the module: ssl.wrap_socket
-    members: dict[tuple[str, str], set[str]] = {}  # reached through an instance of a class: ctx.set_npn_protocols
-    for qualname, verdict in names.items():
-        top, leaf = qualname.split(".")[0], qualname.rsplit(".", 1)[-1]
-        owner = qualname[len(verdict.module) + 1 :].split(".")
-        if len(owner) > 1:
-            members.setdefault((top, owner[-2]), set()).add(leaf)
-        else:
-            functions.setdefault(top, set()).add(leaf)
+    functions, members = _functions_and_members(names)
     submodules = _submodules(names, params)
     signs: dict[bytes, list[_Sign]] = {}
     for top in sorted(functions.keys() | {top for top, _ in members}):
