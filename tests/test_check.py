@@ -116,6 +116,17 @@ def test_crlf_line_endings_are_read_like_lf(catalog):
     assert [(f.line, f.col, f.code) for f in crlf] == [(f.line, f.col, f.code) for f in lf] == [(11, 1, "NR202")]
 
 
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_an_import_continued_with_a_backslash_passes_the_pre_filter(catalog, newline):
+    """Regression: the pre-filter's reading of ``import`` lines stopped at the backslash, so a
+    legacy module on the continuation line was never looked at."""
+    source = b"import os, \\" + newline + b"    telnetlib" + newline
+    rules = make_rules(catalog, (3, 13))
+    with_filter = scan_bytes(source, "a.py", rules).findings
+    assert [(f.line, f.code) for f in with_filter] == [(f.line, f.code) for f in scan_bytes(
+        source, "a.py", rules, prefilter=False).findings] == [(1, "NR103")]
+
+
 def test_python2_files_are_said_to_be_python2_only_for_a_python3_target(catalog):
     py2 = sorted((CORPUS / "py2").glob("*.py"))
     on_27 = check([str(p) for p in py2], catalog, (2, 7))

@@ -97,7 +97,7 @@ def _verdict(catalog: Catalog, module: Module, status: Status, code: str) -> Ver
 # What the pre-filter reads of import statements: the names after ``import``, the module of
 # ``from X``, and the literal of ``import_module(...)``/``__import__(...)``.
 IMPORT_PARTS = (
-    re.compile(rb"import[ \t]+([^\n]*(?:\\\r?\n[^\n]*)*)"),
+    re.compile(rb"import[ \t]+((?:[^\\\n]|\\\r?\n|\\.)*)"),  # backslash-continued lines included
     re.compile(rb"from[ \t]+([\w.]+)"),
     re.compile(rb"import(?:_module|__)[ \t]*(\([ \t\r\n]*[^\n]*)"),
 )
