@@ -236,7 +236,7 @@ def test_blocks_find_the_same_enclosing_statements_as_ast_on_the_stdlib():
             got = [_KINDS[head] for head in heads if head in _KINDS]
             assert got == [type(n).__name__.replace("Async", "") for n in chain], (path, node.lineno)
             checked += 1
-    assert checked > 800
+    assert checked > 500  # 736 on 3.13, more on 3.11: the sample must not be empty or tiny
 
 
 @pytest.mark.parametrize(("source", "offset_of", "keywords"), [
