@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from netref import identify as ident
+from netref.catalog import legacy_modules, python_text
 from netref.probes import ProbeOptions, ProbeResult, ProbeUsageError, default_catalog, net, run_probe
 from netref.probes.values import ProbeFailure, is_ip_address, printable
 
@@ -682,8 +683,6 @@ def python_for(catalog: Catalog, protocol: Protocol, target: Version) -> tuple[s
     """What to import for ``protocol`` on ``target``, and the legacy names that are not current
     there (the tutorial's modules and the probe's), each with its status. Remembered: a scan
     asks the same question for every port that speaks the protocol."""
-    from netref.views import legacy_modules, python_text
-
     return python_text(catalog, protocol, target), "; ".join(legacy_modules(catalog, protocol, target)) or None
 
 

@@ -9,7 +9,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from netref.catalog import Api, ApiStatus, Catalog, Module, Port, PortMatch, Protocol, Status, status_label
+from netref.catalog import (
+    Api,
+    ApiStatus,
+    Catalog,
+    Module,
+    Port,
+    PortMatch,
+    Protocol,
+    Status,
+    legacy_modules,
+    python_text,
+    status_label,
+    stdlib_clients,
+)
 from netref.render import Card, Grid, Records, Sections, Timeline
 from netref.versions import Version, format_version
 
@@ -219,36 +232,6 @@ def match_dict(match: PortMatch, catalog: Catalog | None = None, target: Version
         "pypi": list(protocol.pypi) if protocol else [],
         "legacy": legacy_modules(catalog, protocol, target) if catalog and protocol and target else [],
     }
-
-
-def stdlib_clients(catalog: Catalog, protocol: Protocol, target: Version) -> list[str]:
-    """The protocol's standard-library clients that are current on ``target`` (servers if it has no
-    client): what to import today."""
-    current = [name for name in protocol.clients if catalog.modules[name].status(target).kind == "current"]
-    return current or [name for name in protocol.servers if catalog.modules[name].status(target).kind == "current"]
-
-
-def python_text(catalog: Catalog, protocol: Protocol, target: Version) -> str:
-    """``ftplib, urllib.request``; ``socket; dnspython (PyPI)``; ``no stdlib client: paramiko or asyncssh (PyPI)``."""
-    stdlib = ", ".join(stdlib_clients(catalog, protocol, target))
-    pypi = f"{' or '.join(protocol.pypi)} (PyPI)" if protocol.pypi else ""
-    if stdlib:
-        return f"{stdlib}; {pypi}" if pypi else stdlib
-    return f"no stdlib client: {pypi}" if pypi else "-"
-
-
-def legacy_modules(catalog: Catalog, protocol: Protocol, target: Version) -> list[str]:
-    """The protocol's client modules that are deprecated or removed on ``target`` (names renamed
-    in Python 3.0 are for ``netref check``), each with its status: ``telnetlib: removed in 3.13
-    (PEP 594) → socket``."""
-    names = [*protocol.clients, protocol.probe_module]
-    legacy = []
-    for name in dict.fromkeys(names):
-        module = catalog.module(name)
-        status = module.status(target) if module else None
-        if module and status and status.kind in ("deprecated", "removed"):
-            legacy.append(f"{module.name}: {status.summary()}")
-    return legacy
 
 
 def _tutorial_note(protocol: Protocol | None, number: int) -> str | None:
