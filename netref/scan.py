@@ -23,20 +23,30 @@ consumer) shuts the identification sockets at once, and probes in flight end at 
 
 from __future__ import annotations
 
-import ipaddress
+import bisect
+import collections
+import contextlib
+import errno
+import functools
+import os
 import queue
+import selectors
 import socket
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from netref import identify as ident
+from netref import jobs
+from netref import targets as targets_module
 from netref.catalog import legacy_modules, python_text
 from netref.probes import ProbeOptions, ProbeResult, ProbeUsageError, default_catalog, net, run_probe
 from netref.probes.values import ProbeFailure, is_ip_address, printable
+from netref.targets import ScanUsageError, Targets
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import ssl
@@ -56,10 +66,8 @@ GREETING_WAIT = 1.5
 REST_WAIT = 0.1
 #: File descriptors kept free for everything that is not a scan socket.
 RESERVED_FILES = 64
-
-
-class ScanUsageError(ProbeUsageError):
-    """A target, port list or option the scan cannot take: one line, exit 2."""
+#: Examiner threads at most (identify and probe the ports that accept; the rest need no thread).
+MAX_EXAMINERS = 256
 
 
 @dataclass
@@ -74,6 +82,10 @@ class ScanOptions:
     insecure: bool = False
     cafile: str | None = None
     max_hosts: int = DEFAULT_MAX_HOSTS
+    exclude: Sequence[str] = ()  # targets not to scan (--exclude)
+    rate: float | None = None  # new connections a second (--rate); None: as fast as concurrency allows
+    shard: jobs.Shard | None = None  # this run's slice of the jobs (--shard K/N); None: all of them
+    resume: Iterable[tuple[str, int, str]] | None = None  # (host, port, transport) finished before (--resume)
 
 
 @dataclass
@@ -146,62 +158,52 @@ def catalogue_ports(catalog: Catalog) -> list[int]:
 
 
 def read_targets(lines: Iterable[str]) -> list[str]:
-    """Targets from a file, one a line; blank lines and ``#`` comments skipped."""
-    return [line.split("#", 1)[0].strip() for line in lines if line.split("#", 1)[0].strip()]
+    """Targets from a file: separated by white space, ``#`` comments (:mod:`netref.targets`)."""
+    return targets_module.read_targets(lines)
 
 
 def expand_targets(texts: Iterable[str], max_hosts: int = DEFAULT_MAX_HOSTS) -> list[str]:
-    """Host names and addresses, ``[v6]`` unwrapped, CIDR blocks expanded to their hosts."""
-    hosts: list[str] = []
-    for given in texts:
-        text = given.strip()
-        if "/" in text:
-            hosts.extend(_network_hosts(text, max_hosts - len(hosts)))
-        else:
-            hosts.append(_one_host(text))
-        if len(hosts) > max_hosts:
-            raise ScanUsageError(f"more than {max_hosts} hosts to scan (raise the limit with --max-hosts N)")
+    """Host names and addresses, ``[v6]`` unwrapped, blocks and ranges expanded to their hosts
+    (a list: for small target lists; a scan keeps its :class:`~netref.targets.Targets` lazy)."""
+    hosts = list(targets_module.Targets(texts, max_hosts=max_hosts))
     if not hosts:
         raise ScanUsageError("no targets to scan")
     return hosts
 
 
-def _one_host(text: str) -> str:
-    host = text[1:-1] if text.startswith("[") and text.endswith("]") else text
-    if not host or any(ch.isspace() for ch in host) or ("[" in host or "]" in host):
-        raise ScanUsageError(f"invalid target {text!r}: expected a host name, an address, [v6] or a CIDR block")
-    if ":" in host and not is_ip_address(host):
-        raise ScanUsageError(f"invalid target {text!r}: give a host without a port (use --ports)")
-    return host
-
-
-def _network_hosts(text: str, room: int) -> list[str]:
-    try:
-        network = ipaddress.ip_network(text, strict=False)
-    except ValueError as error:
-        raise ScanUsageError(f"invalid target {text!r}: {error}") from None
-    if network.num_addresses > room + 2:
-        raise ScanUsageError(
-            f"{text} holds {network.num_addresses} addresses, more than the {room} left to scan "
-            "(raise the limit with --max-hosts N)"
-        )
-    return [str(address) for address in network.hosts()]
-
-
 def effective_concurrency(requested: int) -> tuple[int, str | None]:
-    """``requested``, clamped below the process's open-file limit; the note says when it was."""
+    """``requested``, within the process's open-file limit: the soft limit is raised (up to the
+    hard one) when it is too low, and the concurrency lowered when even that is not enough; the
+    note says which, in one line."""
     if requested < 1:
         raise ScanUsageError(f"--concurrency: expected a number above 0, not {requested}")
     try:
         import resource
 
-        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     except (ImportError, OSError, ValueError):  # pragma: no cover - not on Windows
         return requested, None
-    ceiling = max(limit - RESERVED_FILES, 1) if limit != resource.RLIM_INFINITY else requested
-    if requested <= ceiling:
+    infinity = resource.RLIM_INFINITY
+    if soft == infinity or requested + RESERVED_FILES <= soft:
         return requested, None
-    return ceiling, f"--concurrency {requested} lowered to {ceiling} (open-file limit {limit})"
+    wanted = requested + RESERVED_FILES if hard == infinity else min(requested + RESERVED_FILES, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    except (OSError, ValueError):
+        wanted = soft
+    if requested + RESERVED_FILES <= wanted:
+        return requested, f"open-file limit raised from {soft} to {wanted} for --concurrency {requested}"
+    ceiling = max(wanted - RESERVED_FILES, 1)
+    return ceiling, f"--concurrency {requested} lowered to {ceiling} (open-file limit {wanted}, hard limit {hard})"
+
+
+def port_key(port: object) -> tuple[int, str]:
+    """A port of the scan's list as (number, transport), whatever type the list holds (an
+    ``int`` is a TCP port; a port value with ``number`` and ``transport`` is itself)."""
+    number = getattr(port, "number", port)
+    transport = getattr(port, "transport", "tcp")
+    assert isinstance(number, int) and isinstance(transport, str)
+    return number, transport
 
 
 # -- the scan ------------------------------------------------------------------------------------
@@ -210,10 +212,17 @@ def effective_concurrency(requested: int) -> tuple[int, str | None]:
 class Scan:
     """A running scan: iterate it for the results as they finish; :meth:`stop` ends it at once.
 
-    ``total`` counts the ports to scan (it shrinks when a host does not resolve).
+    One thread runs the **connection stage** (the iterating one): non-blocking connects for every
+    job in the run's order (:class:`netref.jobs.JobOrder`, one shard of it), at most ``concurrency``
+    in flight and ``rate`` new ones a second, watched by one selector. A refused connection is
+    ``closed`` and an unanswered one ``filtered`` there and then. A port that accepts is handed to
+    a pool of examiner threads (:class:`Examination`: identify and probe), with the connected
+    socket when the examination will read it: the stage first waits there for the server's first
+    bytes, so a slow greeter occupies no thread. ``total`` counts the ports to scan (it shrinks
+    when a host does not resolve).
     """
 
-    def __init__(self, targets: Sequence[str], options: ScanOptions, catalog: Catalog | None = None) -> None:
+    def __init__(self, targets: Targets | Sequence[str], options: ScanOptions, catalog: Catalog | None = None) -> None:
         from netref.versions import running_version
 
         if not options.timeout or not 0 < options.timeout <= 86400:
@@ -227,45 +236,50 @@ class Scan:
         self.catalog = catalog or default_catalog()
         self.options = options
         self.target = options.target or running_version()
-        self.hosts = list(targets)
+        self.targets = targets if isinstance(targets, Targets) else Targets(targets)
         self.ports = list(options.ports) if options.ports is not None else catalogue_ports(self.catalog)
-        self.total = len(self.hosts) * len(self.ports)
+        self.rate = jobs.Rate(options.rate) if options.rate is not None else None
+        self.order = jobs.JobOrder(self.targets.count * len(self.ports), options.shard)
+        self._skip = self._resumed(options.resume or ())
+        self.total = self.order.size - len(self._skip)
         self.concurrency, self.note = effective_concurrency(options.concurrency)
-        self._jobs: queue.SimpleQueue[tuple[int, str, str | None, int] | None] = queue.SimpleQueue()
-        self._results: queue.SimpleQueue[PortResult | None] = queue.SimpleQueue()
+        self.examiners = min(self.concurrency, MAX_EXAMINERS)
+        self._expected = [expected_protocol(self.catalog, port_key(port)[0]) for port in self.ports]
+        self._results: collections.deque[PortResult | tuple[int, str | None, str]] = collections.deque()
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
         self._started = False
+        self._wake: socket.socket | None = None
+
+    @property
+    def hosts(self) -> Targets:
+        return self.targets
+
+    def _resumed(self, done: Iterable[tuple[str, int, str]]) -> array[int]:
+        """The jobs of this shard a previous run finished, ascending (8 bytes each)."""
+        where = {port_key(port): index for index, port in enumerate(self.ports)}
+        found = array("Q")
+        for host, number, transport in done:
+            target, port = self.targets.index_of(host), where.get((number, transport))
+            if target is not None and port is not None:
+                job = target * len(self.ports) + port
+                if self.order.owns(job):
+                    found.append(job)
+        return array("Q", sorted(set(found)))
 
     def __iter__(self) -> Iterator[PortResult]:
         if self._started:
             raise RuntimeError("a Scan runs once")
         self._started = True
-        if not self.hosts or not self.ports:
+        if self.total <= 0:
             return
-        # Every worker is started before there is work: a thread's start waits for it to run, which
-        # is quick while the others sleep on the empty queue and slow once they are busy probing
-        # (200 starts took 0.4 s behind busy workers, longer than a whole wave of probes).
-        for _ in range(min(self.concurrency, self.total)):
-            threading.Thread(target=self._work, name="netref-scan", daemon=True).start()
-        for index, host in enumerate(self.hosts):
-            self._jobs.put((index, host, None, -1))
-        hosts_left, ports_left = len(self.hosts), 0
+        stage = _Stage(self)
         try:
-            while hosts_left or ports_left:
-                result = self._results.get()
-                if result is None:  # a host resolved: its ports are on their way
-                    hosts_left, ports_left = hosts_left - 1, ports_left + len(self.ports)
-                    continue
-                if result.state == UNRESOLVED:
-                    hosts_left -= 1
-                    self.total -= len(self.ports)
-                else:
-                    ports_left -= 1
-                yield result
+            yield from stage.run()
         finally:
             self.stop()
+            stage.close()
 
     def stop(self) -> None:
         """End the scan: no new connections, every open socket shut down."""
@@ -274,49 +288,52 @@ class Scan:
             sockets = list(self._sockets)
         for sock in sockets:
             _shut(sock)
-        for _ in range(self.concurrency):
-            self._jobs.put(None)
+        self.wake()
 
-    # -- workers ------------------------------------------------------------------------------
+    def wake(self) -> None:
+        """Interrupt the stage's wait (a result is ready, or the scan stopped)."""
+        wake = self._wake
+        if wake is not None:
+            with contextlib.suppress(OSError):
+                wake.send(b"\0")
 
-    def _work(self) -> None:
-        while not self._stopped.is_set():
-            job = self._jobs.get()
-            if job is None or self._stopped.is_set():
-                return
-            index, host, address, port_index = job
-            if address is None:
-                self._resolve(index, host)
-                continue
-            result = self._examine(host, address, self.ports[port_index])
-            result.order = (index, port_index)
-            self._results.put(result)
+    def finish(self, item: PortResult | tuple[int, str | None, str]) -> None:
+        """An examiner's result (or a name's resolution) for the stage."""
+        self._results.append(item)
+        self.wake()
 
-    def _resolve(self, index: int, host: str) -> None:
-        """A host's first address (all are tried by the probes); its port jobs queued behind."""
+    # -- examiners ----------------------------------------------------------------------------
+
+    def examine(self, order: tuple[int, int], host: str, address: str, started: float, handed: _Handoff | None) -> None:
+        """Identify and probe one port that accepted a connection (in an examiner thread)."""
+        port = self.ports[order[1]]
+        result = PortResult(host=host, port=port_key(port)[0], state=OPEN, address=address, order=order)
         try:
-            deadline = time.monotonic() + self.options.timeout
-            infos = net.resolve(net.ascii_host(host), 0, self.options.family, deadline)
-        except (ProbeFailure, ProbeUsageError) as failure:
-            failed = PortResult(host=host, port=None, state=UNRESOLVED, message=str(failure), order=(index, -1))
-            self._results.put(failed)
-            return
-        address = net.format_address(infos[0][4])
-        self._results.put(None)
-        for port_index in range(len(self.ports)):
-            self._jobs.put((index, host, address, port_index))
-
-    def _examine(self, host: str, address: str, port: int) -> PortResult:
-        started = time.monotonic()
-        result = PortResult(host=host, port=port, state=OPEN, address=address)
-        try:
-            Examination(self, host, address, port, result).run()
+            if self._stopped.is_set():
+                raise _Stopped
+            if handed is None:
+                Examination(self, host, address, port, result).run()
+            else:
+                _Handed(self, host, address, port, result, handed).run()
         except _Stopped:
             result.message = "interrupted"
         except Exception as error:  # noqa: BLE001 - one port's bug must not hang the whole scan
             result.message = f"netref could not examine this port: {type(error).__name__}: {error}"
+        finally:
+            if handed is not None and handed.sock is not None:
+                handed.sock.close()
         result.elapsed_ms = (time.monotonic() - started) * 1000
-        return result
+        self.finish(result)
+
+    def resolve(self, index: int, host: str) -> None:
+        """A host's first address (all are tried by the probes), or why there is none."""
+        try:
+            deadline = time.monotonic() + self.options.timeout
+            infos = net.resolve(net.ascii_host(host), 0, self.options.family, deadline)
+        except (ProbeFailure, ProbeUsageError) as failure:
+            self.finish((index, None, str(failure)))
+            return
+        self.finish((index, net.format_address(infos[0][4]), ""))
 
     @property
     def stopped(self) -> bool:
@@ -350,6 +367,271 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     except OSError:
         pass
+
+
+@dataclass
+class _Handoff:
+    """A connection the stage made for an examination: the socket (None once closed), when the
+    job started and when it connected, and whether the server stayed silent while the stage
+    waited for its first bytes (the examination then does not wait again)."""
+
+    sock: socket.socket | None
+    started: float
+    connected: float
+    silent: bool = False
+
+
+CONNECTING, LISTENING, HANDED = range(3)  # an attempt's phases in the stage
+
+
+class _Attempt:
+    """One job in the connection stage."""
+
+    __slots__ = ("address", "connected", "deadline", "host", "order", "phase", "sock", "started")
+
+    def __init__(self, order: tuple[int, int], host: str, address: str, sock: socket.socket, now: float) -> None:
+        self.order, self.host, self.address, self.sock = order, host, address, sock
+        self.started = self.connected = now
+        self.deadline = now
+        self.phase = CONNECTING
+
+
+class _Pool:
+    """Daemon threads that run examinations (a scan stopped by Ctrl-C does not wait for them)."""
+
+    def __init__(self, size: int) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._threads = [threading.Thread(target=self._work, name="netref-scan", daemon=True) for _ in range(size)]
+        # Every thread is started before there is work: a start waits for the thread to run, which
+        # is quick while the others sleep on the empty queue and slow once they are busy probing.
+        for thread in self._threads:
+            thread.start()
+
+    def _work(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            task()
+
+    def submit(self, task: Callable[[], None]) -> None:
+        self._tasks.put(task)
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._tasks.put(None)
+
+
+class _Stage:
+    """The connection stage of one run of a :class:`Scan` (see its docstring)."""
+
+    def __init__(self, scan: Scan) -> None:
+        self.scan = scan
+        self.timeout = scan.options.timeout
+        self.greeting = min(GREETING_WAIT, self.timeout / 3)
+        self.selector = selectors.DefaultSelector()
+        self.wake_in, wake_out = socket.socketpair()
+        for end in (self.wake_in, wake_out):
+            end.setblocking(False)
+        scan._wake = wake_out
+        self.selector.register(self.wake_in, selectors.EVENT_READ)
+        self.pool = _Pool(min(scan.examiners, scan.total))
+        self.jobs = iter(scan.order)
+        self.connecting: collections.deque[_Attempt] = collections.deque()
+        self.listening: collections.deque[_Attempt] = collections.deque()
+        self.ready: collections.deque[tuple[int, int]] = collections.deque()  # jobs whose host has resolved
+        self.parked: dict[int, list[int]] = {}  # host index -> ports waiting for its name to resolve
+        self.addresses: dict[int, str | None] = {}
+        self.busy = 0  # jobs begun and not finished: each holds at most one socket
+        self.exhausted = False
+
+    def run(self) -> Iterator[PortResult]:
+        scan = self.scan
+        while not scan.stopped:
+            now = time.monotonic()
+            self.begin(now)
+            while scan._results:
+                item = scan._results.popleft()
+                if isinstance(item, PortResult):
+                    self.busy -= 1
+                    yield item
+                elif (failed := self.resolved(*item)) is not None:
+                    yield failed
+            if self.exhausted and not (self.busy or self.ready or self.parked or scan._results):
+                return
+            for key, events in self.selector.select(self.wait(time.monotonic())):
+                if key.data is None:
+                    with contextlib.suppress(OSError):
+                        self.wake_in.recv(4096)
+                elif events & selectors.EVENT_WRITE:
+                    self.connected(key.data)
+                else:
+                    self.hand(key.data, silent=False)
+            self.expire(time.monotonic())
+
+    def wait(self, now: float) -> float | None:
+        """How long the selector may sleep: until the first deadline, or the next token."""
+        waits = [line[0].deadline - now for line in (self.connecting, self.listening) if line]
+        rate = self.scan.rate
+        if rate is not None and self.busy < self.scan.concurrency and not self.exhausted:
+            waits.append(rate.wait(now))
+        return max(min(waits), 0.0) if waits else None
+
+    # -- starting jobs ------------------------------------------------------------------------
+
+    def begin(self, now: float) -> None:
+        scan, rate = self.scan, self.scan.rate
+        while self.busy < scan.concurrency and not scan.stopped:
+            if rate is not None and not rate.take(now):
+                return
+            job = self.next_job()
+            if job is None:
+                return
+            self.start(*job, now)
+
+    def next_job(self) -> tuple[int, int] | None:
+        if self.ready:
+            return self.ready.popleft()
+        scan, count = self.scan, len(self.scan.ports)
+        skip = scan._skip
+        for job in self.jobs:
+            if skip and (place := bisect.bisect_left(skip, job)) < len(skip) and skip[place] == job:
+                continue
+            return divmod(job, count)
+        self.exhausted = True
+        return None
+
+    def start(self, target: int, port: int, now: float) -> None:
+        scan = self.scan
+        address = self.address(target, port)
+        if address is None:
+            return
+        host = scan.targets.host(target)
+        number, transport = port_key(scan.ports[port])
+        self.busy += 1
+        if transport != "tcp":  # another transport's examination (UDP) needs no connection stage
+            why = f"netref cannot scan {transport} ports yet"
+            scan._results.append(PortResult(host, number, FILTERED, address, message=why, order=(target, port)))
+            return
+        try:
+            sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)
+        except OSError as failure:  # out of descriptors after all: try again when one is free
+            self.busy -= 1
+            self.ready.appendleft((target, port))
+            scan.concurrency = max(self.busy, 1)
+            scan.note = f"--concurrency lowered to {scan.concurrency}: {failure.strerror or failure}"
+            return
+        sock.setblocking(False)
+        attempt = _Attempt((target, port), host, address, sock, now)
+        error = sock.connect_ex((address, number))
+        if error == 0:
+            self.on_connect(attempt, now)
+        elif error in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
+            attempt.deadline = now + self.timeout
+            self.selector.register(sock, selectors.EVENT_WRITE, attempt)
+            self.connecting.append(attempt)
+        else:
+            self.refused(attempt, error, now)
+
+    def address(self, target: int, port: int) -> str | None:
+        """The address to connect to for this job, or None when the job waits for (or was
+        dropped with) its host's name."""
+        scan = self.scan
+        family = scan.options.family
+        host = scan.targets.host(target)
+        if not scan.targets.is_name(target) and (not family or (":" in host) == (family == 6)):
+            return host
+        if target in self.addresses:
+            address = self.addresses[target]
+            if address is None:
+                scan.total -= 1
+            return address
+        waiting = self.parked.setdefault(target, [])
+        waiting.append(port)
+        if len(waiting) == 1:
+            self.pool.submit(functools.partial(scan.resolve, target, host))
+        return None
+
+    def resolved(self, target: int, address: str | None, why: str) -> PortResult | None:
+        """A name resolved: its parked jobs are ready; or not: one ``unresolved`` row for it."""
+        self.addresses[target] = address
+        waiting = self.parked.pop(target, [])
+        if address is not None:
+            self.ready.extend((target, port) for port in waiting)
+            return None
+        self.scan.total -= len(waiting) - 1
+        return PortResult(self.scan.targets.host(target), None, UNRESOLVED, message=why, order=(target, -1))
+
+    # -- connections --------------------------------------------------------------------------
+
+    def connected(self, attempt: _Attempt) -> None:
+        error = attempt.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        self.selector.unregister(attempt.sock)
+        now = time.monotonic()
+        if error:
+            attempt.phase = HANDED
+            self.refused(attempt, error, now)
+        else:
+            self.on_connect(attempt, now)
+
+    def on_connect(self, attempt: _Attempt, now: float) -> None:
+        """The port accepted: to an examiner, after its first bytes where the examination reads
+        this connection's greeting (no probe of the port's protocol comes first)."""
+        attempt.connected, attempt.phase = now, HANDED
+        expected = self.scan._expected[attempt.order[1]]
+        if expected is not None and expected.family:  # the probe comes first, on its own connection
+            attempt.sock.close()
+            self.examine(attempt, None)
+        elif expected is not None and expected.identify and expected.identify.first == "client":
+            self.examine(attempt, _Handoff(attempt.sock, attempt.started, now))
+        else:
+            attempt.phase, attempt.deadline = LISTENING, now + self.greeting
+            self.selector.register(attempt.sock, selectors.EVENT_READ, attempt)
+            self.listening.append(attempt)
+
+    def hand(self, attempt: _Attempt, silent: bool) -> None:
+        attempt.phase = HANDED
+        self.selector.unregister(attempt.sock)
+        self.examine(attempt, _Handoff(attempt.sock, attempt.started, attempt.connected, silent))
+
+    def examine(self, attempt: _Attempt, handed: _Handoff | None) -> None:
+        scan = self.scan
+        self.pool.submit(functools.partial(scan.examine, attempt.order, attempt.host, attempt.address, attempt.started,
+                                           handed))  # fmt: skip
+
+    def refused(self, attempt: _Attempt, error: int, now: float) -> None:
+        """A connection that failed: ``closed``, with the system's reason."""
+        attempt.sock.close()
+        self.row(attempt, CLOSED, os.strerror(error).lower(), now)
+
+    def row(self, attempt: _Attempt, state: str, message: str, now: float) -> None:
+        """The stage's own result for a job (no thread to wake: the stage reads it next)."""
+        number = port_key(self.scan.ports[attempt.order[1]])[0]
+        elapsed = (now - attempt.started) * 1000
+        row = PortResult(attempt.host, number, state, attempt.address, message=message, elapsed_ms=elapsed)
+        row.order = attempt.order
+        self.scan._results.append(row)
+
+    def expire(self, now: float) -> None:
+        """Connections past their deadline are ``filtered``; greetings past theirs, silent."""
+        while self.connecting and (self.connecting[0].phase != CONNECTING or self.connecting[0].deadline <= now):
+            attempt = self.connecting.popleft()
+            if attempt.phase == CONNECTING:
+                attempt.phase = HANDED
+                self.selector.unregister(attempt.sock)
+                attempt.sock.close()
+                self.row(attempt, FILTERED, f"no answer to the connection within {self.timeout:g} s", now)
+        while self.listening and (self.listening[0].phase != LISTENING or self.listening[0].deadline <= now):
+            attempt = self.listening.popleft()
+            if attempt.phase == LISTENING:
+                self.hand(attempt, silent=True)
+
+    def close(self) -> None:
+        """Every socket still in the stage closed; the examiners told to stop."""
+        for attempt in (*self.connecting, *self.listening):
+            if attempt.phase != HANDED:
+                attempt.sock.close()
+        self.pool.close()
+        self.selector.close()
+        self.scan._wake = None
+        self.wake_in.close()
 
 
 # -- one port ------------------------------------------------------------------------------------
@@ -617,6 +899,31 @@ class Examination:
                 result.tls = "starttls"
 
 
+class _Handed(Examination):
+    """An examination whose first connection the connection stage made, and waited on for the
+    server's first bytes: the protocol logic is :class:`Examination`'s, only that connect differs."""
+
+    def __init__(self, scan: Scan, host: str, address: str, port: int, result: PortResult, handed: _Handoff) -> None:
+        super().__init__(scan, host, address, port, result)
+        self.handed = handed
+
+    def connect(self) -> socket.socket | None:
+        handed = self.handed
+        sock, handed.sock = handed.sock, None
+        if sock is None:
+            return super().connect()
+        self.scan.track(sock)
+        sock.setblocking(True)
+        sock.settimeout(self.timeout)
+        self.deadline = handed.connected + self.timeout
+        return sock
+
+    def read(self, sock: socket.socket, wait: float) -> bytes:
+        if self.handed.silent:  # the stage has waited for a greeting already
+            self.handed.silent, wait = False, 0.0
+        return super().read(sock, wait)
+
+
 def heard_by(probe: ProbeResult, found: ident.Identification | None) -> Heard:
     """What the port's own probe heard: its greeting (or status line) and TLS."""
     tls = probe.tls
@@ -687,10 +994,14 @@ def python_for(catalog: Catalog, protocol: Protocol, target: Version) -> tuple[s
 
 
 def scan(targets: Iterable[str], options: ScanOptions | None = None, catalog: Catalog | None = None) -> Scan:
-    """Scan ``targets`` (host names, addresses, ``[v6]``, CIDR blocks): iterate the returned
-    :class:`Scan` for one :class:`PortResult` per port as it finishes."""
+    """Scan ``targets`` (host names, addresses, ``[v6]``, CIDR blocks, ranges: see
+    :mod:`netref.targets`): iterate the returned :class:`Scan` for one :class:`PortResult` per
+    port as it finishes. The targets are not expanded into a list."""
     options = options or ScanOptions()
-    return Scan(expand_targets(targets, options.max_hosts), options, catalog)
+    hosts = Targets(targets, options.exclude, options.max_hosts)
+    if not hosts.count:
+        raise ScanUsageError("no targets to scan")
+    return Scan(hosts, options, catalog)
 
 
 def probe_each(
