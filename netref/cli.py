@@ -754,6 +754,23 @@ def scan_command(
     python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", metavar="TARGETS", help="Do not scan these (comma-separated; repeatable)."),
+    ] = None,
+    exclude_file: Annotated[
+        str | None, typer.Option("--exclude-file", metavar="FILE", help="Do not scan the targets in FILE.")
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option("--rate", metavar="N", help="New connections a second at most.")
+    ] = None,
+    shard: Annotated[
+        str | None, typer.Option("--shard", metavar="K/N", help="Scan only the K-th of N disjoint slices.")
+    ] = None,
+    resume: Annotated[
+        str | None,
+        typer.Option("--resume", metavar="FILE", help="Skip the ports a previous run's -f jsonl output FILE holds."),
+    ] = None,
 ) -> None:
     """What each host answers on, what the server really is, and the Python module to speak it.
 
@@ -762,36 +779,55 @@ def scan_command(
 
     Example: netref scan 127.0.0.1 --ports 25,80,443
     """
+    from netref import jobs, views
     from netref import scan as scanner
-    from netref import views
+    from netref import targets as target_lists
     from netref.probes import ProbeUsageError
 
-    fmt, target = output_format(fmt), target_version(python)
+    fmt, target = output_format(fmt, ("jsonl",)), target_version(python)
+    stream = stream or fmt == "jsonl"
     catalog = open_catalog(data)
     try:
         if ipv4 and ipv6:
             raise scanner.ScanUsageError("-4 and -6 exclude each other")
         texts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
+        excluded = target_lists.split_excludes(exclude or []) + (
+            _target_lines(exclude_file, "--exclude-file") if exclude_file is not None else [])  # fmt: skip
         options = scanner.ScanOptions(
             ports=scanner.parse_ports(ports) if ports is not None else None, timeout=timeout,
             concurrency=concurrency, target=target, family=4 if ipv4 else 6 if ipv6 else 0,
-            insecure=insecure, cafile=str(cafile) if cafile else None, max_hosts=max_hosts,
+            insecure=insecure, cafile=str(cafile) if cafile else None, max_hosts=max_hosts, exclude=excluded,
+            rate=rate, shard=jobs.parse_shard(shard) if shard is not None else None,
         )  # fmt: skip
-        running = scanner.scan(texts, options, catalog)
+        with _resume_lines(resume) as done:
+            options.resume = jobs.read_resume(resume or "", done)
+            running = scanner.scan(texts, options, catalog)
     except ProbeUsageError as error:  # ScanUsageError included
         usage_error(str(error))
     if running.note:
         typer.echo(f"netref: {running.note}", err=True)
-    finished, interrupted = _collect(running, stream)
+    finished, interrupted, unresolved = _collect(running, stream)
     if not stream:
         finished.sort(key=lambda result: result.order)
         print_view(views.scan_view([result.to_dict() for result in finished], target), fmt)
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
-    raise typer.Exit(EXIT_NOT_FOUND if any(result.port is None for result in finished) else EXIT_OK)
+    raise typer.Exit(EXIT_NOT_FOUND if unresolved else EXIT_OK)
 
 
-def _target_lines(name: str) -> list[str]:
+def _resume_lines(name: str | None) -> Any:
+    """The lines of a ``--resume`` file (none without one), open for the scan to read once."""
+    import contextlib
+
+    if name is None:
+        return contextlib.nullcontext(iter(()))
+    try:
+        return open(name, encoding="utf-8", errors="replace")
+    except OSError as error:
+        usage_error(f"--resume: cannot read {name}: {error.strerror or error}")
+
+
+def _target_lines(name: str, option: str = "--input") -> list[str]:
     from netref.scan import read_targets
 
     if name == "-":
@@ -800,39 +836,43 @@ def _target_lines(name: str) -> list[str]:
         with open(name, encoding="utf-8") as handle:
             return read_targets(handle)
     except (OSError, UnicodeDecodeError) as error:
-        usage_error(f"--input: cannot read {name}: {getattr(error, 'strerror', None) or error}")
+        usage_error(f"{option}: cannot read {name}: {getattr(error, 'strerror', None) or error}")
 
 
-def _collect(running: Any, stream: bool) -> tuple[list[Any], bool]:
-    """The scan's results as they finish (streamed as JSON lines, or counted on a progress bar on
-    a terminal's stderr); Ctrl-C stops the scan and keeps what finished."""
+def _collect(running: Any, stream: bool) -> tuple[list[Any], bool, bool]:
+    """The scan's results as they finish: kept for the table, or streamed as JSON lines (each
+    flushed, none kept: a killed run keeps what it wrote), with a progress bar on a terminal's
+    stderr (not over streamed lines on the same terminal); Ctrl-C stops the scan and keeps what
+    finished. Also whether it was interrupted, and whether a host did not resolve."""
     import time
 
     from netref import render
 
     finished: list[Any] = []
-    progress = not stream and sys.stderr.isatty()
+    progress = sys.stderr.isatty() and not (stream and sys.stdout.isatty())
     started, shown = time.monotonic(), 0.0
-    opened = 0
+    done = opened = unresolved = 0
     try:
         for result in running:
-            finished.append(result)
+            done += 1
             opened += result.state == "open"
+            unresolved += result.port is None
             if stream:
                 typer.echo(render.json_line(result.to_dict()), nl=False)
-            elif progress and time.monotonic() - shown >= 0.1:
+            else:
+                finished.append(result)
+            if progress and time.monotonic() - shown >= 0.1:
                 shown = time.monotonic()
-                line = render.progress_line(len(finished), running.total, opened, shown - started)
-                sys.stderr.write("\r" + line)
+                sys.stderr.write("\r" + render.progress_line(done, running.total, opened, shown - started))
                 sys.stderr.flush()
     except KeyboardInterrupt:
         running.stop()
-        return finished, True
+        return finished, True, unresolved > 0
     finally:
         if progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
-    return finished, False
+    return finished, False, unresolved > 0
 
 
 # -- check (legacy imports in source; netref.check is imported only when this command runs) -----

@@ -46,7 +46,8 @@ from netref import targets as targets_module
 from netref.catalog import legacy_modules, python_text
 from netref.probes import ProbeOptions, ProbeResult, ProbeUsageError, default_catalog, net, run_probe
 from netref.probes.values import ProbeFailure, is_ip_address, printable
-from netref.targets import ScanUsageError, Targets
+from netref.targets import ScanUsageError as ScanUsageError  # re-exported: the scan's usage error
+from netref.targets import Targets
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import ssl
