@@ -471,8 +471,8 @@ class _Stage:
         """How long the selector may sleep: until the first deadline, or the next token."""
         waits = [line[0].deadline - now for line in (self.connecting, self.listening) if line]
         rate = self.scan.rate
-        if rate is not None and self.busy < self.scan.concurrency and not self.exhausted:
-            waits.append(rate.wait(now))
+        if self.busy < self.scan.concurrency and (self.ready or not self.exhausted):  # more to start
+            waits.append(rate.wait(now) if rate is not None else 0.0)
         return max(min(waits), 0.0) if waits else None
 
     # -- starting jobs ------------------------------------------------------------------------

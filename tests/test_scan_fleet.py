@@ -250,3 +250,17 @@ def test_bad_fleet_input_is_one_line_and_exit_2(args, tmp_path):
     result = runner.invoke(app, ["scan", "127.0.0.1", "--ports", "1", *args])
     assert result.exit_code == 2, (args, result.output)
     assert result.stderr.startswith("netref: error:") and len(result.stderr.splitlines()) == 1, result.stderr
+
+
+def test_more_refused_jobs_than_concurrency_all_finish():
+    """Refused at once (loopback refuses inside connect()): the stage must start the next jobs
+    rather than wait on a selector with nothing in it (it once hung there)."""
+    import threading
+
+    done: list[int] = []
+    with closed_ports(3) as ports:
+        worker = threading.Thread(target=lambda: done.append(sum(1 for _ in scan(
+            ["127.0.0.1-100"], ScanOptions(ports=ports, timeout=2, concurrency=7)))), daemon=True)  # fmt: skip
+        worker.start()
+        worker.join(10)
+    assert done == [300]
