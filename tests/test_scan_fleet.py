@@ -264,3 +264,15 @@ def test_more_refused_jobs_than_concurrency_all_finish():
         worker.start()
         worker.join(10)
     assert done == [300]
+
+
+def test_ctrl_c_keeps_the_jsonl_lines_written_and_exits_130():
+    with closed_ports(1) as [closed], serve(silent) as mute:
+        argv = [sys.executable, "-m", "netref", "scan", "127.0.0.1", "--ports", f"{closed},{mute.port}",
+                "--timeout", "30", "-f", "jsonl"]  # fmt: skip
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    assert process.returncode == 130 and err == "netref: error: interrupted\n"
+    assert [json.loads(line)["port"] for line in out.splitlines()] == [closed]
