@@ -266,6 +266,19 @@ REBINDING = [
         [(5, "NR113")],
     ),
 ]
+REBINDING += [
+    # urllib3's contrib/pyopenssl.py: setting an item binds no name (``ssl`` is only read in ``d[ssl.X]``)
+    (
+        "import ssl\nversions = {}\nversions[ssl.PROTOCOL_SSLv23] = 1\nTLS1 = ssl.PROTOCOL_TLSv1\n",
+        [(3, "NR111"), (4, "NR111")],
+    ),
+    # urllib3's test_util.py: a decorator is part of the definition it decorates, above its ``def`` line
+    (
+        "import ssl\nimport pytest\nclass TestTLS:\n    @pytest.mark.parametrize('v', [ssl.PROTOCOL_TLSv1])\n"
+        "    def test_version(self, v):\n        pass\n",
+        [(4, "NR111")],
+    ),
+]
 REBINDING_QUIET = [
     # the handler runs where ssl is missing, so ssl may be None: the code tests for it
     "try:\n    import ssl\nexcept ImportError:\n    ssl = None\nwrap = getattr(ssl, 'wrap_socket', None)\n",

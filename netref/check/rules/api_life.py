@@ -304,9 +304,15 @@ def _rebound(statement: ast.stmt) -> Iterator[str]:
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:
-    for node in ast.walk(target):
-        if isinstance(node, ast.Name):
-            yield node.id
+    """The names an assignment target binds: ``a``, ``a, (b, *c)``; not those of ``d[ssl.X]`` or ``ssl.x``
+    (an item or attribute is set, the names in it are only read)."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
 
 
 def _bind_targets(scope: _Scope, target: ast.AST) -> None:
@@ -350,6 +356,8 @@ class _FileUses:
 
     def _holds_a_hit(self, node: ast.AST) -> bool:
         first, last = getattr(node, "lineno", 0), getattr(node, "end_lineno", None) or 10**9
+        for decorator in getattr(node, "decorator_list", ()):  # above the ``def`` line, part of the statement
+            first = min(first, decorator.lineno)
         index = bisect_left(self.hit_lines, first)
         return index < len(self.hit_lines) and self.hit_lines[index] <= last
 
