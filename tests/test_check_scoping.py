@@ -315,3 +315,35 @@ def test_bindings_that_may_run_keep_a_name_unresolved(source):
 def test_a_constant_deprecated_before_it_warns_says_both(constant, target, says):
     (message,) = messages(f"import ssl\nssl.SSLContext(ssl.{constant})\n", target)
     assert message.startswith(f"NR111 ssl.{constant} {says}: use ssl.PROTOCOL_TLS_CLIENT")
+
+
+# -- found on the second set of real projects (benchmarks/check_realworld.py) --------------------------------
+
+
+def test_a_flag_tested_for_with_hasattr_is_still_the_flag():
+    # websocket-client 0.57.0, _handshake.py
+    source = (
+        "import six\nif hasattr(six, 'PY3') and six.PY3:\n    from http import client as HTTPStatus\n"
+        "else:\n    import httplib as HTTPStatus\n"
+    )
+    assert found(source, (3, 13)) == []
+    assert found(source, (2, 7)) == []  # and the if-branch is dead there (http.client would be NR105)
+
+
+def test_an_import_under_hasattr_of_a_rebound_module_name_is_a_feature_test():
+    # websocket-client 0.57.0, _ssl_compat.py: `ssl = lambda: None` in the handler leaves `ssl` unresolved
+    source = (
+        "try:\n    import ssl\n    from backports import thing\n    if hasattr(ssl, 'match_hostname'):\n"
+        "        from ssl import match_hostname\nexcept ImportError:\n    ssl = lambda: None\n"
+    )
+    assert found(source, (3, 13)) == []
+
+
+def test_send_on_an_object_made_by_a_module_that_hands_out_no_sockets_is_not_nr201():
+    # websocket-client 0.57.0, tests: a WebSocket's send takes str
+    websocket = (
+        "import socket\nimport websocket as ws\ndef test():\n    s = ws.create_connection(url)\n    s.send('Hi')\n"
+    )
+    assert found(websocket, (3, 13)) == []
+    sock = "import socket\nimport websocket as ws\ndef test():\n    s = socket.create_connection(a)\n    s.send('Hi')\n"
+    assert found(sock, (3, 13)) == [(5, "NR201")]

@@ -159,6 +159,10 @@ def _value(node: ast.expr, state: _Evaluation) -> object:
                 result = UNKNOWN  # type: ignore[assignment]
             left = right
         return result
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "hasattr" \
+            and len(node.args) == 2 and isinstance(node.args[1], ast.Constant) \
+            and isinstance(node.args[1].value, str) and _FLAG.fullmatch(node.args[1].value):
+        return True  # ``hasattr(six, "PY3") and six.PY3``: a compat module has its flags (the flag decides)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         operand = _value(node.operand, state)
         return UNKNOWN if operand is UNKNOWN else not operand

@@ -146,10 +146,13 @@ class ApiLife(Rule):
         imports = [s for s in _statements(node.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
         return bool(imports) and all(self._succeeds(statement) for statement in imports)
 
-    def imports_fail(self, node: ast.Try) -> bool:
-        """Does an import of the ``try`` body certainly fail on the target (a gone module, a removed name)?"""
-        imports = [s for s in _statements(node.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
-        return any(self._fails(statement) for statement in imports)
+    def first_failure(self, node: ast.Try) -> int | None:
+        """The index of the first statement of the ``try`` body that is an import certain to fail on the
+        target (a gone module, a removed name); None if none is (one inside an ``if`` may not run)."""
+        for index, statement in enumerate(node.body):
+            if isinstance(statement, (ast.Import, ast.ImportFrom)) and self._fails(statement):
+                return index
+        return None
 
     def _fails(self, statement: ast.Import | ast.ImportFrom) -> bool:
         if isinstance(statement, ast.Import):
@@ -272,8 +275,8 @@ def _statements(body: list[ast.stmt], dead: Callable[[ast.stmt], object] = lambd
         side = dead(statement) if isinstance(statement, ast.Try) else None  # the side of the try that cannot run
         for field in ("body", "orelse", "finalbody"):
             branch = getattr(statement, field, [])
-            if field == "body" and side == "body":
-                branch = [s for s in branch if not isinstance(s, (ast.Import, ast.ImportFrom))]
+            if field == "body" and isinstance(side, int) and not isinstance(side, bool):
+                branch = branch[:side]  # up to the import that fails: nothing after it runs
             if branch and not (isinstance(statement, ast.If) and dead(branch[0])):
                 yield from _statements(branch, dead)
         for handler in getattr(statement, "handlers", []):
@@ -349,6 +352,7 @@ class _FileUses:
         self.hit_lines = hit_lines
         self.scopes: dict[ast.AST, _Scope] = {}
         self.reported: set[tuple[int, int, str]] = set()
+        self.replaced: list[set[str] | None] = []  # per try guarding imports being visited: what its handlers bind
 
     def run(self) -> None:
         self._bind(self.tree, None)
@@ -411,17 +415,18 @@ class _FileUses:
         for child in nested:
             self._bind(child, scope)
 
-    def _dead(self, statement: ast.stmt) -> str | bool | None:
+    def _dead(self, statement: ast.stmt) -> str | int | bool | None:
         """What never runs on the target, so that the interpreter never binds what it binds. For a ``try``:
         ``"handlers"`` when every import of its body succeeds there (its ImportError handlers never run),
-        ``"body"`` when one of them fails (its imports bind nothing; the handler binds the names), else None.
+        the index of the first statement of its body that is an import certain to fail there (nothing from
+        it on runs; the handler binds the names), else None.
         For the first statement of a branch of an ``if``: is it a dead version branch (``else:`` of ``if PY3:``)?"""
         if isinstance(statement, ast.Try):
             if not any(_catches(handler, _IMPORT_GUARDS) for handler in statement.handlers):
                 return None
             if self.rule.imports_succeed(statement):
                 return "handlers"
-            return "body" if self.rule.imports_fail(statement) else None
+            return self.rule.first_failure(statement)
         offset = offset_in(self.scan.source.text, statement.lineno, statement.col_offset)
         return self.scan.compat.is_dead(offset)
 
@@ -508,10 +513,13 @@ class _FileUses:
             guarded = frozenset(name for name in guarded if "." in name or name == _FEATURE_FALLBACK)
         if isinstance(node, ast.Try):
             caught = _caught(node)
-            if caught & _IMPORT_GUARDS:
-                self._hidden_removals(node)
+            guards_imports = bool(caught & _IMPORT_GUARDS)
+            if guards_imports:
+                self.replaced.append(_replaced(node))
             for statement in node.body:
                 self._visit(statement, scope, guarded | caught)
+            if guards_imports:
+                self.replaced.pop()
             for other in (*node.handlers, *node.orelse, *node.finalbody):
                 self._visit(other, scope, guarded)
             return
@@ -535,7 +543,11 @@ class _FileUses:
             self._visit(child, scope, guarded)
 
     def _from_import(self, node: ast.ImportFrom, guarded: frozenset[str]) -> None:
-        if node.level or not node.module or guarded & _NAME_GUARDS:
+        if node.level or not node.module:
+            return
+        if guarded & _NAME_GUARDS:
+            if guarded & _IMPORT_GUARDS and _FEATURE_FALLBACK not in guarded:
+                self._hidden_removals(node, guarded)
             return
         for alias in node.names:
             verdict = self.rule.names.get(f"{node.module}.{alias.name}")
@@ -548,26 +560,20 @@ class _FileUses:
         if verdict and verdict.api not in guarded and not guarded & _NAME_GUARDS:
             self._report(node, verdict)
 
-    def _hidden_removals(self, node: ast.Try) -> None:
+    def _hidden_removals(self, node: ast.ImportFrom, guarded: frozenset[str]) -> None:
         """NR114: ``try: from ssl import wrap_socket / except ImportError: pass`` on a Python without it.
         The import fails, the handler binds no replacement and raises nothing, so the name is missing (or
         None) for the code that follows: the guard hides the removal. A handler that imports, defines or
-        assigns the name (``def match_hostname(...)``, a backport) is a shim, and says nothing."""
-        handlers = [h for h in node.handlers if _catches(h, _IMPORT_GUARDS)]
-        replaced: set[str] = set()
-        for handler in handlers:
-            for statement in _statements(handler.body):
-                if isinstance(statement, ast.Raise):
-                    return
-                replaced.update(_defined(statement, stand_ins_only=True))
-        for statement in _statements(node.body):
-            if not isinstance(statement, ast.ImportFrom) or statement.level or not statement.module:
-                continue
-            for alias in statement.names:
-                verdict = self.rule.names.get(f"{statement.module}.{alias.name}")
-                name = alias.asname or alias.name
-                if verdict and verdict.code == "NR112" and name not in replaced and "*" not in replaced:
-                    self._report(alias, self.rule.hidden(verdict, name))
+        assigns the name (``def match_hostname(...)``, a backport) is a shim, and an import that runs only
+        where ``hasattr(ssl, "match_hostname")`` holds cannot fail: they say nothing."""
+        replaced = self.replaced[-1] if self.replaced else None
+        if replaced is None or "*" in replaced:
+            return  # a handler raises, or may bind anything
+        for alias in node.names:
+            verdict = self.rule.names.get(f"{node.module}.{alias.name}")
+            name = alias.asname or alias.name
+            if verdict and verdict.code == "NR112" and verdict.api not in guarded and name not in replaced:
+                self._report(alias, self.rule.hidden(verdict, name))
 
     def _keywords(self, node: ast.Call, scope: _Scope, guarded: frozenset[str]) -> None:
         """One finding per call and code, at its first affected keyword, naming every one of them."""
@@ -599,6 +605,8 @@ class _FileUses:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "hasattr"
                     and len(node.args) == 2 and isinstance(node.args[1], ast.Constant)):
                 base = self._resolve(node.args[0], scope)
+                if base is None and isinstance(node.args[0], ast.Name):
+                    base = node.args[0].id  # a name bound twice (``ssl = None`` in a live handler) still tests its module
                 if base and isinstance(node.args[1].value, str):
                     names.add(f"{base}.{node.args[1].value}")
         return frozenset(names)
@@ -1083,6 +1091,18 @@ def _catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
 
 
 _NOTHING = (None, False, 0, "")
+
+
+def _replaced(node: ast.Try) -> set[str] | None:
+    """The names the ImportError handlers of ``node`` bind to a replacement; None if one raises."""
+    replaced: set[str] = set()
+    for handler in node.handlers:
+        if _catches(handler, _IMPORT_GUARDS):
+            for statement in _statements(handler.body):
+                if isinstance(statement, ast.Raise):
+                    return None
+                replaced.update(_defined(statement, stand_ins_only=True))
+    return replaced
 
 
 def _defined(statement: ast.stmt, stand_ins_only: bool = False) -> Iterator[str]:
