@@ -606,7 +606,7 @@ class _FileUses:
                     and len(node.args) == 2 and isinstance(node.args[1], ast.Constant)):
                 base = self._resolve(node.args[0], scope)
                 if base is None and isinstance(node.args[0], ast.Name):
-                    base = node.args[0].id  # a name bound twice (``ssl = None`` in a live handler) still tests its module
+                    base = node.args[0].id  # bound twice (``ssl = None`` in a live handler): still its module
                 if base and isinstance(node.args[1].value, str):
                     names.add(f"{base}.{node.args[1].value}")
         return frozenset(names)
@@ -670,13 +670,17 @@ class _CallSign(_Sign):
         self.leaf, self.member = leaf.encode(), member
         self.call = re.compile(re.escape(self.leaf) + rb"\s*\(")
         self.alias = re.compile(re.escape(self.leaf) + rb"[ \t]+as[ \t]+(\w+)")
-        self.subclassing = re.compile(rb"class\s+\w+\s*\([^)]*" + re.escape(self.leaf) + rb"\b")
 
     def search(self, data: bytes) -> bool:
         if self.leaf not in data or not self.pattern.search(data):
             return False
-        if not self.member and self.subclassing.search(data):
-            return True  # a subclass may pass the keyword on (super().__init__, Base.__init__, Conn(...))
+        if not self.member:  # a subclass may pass the keyword on (super().__init__, Base.__init__, Conn(...))
+            classes = _subclass_headers(data, self.leaf, _CLASS_WITH_BASES_BYTES, b")")
+            for name in (b"__init__", *sorted({name for _, name in classes})) if classes else ():
+                for found in re.finditer(re.escape(name) + rb"\s*\(", data):
+                    before = data[found.start() - 1 : found.start()]
+                    if not (found.start() and before in _WORD_BYTES) and self._keyword_in(data, found.end() - 1):
+                        return True
         calls = [self.call]
         if not self.member:  # from smtplib import SMTP_SSL as S
             calls += [re.compile(re.escape(alias) + rb"\s*\(") for alias in self.alias.findall(data)]
@@ -924,19 +928,42 @@ def _keywords_in_calls(code: str, callable_: _Callable, binders: frozenset[str],
     return offsets
 
 
-def _subclassing(leaf: str) -> re.Pattern[str]:
-    """A ``class`` statement naming ``leaf`` among its bases: ``class Conn(httplib.HTTPSConnection):``."""
-    return re.compile(r"\bclass\s+\w+\s*\([^)]*\b" + re.escape(leaf) + r"\b")
+_CLASS_WITH_BASES = re.compile(r"class[ \t]+(\w+)[ \t]*\(")  # a literal prefix: no leading \b (see _Sign)
+_CLASS_WITH_BASES_BYTES = re.compile(rb"class[ \t]+(\w+)[ \t]*\(")
+
+
+def _subclass_headers(code: AnyStr, leaf: AnyStr, pattern: re.Pattern[AnyStr],
+                      close: AnyStr) -> list[tuple[int, AnyStr]]:
+    """(offset, name) of the ``class`` statements naming ``leaf`` among their bases (``class
+    Conn(httplib.HTTPSConnection):``): the word ``leaf`` between the ``(`` and the next ``)``."""
+    found = []
+    for match in pattern.finditer(code):
+        closing = code.find(close, match.end())
+        at = code.find(leaf, match.end(), closing if closing >= 0 else len(code))
+        if at >= 0 and (match.start() == 0 or not code[match.start() - 1 : match.start()].isalnum()):
+            found.append((match.start(), match.group(1)))
+    return found
 
 
 def _through_subclasses(code: str, callable_: _Callable) -> list[int]:
-    """Where a subclass of ``callable_``'s class may pass it a keyword: ``super().__init__(key_file=k)``,
-    ``Base.__init__(self, key_file=k)``, ``Conn(h, key_file=k)``. Each such ``class`` statement, and every
-    keyword of the callable in a file that has one (loose: resolution decides)."""
+    """Where a subclass of ``callable_``'s class may pass it a keyword: each such ``class`` statement, and
+    the keywords passed at their own level to a call of ``__init__`` (``super().__init__(key_file=k)``,
+    ``Base.__init__(self, key_file=k)``) or of the subclass (``Conn(h, key_file=k)``)."""
     if callable_.member or callable_.leaf not in code:
         return []
-    classes = [match.start() for match in _subclassing(callable_.leaf).finditer(code)]
-    return classes + [match.start() for match in callable_.keywords.finditer(code)] if classes else []
+    classes = _subclass_headers(code, callable_.leaf, _CLASS_WITH_BASES, ")")
+    if not classes:
+        return []
+    hits = [offset for offset, _ in classes]
+    for name in ("__init__", *sorted({name for _, name in classes})):
+        for call in re.finditer(re.escape(name) + r"\s*\(", code):
+            if call.start() and _is_word(code[call.start() - 1]):
+                continue
+            opening = call.end() - 1
+            for match in callable_.keywords.finditer(code, opening + 1, _closing(code, opening)):
+                if code.count("(", opening + 1, match.start()) == code.count(")", opening + 1, match.start()):
+                    hits.append(match.start())
+    return hits
 
 
 def _callee_resolves(code: str, position: int, name: str, callable_: _Callable, binders: frozenset[str]) -> bool:
