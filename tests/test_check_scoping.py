@@ -279,9 +279,16 @@ REBINDING += [
         [(4, "NR111")],
     ),
 ]
+REBINDING += [
+    # getattr(module, "name") without a default is the attribute itself: an AttributeError where it is gone
+    ("import ssl\n_wrap = getattr(ssl, 'wrap_socket')\n", [(2, "NR112")]),
+    ('import ssl as _ssl\ndef wrap(s):\n    return getattr(_ssl, "wrap_socket")(s)\n', [(3, "NR112")]),
+]
 REBINDING_QUIET = [
     # the handler runs where ssl is missing, so ssl may be None: the code tests for it
     "try:\n    import ssl\nexcept ImportError:\n    ssl = None\nwrap = getattr(ssl, 'wrap_socket', None)\n",
+    # getattr in a feature test
+    "import ssl\nif hasattr(ssl, 'wrap_socket'):\n    wrap = getattr(ssl, 'wrap_socket')\n",
     # a rebinding that does run: nothing certain
     "import ssl\nssl = load_ssl()\nssl.wrap_socket(s)\n",
     # a third-party module in the try: netref cannot say which side runs

@@ -539,6 +539,7 @@ class _FileUses:
             self._attribute(node, scope, guarded)
         elif isinstance(node, ast.Call):
             self._keywords(node, scope, guarded)
+            self._getattr(node, scope, guarded)
         for child in ast.iter_child_nodes(node):
             self._visit(child, scope, guarded)
 
@@ -574,6 +575,18 @@ class _FileUses:
             name = alias.asname or alias.name
             if verdict and verdict.code == "NR112" and verdict.api not in guarded and name not in replaced:
                 self._report(alias, self.rule.hidden(verdict, name))
+
+    def _getattr(self, node: ast.Call, scope: _Scope, guarded: frozenset[str]) -> None:
+        """``getattr(ssl, "wrap_socket")`` is ``ssl.wrap_socket``: an AttributeError where it is gone. With a
+        default (``getattr(ssl, "wrap_socket", None)``) it is a feature test, and says nothing."""
+        if not (isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) == 2
+                and not node.keywords and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str) and scope.lookup("getattr") is None):
+            return
+        base = self._resolve(node.args[0], scope)
+        verdict = self.rule.names.get(f"{base}.{node.args[1].value}") if base else None
+        if verdict and verdict.api not in guarded and not guarded & _NAME_GUARDS:
+            self._report(node, verdict)
 
     def _keywords(self, node: ast.Call, scope: _Scope, guarded: frozenset[str]) -> None:
         """One finding per call and code, at its first affected keyword, naming every one of them."""
@@ -820,6 +833,8 @@ class _Uses:
     def __init__(self, names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]):
         functions, members = _functions_and_members(names)
         self.functions = {top: re.compile(_attribute(leaves)) for top, leaves in functions.items()}
+        self.getattrs = {top: re.compile(_getattr_call("|".join(map(re.escape, sorted(leaves)))))
+                         for top, leaves in functions.items()}
         self.members: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
         for (top, owner_name), leaves in sorted(members.items()):
             self.members.setdefault(top, []).append((owner_name, re.compile(_attribute(leaves))))
@@ -854,6 +869,9 @@ class _Uses:
             for callable_ in self.callables.get(top, ()):
                 hits += _keywords_in_calls(code, callable_, names, aliases.get(callable_.leaf, ()))
                 hits += _through_subclasses(code, callable_)
+            getter = self.getattrs.get(top)
+            if getter is not None and "getattr" in code:  # the name is a string: read in the text, not the code
+                hits += [match.start() for match in getter.finditer(scan.source.text) if match.group(1) in names]
         return hits
 
     def _from_imports(self, scan: FileScan) -> list[int]:
@@ -898,6 +916,11 @@ def _submodules(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVer
         top, *inner = verdict.module.split(".")
         submodules.setdefault(top, set()).update(inner)
     return {top: frozenset(inner) for top, inner in submodules.items()}
+
+
+def _getattr_call(alternatives: str) -> str:
+    """``getattr(NAME, "leaf")`` without a default (group 1: NAME)."""
+    return r"getattr\s*\(\s*(\w+)\s*,\s*['\"](?:" + alternatives + r")['\"]\s*\)"
 
 
 def _attribute(leaves: set[str]) -> str:
@@ -1072,6 +1095,7 @@ def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]
         if top in functions:
             attribute = rb"\.\s*(?:" + _alternatives(functions[top]) + rb")\b"
             found.append(_Sign(attribute, binder=True, top=top, submodules=submodules.get(top, frozenset())))
+            found.append(_Sign(_getattr_call(_alternatives(functions[top]).decode()).encode()))
     for (top, owner_name), leaves in sorted(members.items()):
         method = rb"\.\s*(?:" + _alternatives(leaves) + rb")\b"
         signs.setdefault(top.encode(), []).append(_Sign(method, need=owner_name, binder=False, top=top))
