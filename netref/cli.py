@@ -386,8 +386,13 @@ def list_command(
 
 @command("port")
 def port_command(
-    port: Annotated[str, typer.Argument(metavar="PORT", help="A port number, 0-65535.", show_default=False)],
-    transport: Annotated[str, typer.Option("--transport", "-t", metavar="tcp|udp", help="Transport protocol.")] = "tcp",
+    port: Annotated[
+        str,
+        typer.Argument(metavar="PORT", help="A port, 0-65535 (53/udp, U:53: one transport).", show_default=False),
+    ],
+    transport: Annotated[
+        str | None, typer.Option("--transport", "-t", metavar="tcp|udp", help="Transport protocol (default: both).")
+    ] = None,
     python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
@@ -401,26 +406,36 @@ def port_command(
     from netref.catalog import lookup_service
 
     fmt, target = output_format(fmt), target_version(python)
-    number = parse_port(port)
-    if transport not in ("tcp", "udp"):
+    number, given = parse_port(port)
+    if transport is not None and transport not in ("tcp", "udp"):
         usage_error(f"--transport: expected tcp or udp, not {transport!r}")
+    if given and transport and given != transport:
+        usage_error(f"{port} is a {given.upper()} port, but --transport says {transport}")
+    transport = transport or given
     catalog = open_catalog(data)
-    matches = catalog.by_port(number, transport)
+    kinds = (transport,) if transport else ("tcp", "udp")
+    matches = [match for kind in kinds for match in catalog.by_port(number, kind)]
+    if not matches:  # the services database only where the catalogue knows nothing of the number
+        matches = [found for kind in kinds if (found := lookup_service(number, kind)) is not None]
     if not matches:
-        fallback = lookup_service(number, transport)
-        matches = [fallback] if fallback else []
-    if not matches:
-        fail(f"nothing known on port {number}/{transport} (neither the catalogue nor the system services database)")
+        shown = f"{number}/{transport}" if transport else f"{number}/tcp or {number}/udp"
+        fail(f"nothing known on port {shown} (neither the catalogue nor the system services database)")
     print_view(views.port_view(catalog, number, transport, matches, target), fmt)
 
 
-def parse_port(text: str) -> int:
-    if not text.strip().isdigit():
-        usage_error(f"port must be a number from 0 to 65535, not {text!r}")
-    number = int(text)
-    if not 0 <= number <= 65535:
-        usage_error(f"port {number} is out of range (0-65535)")
-    return number
+def parse_port(text: str) -> tuple[int, str | None]:
+    """``25``, ``53/udp`` or ``U:53`` (see netref.ports): the number, and the transport when written."""
+    from netref.ports import PortSpecError, explicit_transport
+    from netref.ports import parse_port as parse_one
+
+    if text.strip() == "0":  # the catalogue and the services database know port 0 (reserved)
+        return 0, None
+    if text.strip().isdigit() and int(text) > 65535:
+        usage_error(f"port {int(text)} is out of range (0-65535)")
+    try:
+        return parse_one(text).number, explicit_transport(text)
+    except PortSpecError:
+        usage_error(f"port must be a number from 0 to 65535 (or 53/udp, U:53), not {text!r}")
 
 
 @command("show")
@@ -608,6 +623,19 @@ def probe_command(
     allow_plaintext_auth: Annotated[
         bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")
     ] = False,
+    query: Annotated[
+        str | None, typer.Option("--query", metavar="NAME", help="dns/dot: the name to ask about (default: the root).")
+    ] = None,
+    qtype: Annotated[
+        str | None,
+        typer.Option("--type", metavar="TYPE", help="dns/dot: the record type (A, AAAA, MX, TXT, ...; default SOA)."),
+    ] = None,
+    tcp: Annotated[bool, typer.Option("--tcp", help="dns: ask over TCP instead of UDP.")] = False,
+    community: Annotated[
+        str | None,
+        typer.Option("--community", metavar="NAME", envvar="NETREF_COMMUNITY", show_envvar=False,
+                     help="snmp: the v2c community (default public; also $NETREF_COMMUNITY); never printed."),
+    ] = None,
     warning: Annotated[
         float | None,
         typer.Option("--warning", "-w", metavar="SECONDS", help="nagios: WARNING above this response time."),
@@ -645,7 +673,7 @@ def probe_command(
     from netref import render
     from netref.probes import ProbeOptions, ProbeUsageError, password_needed, run_probe
     from netref.probes.monitoring import judge, make_thresholds
-    from netref.probes.net import parse_port as probe_port
+    from netref.probes.net import parse_port_spec as probe_port
     from netref.probes.net import parse_target
     from netref.views import probe_view
 
@@ -662,12 +690,17 @@ def probe_command(
         if len(hosts) > 1 and fmt == "nagios":
             raise ProbeUsageError("--format nagios judges one HOST")
         requests = []
+        number, transport = probe_port(port) if port is not None else (None, None)
+        if tcp and transport == "udp":
+            raise ProbeUsageError(f"--tcp and --port {port} exclude each other")
         for host in hosts:
-            parsed = parse_target(host, probe_port(port) if port is not None else None)
+            parsed = parse_target(host, number)
             requests.append(ProbeOptions(
                 host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
                 family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
                 insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
+                transport="tcp" if tcp else transport, query=query, qtype=qtype,
+                **({"community": community} if community is not None else {}),
             ))  # fmt: skip
         catalog = open_catalog(data)
         password = _probe_password(user, password_needed(protocol, requests[0], catalog))

@@ -42,7 +42,9 @@ def protocols_view(catalog: Catalog, protocols: list[Protocol], target: Version)
     )
 
 
-def port_view(catalog: Catalog, number: int, transport: str, matches: list[PortMatch], target: Version) -> Records:
+def port_view(
+    catalog: Catalog, number: int, transport: str | None, matches: list[PortMatch], target: Version
+) -> Records:
     """``netref port``: what runs on a port and the module to speak it on ``target``, with the
     catalogue's notes and the tutorial's claim."""
     objects = [match_dict(match, catalog, target) for match in matches]

@@ -102,7 +102,7 @@ def reference_id(stratum: int, refid: bytes) -> str:
 def _iso(seconds: float) -> str | None:
     if seconds <= 0:
         return None
-    moment = datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

@@ -32,7 +32,7 @@ MSGID = "probe"
 
 def message(ident: str, host: str | None = None, now: datetime.datetime | None = None) -> bytes:
     """One RFC 5424 message: header, the registered ``origin`` structured data (§7.2), the text."""
-    moment = now or datetime.datetime.now(datetime.timezone.utc)
+    moment = now or datetime.datetime.now(datetime.UTC)
     stamp = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     hostname = (host or socket.gethostname() or "-").split(".")[0][:255] or "-"
     data = f'[origin software="netref" swVersion="{__version__}"]'
