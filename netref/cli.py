@@ -766,8 +766,13 @@ def scan_command(
     ] = None,
     ports: Annotated[
         str | None,
-        typer.Option("--ports", metavar="LIST", help="Ports to scan, e.g. 25,80,8000-8100 (default: the catalogue's)."),
+        typer.Option(
+            "--ports", metavar="LIST", help="Ports: 25,80,8000-8100, 80-, U:53,161,T:80 (default: the catalogue's)."
+        ),
     ] = None,
+    udp: Annotated[
+        bool, typer.Option("--udp", help="Scan UDP: the catalogue's UDP ports, or --ports without T:/U: as UDP.")
+    ] = False,
     timeout: Annotated[
         float, typer.Option("--timeout", "-t", metavar="SECONDS", help="Per connection attempt and per probe.")
     ] = 5.0,
@@ -805,8 +810,9 @@ def scan_command(
         if ipv4 and ipv6:
             raise scanner.ScanUsageError("-4 and -6 exclude each other")
         texts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
+        tcp_ports, udp_ports = scanner.parse_port_list(ports, udp, catalog)
         options = scanner.ScanOptions(
-            ports=scanner.parse_ports(ports) if ports is not None else None, timeout=timeout,
+            ports=tcp_ports, udp_ports=udp_ports, timeout=timeout,
             concurrency=concurrency, target=target, family=4 if ipv4 else 6 if ipv6 else 0,
             insecure=insecure, cafile=str(cafile) if cafile else None, max_hosts=max_hosts,
         )  # fmt: skip

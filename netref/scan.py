@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from netref import identify as ident
+from netref import scan_udp
 from netref.catalog import legacy_modules, python_text
 from netref.probes import ProbeOptions, ProbeResult, ProbeUsageError, default_catalog, net, run_probe
 from netref.probes.values import ProbeFailure, is_ip_address, printable
@@ -74,6 +75,7 @@ class ScanOptions:
     insecure: bool = False
     cafile: str | None = None
     max_hosts: int = DEFAULT_MAX_HOSTS
+    udp_ports: Sequence[int] = ()  # examined by netref.scan_udp (U:53,161; --udp)
 
 
 @dataclass
@@ -98,12 +100,14 @@ class PortResult:
     message: str = ""
     elapsed_ms: float = 0.0
     order: tuple[int, int] = field(default=(0, 0), repr=False)  # (target, port) input order
+    transport: str = "tcp"  # "udp" for a port netref.scan_udp examined
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "host": self.host,
             "address": self.address,
             "port": self.port,
+            "transport": self.transport,
             "state": self.state,
             "protocol": self.protocol,
             "name": self.name,
@@ -125,24 +129,37 @@ class PortResult:
 
 
 def parse_ports(text: str) -> list[int]:
-    """``25,80,8000-8100`` as a list of ports in the order given, each once."""
-    ports: list[int] = []
-    for item in text.split(","):
-        low, _, high = item.strip().partition("-")
-        try:
-            first, last = int(low), int(high or low)
-        except ValueError:
-            raise ScanUsageError(f"--ports: {item.strip()!r} is not a port or a range (25,80,8000-8100)") from None
-        if not 0 < first <= last < 65536:
-            raise ScanUsageError(f"--ports: {item.strip()!r} is not within 1-65535 (low to high)")
-        ports.extend(range(first, last + 1))
-    return list(dict.fromkeys(ports))
+    """``25,80,8000-8100`` (``80-``, ``-1024``, ``-``: nmap's open ranges) as the TCP ports in the
+    order given, each once; :func:`parse_port_list` for lists with UDP ports."""
+    return parse_port_list(text)[0]
+
+
+def parse_port_list(text: str | None, udp: bool = False, catalog: Catalog | None = None) -> tuple[list[int], list[int]]:
+    """``--ports`` in nmap's syntax (:mod:`netref.ports`): the TCP ports and the UDP ports. Without a
+    list, the catalogue's TCP ports, or with ``udp`` (``--udp``, as ``nmap -sU``) its UDP ports;
+    with ``udp`` a port written without ``T:``/``U:``//udp is UDP."""
+    from netref import ports
+
+    if text is None:
+        if not udp:
+            return catalogue_ports(catalog or default_catalog()), []
+        return [], catalogue_udp_ports(catalog or default_catalog())
+    try:
+        return ports.split(ports.parse_ports(text, "udp" if udp else "tcp"))
+    except ports.PortSpecError as error:
+        raise ScanUsageError(str(error)) from None
 
 
 def catalogue_ports(catalog: Catalog) -> list[int]:
     """Every TCP port in the catalogue (plain, TLS and alternative), ascending."""
     return sorted({port.number for protocol in catalog.protocols.values() for port in protocol.ports
                    if port.transport == "tcp" and port.number > 0})  # fmt: skip
+
+
+def catalogue_udp_ports(catalog: Catalog) -> list[int]:
+    """Every UDP port in the catalogue, ascending (what ``--udp`` scans without ``--ports``)."""
+    return sorted({port.number for protocol in catalog.protocols.values() for port in protocol.ports
+                   if port.transport == "udp" and port.number > 0})  # fmt: skip
 
 
 def read_targets(lines: Iterable[str]) -> list[str]:
@@ -229,6 +246,7 @@ class Scan:
         self.target = options.target or running_version()
         self.hosts = list(targets)
         self.ports = list(options.ports) if options.ports is not None else catalogue_ports(self.catalog)
+        self.ports += [scan_udp.UdpPort(number) for number in options.udp_ports]
         self.total = len(self.hosts) * len(self.ports)
         self.concurrency, self.note = effective_concurrency(options.concurrency)
         self._jobs: queue.SimpleQueue[tuple[int, str, str | None, int] | None] = queue.SimpleQueue()
@@ -310,7 +328,10 @@ class Scan:
         started = time.monotonic()
         result = PortResult(host=host, port=port, state=OPEN, address=address)
         try:
-            Examination(self, host, address, port, result).run()
+            if isinstance(port, scan_udp.UdpPort):  # one UDP port: netref.scan_udp examines it
+                result = scan_udp.examine(self, host, address, port)
+            else:
+                Examination(self, host, address, port, result).run()
         except _Stopped:
             result.message = "interrupted"
         except Exception as error:  # noqa: BLE001 - one port's bug must not hang the whole scan

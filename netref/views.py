@@ -556,12 +556,12 @@ def scan_row(result: dict[str, Any]) -> dict[str, Any]:
     if verdict == "failed" and result["category"]:
         verdict = f"failed ({result['category']})"
     note = result["banner"] if result["protocol"] == "unknown" and result["banner"] else None
-    if note is None and (result["verdict"] == "failed" or result["state"] == "filtered"):
+    if note is None and (result["verdict"] == "failed" or result["state"] in ("filtered", "open|filtered")):
         note = result["message"]
     return {
         "host": result["host"],
         "address": result["address"],
-        "port": f"{result['port']}/tcp",
+        "port": f"{result['port']}/{result.get('transport', 'tcp')}",
         "state": result["state"],
         "protocol": result["protocol"],
         "software": result["software"],
