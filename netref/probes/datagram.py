@@ -27,6 +27,7 @@ the wait for the accepted reply from the first send, ``exchange`` the rest.
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import time
 from collections.abc import Callable, Sequence
@@ -51,6 +52,12 @@ CLOSED = "closed: ICMP port unreachable"
 
 #: ``accept(datagram)``: whether a received datagram is the reply (True) or to be ignored (False).
 Accept = Callable[[bytes], bool]
+
+
+def random_bytes(size: int) -> bytes:
+    """Transaction ids, NTP's transmit timestamp, the syslog message id: unpredictable, so that a
+    stranger cannot forge an answer; one function, so that a test can make them repeatable."""
+    return os.urandom(size)
 
 
 def silence_failure(session: Session, sends: int) -> ProbeFailure:

@@ -12,11 +12,10 @@ and the EDNS0 UDP size the server offers, and the software when ``version.bind``
 
 from __future__ import annotations
 
-import os
 import struct
 import time
 
-from netref.probes import dnswire
+from netref.probes import datagram, dnswire
 from netref.probes.datagram import Accept, DatagramSession
 from netref.probes.session import Session
 from netref.probes.values import ProbeFailure, ProbeOptions, ProbeUsageError, counted, printable
@@ -59,8 +58,8 @@ def probe(session: Session) -> None:
     result = session.result
     result.details["query"] = f"{name} {dnswire.TYPE_NAMES.get(rtype, f'TYPE{rtype}')}"
     answer = ask(session, name, rtype, dnswire.CLASSES["IN"])
-    if answer is None:  # pragma: no cover - ask() without patience raises instead
-        raise ProbeFailure("timeout", "no answer")
+    if answer is None:  # ask() without patience raises instead; this is for the type checker
+        raise datagram.silence_failure(session, 1)
     report(session, answer)
     software = chaos(session, "version.bind.")
     if software:
@@ -120,10 +119,11 @@ def ask(
 ) -> dnswire.Message | None:
     """One question and its answer: over UDP (TCP when truncated), or over the stream the
     session is (``--tcp``, DoT). With ``patience``, None when no answer came in that time."""
-    ident = int.from_bytes(os.urandom(2), "big")
+    ident = int.from_bytes(datagram.random_bytes(2), "big")
     wire = dnswire.query(ident, name, rtype, rclass, edns=edns)
     if isinstance(session, DatagramSession):
-        data = session.ask(wire, _reply_to(ident, name, rtype), patience=patience)
+        accept = _reply_to(ident, name, rtype)
+        data = session.exchange(wire, accept) if patience is None else session.ask(wire, accept, patience=patience)
         if data is None:
             return None
         answer = _parse(data)

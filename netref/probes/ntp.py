@@ -13,10 +13,10 @@ a reply is told apart from a stranger's or a stale one.
 from __future__ import annotations
 
 import datetime
-import os
 import struct
 import time
 
+from netref.probes import datagram
 from netref.probes.datagram import DatagramSession
 from netref.probes.session import Session
 from netref.probes.values import ProbeFailure, printable
@@ -41,9 +41,14 @@ KISS = {
 }
 
 
+#: Stratum-0 codes that say the server has no time yet, rather than refusing the client: an
+#: unsynchronised server (ntpd sends INIT until it has a source), not a kiss-o'-death.
+UNSYNCHRONISED_CODES = frozenset({"INIT", "STEP"})
+
+
 def request() -> bytes:
     """A 48-byte mode-3 request with a random transmit timestamp (the rest zero)."""
-    return struct.pack("!B47x", REQUEST_FIRST_BYTE)[:40] + os.urandom(8)
+    return struct.pack("!B47x", REQUEST_FIRST_BYTE)[:40] + datagram.random_bytes(8)
 
 
 def probe(session: Session) -> None:
@@ -113,10 +118,16 @@ def judge(session: Session, facts: dict[str, object]) -> None:
         raise ProbeFailure("protocol", f"the answer is in NTP mode {facts['mode']}, not server mode")
     stratum, refid = facts["stratum"], str(facts["reference_id"])
     if stratum == 0:
-        meaning = KISS.get(refid, "an unknown code")
         result.details["kiss_code"] = refid
-        raise ProbeFailure("protocol", f"kiss-o'-death {refid}: {meaning}")
-    if stratum == NOT_SYNCHRONISED_STRATUM or facts["leap"] == LEAPS[3]:
-        raise ProbeFailure("protocol", f"not synchronised (stratum {stratum}, leap indicator {facts['leap']})")
+        if refid and refid not in UNSYNCHRONISED_CODES:  # chronyd leaves it empty
+            raise ProbeFailure("protocol", f"kiss-o'-death {refid}: {KISS.get(refid, 'an unknown code')}")
+    if stratum in (0, NOT_SYNCHRONISED_STRATUM) or facts["leap"] == LEAPS[3]:
+        code = f", code {refid}: {KISS[refid]}" if stratum == 0 and refid in KISS else ""
+        raise ProbeFailure(
+            "protocol",
+            f"not synchronised (stratum {stratum}, leap indicator 3{code})"
+            if facts["leap"] == LEAPS[3]
+            else f"not synchronised (stratum {stratum}{code})",
+        )
     offset, delay = facts["offset_ms"], facts["delay_ms"]
     result.message = f"stratum {stratum}, reference {refid}, offset {offset:+.3f} ms, delay {delay:.3f} ms"

@@ -14,10 +14,9 @@ message (a reply echoes it; it is compared, never shown). Read-only: GET and dis
 
 from __future__ import annotations
 
-import os
 import time
 
-from netref.probes import ber
+from netref.probes import ber, datagram
 from netref.probes.datagram import DatagramSession
 from netref.probes.session import Session
 from netref.probes.values import ProbeFailure, ProbeOptions, ProbeUsageError, printable
@@ -104,7 +103,7 @@ def probe(session: Session) -> None:
 
 
 def _random_id() -> int:
-    return int.from_bytes(os.urandom(4), "big") & 0x7FFFFFFF
+    return int.from_bytes(datagram.random_bytes(4), "big") & 0x7FFFFFFF
 
 
 def _response_pdu(data: bytes, community: bytes, request_id: int) -> ber.Element | None:

@@ -18,6 +18,7 @@ import os
 import socket
 
 from netref import __version__
+from netref.probes import datagram
 from netref.probes.datagram import DatagramSession
 from netref.probes.session import Session
 from netref.probes.values import ProbeFailure
@@ -43,7 +44,7 @@ def message(ident: str, host: str | None = None, now: datetime.datetime | None =
 def probe(session: Session) -> None:
     if not isinstance(session, DatagramSession):
         raise ProbeFailure("protocol", "syslog is probed over UDP only")
-    ident = os.urandom(8).hex()
+    ident = datagram.random_bytes(8).hex()
     sent = message(ident)
     session.send_only(sent, min(LISTEN, max(session.remaining(), 0.0)))
     details = session.result.details
