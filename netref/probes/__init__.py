@@ -188,7 +188,8 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
     try:
         session = _connect(proto, options, result, host, port, deadline, catalog)
         result.details.update(transport_details(session))
-        _WATCHDOG.watch(session)
+        if not isinstance(session, DatagramSession):  # every datagram read is bounded by the deadline itself
+            _WATCHDOG.watch(session)
         if proto.tls == "implicit":
             session.start_tls()
         session.begin_exchange()

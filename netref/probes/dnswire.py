@@ -10,6 +10,7 @@ line saying what was wrong, not an exception from deep inside.
 from __future__ import annotations
 
 import ipaddress
+import re
 import struct
 from dataclasses import dataclass, field
 
@@ -198,8 +199,14 @@ def read_name(data: bytes, offset: int) -> tuple[str, int]:
     return ".".join(labels) + "." if labels else ".", end if end is not None else offset
 
 
+#: A label that needs no escaping: printable ASCII other than '.' and '\\'.
+_PLAIN_LABEL = re.compile(rb"[\x21-\x2d\x2f-\x5b\x5d-\x7e]*")
+
+
 def _label(raw: bytes) -> str:
     """A label for display: printable ASCII kept, '.', '\\' and other bytes escaped (RFC 4343)."""
+    if _PLAIN_LABEL.fullmatch(raw):
+        return raw.decode("ascii")
     out = []
     for byte in raw:
         char = chr(byte)

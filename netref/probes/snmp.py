@@ -14,6 +14,7 @@ message (a reply echoes it; it is compared, never shown). Read-only: GET and dis
 
 from __future__ import annotations
 
+import functools
 import time
 
 from netref.probes import ber, datagram
@@ -58,9 +59,15 @@ def check_options(options: ProbeOptions) -> None:
 
 def get_request(community: bytes, request_id: int, oids: list[str]) -> bytes:
     """An SNMPv2c GetRequest message for ``oids``."""
-    bindings = ber.sequence(ber.sequence([ber.oid(name), ber.null()]) for name in oids)
+    bindings = _bindings(tuple(oids))
     pdu = ber.sequence([ber.integer(request_id), ber.integer(0), ber.integer(0), bindings], (ber.Class.CONTEXT, GET))
     return ber.sequence([ber.integer(V2C), ber.octet_string(community), pdu])
+
+
+@functools.lru_cache(maxsize=8)
+def _bindings(oids: tuple[str, ...]) -> bytes:
+    """The variable bindings of a GET (each OID with a NULL value), encoded once per list."""
+    return ber.sequence(ber.sequence([ber.oid(name), ber.null()]) for name in oids)
 
 
 def discovery_request(message_id: int) -> bytes:
@@ -87,16 +94,18 @@ def probe(session: Session) -> None:
     community = session.options.community.encode()
     request_id = _random_id()
     request = get_request(community, request_id, list(SYSTEM))
+    accepted: list[ber.Element] = []
 
     def accept(data: bytes) -> bool:
-        return _response_pdu(data, community, request_id) is not None
+        pdu = _response_pdu(data, community, request_id)
+        if pdu is not None:
+            accepted.append(pdu)  # decoded once: the report reads it as it is
+        return pdu is not None
 
     started = time.monotonic()
     reply = session.ask(request, accept, patience=max(session.remaining() / 2, 0.0))
     if reply is not None:
-        pdu = _response_pdu(reply, community, request_id)
-        assert pdu is not None  # accept() said so
-        _report_v2c(session, pdu)
+        _report_v2c(session, accepted[-1])
         return
     session.result.details["v2c"] = f"no answer in {time.monotonic() - started:.1f} s"
     _discover(session)
@@ -134,7 +143,8 @@ def _report_v2c(session: Session, pdu: ber.Element) -> None:
     try:
         for binding in pdu.children[3].expect(ber.SEQUENCE).children:
             oid, value = binding.expect(ber.SEQUENCE).children
-            values[SYSTEM.get(oid.oid(), oid.oid())] = value_text(value)
+            dotted = oid.oid()
+            values[SYSTEM.get(dotted, dotted)] = value_text(value)
     except (ber.BerError, ValueError) as error:
         raise ProbeFailure("protocol", f"malformed SNMP response: {error}") from None
     details.update({name: values.get(name) for name in SYSTEM.values()})
