@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import socket
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -20,41 +19,12 @@ from netref.probes import default_catalog
 from netref.scan import ScanOptions, scan
 
 sys.path.insert(0, str(Path(__file__).parent / "probes"))
-from udp_replay import capture
-
-
-class UnboundReplay:
-    """Answers each DNS question with unbound's recorded reply to the same question (id copied)."""
-
-    def __init__(self) -> None:
-        entry = capture("dns", "unbound")
-        pairs = [(bytes.fromhex(x["request"]), bytes.fromhex(x["replies"][0])) for x in entry["exchanges"]]
-        self.by_question = {request[2:]: reply[2:] for request, reply in pairs}
-        self.root = pairs[0][1][2:]
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        self.seen: list[bytes] = []
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                data, peer = self.sock.recvfrom(4096)
-            except OSError:
-                return
-            self.seen.append(data)
-            if len(data) < 12 or data[2] & 0x80:
-                continue  # not a DNS question: silence, as a DNS server does
-            self.sock.sendto(data[:2] + self.by_question.get(data[2:], self.root), peer)
-
-    def close(self) -> None:
-        self.sock.close()
+from udp_replay import DnsReplay
 
 
 @pytest.fixture
 def unbound():
-    server = UnboundReplay()
+    server = DnsReplay()
     yield server
     server.close()
 

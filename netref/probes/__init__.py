@@ -18,6 +18,7 @@ from the catalogue's ``identify`` facts), and on top one module per protocol fam
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import importlib
 import itertools
@@ -310,11 +311,13 @@ def _check_transport(protocol: Protocol, options: ProbeOptions) -> None:
 
 
 def transport_details(session: Session) -> dict[str, str]:
-    """``details.transport`` for a protocol catalogued on UDP (DNS: ``udp``, or ``tcp`` with
-    ``--tcp``); nothing for a TCP-only protocol, whose JSON stays as it was."""
-    if not any(port.transport == "udp" for port in session.protocol.ports):
-        return {}
-    return {"transport": "udp" if isinstance(session, DatagramSession) else "tcp"}
+    """``details.transport`` for a protocol probed over UDP by default (DNS: ``udp``, or ``tcp`` with
+    ``--tcp``); nothing for the others (https, whose 443/udp is QUIC), whose JSON stays as it was."""
+    if isinstance(session, DatagramSession):
+        return {"transport": "udp"}
+    if transport(session.protocol, dataclasses.replace(session.options, transport=None)) == "udp":
+        return {"transport": "tcp"}
+    return {}
 
 
 def _refused_certificate(session: Session, family: LoadedFamily, refused: CertificateRefused) -> TlsDetails | None:

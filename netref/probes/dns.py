@@ -57,14 +57,19 @@ def probe(session: Session) -> None:
     name, rtype = request(session.options)
     result = session.result
     result.details["query"] = f"{name} {dnswire.TYPE_NAMES.get(rtype, f'TYPE{rtype}')}"
-    answer = ask(session, name, rtype, dnswire.CLASSES["IN"])
-    if answer is None:  # ask() without patience raises instead; this is for the type checker
-        raise datagram.silence_failure(session, 1)
-    report(session, answer)
-    software = chaos(session, "version.bind.")
+    conversation = [session]  # where questions go: the TCP stream once a UDP answer was truncated
+    try:
+        answer = ask(conversation, name, rtype, dnswire.CLASSES["IN"])
+        if answer is None:  # ask() without patience raises instead; this is for the type checker
+            raise datagram.silence_failure(session, 1)
+        report(session, answer)
+        software = chaos(conversation, "version.bind.")
+        identity = chaos(conversation, "id.server.")
+    finally:
+        if conversation[-1] is not session:
+            conversation[-1].close()
     if software:
         result.server_software = software
-    identity = chaos(session, "id.server.")
     result.details["version_bind"] = software
     result.details["id_server"] = identity
     if answer.rcode not in ANSWERS:
@@ -93,13 +98,13 @@ def _why(answer: dnswire.Message) -> str:
     }.get(answer.rcode, "an error")
 
 
-def chaos(session: Session, name: str) -> str | None:
+def chaos(conversation: list[Session], name: str) -> str | None:
     """A CHAOS TXT answer's text (``version.bind.``, ``id.server.``), or None when the server keeps
     it to itself (refuses, answers nothing, or stays silent for :data:`CHAOS_WAIT`)."""
     try:
-        answer = ask(session, name, dnswire.TYPES["TXT"], dnswire.CLASSES["CH"], patience=CHAOS_WAIT, edns=None)
+        answer = ask(conversation, name, dnswire.TYPES["TXT"], dnswire.CLASSES["CH"], patience=CHAOS_WAIT, edns=None)
     except ProbeFailure:
-        if session.expired:
+        if conversation[0].expired:
             raise
         return None
     if answer is None or answer.rcode != 0:
@@ -109,7 +114,7 @@ def chaos(session: Session, name: str) -> str | None:
 
 
 def ask(
-    session: Session,
+    conversation: list[Session],
     name: str,
     rtype: int,
     rclass: int,
@@ -117,8 +122,10 @@ def ask(
     patience: float | None = None,
     edns: int | None = dnswire.EDNS_UDP_SIZE,
 ) -> dnswire.Message | None:
-    """One question and its answer: over UDP (TCP when truncated), or over the stream the
-    session is (``--tcp``, DoT). With ``patience``, None when no answer came in that time."""
+    """One question and its answer over the conversation's last session: UDP (and on a truncated
+    answer TCP, which the conversation then keeps for the questions after), or the stream the probe
+    runs on (``--tcp``, DoT). With ``patience``, None when no answer came in that time."""
+    session = conversation[-1]
     ident = int.from_bytes(datagram.random_bytes(2), "big")
     wire = dnswire.query(ident, name, rtype, rclass, edns=edns)
     if isinstance(session, DatagramSession):
@@ -128,16 +135,14 @@ def ask(
             return None
         answer = _parse(data)
         if answer.rcode == 1 and answer.edns_size is None and edns is not None:  # RFC 6891 §7: ask again without
-            return ask(session, name, rtype, rclass, patience=patience, edns=None)
+            return ask(conversation, name, rtype, rclass, patience=patience, edns=None)
         if not answer.truncated:
             return answer
         session.result.details["truncated_udp"] = True
         stream = session.stream()
+        conversation.append(stream)
         session.result.details["transport"] = "tcp"
-        try:
-            return _parse(_over_stream(stream, ident, wire, patience))
-        finally:
-            stream.close()
+        return _parse(_over_stream(stream, ident, wire, patience))
     data = _over_stream(session, ident, wire, patience)
     return _parse(data) if data else None
 

@@ -16,7 +16,7 @@ import threading
 import time
 
 import pytest
-from udp_replay import ReplayServer, capture, load
+from udp_replay import DotServer, ReplayServer, capture, load
 
 from netref.probes import ProbeOptions, ProbeUsageError, datagram, dns, dnswire, ntp, run_probe, snmp, syslog
 
@@ -207,6 +207,7 @@ def test_dns_truncated_udp_answer_falls_back_to_tcp(seeded):
                 # the CHAOS questions follow on the same connection
                 while header := conn.recv(2):
                     query = conn.recv(struct.unpack("!H", header)[0])
+                    seen.append(query)
                     conn.sendall(struct.pack("!H", len(answers[query])) + answers[query])
 
         threading.Thread(target=serve, daemon=True).start()
@@ -214,7 +215,8 @@ def test_dns_truncated_udp_answer_falls_back_to_tcp(seeded):
         listener.close()
     assert result.ok, result.message
     assert result.details["truncated_udp"] is True and result.details["transport"] == "tcp"
-    assert seen and result.details["answers"][0].startswith(". 86400 IN SOA")
+    assert result.details["answers"][0].startswith(". 86400 IN SOA")
+    assert len(seen) == 3 and result.server_software == "unbound 1.17.1"  # CHAOS questions on the same connection
 
 
 def test_dns_silence_is_open_or_filtered_after_retries():
@@ -243,6 +245,33 @@ def test_icmp_port_unreachable_is_closed():
         result = run_probe(protocol, ProbeOptions("127.0.0.1", port=port, timeout=2))
         assert (result.category, result.message) == ("refused", "closed: ICMP port unreachable"), protocol
         assert result.timings["total"] < 1000
+
+
+def test_dot_is_dns_framed_inside_verified_tls(server_ssl_context, ca_file):
+    """RFC 7858: the two-byte framing of DNS over TCP, inside TLS verified as every TLS probe."""
+    with DotServer(server_ssl_context) as server:
+        result = run_probe("dot", ProbeOptions("127.0.0.1", port=server.port, timeout=5, cafile=str(ca_file)))
+        insecure = run_probe("dot", ProbeOptions("127.0.0.1", port=server.port, timeout=5))
+    assert result.ok, result.message
+    assert result.tls is not None and result.tls.chain_verified and result.server_software == "unbound 1.17.1"
+    assert result.details["answers"][0].startswith(". 86400 IN SOA") and "transport" not in result.details
+    assert insecure.category == "certificate"  # the test CA is not the system's
+
+
+def test_udp_phases_are_disjoint_and_sum_to_at_most_the_total(seeded):
+    """The reply held back 0.2 s: first_byte holds the wait, and no phase counts it twice."""
+    entry = capture("ntp", "chronyd")
+    seeded(entry["options"]["seed"])
+
+    def late(request: bytes, reply: bytes):
+        time.sleep(0.2)
+        return [(reply, False)]
+
+    with ReplayServer(entry["exchanges"], edit=late) as server:
+        result = run_probe("ntp", ProbeOptions("127.0.0.1", port=server.port, timeout=3))
+    phases = {name: ms for name, ms in result.timings.items() if name != "total"}
+    assert set(phases) == {"dns", "connect", "first_byte", "exchange"}
+    assert sum(phases.values()) <= result.timings["total"] and result.timings["first_byte"] >= 190
 
 
 # -- DNS wire format --------------------------------------------------------------------------------

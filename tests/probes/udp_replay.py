@@ -98,6 +98,84 @@ class ReplayServer:
         self.close()
 
 
+class DnsReplay:
+    """A DNS server made of unbound's recorded replies (``udp_captures/dns.json``, "unbound"): each
+    question gets unbound's reply to the same question, its id copied (so any id works: the scan's
+    fixed identification query, the probe's random ones); other questions the root SOA reply."""
+
+    def __init__(self) -> None:
+        entry = capture("dns", "unbound")
+        pairs = [(bytes.fromhex(x["request"]), bytes.fromhex(x["replies"][0])) for x in entry["exchanges"]]
+        self.by_question = {request[2:]: reply[2:] for request, reply in pairs}
+        self.root = pairs[0][1][2:]
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.seen: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                data, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            self.seen.append(data)
+            if len(data) < 12 or data[2] & 0x80:
+                continue  # not a DNS question: silence, as a DNS server keeps
+            self.sock.sendto(data[:2] + self.by_question.get(data[2:], self.root), peer)
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class DotServer:
+    """DNS over TLS (RFC 7858) made of unbound's recorded replies: a TLS listener on 127.0.0.1 that
+    answers each two-byte-framed question with :class:`DnsReplay`'s reply to it (id copied)."""
+
+    def __init__(self, context: Any) -> None:
+        self.replies = DnsReplay()
+        self.replies.close()  # only its table of answers is used
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.context = context
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        try:
+            with self.context.wrap_socket(conn, server_side=True) as tls:
+                file = tls.makefile("rb")
+                while len(head := file.read(2)) == 2:
+                    query = file.read(int.from_bytes(head, "big"))
+                    reply = query[:2] + self.replies.by_question.get(query[2:], self.replies.root)
+                    tls.sendall(len(reply).to_bytes(2, "big") + reply)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class _Recorder:
     """A UDP proxy: every datagram to it goes to the daemon, every answer comes back, all recorded."""
 
