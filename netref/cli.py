@@ -633,8 +633,8 @@ def probe_command(
     tcp: Annotated[bool, typer.Option("--tcp", help="dns: ask over TCP instead of UDP.")] = False,
     community: Annotated[
         str | None,
-        typer.Option("--community", metavar="NAME", envvar="NETREF_COMMUNITY", show_envvar=False,
-                     help="snmp: the v2c community (default public; also $NETREF_COMMUNITY); never printed."),
+        typer.Option("--community", metavar="NAME",
+                     help="snmp: the v2c community (default public, or $NETREF_COMMUNITY); never printed."),
     ] = None,
     warning: Annotated[
         float | None,
@@ -700,7 +700,7 @@ def probe_command(
                 family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
                 insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
                 transport="tcp" if tcp else transport, query=query, qtype=qtype,
-                **({"community": community} if community is not None else {}),
+                **_community(protocol, community),
             ))  # fmt: skip
         catalog = open_catalog(data)
         password = _probe_password(user, password_needed(protocol, requests[0], catalog))
@@ -725,6 +725,17 @@ def probe_command(
         raise typer.Exit(check.code)
     print_view(probe_view(result, waterfall=not no_waterfall), fmt, color)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NOT_FOUND)
+
+
+def _community(protocol: str, given: str | None) -> dict[str, str]:
+    """``--community``, else ``$NETREF_COMMUNITY`` for snmp only (the variable may be set for a whole
+    session of probes; a secret in the environment stays out of the process list)."""
+    import os
+
+    if given is not None:
+        return {"community": given}
+    from_env = os.environ.get("NETREF_COMMUNITY")
+    return {"community": from_env} if from_env and protocol.lower() == "snmp" else {}
 
 
 def _probe_password(user: str | None, needed: bool) -> str | None:

@@ -513,3 +513,34 @@ def test_every_capture_names_its_program_version_and_how():
         assert len({entry["version"].split()[1] for entry in entries if entry["version"].startswith("Debian")}) >= 1
         for entry in entries:
             assert entry["version"] and entry["captured"].startswith("20") and entry["exchanges"], entry["program"]
+
+
+def test_cli_takes_the_community_from_the_environment_for_snmp_only(seeded, monkeypatch):
+    from typer.testing import CliRunner
+
+    from netref.cli import app
+
+    entry = capture("snmp", "snmpd")
+    seeded(entry["options"]["seed"])
+    with ReplayServer(entry["exchanges"]) as server:
+        shown = CliRunner().invoke(app, ["probe", "snmp", f"127.0.0.1:{server.port}", "-t", "3", "-f", "json"],
+                                   env={"NETREF_COMMUNITY": COMMUNITY})  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["details"]["sysName"] == "netref-test-agent" and COMMUNITY not in shown.output
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    other = CliRunner().invoke(app, ["probe", "dns", f"127.0.0.1:{port}", "-t", "1"], env={"NETREF_COMMUNITY": "x"})
+    assert other.exit_code == 1 and "closed: ICMP port unreachable" in other.output  # not a usage error
+
+
+def test_nagios_judges_a_udp_probe_as_any_other(seeded):
+    from typer.testing import CliRunner
+
+    from netref.cli import app
+
+    entry = capture("dns", "knotd-refused")
+    seeded(entry["options"]["seed"])
+    with ReplayServer(entry["exchanges"]) as server:
+        shown = CliRunner().invoke(app, ["probe", "dns", f"127.0.0.1:{server.port}", "-t", "3", "-f", "nagios"])
+    assert shown.exit_code == 2 and shown.output.startswith("DNS CRITICAL") and "REFUSED" in shown.output
