@@ -86,6 +86,7 @@ class Protocol(NamedTuple):
     sources: tuple[str, ...]
     identify: Identify | None = None
     pypi: tuple[str, ...] = ()  # PyPI projects that speak it (where the stdlib does not, or not fully)
+    identify_udp: Identify | None = None  # the same over UDP: hello is the datagram sent, patterns match the reply
 
     @property
     def modules(self) -> tuple[str, ...]:
@@ -552,6 +553,7 @@ def _plain_protocol(protocol: Protocol) -> tuple[Any, ...]:
     fields["ports"] = tuple(tuple(port) for port in protocol.ports)
     fields["tutorial"] = tuple(protocol.tutorial) if protocol.tutorial else None
     fields["identify"] = tuple(protocol.identify) if protocol.identify else None
+    fields["identify_udp"] = tuple(protocol.identify_udp) if protocol.identify_udp else None
     return tuple(fields.values())
 
 
@@ -563,6 +565,7 @@ def _from_plain(path: str, plain: dict[str, Any]) -> Catalog:
             ports=tuple(Port._make(port) for port in protocol.ports),
             tutorial=TutorialRow._make(protocol.tutorial) if protocol.tutorial else None,
             identify=Identify._make(protocol.identify) if protocol.identify else None,
+            identify_udp=Identify._make(protocol.identify_udp) if protocol.identify_udp else None,
         )
     modules = {name: Module._make(fields) for name, fields in plain["modules"].items()}
     apis = {key: Api._make(fields) for key, fields in plain["apis"].items()}
@@ -577,6 +580,7 @@ def _cache_dir() -> Path:
 _PROTOCOL_KEYS = {
     "name", "function", "aliases", "standards", "tls", "starttls", "plain", "default_port", "ports",
     "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources", "identify", "pypi",
+    "identify_udp",
 }
 _IDENTIFY_KEYS = {"first", "hello", "patterns", "hints", "software"}
 SPEAKERS = ("server", "client")
@@ -774,7 +778,15 @@ class _Validator:
             sources=self.texts(raw, "sources", entry),
             identify=self.identify(raw.get("identify"), f"{entry}.identify"),
             pypi=self.texts(raw, "pypi", entry),
+            identify_udp=self.identify_udp(raw.get("identify_udp"), f"{entry}.identify_udp"),
         )
+
+    def identify_udp(self, raw: Any, entry: str) -> Identify | None:
+        """An ``identify`` table for UDP: the client always speaks first (``hello`` is the datagram)."""
+        identify = self.identify(raw, entry)
+        if identify is not None and identify.first != "client":
+            raise self.fail(entry, "over UDP the client speaks first: first = \"client\" with a hello datagram")
+        return identify
 
     def identify(self, raw: Any, entry: str) -> Identify | None:
         if raw is None:

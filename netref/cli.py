@@ -386,8 +386,13 @@ def list_command(
 
 @command("port")
 def port_command(
-    port: Annotated[str, typer.Argument(metavar="PORT", help="A port number, 0-65535.", show_default=False)],
-    transport: Annotated[str, typer.Option("--transport", "-t", metavar="tcp|udp", help="Transport protocol.")] = "tcp",
+    port: Annotated[
+        str,
+        typer.Argument(metavar="PORT", help="A port, 0-65535 (53/udp, U:53: one transport).", show_default=False),
+    ],
+    transport: Annotated[
+        str | None, typer.Option("--transport", "-t", metavar="tcp|udp", help="Transport protocol (default: both).")
+    ] = None,
     python: PythonOption = None,
     fmt: FormatOption = "table",
     data: DataOption = None,
@@ -401,26 +406,36 @@ def port_command(
     from netref.catalog import lookup_service
 
     fmt, target = output_format(fmt), target_version(python)
-    number = parse_port(port)
-    if transport not in ("tcp", "udp"):
+    number, given = parse_port(port)
+    if transport is not None and transport not in ("tcp", "udp"):
         usage_error(f"--transport: expected tcp or udp, not {transport!r}")
+    if given and transport and given != transport:
+        usage_error(f"{port} is a {given.upper()} port, but --transport says {transport}")
+    transport = transport or given
     catalog = open_catalog(data)
-    matches = catalog.by_port(number, transport)
+    kinds = (transport,) if transport else ("tcp", "udp")
+    matches = [match for kind in kinds for match in catalog.by_port(number, kind)]
+    if not matches:  # the services database only where the catalogue knows nothing of the number
+        matches = [found for kind in kinds if (found := lookup_service(number, kind)) is not None]
     if not matches:
-        fallback = lookup_service(number, transport)
-        matches = [fallback] if fallback else []
-    if not matches:
-        fail(f"nothing known on port {number}/{transport} (neither the catalogue nor the system services database)")
+        shown = f"{number}/{transport}" if transport else f"{number}/tcp or {number}/udp"
+        fail(f"nothing known on port {shown} (neither the catalogue nor the system services database)")
     print_view(views.port_view(catalog, number, transport, matches, target), fmt)
 
 
-def parse_port(text: str) -> int:
-    if not text.strip().isdigit():
-        usage_error(f"port must be a number from 0 to 65535, not {text!r}")
-    number = int(text)
-    if not 0 <= number <= 65535:
-        usage_error(f"port {number} is out of range (0-65535)")
-    return number
+def parse_port(text: str) -> tuple[int, str | None]:
+    """``25``, ``53/udp`` or ``U:53`` (see netref.ports): the number, and the transport when written."""
+    from netref.ports import PortSpecError, explicit_transport
+    from netref.ports import parse_port as parse_one
+
+    if text.strip() == "0":  # the catalogue and the services database know port 0 (reserved)
+        return 0, None
+    if text.strip().isdigit() and int(text) > 65535:
+        usage_error(f"port {int(text)} is out of range (0-65535)")
+    try:
+        return parse_one(text).number, explicit_transport(text)
+    except PortSpecError:
+        usage_error(f"port must be a number from 0 to 65535 (or 53/udp, U:53), not {text!r}")
 
 
 @command("show")
@@ -608,6 +623,19 @@ def probe_command(
     allow_plaintext_auth: Annotated[
         bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")
     ] = False,
+    query: Annotated[
+        str | None, typer.Option("--query", metavar="NAME", help="dns/dot: the name to ask about (default: the root).")
+    ] = None,
+    qtype: Annotated[
+        str | None,
+        typer.Option("--type", metavar="TYPE", help="dns/dot: the record type (A, AAAA, MX, TXT, ...; default SOA)."),
+    ] = None,
+    tcp: Annotated[bool, typer.Option("--tcp", help="dns: ask over TCP instead of UDP.")] = False,
+    community: Annotated[
+        str | None,
+        typer.Option("--community", metavar="NAME",
+                     help="snmp: the v2c community (default public, or $NETREF_COMMUNITY); never printed."),
+    ] = None,
     warning: Annotated[
         float | None,
         typer.Option("--warning", "-w", metavar="SECONDS", help="nagios: WARNING above this response time."),
@@ -645,7 +673,7 @@ def probe_command(
     from netref import render
     from netref.probes import ProbeOptions, ProbeUsageError, password_needed, run_probe
     from netref.probes.monitoring import judge, make_thresholds
-    from netref.probes.net import parse_port as probe_port
+    from netref.probes.net import parse_port_spec as probe_port
     from netref.probes.net import parse_target
     from netref.views import probe_view
 
@@ -662,12 +690,17 @@ def probe_command(
         if len(hosts) > 1 and fmt == "nagios":
             raise ProbeUsageError("--format nagios judges one HOST")
         requests = []
+        number, transport = probe_port(port) if port is not None else (None, None)
+        if tcp and transport == "udp":
+            raise ProbeUsageError(f"--tcp and --port {port} exclude each other")
         for host in hosts:
-            parsed = parse_target(host, probe_port(port) if port is not None else None)
+            parsed = parse_target(host, number)
             requests.append(ProbeOptions(
                 host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
                 family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
                 insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
+                transport="tcp" if tcp else transport, query=query, qtype=qtype,
+                **_community(protocol, community),
             ))  # fmt: skip
         catalog = open_catalog(data)
         password = _probe_password(user, password_needed(protocol, requests[0], catalog))
@@ -692,6 +725,17 @@ def probe_command(
         raise typer.Exit(check.code)
     print_view(probe_view(result, waterfall=not no_waterfall), fmt, color)
     raise typer.Exit(EXIT_OK if result.ok else EXIT_NOT_FOUND)
+
+
+def _community(protocol: str, given: str | None) -> dict[str, str]:
+    """``--community``, else ``$NETREF_COMMUNITY`` for snmp only (the variable may be set for a whole
+    session of probes; a secret in the environment stays out of the process list)."""
+    import os
+
+    if given is not None:
+        return {"community": given}
+    from_env = os.environ.get("NETREF_COMMUNITY")
+    return {"community": from_env} if from_env and protocol.lower() == "snmp" else {}
 
 
 def _probe_password(user: str | None, needed: bool) -> str | None:
@@ -733,8 +777,13 @@ def scan_command(
     ] = None,
     ports: Annotated[
         str | None,
-        typer.Option("--ports", metavar="LIST", help="Ports to scan, e.g. 25,80,8000-8100 (default: the catalogue's)."),
+        typer.Option(
+            "--ports", metavar="LIST", help="Ports: 25,80,8000-8100, 80-, U:53,161,T:80 (default: the catalogue's)."
+        ),
     ] = None,
+    udp: Annotated[
+        bool, typer.Option("--udp", help="Scan UDP: the catalogue's UDP ports, or --ports without T:/U: as UDP.")
+    ] = False,
     timeout: Annotated[
         float, typer.Option("--timeout", "-t", metavar="SECONDS", help="Per connection attempt and per probe.")
     ] = 5.0,
@@ -793,8 +842,9 @@ def scan_command(
         texts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
         excluded = target_lists.split_excludes(exclude or []) + (
             _target_lines(exclude_file, "--exclude-file") if exclude_file is not None else [])  # fmt: skip
+        tcp_ports, udp_ports = scanner.parse_port_list(ports, udp, catalog)
         options = scanner.ScanOptions(
-            ports=scanner.parse_ports(ports) if ports is not None else None, timeout=timeout,
+            ports=tcp_ports, udp_ports=udp_ports, timeout=timeout,
             concurrency=concurrency, target=target, family=4 if ipv4 else 6 if ipv6 else 0,
             insecure=insecure, cafile=str(cafile) if cafile else None, max_hosts=max_hosts, exclude=excluded,
             rate=rate, shard=jobs.parse_shard(shard) if shard is not None else None,

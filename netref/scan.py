@@ -41,7 +41,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from netref import identify as ident
-from netref import jobs
+from netref import jobs, scan_udp
 from netref import targets as targets_module
 from netref.catalog import legacy_modules, python_text
 from netref.probes import ProbeOptions, ProbeResult, ProbeUsageError, default_catalog, net, run_probe
@@ -87,6 +87,7 @@ class ScanOptions:
     rate: float | None = None  # new connections a second (--rate); None: as fast as concurrency allows
     shard: jobs.Shard | None = None  # this run's slice of the jobs (--shard K/N); None: all of them
     resume: Iterable[tuple[str, int, str]] | None = None  # (host, port, transport) finished before (--resume)
+    udp_ports: Sequence[int] = ()  # examined by netref.scan_udp (U:53,161; --udp)
 
 
 @dataclass
@@ -111,12 +112,14 @@ class PortResult:
     message: str = ""
     elapsed_ms: float = 0.0
     order: tuple[int, int] = field(default=(0, 0), repr=False)  # (target, port) input order
+    transport: str = "tcp"  # "udp" for a port netref.scan_udp examined
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "host": self.host,
             "address": self.address,
             "port": self.port,
+            "transport": self.transport,
             "state": self.state,
             "protocol": self.protocol,
             "name": self.name,
@@ -138,24 +141,37 @@ class PortResult:
 
 
 def parse_ports(text: str) -> list[int]:
-    """``25,80,8000-8100`` as a list of ports in the order given, each once."""
-    ports: list[int] = []
-    for item in text.split(","):
-        low, _, high = item.strip().partition("-")
-        try:
-            first, last = int(low), int(high or low)
-        except ValueError:
-            raise ScanUsageError(f"--ports: {item.strip()!r} is not a port or a range (25,80,8000-8100)") from None
-        if not 0 < first <= last < 65536:
-            raise ScanUsageError(f"--ports: {item.strip()!r} is not within 1-65535 (low to high)")
-        ports.extend(range(first, last + 1))
-    return list(dict.fromkeys(ports))
+    """``25,80,8000-8100`` (``80-``, ``-1024``, ``-``: nmap's open ranges) as the TCP ports in the
+    order given, each once; :func:`parse_port_list` for lists with UDP ports."""
+    return parse_port_list(text)[0]
+
+
+def parse_port_list(text: str | None, udp: bool = False, catalog: Catalog | None = None) -> tuple[list[int], list[int]]:
+    """``--ports`` in nmap's syntax (:mod:`netref.ports`): the TCP ports and the UDP ports. Without a
+    list, the catalogue's TCP ports, or with ``udp`` (``--udp``, as ``nmap -sU``) its UDP ports;
+    with ``udp`` a port written without ``T:``/``U:``//udp is UDP."""
+    from netref import ports
+
+    if text is None:
+        if not udp:
+            return catalogue_ports(catalog or default_catalog()), []
+        return [], catalogue_udp_ports(catalog or default_catalog())
+    try:
+        return ports.split(ports.parse_ports(text, "udp" if udp else "tcp"))
+    except ports.PortSpecError as error:
+        raise ScanUsageError(str(error)) from None
 
 
 def catalogue_ports(catalog: Catalog) -> list[int]:
     """Every TCP port in the catalogue (plain, TLS and alternative), ascending."""
     return sorted({port.number for protocol in catalog.protocols.values() for port in protocol.ports
                    if port.transport == "tcp" and port.number > 0})  # fmt: skip
+
+
+def catalogue_udp_ports(catalog: Catalog) -> list[int]:
+    """Every UDP port in the catalogue, ascending (what ``--udp`` scans without ``--ports``)."""
+    return sorted({port.number for protocol in catalog.protocols.values() for port in protocol.ports
+                   if port.transport == "udp" and port.number > 0})  # fmt: skip
 
 
 def read_targets(lines: Iterable[str]) -> list[str]:
@@ -239,6 +255,7 @@ class Scan:
         self.target = options.target or running_version()
         self.targets = targets if isinstance(targets, Targets) else Targets(targets)
         self.ports = list(options.ports) if options.ports is not None else catalogue_ports(self.catalog)
+        self.ports += [scan_udp.UdpPort(number) for number in options.udp_ports]
         self.rate = jobs.Rate(options.rate) if options.rate is not None else None
         self.order = jobs.JobOrder(self.targets.count * len(self.ports), options.shard)
         self._skip = self._resumed(options.resume or ())
@@ -323,6 +340,22 @@ class Scan:
         finally:
             if handed is not None and handed.sock is not None:
                 handed.sock.close()
+        result.elapsed_ms = (time.monotonic() - started) * 1000
+        self.finish(result)
+
+    def examine_udp(self, order: tuple[int, int], host: str, address: str, started: float) -> None:
+        """Send one UDP port its protocol's payload and judge the reply (in an examiner thread)."""
+        port = self.ports[order[1]]
+        try:
+            if self._stopped.is_set():
+                raise _Stopped
+            result = scan_udp.examine(self, host, address, port)
+        except _Stopped:
+            result = PortResult(host=host, port=port_key(port)[0], state=OPEN, address=address, message="interrupted")
+        except Exception as error:  # noqa: BLE001 - one port's bug must not hang the whole scan
+            message = f"netref could not examine this port: {type(error).__name__}: {error}"
+            result = PortResult(host=host, port=port_key(port)[0], state=OPEN, address=address, message=message)
+        result.transport, result.order = "udp", order
         result.elapsed_ms = (time.monotonic() - started) * 1000
         self.finish(result)
 
@@ -507,9 +540,8 @@ class _Stage:
         host = scan.targets.host(target)
         number, transport = port_key(scan.ports[port])
         self.busy += 1
-        if transport != "tcp":  # another transport's examination (UDP) needs no connection stage
-            why = f"netref cannot scan {transport} ports yet"
-            scan._results.append(PortResult(host, number, FILTERED, address, message=why, order=(target, port)))
+        if transport != "tcp":  # a UDP port needs no connection stage: netref.scan_udp examines it
+            self.pool.submit(functools.partial(scan.examine_udp, (target, port), host, address, now))
             return
         try:
             sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM)

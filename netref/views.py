@@ -42,7 +42,9 @@ def protocols_view(catalog: Catalog, protocols: list[Protocol], target: Version)
     )
 
 
-def port_view(catalog: Catalog, number: int, transport: str, matches: list[PortMatch], target: Version) -> Records:
+def port_view(
+    catalog: Catalog, number: int, transport: str | None, matches: list[PortMatch], target: Version
+) -> Records:
     """``netref port``: what runs on a port and the module to speak it on ``target``, with the
     catalogue's notes and the tutorial's claim."""
     objects = [match_dict(match, catalog, target) for match in matches]
@@ -554,12 +556,12 @@ def scan_row(result: dict[str, Any]) -> dict[str, Any]:
     if verdict == "failed" and result["category"]:
         verdict = f"failed ({result['category']})"
     note = result["banner"] if result["protocol"] == "unknown" and result["banner"] else None
-    if note is None and (result["verdict"] == "failed" or result["state"] == "filtered"):
+    if note is None and (result["verdict"] == "failed" or result["state"] in ("filtered", "open|filtered")):
         note = result["message"]
     return {
         "host": result["host"],
         "address": result["address"],
-        "port": f"{result['port']}/tcp",
+        "port": f"{result['port']}/{result.get('transport', 'tcp')}",
         "state": result["state"],
         "protocol": result["protocol"],
         "software": result["software"],

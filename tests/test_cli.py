@@ -115,12 +115,24 @@ def test_port_udp_and_system_services_fallback():
     assert (mysql["modules"], mysql["pypi"]) == ([], [])
 
 
+def test_port_without_a_transport_shows_what_runs_on_either():
+    """``netref port 161`` shows SNMP's UDP entry (once only the tcp entry of /etc/services was looked up),
+    ``netref port 53`` DNS on both; the services database answers only where the catalogue knows nothing."""
+    [snmp] = json.loads(netref("port", "161", "-f", "json").stdout)["matches"]
+    assert (snmp["protocol"], snmp["transport"], snmp["source"]) == ("snmp", "udp", "catalogue")
+    document = json.loads(netref("port", "53", "-f", "json").stdout)
+    assert document["transport"] is None
+    assert sorted(match["transport"] for match in document["matches"]) == ["tcp", "udp"]
+    assert_one_line_error(netref("port", "53/udp", "--transport", "tcp"), 2, "is a UDP port")
+
+
 @pytest.mark.parametrize(
     ("args", "protocol", "modules", "pypi", "python"),
     [
         (("22",), "SSH", [], ["paramiko", "asyncssh"], "no stdlib client: paramiko or asyncssh (PyPI)"),
         (("53", "-t", "udp"), "DNS", ["socket"], ["dnspython"], "socket; dnspython (PyPI)"),
-        (("53",), "DNS", ["socket"], ["dnspython"], "socket; dnspython (PyPI)"),
+        (("53/tcp",), "DNS", ["socket"], ["dnspython"], "socket; dnspython (PyPI)"),
+        (("U:161",), "SNMP", [], ["pysnmp"], "no stdlib client: pysnmp (PyPI)"),
         (("514", "-t", "udp"), "Syslog", ["logging.handlers"], [], "logging.handlers"),
         (("1883",), "MQTT", [], ["paho-mqtt"], "no stdlib client: paho-mqtt (PyPI)"),
         (("636",), "LDAPS", [], ["ldap3", "python-ldap"], "no stdlib client: ldap3 or python-ldap (PyPI)"),

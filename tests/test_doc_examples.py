@@ -26,6 +26,7 @@ from probing import IdleHttpServer
 from servers import HttpServer, banner, gopher_menu, serve, silent, telnet_login
 from smtp_server import SmtpServer
 from typer.testing import CliRunner
+from udp_replay import DnsReplay
 
 from netref.cli import app
 
@@ -52,9 +53,10 @@ DOC_SERVERS: dict[int, Callable[[Any, Path], contextlib.AbstractContextManager[A
     40025: lambda tls, _: SmtpServer(),  # an SMTP server, probed as something else
     40143: lambda tls, _: imap_server(),  # plaintext IMAP, probed as imaps
     40993: lambda tls, _: imap_server(ssl_context=tls, implicit_tls=True),  # TLS-only IMAP, probed as imap
+    35353: lambda tls, _: DnsReplay(),  # UDP: unbound's recorded answers (tests/probes/udp_captures/dns.json)
 }
 CLOSED_PORTS = {1}  # nothing listens there: a scan example shows a closed port
-TARGET_PORT = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)|--port (\d+)|--ports ([\d,]+)")
+TARGET_PORT = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)|--port (\d+)|--ports (?:[TU]:)?([\d,]+)")
 
 #: (pattern, placeholder): what changes from run to run, masked in the shown and the printed lines.
 VARYING = [

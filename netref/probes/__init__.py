@@ -18,6 +18,7 @@ from the catalogue's ``identify`` facts), and on top one module per protocol fam
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import importlib
 import itertools
@@ -26,6 +27,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from netref.probes import datagram
+from netref.probes.datagram import DatagramSession
 from netref.probes.family import LoadedFamily, load_family
 from netref.probes.session import Session
 from netref.probes.values import (
@@ -109,6 +112,7 @@ def check_request(protocol: Protocol, options: ProbeOptions) -> int:
     if options.family not in (0, 4, 6):
         raise ProbeUsageError(f"invalid address family {options.family!r}: expected 4 or 6")
     _check_address_family(options)
+    _check_transport(protocol, options)
     if options.sni is not None:  # an impossible name is the user's mistake, TLS or not
         from netref.probes import tls
 
@@ -117,14 +121,24 @@ def check_request(protocol: Protocol, options: ProbeOptions) -> int:
         from netref.probes import tls
 
         tls.client_context(options)  # loads --cafile: one that cannot be loaded is a usage error
-    if options.user is not None and not _family(protocol).logs_in:
+    family = _family(protocol)
+    if options.user is not None and not family.logs_in:
         raise ProbeUsageError(f"--user does not apply to {protocol.key}: its probe never logs in")
+    for name, flag in _FAMILY_OPTIONS:
+        if getattr(options, name) != getattr(_DEFAULTS, name) and name not in family.takes:
+            raise ProbeUsageError(f"{flag} does not apply to {protocol.key}")
+    family.check_options(options)
     port = options.port if options.port is not None else protocol.default_port
     if port is None:
         raise ProbeUsageError(f"{protocol.key} has no default port: give HOST:PORT or --port")
     if not 0 < port < 65536:
         raise ProbeUsageError(f"invalid port {port}: expected a number from 1 to 65535")
     return port
+
+
+#: Options only some families take (their ``TAKES``), with the flag that sets each.
+_FAMILY_OPTIONS = (("query", "--query"), ("qtype", "--type"), ("community", "--community"))
+_DEFAULTS = ProbeOptions("")
 
 
 def _check_address_family(options: ProbeOptions) -> None:
@@ -174,7 +188,9 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
     outcome: ProbeFailure | None = None
     try:
         session = _connect(proto, options, result, host, port, deadline, catalog)
-        _WATCHDOG.watch(session)
+        result.details.update(transport_details(session))
+        if not isinstance(session, DatagramSession):  # every datagram read is bounded by the deadline itself
+            _WATCHDOG.watch(session)
         if proto.tls == "implicit":
             session.start_tls()
         session.begin_exchange()
@@ -193,7 +209,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
             _WATCHDOG.forget(session)
             session.close()
             session.end_exchange()
-    if session is not None:
+    if session is not None and not isinstance(session, DatagramSession):  # a UDP reply was accepted by the family
         if isinstance(outcome, PlaintextAnswer) and not session.opening:
             _reread_plaintext(session)
         judged = mismatch.judge(session, outcome)
@@ -258,12 +274,50 @@ def _connect(
         result.timings["dns"] = (time.monotonic() - started) * 1000
     connecting = time.monotonic()
     result.addresses = list(dict.fromkeys(net.format_address(info[4]) for info in infos))
+    udp = transport(proto, options) == "udp"
     try:
-        sock, sockaddr = net.connect(infos, deadline)
+        sock, sockaddr = datagram.connect(infos) if udp else net.connect(infos, deadline)
     finally:
         result.timings["connect"] = (time.monotonic() - connecting) * 1000
     result.address_used = net.format_address(sockaddr)
-    return Session(options, proto, result, sock, deadline, host, port, result.module or "socket", catalog)
+    module = result.module or "socket"
+    if udp:
+        return DatagramSession(options, proto, result, sock, deadline, host, port, module, catalog, sockaddr)
+    return Session(options, proto, result, sock, deadline, host, port, module, catalog)
+
+
+def transport(protocol: Protocol, options: ProbeOptions) -> str:
+    """``udp`` or ``tcp``: the one asked for (``53/udp``, ``--tcp``), else the catalogue's transport
+    for the protocol's default port (DNS's 53 is listed for UDP first; DoT's 853 for TCP)."""
+    if options.transport is not None:
+        return options.transport
+    return datagram.transport([(port.number, port.transport) for port in protocol.ports], protocol.default_port)
+
+
+def _check_transport(protocol: Protocol, options: ProbeOptions) -> None:
+    """A transport the protocol's probe does not speak is the user's mistake (``smtp`` on
+    ``25/udp``, ``ntp --tcp``): one line, before anything is sent."""
+    asked = options.transport
+    if asked is None:
+        return
+    if asked not in ("udp", "tcp"):
+        raise ProbeUsageError(f"invalid transport {asked!r}: expected udp or tcp")
+    if asked == "udp" and protocol.tls == "implicit":
+        raise ProbeUsageError(f"{protocol.key} runs over TLS on TCP; netref has no UDP form of it (DTLS, QUIC)")
+    known = {port.transport for port in protocol.ports}
+    if (known or asked == "udp") and asked not in known:
+        only = "TCP" if asked == "udp" else "UDP"
+        raise ProbeUsageError(f"{protocol.key} runs over {only} only; it has no {asked.upper()} form to probe")
+
+
+def transport_details(session: Session) -> dict[str, str]:
+    """``details.transport`` for a protocol probed over UDP by default (DNS: ``udp``, or ``tcp`` with
+    ``--tcp``); nothing for the others (https, whose 443/udp is QUIC), whose JSON stays as it was."""
+    if isinstance(session, DatagramSession):
+        return {"transport": "udp"}
+    if transport(session.protocol, dataclasses.replace(session.options, transport=None)) == "udp":
+        return {"transport": "tcp"}
+    return {}
 
 
 def _refused_certificate(session: Session, family: LoadedFamily, refused: CertificateRefused) -> TlsDetails | None:

@@ -13,6 +13,12 @@ A family that can log in (only ftp: ``--user``) is a :class:`LoginFamily`: it al
 ``needs_password(user) -> bool`` (an anonymous login takes no secret); ``--user`` on any
 other family is a usage error.
 
+A family with options of its own (``dns``: ``--query``/``--type``; ``snmp``: ``--community``)
+lists their :class:`~netref.probes.values.ProbeOptions` field names in a ``TAKES`` frozenset
+(``transport`` there means it speaks UDP and TCP both) and may define
+``check_options(options)``, which raises :class:`~netref.probes.values.ProbeUsageError` before
+anything is sent: the core refuses such an option on every family that does not take it.
+
 The family receives a :class:`~netref.probes.session.Session` whose socket is already
 connected (and already TLS-wrapped for implicit-TLS protocols such as ``smtps``). It must
 not open connections of its own, must not import a module the catalogue says is deprecated
@@ -32,6 +38,7 @@ from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from netref.probes.session import Session
+    from netref.probes.values import ProbeOptions
 
 
 @runtime_checkable
@@ -52,13 +59,21 @@ class LoadedFamily:
     """A family module, checked once: what the core calls. Each call looks the function up
     on the module, so a family replaced at run time (a test's monkeypatch) is honoured."""
 
-    __slots__ = ("_module", "logs_in", "name")
+    __slots__ = ("_module", "logs_in", "name", "takes")
 
     def __init__(self, name: str, module: Family) -> None:
         self.name = name
         self._module = module
         #: Whether the family can log in (``--user``): it defines ``needs_password``.
         self.logs_in = isinstance(module, LoginFamily) and callable(module.needs_password)
+        #: The family's own option fields (see the module's docstring).
+        self.takes: frozenset[str] = frozenset(getattr(module, "TAKES", ()))
+
+    def check_options(self, options: ProbeOptions) -> None:
+        """The family's own check of its options (a usage error for a wrong one), if it has one."""
+        check = getattr(self._module, "check_options", None)
+        if callable(check):
+            check(options)
 
     def probe(self, session: Session) -> None:
         self._module.probe(session)

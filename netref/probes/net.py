@@ -48,6 +48,18 @@ def parse_port(text: str) -> int:
     return port
 
 
+def parse_port_spec(text: str) -> tuple[int, str | None]:
+    """``--port``: a number, or one with its transport (``53/udp``, ``U:53``, see :mod:`netref.ports`):
+    the number and the transport written (None: the protocol's own)."""
+    from netref.ports import PortSpecError, explicit_transport
+    from netref.ports import parse_port as parse_one
+
+    try:
+        return parse_one(text).number, explicit_transport(text)
+    except PortSpecError:
+        raise ProbeUsageError(f"invalid port {text!r}: expected a number from 1 to 65535 (or 53/udp, U:53)") from None
+
+
 def ascii_host(host: str) -> str:
     """The name DNS and TLS see: IP literals unchanged, IDN names as A-labels."""
     if is_ip_address(host) or host.isascii():

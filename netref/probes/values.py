@@ -86,10 +86,18 @@ class ProbeOptions:
     user: str | None = None
     password: str | None = field(default=None, repr=False)  # never printed, never in JSON
     allow_plaintext_auth: bool = False
+    transport: str | None = None  # "udp" or "tcp" (53/udp, --tcp); None: the catalogue's for the protocol
+    query: str | None = None  # dns/dot: the name asked about (None: the root zone)
+    qtype: str | None = None  # dns/dot: the record type asked for (None: SOA)
+    community: str = field(default="public", repr=False)  # snmp v2c: a secret, never printed, never in JSON
 
     def to_dict(self) -> dict[str, Any]:
-        """The options as JSON-ready data, without the password."""
-        return {name: value for name, value in _fields(self).items() if name != "password"}
+        """The options as JSON-ready data, without the password or the SNMP community."""
+        return {name: value for name, value in _fields(self).items() if name not in _SECRETS}
+
+
+#: Option fields that are secrets: :meth:`ProbeOptions.to_dict` leaves them out.
+_SECRETS = frozenset({"password", "community"})
 
 
 def _fields(obj: DataclassInstance) -> dict[str, Any]:

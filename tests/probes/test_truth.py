@@ -22,6 +22,7 @@ from line_servers import imap_server, nntp_server, pop3_server
 from probing import probe
 from smtp_server import SmtpServer
 from typer.testing import CliRunner
+from udp_replay import DotServer
 
 from netref.cli import app
 from netref.probes import ProbeOptions, run_probe
@@ -57,14 +58,18 @@ def _server(protocol: str, context: ssl.SSLContext, tmp_path: Any, cert_files: A
         "gopher": lambda: servers.serve(servers.gopher_menu()),
         "tcp": lambda: servers.serve(servers.banner()),
         "ssh": lambda: servers.serve(servers.banner(b"SSH-2.0-OpenSSH_9.6 netref-test\r\n")),
+        "dot": lambda: DotServer(context),
     }
     return factories[protocol]()
 
 
 def _families() -> list[str]:
     from netref.catalog import load_catalog
+    from netref.probes import transport
 
-    return [key for key, protocol in load_catalog().protocols.items() if protocol.family]
+    # The UDP families (dns, ntp, snmp, syslog) are timed in test_udp.py: no TCP proxy can delay them.
+    return [key for key, protocol in load_catalog().protocols.items()
+            if protocol.family and transport(protocol, ProbeOptions("h")) == "tcp"]  # fmt: skip
 
 
 IN_BAND = ["smtp", "submission", "pop3", "imap", "nntp", "ftp"]

@@ -1,0 +1,54 @@
+"""Syslog over UDP (RFC 5426): one RFC 5424 message naming netref, with a unique id.
+
+A collector never answers: UDP syslog has no acknowledgement. So the verdict says what is
+known and nothing more. When the port is closed the host answers an ICMP port-unreachable,
+which the connected socket reports ("closed: ICMP port unreachable"); otherwise the message was
+**sent, and no ICMP error came back** in :data:`LISTEN` seconds, which a firewall that drops
+datagrams would also give. It is never "answered". The id lets an operator find the line in
+the collector's log (``grep`` for it), the only real proof of delivery.
+
+This is the one probe that writes: one informational line, facility user, that says it is a
+netref probe.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import socket
+
+from netref import __version__
+from netref.probes import datagram
+from netref.probes.datagram import DatagramSession
+from netref.probes.session import Session
+from netref.probes.values import ProbeFailure
+
+#: How long to listen for the ICMP error a closed port answers (never past the deadline).
+LISTEN = 0.5
+#: <PRI> = facility 1 (user-level) × 8 + severity 6 (informational), RFC 5424 §6.2.1.
+PRIORITY = 1 * 8 + 6
+APP_NAME = "netref"
+MSGID = "probe"
+
+
+def message(ident: str, host: str | None = None, now: datetime.datetime | None = None) -> bytes:
+    """One RFC 5424 message: header, the registered ``origin`` structured data (§7.2), the text."""
+    moment = now or datetime.datetime.now(datetime.UTC)
+    stamp = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    hostname = (host or socket.gethostname() or "-").split(".")[0][:255] or "-"
+    data = f'[origin software="netref" swVersion="{__version__}"]'
+    text = f"netref syslog probe {ident}: a test message, nothing to do"
+    return f"<{PRIORITY}>1 {stamp} {hostname} {APP_NAME} {os.getpid()} {MSGID} {data} {text}".encode()
+
+
+def probe(session: Session) -> None:
+    if not isinstance(session, DatagramSession):
+        raise ProbeFailure("protocol", "syslog is probed over UDP only")
+    ident = datagram.random_bytes(8).hex()
+    sent = message(ident)
+    session.send_only(sent, min(LISTEN, max(session.remaining(), 0.0)))
+    details = session.result.details
+    details["message_id"] = ident
+    details["message_bytes"] = len(sent)
+    details["delivery"] = "unconfirmed (UDP syslog has no acknowledgement)"
+    session.result.message = f"sent; no ICMP error in {LISTEN:g} s (a collector never answers over UDP)"
