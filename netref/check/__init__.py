@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from netref.catalog import Catalog
 from netref.check.codes import CODES, enabled_codes
-from netref.check.files import python_files, scan_files
+from netref.check.files import named_files, python_files, scan_files
 from netref.check.noqa import without
 from netref.check.registry import Rules, build_rules
 from netref.check.scanner import FileResult, Finding, scan_bytes
@@ -85,9 +85,9 @@ def check(
         )
     rules = make_rules(catalog, target or running_version(), select, ignore)
     if stdin is not None:
-        return Report(rules.target, (scan_bytes(stdin, paths[0], rules, prefilter),))
+        return Report(rules.target, (scan_bytes(stdin, paths[0], rules, prefilter, named=True),))
     files = list(dict.fromkeys(python_files(paths, exclude, gitignore=bool(respect_gitignore))))
-    return Report(rules.target, tuple(scan_files(files, rules, jobs, prefilter)))
+    return Report(rules.target, tuple(scan_files(files, rules, jobs, prefilter, named_files(paths))))
 
 
 class _Project:
@@ -133,8 +133,8 @@ class _Project:
             groups.setdefault(id(rules), (rules, []))[1].append(path)
         results: dict[str, FileResult] = {}
         for rules, group in groups.values():
-            scanned = [scan_bytes(stdin, group[0], rules, prefilter)] if stdin is not None else (
-                scan_files(group, rules, jobs, prefilter))
+            scanned = [scan_bytes(stdin, group[0], rules, prefilter, named=True)] if stdin is not None else (
+                scan_files(group, rules, jobs, prefilter, named_files(paths)))
             for result in scanned:
                 results[result.path] = _per_file_ignores(result, configs[result.path])
         target = self.rules_for(configs[files[0]]).target if files else (self.target or running_version())

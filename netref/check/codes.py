@@ -3,7 +3,7 @@
 NR1xx are about modules (one code per catalogue status, plus Python 2 attributes that moved),
 NR2xx the two porting bugs of tutorial socket code, NR3xx the file's syntax, NR9xx the file itself.
 Each rule family declares its own codes (see :mod:`netref.check.rules`); only the scanner's own
-code, NR900, is declared here.
+codes, NR900-NR902, are declared here.
 """
 
 from __future__ import annotations
@@ -12,11 +12,15 @@ from collections.abc import Iterable
 
 from netref.check.registry import Code, registered
 
-UNREADABLE = Code("NR900", kind="unreadable", title="file could not be read (or decoded, for --fix)")
+# The scanner's own codes, about a file as a whole (netref.check.filelevel), as ruff's E902 and E999.
+UNREADABLE = Code("NR900", kind="unreadable", title="file could not be read, or is binary (not Python source)")
+SYNTAX_ERROR = Code("NR901", kind="syntax-error", title="file does not parse as Python")
+ENCODING_GUESSED = Code("NR902", kind="encoding-guessed", title="file is not valid in its encoding: netref guessed one")
+FILE_CODES = (UNREADABLE, SYNTAX_ERROR, ENCODING_GUESSED)
 
 CODES: dict[str, Code] = {
     code.code: code
-    for code in sorted((UNREADABLE, *(code for rule in registered() for code in rule.codes)), key=lambda c: c.code)
+    for code in sorted((*FILE_CODES, *(code for rule in registered() for code in rule.codes)), key=lambda c: c.code)
 }
 
 

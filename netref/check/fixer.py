@@ -51,7 +51,7 @@ def fix_result(result: FileResult) -> FixedFile | None:
     with open(result.path, "rb") as handle:
         data = handle.read()
     before, undecodable = decode_source(data)
-    if undecodable:  # the scan reported it (NR900); writing would change bytes no edit touches
+    if undecodable:  # the scan reported it (NR902); writing would change bytes no edit touches
         return None
     after = apply_edits(before, [edit for f in fixable for edit in f.edits])
     if after is None or after == before:
