@@ -24,20 +24,29 @@ CODES: dict[str, Code] = {
 }
 
 
-def enabled_codes(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> frozenset[str]:
+def enabled_codes(
+    select: Iterable[str] = (), ignore: Iterable[str] = (), extend_select: Iterable[str] = ()
+) -> frozenset[str]:
     """The codes to report. Entries are code prefixes, as linters take them (``NR1`` = NR101..NR105).
 
-    An opt-in code is reported only when an entry at least as narrow as its family (``NR4``,
-    ``NR401``) selects it: ``--select NR`` keeps to the default codes.
-    Raises ValueError (one line) for an entry that is no prefix of any code.
+    ``select`` replaces the default codes; ``extend_select`` adds to them (or to ``select``), as
+    ruff's ``--extend-select`` does; ``ignore`` takes codes away from both. An opt-in code is
+    reported only when an entry at least as narrow as its family (``NR4``, ``NR401``) selects it:
+    ``--select NR`` keeps to the default codes. Raises ValueError (one line) for an entry that is
+    no prefix of any code.
     """
-    selected, ignored = tuple(_prefixes(select)), tuple(_prefixes(ignore))
-    narrow = tuple(prefix for prefix in selected if len(prefix) >= len("NR4"))
-    chosen = {
-        code for code, declared in CODES.items()
-        if (code.startswith(narrow) if declared.opt_in else not selected or code.startswith(selected))
-    }
+    selected, ignored, extended = tuple(_prefixes(select)), tuple(_prefixes(ignore)), tuple(_prefixes(extend_select))
+    chosen = _chosen(selected, default=not selected) | (_chosen(extended, default=False) if extended else set())
     return frozenset(code for code in chosen if not code.startswith(ignored))
+
+
+def _chosen(prefixes: tuple[str, ...], default: bool) -> set[str]:
+    """The codes ``prefixes`` select (every default code when ``default``)."""
+    narrow = tuple(prefix for prefix in prefixes if len(prefix) >= len("NR4"))
+    return {
+        code for code, declared in CODES.items()
+        if (code.startswith(narrow) if declared.opt_in else default or code.startswith(prefixes))
+    }  # fmt: skip
 
 
 def _prefixes(entries: Iterable[str]) -> list[str]:

@@ -121,7 +121,7 @@ def scan_bytes(data: bytes, path: str, rules: Rules, prefilter: bool = True, nam
     suspect = None
     if not hinted:
         suspect = syntax and (named or might_not_parse(data))
-        if not suspect and (data.isascii() or not rules.wants("NR902")):
+        if not suspect and (_plainly_utf8(data) or not rules.wants("NR902")):
             return FileResult(path, ())  # the common case: nothing to read further
     text, undecodable = decode_source(data)
     extra: list[Finding] = []
@@ -140,6 +140,14 @@ def scan_bytes(data: bytes, path: str, rules: Rules, prefilter: bool = True, nam
         return result
     findings = sorted((*result.findings, *extra), key=lambda f: (f.line, f.col, f.code))
     return replace(result, findings=tuple(findings))
+
+
+def _plainly_utf8(data: bytes) -> bool:
+    """ASCII without a coding line (the first two lines): nothing to decode, nothing to say about it."""
+    if not data.isascii():
+        return False
+    second_end = data.find(b"\n", data.find(b"\n") + 1)
+    return b"coding" not in (data if second_end < 0 else data[:second_end])
 
 
 def _problem_line(problem: str) -> int:
