@@ -25,7 +25,7 @@ import re
 import warnings
 
 from netref.check.lexer import STRINGS_AND_COMMENTS
-from netref.versions import Version, format_version, running_version
+from netref.versions import Version, running_version
 
 _BRACKETS = b"()[]{}"
 _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in _BRACKETS)
@@ -64,7 +64,9 @@ def syntax_error(text: str, path: str, target: Version) -> tuple[int, int, str] 
     """(line, column, message) of Python's verdict on ``text`` for ``target``, or None if it parses.
 
     The grammar is the target's where the running Python knows it (``feature_version``); a target
-    newer than the running Python is parsed with the running Python's grammar, and the message says so.
+    newer than the running Python is parsed with the running Python's grammar, so syntax newer than
+    it is refused (run netref on a Python at least as new as the target). The message is the
+    parser's own, the same whichever Python runs netref.
     """
     running = running_version()
     grammar = max(min(target, running), _OLDEST_GRAMMAR)
@@ -73,10 +75,7 @@ def syntax_error(text: str, path: str, target: Version) -> tuple[int, int, str] 
         try:
             ast.parse(text, path, feature_version=grammar)
         except SyntaxError as error:
-            message = error.msg
-            if target > running:
-                message += f" (parsed by Python {format_version(running)}, older than the target)"
-            return error.lineno or 1, max(error.offset or 1, 1), message
+            return error.lineno or 1, max(error.offset or 1, 1), error.msg
         except (ValueError, RecursionError, MemoryError) as error:  # null bytes; absurd nesting
             return 1, 1, str(error) or type(error).__name__
     return None
