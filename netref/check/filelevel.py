@@ -12,8 +12,8 @@ suspects something:
   refuses the file as it is, and ``--fix`` leaves it alone.
 - **NR901 syntax error**: Python's parser (``ast.parse``, for the target's grammar where the
   running interpreter knows it) refuses the file. It is asked about every file named on the command
-  line, and, below a directory, about a file whose code leaves a bracket unclosed or closes one too
-  many, or holds a merge-conflict marker — the signature of a truncated write or a bad merge.
+  line, and, below a directory, about a file whose code leaves a bracket unclosed, or holds a
+  merge-conflict marker — the signature of a truncated write or a bad merge.
   Parsing every file of a tree would cost more than the whole scan (about 2 ms a file); other
   syntax errors in files found by a walk are ruff's E999's to find.
 """
@@ -41,23 +41,25 @@ def binary_line(data: bytes) -> int | None:
     return None if at < 0 else data.count(b"\n", 0, at) + 1
 
 
-def unbalanced(data: bytes) -> bool:
-    """Whether the raw bytes' brackets do not pair up (one C-speed pass; strings may explain it)."""
+def unclosed(data: bytes) -> bool:
+    """Whether the raw bytes open more brackets of a kind than they close (one C-speed pass; strings
+    and comments may explain it). A file cut short leaves brackets open; a stray closing bracket is
+    rarer, and brackets in docstrings would make the test fire on too many files to stay cheap."""
     kept = data.translate(None, _NOT_BRACKETS)
-    return kept.count(b"(") != kept.count(b")") or kept.count(b"[") != kept.count(b"]") or (
-        kept.count(b"{") != kept.count(b"}"))  # fmt: skip
+    return kept.count(b"(") > kept.count(b")") or kept.count(b"[") > kept.count(b"]") or (
+        kept.count(b"{") > kept.count(b"}"))  # fmt: skip
 
 
 def might_not_parse(data: bytes, code: str | None = None) -> bool:
-    """Cheap evidence that a file does not parse: brackets that do not pair up outside strings and
-    comments (``code`` is the file's blanked code when the scan has it), or a merge-conflict marker."""
-    if _CONFLICT_MARKER.search(data):
+    """Cheap evidence that a file does not parse: a bracket left unclosed outside strings and comments
+    (``code`` is the file's blanked code when the scan has it), or a merge-conflict marker."""
+    if (b"<<<<<<< " in data or b">>>>>>> " in data) and _CONFLICT_MARKER.search(data):  # a C search first
         return True
-    if not unbalanced(data):
+    if not unclosed(data):
         return False
     if code is not None:
-        return any(code.count(opening) != code.count(closing) for opening, closing in ("()", "[]", "{}"))
-    return unbalanced(_STRINGS_AND_COMMENTS_BYTES.sub(b"", data))
+        return any(code.count(opening) > code.count(closing) for opening, closing in ("()", "[]", "{}"))
+    return unclosed(_STRINGS_AND_COMMENTS_BYTES.sub(b"", data))
 
 
 def syntax_error(text: str, path: str, target: Version) -> tuple[int, int, str] | None:
@@ -93,4 +95,4 @@ def guessed_encoding(problem: str, data: bytes) -> str:
     )
 
 
-__all__ = ["binary_line", "guessed_encoding", "might_not_parse", "syntax_error", "unbalanced"]
+__all__ = ["binary_line", "guessed_encoding", "might_not_parse", "syntax_error", "unclosed"]
