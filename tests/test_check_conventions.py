@@ -87,6 +87,9 @@ def test_python2_files_and_python2_targets_get_no_nr901(tmp_path):
     assert found([path]) == [("old.py", 1, 1, "NR101"), ("old.py", 2, 1, "NR301")]  # NR301 says it, once
     path.write_bytes(b"x = (\n")
     assert found([path], (2, 7)) == []
+    path.write_bytes(b"import asyncio\nasync = 1\n")  # a name before 3.7: no older grammar to judge it with
+    assert found([path], (3, 6)) == []
+    assert [code for *_, code in found([path], (3, 7))] == ["NR901"]
 
 
 def test_the_standard_library_has_no_nr901_below_a_directory():

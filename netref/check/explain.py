@@ -116,7 +116,7 @@ EXPLANATIONS: dict[str, Explanation] = {
         "import socket\n",
     ),
     "NR901": Explanation(
-        "A file that does not parse (Python 3 targets), at the line and column where Python's parser stopped, "
+        "A file that does not parse (targets 3.7 and later), at the line and column where Python's parser stopped, "
         "as ruff's E999. Asked of every file named on the command line, and of a file found below a directory "
         "whose code leaves a bracket unclosed or holds a merge-conflict marker.",
         "The file cannot be imported or run; netref's other findings in it come from a lexical scan.",

@@ -11,8 +11,8 @@ suspects something:
   such a file as Latin-1 (Python 2 files often are Latin-1 without saying so) and says so: Python 3
   refuses the file as it is, and ``--fix`` leaves it alone.
 - **NR901 syntax error**: Python's parser (``ast.parse``, for the target's grammar where the
-  running interpreter knows it) refuses the file. It is asked about every file named on the command
-  line, and, below a directory, about a file whose code leaves a bracket unclosed, or holds a
+  running interpreter knows it; targets 3.7 and later) refuses the file. It is asked about every
+  file named on the command line, and, below a directory, about a file whose code leaves a bracket unclosed, or holds a
   merge-conflict marker — the signature of a truncated write or a bad merge.
   Parsing every file of a tree would cost more than the whole scan (about 2 ms a file); other
   syntax errors in files found by a walk are ruff's E999's to find.
@@ -31,8 +31,9 @@ _BRACKETS = b"()[]{}"
 _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in _BRACKETS)
 _STRINGS_AND_COMMENTS_BYTES = re.compile(STRINGS_AND_COMMENTS.pattern.encode(), STRINGS_AND_COMMENTS.flags & ~re.U)
 _CONFLICT_MARKER = re.compile(rb"^(?:<{7}|>{7}) ", re.MULTILINE)
-# ast.parse(feature_version=...) accepts 3.7 and later (the lowest it documents).
-_OLDEST_GRAMMAR = (3, 7)
+# ast.parse(feature_version=...) accepts 3.7 and later (the lowest 3.13 documents): older targets get no
+# NR901, since 3.7's grammar refuses what 3.6 accepted (async and await as names).
+OLDEST_GRAMMAR = (3, 7)
 
 
 def binary_line(data: bytes) -> int | None:
@@ -71,7 +72,7 @@ def syntax_error(text: str, path: str, target: Version) -> tuple[int, int, str] 
     parser's own, the same whichever Python runs netref.
     """
     running = running_version()
-    grammar = max(min(target, running), _OLDEST_GRAMMAR)
+    grammar = max(min(target, running), OLDEST_GRAMMAR)  # the scanner asks only for targets >= 3.7
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -95,4 +96,4 @@ def guessed_encoding(problem: str, data: bytes) -> str:
     )
 
 
-__all__ = ["binary_line", "guessed_encoding", "might_not_parse", "syntax_error", "unclosed"]
+__all__ = ["OLDEST_GRAMMAR", "binary_line", "guessed_encoding", "might_not_parse", "syntax_error", "unclosed"]

@@ -25,7 +25,7 @@ from functools import cached_property
 from netref.check import noqa
 from netref.check.blocks import Blocks
 from netref.check.compat import Compat, might_have_compat
-from netref.check.filelevel import binary_line, guessed_encoding, might_not_parse, syntax_error
+from netref.check.filelevel import OLDEST_GRAMMAR, binary_line, guessed_encoding, might_not_parse, syntax_error
 from netref.check.lexer import Source, decode_source, offset_in
 from netref.check.registry import Rule, Rules
 
@@ -117,7 +117,7 @@ def scan_bytes(data: bytes, path: str, rules: Rules, prefilter: bool = True, nam
         return FileResult(path, _only(rules, Finding(
             path, line, 1, "NR900", f"not Python source: a binary file (a NUL byte on line {line})")))
     hinted = tuple(rule for rule in rules.active if rule.might_find(data)) if prefilter else rules.active
-    syntax = rules.python3 and rules.wants("NR901")
+    syntax = rules.target >= OLDEST_GRAMMAR and rules.wants("NR901")
     suspect = None
     if not hinted:
         suspect = syntax and (named or might_not_parse(data))
