@@ -239,6 +239,19 @@ def test_the_flags_on_the_command_line(tmp_path, capsys):
     assert status == 2 and len(err.splitlines()) == 1
 
 
+def test_extend_select_in_tool_netref_and_on_the_command_line(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.netref]\npython = "3.13"\nextend-select = ["NR401"]\n')
+    (tmp_path / "shim.py").write_text("try:\n    import urllib2\nexcept ImportError:\n"
+                                      "    import urllib.request as urllib2\nimport telnetlib\n")
+    shim = tmp_path / "shim.py"
+    assert codes(shim) == ["NR401", "NR103"]  # the defaults, and NR401
+    assert codes(shim, select=["NR1"]) == ["NR103"]  # --select replaces select and extend-select
+    assert codes(shim, select=["NR1"], extend_select=["NR4"]) == ["NR401", "NR103"]
+    (tmp_path / "pyproject.toml").write_text('[tool.netref]\nextend-select = ["E9"]\n')
+    with pytest.raises(ConfigError, match=r"extend-select: unknown code 'E9'"):
+        codes(shim)
+
+
 # -- --explain ----------------------------------------------------------------------------------------------
 
 

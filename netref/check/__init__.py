@@ -104,16 +104,20 @@ class _Project:
         self.catalog, self.target, self.select, self.ignore, self.exclude = catalog, target, select, ignore, exclude
         self.extend_select = extend_select
         self.finder = ConfigFinder()
-        self._rules: dict[tuple[Version, tuple[str, ...], tuple[str, ...]], Rules] = {}
+        self._rules: dict[tuple[Version, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Rules] = {}
 
     def rules_for(self, config: Config) -> Rules:
         """Flags win: --select replaces select and ignore; --ignore adds to ignore; --extend-select adds
         to whichever selection applies (as in ruff)."""
         target = self.target or config.python or running_version()
-        select, ignore = (self.select, self.ignore) if self.select else (config.select, config.ignore + self.ignore)
-        key = (target, select, ignore)
+        if self.select:
+            select, ignore, extend = self.select, self.ignore, self.extend_select
+        else:
+            select, ignore = config.select, config.ignore + self.ignore
+            extend = config.extend_select + self.extend_select
+        key = (target, select, ignore, extend)
         if key not in self._rules:
-            self._rules[key] = make_rules(self.catalog, target, select, ignore, self.extend_select)
+            self._rules[key] = make_rules(self.catalog, target, select, ignore, extend)
         return self._rules[key]
 
     def excluded(self, path: str, is_directory: bool) -> bool:

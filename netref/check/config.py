@@ -8,6 +8,7 @@ without ``[tool.ruff]``); with none, netref's defaults. The keys (docs/check.md,
     python = "3.13"                    # the target Python
     select = ["NR1", "NR2"]            # codes or prefixes to report
     ignore = ["NR202"]                 # codes or prefixes not to report
+    extend-select = ["NR401"]          # codes or prefixes to report besides select (or the defaults)
     exclude = ["vendor", "build/*"]    # globs, relative to the directory of pyproject.toml
     respect-gitignore = true           # skip files .gitignore ignores (the default)
     [tool.netref.per-file-ignores]
@@ -19,7 +20,8 @@ found at all — the ``requires-python`` of the nearest ``pyproject.toml`` that 
 running Python (ruff infers its ``target-version`` the same way).
 
 Command-line flags win, layered as ruff layers them: ``--python`` replaces ``python``, ``--select``
-replaces ``select`` and ``ignore`` (then only ``--ignore`` applies), ``--ignore`` adds to ``ignore``,
+replaces ``select``, ``ignore`` and ``extend-select`` (then only ``--ignore`` and ``--extend-select``
+apply), ``--extend-select`` adds to ``extend-select``, ``--ignore`` adds to ``ignore``,
 ``--exclude`` replaces ``exclude``, ``--[no-]respect-gitignore`` replaces ``respect-gitignore``.
 
 A ``pyproject.toml`` is parsed (tomllib) only if its bytes mention ``netref`` or
@@ -37,7 +39,7 @@ from typing import Any
 
 from netref.versions import Version
 
-KEYS = ("python", "select", "ignore", "exclude", "per-file-ignores", "respect-gitignore")
+KEYS = ("python", "select", "ignore", "extend-select", "exclude", "per-file-ignores", "respect-gitignore")
 
 
 class ConfigError(ValueError):
@@ -58,6 +60,7 @@ class Config:
     respect_gitignore: bool | None = None
     # Where ``python`` comes from when ``requires-python`` gave it (for messages), else "".
     python_from: str = ""
+    extend_select: tuple[str, ...] = ()
 
     def relative(self, path: str) -> str:
         """``path`` below :attr:`root`, with ``/`` (the absolute path if it is not below it)."""
@@ -218,13 +221,14 @@ def _parse(path: str, table: dict[str, Any]) -> Config:
         except ValueError as error:
             raise fail(f"python: {error}") from None
     select, ignore = _strings(table, "select", fail), _strings(table, "ignore", fail)
+    extend_select = _strings(table, "extend-select", fail)
     per_file = table.get("per-file-ignores", {})
     if not isinstance(per_file, dict):
         raise fail("per-file-ignores must be a table of glob = [codes]")
     per_file_ignores = tuple((glob, _strings(per_file, glob, fail)) for glob in per_file)
     from netref.check.codes import enabled_codes
 
-    for key, codes in (("select", select), ("ignore", ignore), *per_file_ignores):
+    for key, codes in (("select", select), ("ignore", ignore), ("extend-select", extend_select), *per_file_ignores):
         try:
             enabled_codes(codes)
         except ValueError as error:
@@ -235,6 +239,7 @@ def _parse(path: str, table: dict[str, Any]) -> Config:
     return Config(
         path, os.path.dirname(os.path.abspath(path)), python, select, ignore, _strings(table, "exclude", fail),
         tuple((glob, tuple(code.upper() for code in codes)) for glob, codes in per_file_ignores), gitignore,
+        extend_select=extend_select,
     )  # fmt: skip
 
 
