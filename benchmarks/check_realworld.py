@@ -1,10 +1,13 @@
 """``netref check`` on real projects from PyPI: findings per code, precision and recall, against 2to3 and ruff.
 
-Issue #11. The source distributions of projects of different eras are downloaded once with
-``pip download --no-binary :all:`` into a cache, and ``netref check --python 3.13`` runs on each
-unpacked tree. Every finding was reviewed by hand; :data:`REVIEW` records, per project, the
+Issue #11, and #20 for the second set. The source distributions of projects of different eras are
+downloaded once into a cache (``pip download --no-binary :all:``; the second set from pinned URLs,
+checked against their sha256), and ``netref check --python 3.13`` runs on each unpacked tree. The
+first set is the projects the rules were written from; the second (:data:`UNSEEN`), projects with
+network code chosen after the rules were, to measure them on code they never saw. Every finding was
+reviewed by hand; ``check_realworld_review.toml`` (beside this script) records, per project, the
 findings that are *not* real problems for the target (false positives) and the real problems
-netref does not report (misses). Every other finding was judged real. For the Python-2-only code,
+netref does not report (misses), each with the reason. Every other finding was judged real. For the Python-2-only code,
 2to3's own network-module renames (lib2to3's fixers ``imports``, ``imports2`` and ``urllib``, run on
 the newest local Python that still has lib2to3, ≤ 3.12) count as misses when netref has nothing on
 the line they change nor about that module in that file. ``ruff check``'s wall time on the same tree
@@ -12,7 +15,7 @@ is the speed benchmark: both run as commands (best of --rounds), and netref's sc
 in-process (``netref.check.check``, the same work without the interpreter's and Typer's start-up,
 which is most of a small tree's time).
 
-    python benchmarks/check_realworld.py [--cache DIR] [--python 3.13] [--rounds 3] [--show]
+    python benchmarks/check_realworld.py [--cache DIR] [--python 3.13] [--rounds 3] [--set all|first|unseen] [--show]
 
 Targets: no false positive on the compatibility libraries; every network-module rename 2to3 makes
 on Python-2-only code found; netref at least as fast as ruff on every tree.
@@ -21,6 +24,7 @@ on Python-2-only code found; netref at least as fast as ruff on every tree.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -29,6 +33,8 @@ import subprocess
 import sys
 import tarfile
 import time
+import tomllib
+import urllib.request
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -50,6 +56,9 @@ class Project:
     kind: str  # "python2", "compat" (2 and 3 at once) or "python3"
     about: str
     python2_dirs: tuple[str, ...] = ()  # Python-2-only code, relative to the tree ("" = all of it)
+    url: str = ""  # the sdist on files.pythonhosted.org, pinned with its sha256 (the unseen set)
+    sha256: str = ""
+    unseen: bool = False  # chosen after the rules were written, to measure them on code they never saw
 
     @property
     def requirement(self) -> str:
@@ -68,6 +77,42 @@ PROJECTS = (
     Project("CherryPy", "18.8.0", "python3", "2022, Python 3 only, imports cgi"),
 )
 
+# The second set (issue 20): projects with network code that the rules were not written from, chosen
+# from PyPI's old releases after the rules were, pinned by URL and sha256 (as PyPI's simple index lists
+# them). They are fetched directly: ``pip download`` of these sdists runs their setup.py to read the
+# metadata, and Python-2-era setup scripts fail on Python 3 (feedparser 5.2.1: "use_2to3 is invalid").
+_FILES = "https://files.pythonhosted.org/packages/"
+UNSEEN = (
+    Project("feedparser", "5.2.1", "python2", "2015, Python 2 source (2to3 at install): urllib2, cgi, rfc822 shim",
+            ("",), _FILES + "ca/f4/91a056f11751701c24f86c692d92fee290b0ba3f99f657cdeb85ad3da402/"
+            "feedparser-5.2.1.tar.gz",
+            "bd030652c2d08532c034c27fcd7c85868e7fa3cb2b17f230a44a6bbc92519bf9", True),
+    Project("python-twitter", "1.1", "python2", "2013, Python 2 only: urllib2, urlparse, cgi.parse_qsl",
+            ("",), _FILES + "21/c5/0d5ae3ded6cf8e02a55e3690e08a0d0dc11ba43a6aff8fa55c88360d4339/"
+            "python-twitter-1.1.tar.gz",
+            "0fdc012894cda38735a48b55d4904d86b104515c1242c0c400ab350d62695c12", True),
+    Project("suds", "0.4", "python2", "2010, SOAP client, Python 2 only: urllib2, cookielib, httplib",
+            ("",), _FILES + "bc/d6/960acce47ee6f096345fe5a7d9be7708135fd1d0713571836f073efc7393/"
+            "suds-0.4.tar.gz",
+            "d5524ae523bb9e09c57bcdbd1efae2c287d20603688ea31f6020ed180a489af0", True),
+    Project("supervisor", "3.4.0", "python2", "2019, Python 2 only: xmlrpclib, medusa on asyncore/asynchat",
+            ("",), _FILES + "19/0a/7eef85a26f8dfb585f312e4c6b76b0b16fe800ffce8a4724a7bda6ef440d/"
+            "supervisor-3.4.0.tar.gz",
+            "31102eeb323fbe57384d6a3746beab8f9ae9db705cdbd04a0861d21e38907a45", True),
+    Project("boto", "2.49.0", "compat", "2018, 2 and 3 through a vendored six; raw sockets, ssl.wrap_socket",
+            (), _FILES + "c8/af/54a920ff4255664f5d238b5aebd8eedf7a07c7a5e71e27afcfe840b82f51/"
+            "boto-2.49.0.tar.gz",
+            "ea0d3b40a2d852767be77ca343b58a9e3a4b00d9db440efb8da74b4e58025e5a", True),
+    Project("urllib3", "1.26.5", "compat", "2021, six.moves, try/except ssl imports, HTTPSConnection subclasses",
+            (), _FILES + "94/40/c396b5b212533716949a4d295f91a4c100d51ba95ea9e2d96b6b0517e5a5/"
+            "urllib3-1.26.5.tar.gz",
+            "a7acd0977125325f516bda9735fa7142b909a8d01e8b2e4c8108d0984e6e0098", True),
+    Project("websocket-client", "0.57.0", "compat", "2019, six, an ssl compat module, match_hostname backport",
+            (), _FILES + "8b/0f/52de51b9b450ed52694208ab952d5af6ebbcbce7f166a48784095d930d8c/"
+            "websocket_client-0.57.0.tar.gz",
+            "d735b91d6d1692a6a181f2a8c9e0238e5f6373356f561bb9dc4c7af36f452010", True),
+)
+
 
 @dataclass(frozen=True)
 class Review:
@@ -76,32 +121,23 @@ class Review:
     false: frozenset[str] = field(default_factory=frozenset)  # reported, but no problem on the target
     missed: frozenset[str] = field(default_factory=frozenset)  # a real problem netref does not report
     notes: str = ""
+    why: dict[str, str] = field(default_factory=dict)  # per false finding and miss: why it is one
 
 
-# Reviewed on netref's findings for --python 3.13 (see each note). A key of ``false`` that netref
-# no longer reports, or a ``missed`` one it now reports, is printed, so the record cannot go stale
-# silently.
-REVIEW: dict[str, Review] = {
-    "mechanize": Review(notes="Python 2 code throughout: every import of urllib2/httplib/mimetools/sgmllib/"
-                        "htmlentitydefs/robotparser is a real failure on 3.13; the NR301 files are Python 2. "
-                        "urllib.proxy_bypass and urllib.addinfourl (NR104, not in 2to3's table) are real too."),
-    "httplib2": Review(notes="python2/ is Python 2 code (real findings); python3/ imports http.client and "
-                       "urllib.parse, but binds `_ssl_wrap_socket = ssl.wrap_socket` at module level (NR112: "
-                       "an AttributeError on import from 3.12) and passes ssl.PROTOCOL_TLSv1 (NR111): real."),
-    "six": Review(notes="legacy names appear only as strings of the moves table: nothing to report."),
-    "requests": Review(notes="compat.py's is_py2 branch is dead on 3.13; 2.25.1 no longer imports cgi."),
-    "tornado": Review(notes="the library is clean on 3.13; demos/s3server/s3server.py does import urllib "
-                      "and calls urllib.unquote three times (Python 2 demo code): real. Its tests call "
-                      "ssl.wrap_socket (NR112) and pass ssl.PROTOCOL_SSLv23/TLSv1 (NR111), unguarded: real."),
-    "bottle": Review(notes="`import cgi` at line 38 is real on 3.13; the py3k branches are judged."),
-    "WebOb": Review(notes="cgi is imported at module level, in `if PY3:` branches and in tests: all real on 3.13; "
-                    "docs/*-example-code are Python 2 examples (NR301, urllib.quote): real."),
-    "pyftpdlib": Review(notes="asyncore/asynchat are imported only below 3.12 (vendored copies above): clean; "
-                        "scripts/internal/winmake.py imports urllib2 only in the else of `if PY3:` (dead). "
-                        "Its TLS tests call ssl.wrap_socket (guarded by hasattr on the FTP client class, not on "
-                        "ssl: NR112) and use ssl.PROTOCOL_SSLv23 (NR111): real."),
-    "CherryPy": Review(notes="two `import cgi` (lib/covercp.py, lib/httputil.py): real on 3.13."),
-}
+# The hand review lives beside this script, as data: check_realworld_review.toml (see its header).
+REVIEW_FILE = Path(__file__).with_name("check_realworld_review.toml")
+
+
+def load_review(path: Path = REVIEW_FILE) -> dict[str, Review]:
+    """Per project: the notes, and every false finding and miss with the reason it is one."""
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    return {name: Review(false=frozenset(entry.get("false", {})), missed=frozenset(entry.get("missed", {})),
+                         notes=entry.get("notes", ""), why={**entry.get("false", {}), **entry.get("missed", {})})
+            for name, entry in data.items()}
+
+
+REVIEW = load_review()
 
 
 # -- fetching ------------------------------------------------------------------------------------------
@@ -116,6 +152,8 @@ def fetch(project: Project, cache: Path) -> Path:
     if tree.is_dir():
         return tree
     archive = _archive(project, archives)
+    if archive is None and project.url:
+        archive = _download(project, archives)
     if archive is None:
         subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps",
                         "--dest", str(archives), project.requirement], check=True)
@@ -137,8 +175,21 @@ def fetch(project: Project, cache: Path) -> Path:
 
 
 def _archive(project: Project, archives: Path) -> Path | None:
-    stem = re.compile(rf"{re.escape(project.name)}-{re.escape(project.version)}\.(tar\.gz|zip)$", re.IGNORECASE)
+    name = re.escape(project.name).replace("\\-", "[-_]")  # websocket_client-0.57.0.tar.gz
+    stem = re.compile(rf"{name}-{re.escape(project.version)}\.(tar\.gz|zip)$", re.IGNORECASE)
     return next((path for path in sorted(archives.iterdir()) if stem.match(path.name)), None)
+
+
+def _download(project: Project, archives: Path) -> Path:
+    """The pinned sdist, checked against its sha256 before it is kept."""
+    with urllib.request.urlopen(project.url, timeout=60) as response:
+        data = response.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != project.sha256:
+        raise SystemExit(f"{project.requirement}: sha256 {digest} is not the pinned {project.sha256}")
+    path = archives / project.url.rsplit("/", 1)[-1]
+    path.write_bytes(data)
+    return path
 
 
 # -- running netref and ruff -----------------------------------------------------------------------------
@@ -300,14 +351,17 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--python", default="3.13", help="target Python (default 3.13)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--set", choices=("all", "first", "unseen"), default="all",
+                        help="the projects the rules were written from (first), the unseen ones, or both")
     parser.add_argument("--show", action="store_true", help="print every finding, marked real or FALSE")
     args = parser.parse_args()
 
     lib2to3_python = python_with_lib2to3()
     legacy = network_modules()
     print(f"target: Python {args.python}; cache: {args.cache}; 2to3 from: {lib2to3_python or 'none found'}")
+    projects = {"all": PROJECTS + UNSEEN, "first": PROJECTS, "unseen": UNSEEN}[args.set]
     outcomes = []
-    for project in PROJECTS:
+    for project in projects:
         tree = fetch(project, args.cache)
         outcome = compare(project, tree, args, lib2to3_python, legacy)
         outcomes.append(outcome)
@@ -315,7 +369,17 @@ def main() -> int:
             for key in outcome.findings:
                 print(f"    {'FALSE' if key in outcome.false else 'real '} {project.name}/{key}")
 
-    print(f"\n{'project':<20} {'kind':<8} {'findings by code':<38} {'false':>5} {'missed':>6} {'prec.':>6} "
+    for unseen in (False, True):
+        group = [o for o in outcomes if o.project.unseen is unseen]
+        if group:
+            _table("projects the rules were not written from (issue 20)" if unseen
+                   else "projects the rules were written from", group)
+    stale = any(o.stale for o in outcomes)
+    return 1 if stale else 0
+
+
+def _table(title: str, outcomes: list[Outcome]) -> None:
+    print(f"\n{title}:\n{'project':<24} {'kind':<8} {'findings by code':<44} {'false':>5} {'missed':>6} {'prec.':>6} "
           f"{'recall':>6} {'2to3':>7} {'netref s':>8} {'scan s':>6} {'ruff s':>6} {'ruff/netref':>11} {'ruff/scan':>9}")
     for o in outcomes:
         codes = ", ".join(f"{code} {count}" for code, count in sorted(o.codes.items())) or "-"
@@ -323,18 +387,23 @@ def main() -> int:
         ruff = f"{o.ruff:6.3f}" if o.ruff is not None else "     -"
         ratio = f"{o.ruff / o.seconds:10.2f}x" if o.ruff is not None else "          -"
         ratio += f" {o.ruff / o.scan:8.2f}x" if o.ruff is not None else "         -"
-        print(f"{o.project.name + ' ' + o.project.version:<20} {o.project.kind:<8} {codes:<38} {len(o.false):>5} "
+        print(f"{o.project.name + ' ' + o.project.version:<24} {o.project.kind:<8} {codes:<44} {len(o.false):>5} "
               f"{len(o.missed):>6} {o.precision:6.0%} {o.recall:6.0%} {renames:>7} {o.seconds:8.3f} {o.scan:6.3f} "
               f"{ruff} {ratio}")
+        why = REVIEW.get(o.project.name, Review()).why
+        for key in sorted(o.false):
+            print(f"    false:  {key}: {why.get(key, '(no reason recorded)')}")
         for key in sorted(o.missed):
-            print(f"    missed: {key}")
+            reason = why.get(key) or ("2to3's fixers rename it; netref says nothing there" if ":2to3 (" in key
+                                      else "(no reason recorded)")
+            print(f"    missed: {key}: {reason}")
         for key in o.stale:
             print(f"    review record is stale: {key}")
 
     total = sum(len(o.findings) for o in outcomes)
     real = sum(o.real for o in outcomes)
     missed = sum(len(o.missed) for o in outcomes)
-    print(f"\nall projects: {total} findings, {total - real} false, {missed} missed: "
+    print(f"all {len(outcomes)} projects: {total} findings, {total - real} false, {missed} missed: "
           f"precision {real / total if total else 1:.0%}, recall {real / (real + missed) if real + missed else 1:.0%}")
     compat_false = sum(len(o.false) for o in outcomes if o.project.kind == "compat")
     renames = sum(o.renames for o in outcomes)
@@ -348,8 +417,6 @@ def main() -> int:
     print(f"target: at least as fast as ruff on every tree (commands): "
           f"{'met' if not slower else 'MISSED on ' + ', '.join(slower)}")
     print(f"        the scan alone, in-process: {'met' if not scan_slower else 'MISSED on ' + ', '.join(scan_slower)}")
-    stale = any(o.stale for o in outcomes)
-    return 1 if stale else 0
 
 
 if __name__ == "__main__":

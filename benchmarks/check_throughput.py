@@ -1,13 +1,17 @@
 """Throughput of ``netref check`` on a large tree: the standard library's own Lib/ directory.
 
-Target (issue #4): at least 2,000 files/s on one core, and the run uses every core when there
-are many files. The script prints, side by side in one run: one core with the pre-filter (what
-``netref check -j 1`` does), every core (what ``netref check`` does), and one core without the
-pre-filter (every file lexed — what the pre-filter saves). Each figure is the best of --rounds
-runs after one warm-up read, so the files are in the page cache for all of them; the findings of
-all three runs must be identical, or the script fails.
+Targets: at least 2,000 files/s on one core, and the run uses every core when there are many
+files (issue #4); at least ruff's throughput on the same tree, ``ruff check --select UP,E9`` (issue
+#20: pyupgrade's rules and syntax errors, the nearest of ruff's rules to netref's). The script
+prints, side by side in one run: one core with the pre-filter (what ``netref check -j 1`` does),
+every core (what ``netref check`` does), one core without the pre-filter (every file lexed — what
+the pre-filter saves), and the two commands, ``netref check`` and ``ruff check --select UP,E9
+--no-cache`` (ruff on every core, as it runs by default; the netref command, too), with their
+ratio. Each figure is the best of --rounds runs after one warm-up read, so the files are in the
+page cache for all of them; the findings of the three in-process runs must be identical, or the
+script fails.
 
-    python benchmarks/check_throughput.py [LIB_DIR] [--python 3.13] [--rounds 3]
+    python benchmarks/check_throughput.py [LIB_DIR] [--python 3.13] [--rounds 3] [--ruff PATH]
 
 LIB_DIR defaults to the running interpreter's standard library; site-packages is excluded.
 """
@@ -15,6 +19,8 @@ LIB_DIR defaults to the running interpreter's standard library; site-packages is
 from __future__ import annotations
 
 import argparse
+import shutil
+import subprocess
 import sys
 import sysconfig
 import time
@@ -48,6 +54,8 @@ def main() -> int:
     parser.add_argument("lib", nargs="?", default=sysconfig.get_paths()["stdlib"])
     parser.add_argument("--python", default=None, help="target Python (default: the running one)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--ruff", default=shutil.which("ruff") or str(Path(sys.executable).with_name("ruff")),
+                        help="the ruff to compare with (default: on PATH, else beside this Python)")
     args = parser.parse_args()
     target = parse_version(args.python) if args.python else running_version()
 
@@ -75,10 +83,44 @@ def main() -> int:
     verdict = "meets" if single >= TARGET_FILES_PER_SECOND else "MISSES"
     print(f"one core: {single:,.0f} files/s {verdict} the target of {TARGET_FILES_PER_SECOND:,} files/s "
           f"({single / TARGET_FILES_PER_SECOND:.2f}x)")
+    faster = compare_with_ruff(args, target, len(files))
     if any(findings != reports[0] for findings in reports):
         print("error: the runs disagree on the findings", file=sys.stderr)
         return 1
-    return 0 if single >= TARGET_FILES_PER_SECOND else 1
+    return 0 if single >= TARGET_FILES_PER_SECOND and faster is not False else 1
+
+
+def best_command(command: list[str], rounds: int) -> float:
+    """Wall seconds of the fastest of ``rounds`` runs of ``command`` (its output discarded)."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def compare_with_ruff(args: argparse.Namespace, target, files: int) -> bool | None:
+    """netref's command against ``ruff check --select UP,E9`` on the same tree; None without ruff."""
+    if not Path(args.ruff).exists():
+        print("\nruff: not found (--ruff PATH): no side-by-side run")
+        return None
+    version = subprocess.run([args.ruff, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    excludes = [part for name in EXCLUDE for part in ("--extend-exclude", name)]
+    ruff = [args.ruff, "check", "--isolated", "--no-cache", "--exit-zero", "--quiet", "--select", "UP,E9",
+            f"--target-version=py{target[0]}{target[1]}", *excludes, args.lib]
+    netref = [sys.executable, "-m", "netref", "check", args.lib, "--python", format_version(target), "--isolated",
+              *(part for name in EXCLUDE for part in ("--exclude", name))]
+    runs = {f"ruff check --select UP,E9 ({version})": best_command(ruff, args.rounds),
+            "netref check (command)": best_command(netref, args.rounds)}
+    print(f"\n{'command, same tree':<40} {'seconds':>8} {'files/s':>9}")
+    for name, seconds in runs.items():
+        print(f"{name:<40} {seconds:8.3f} {files / seconds:9,.0f}")
+    ruff_seconds, netref_seconds = runs.values()
+    ratio = ruff_seconds / netref_seconds
+    verdict = "meets" if ratio >= 1 else "MISSES"
+    print(f"netref/ruff throughput: {ratio:.2f}x {verdict} the target of ruff's throughput (>= 1.00x)")
+    return ratio >= 1
 
 
 if __name__ == "__main__":

@@ -159,6 +159,10 @@ def _value(node: ast.expr, state: _Evaluation) -> object:
                 result = UNKNOWN  # type: ignore[assignment]
             left = right
         return result
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "hasattr" \
+            and len(node.args) == 2 and isinstance(node.args[1], ast.Constant) \
+            and isinstance(node.args[1].value, str) and _FLAG.fullmatch(node.args[1].value):
+        return True  # ``hasattr(six, "PY3") and six.PY3``: a compat module has its flags (the flag decides)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         operand = _value(node.operand, state)
         return UNKNOWN if operand is UNKNOWN else not operand
@@ -199,6 +203,11 @@ def might_have_compat(code: str) -> bool:
     return any(hint in code for hint in _HINTS)
 
 
+# A binding at the start of a line of a handler: ``class NAME``, ``def NAME``, ``NAME = [NAME = ...] value``.
+_STAND_IN = re.compile(r"(?:^|(?<=[:;]))[ \t]*(?:(?:async[ \t]+)?(?:class|def)[ \t]+(?P<defined>[A-Za-z_]\w*)"
+                       r"|(?P<assigned>[A-Za-z_]\w*(?:[ \t]*=[ \t]*[A-Za-z_]\w*(?=[ \t]*=(?!=)))*)[ \t]*=(?!=))",
+                       re.MULTILINE)
+_NO_REPLACEMENT = frozenset({"None", "False", "0", "()", "[]", "{}", ""})
 _IF_HEADER = re.compile(r"^[ \t]*if\b", re.MULTILINE)
 _TRY_HEADER = re.compile(r"^[ \t]*try\b", re.MULTILINE)
 
@@ -235,15 +244,56 @@ class Compat:
 
     def guard_of(self, offset: int) -> tuple[Compound, bool] | None:
         """The innermost ``try`` with an ImportError handler around ``offset``, and whether
-        ``offset`` is in its body (True) or in one of its ImportError handlers (False)."""
+        ``offset`` is in its body (True) or in one of its ImportError handlers (False).
+
+        A function body runs when it is called, long after the ``try`` that surrounds its
+        *definition* has finished: past a ``def``, no ``try`` body guards ``offset``. A handler still
+        holds it (the function exists only where the handler ran), and a ``class`` body runs where
+        it stands, inside the ``try``."""
+        in_function = False
         for clause, compound in self._enclosing(offset):
+            in_function |= clause.keyword == "def"
             if compound.clauses[0].keyword != "try" or not handlers(compound):
                 continue
             if clause.keyword == "try":
+                if in_function:
+                    continue
                 return compound, True
             if clause in handlers(compound):
                 return compound, False
         return None
+
+    def runs_in(self, offset: int, clause: Clause) -> bool:
+        """Does the statement at ``offset`` run when ``clause``'s body runs? Not inside a ``def`` of it
+        (a function body runs when called)."""
+        for around in self.blocks.enclosing(offset) if self.blocks else ():
+            if around == clause:
+                return True
+            if around.keyword == "def":
+                return False
+        return False
+
+    def stand_ins(self, guard: Compound) -> frozenset[str]:
+        """The names the ImportError handlers of ``guard`` bind to a replacement of their own: a
+        ``class`` or ``def`` (``class Message: ...``, ``def quote(s): ...``) or an assignment of
+        something (``quote = _quote``); ``name = None`` or ``= False`` replaces nothing (the feature
+        disappears). Imports are the rules' to judge (a fallback import may fail too)."""
+        blocks, found = self.blocks, set[str]()
+        if blocks is None:
+            return frozenset()
+        code = blocks.code
+        for clause in handlers(guard):
+            for match in _STAND_IN.finditer(code, clause.body_start, clause.body_end):
+                name = "defined" if match.group("defined") else "assigned"
+                if not self.runs_in(match.start(name), clause):
+                    continue
+                if match.group("defined"):
+                    found.add(match.group("defined"))
+                    continue
+                value = code[match.end() : blocks.source.statement_end(match.end())].strip()
+                if value not in _NO_REPLACEMENT:
+                    found.update(name.strip() for name in match.group("assigned").split("="))
+        return frozenset(found)
 
     def protects(self, offset: int) -> bool:
         """Is ``offset`` inside compatibility code (which ``--fix`` must leave alone)?"""

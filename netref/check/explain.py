@@ -80,6 +80,14 @@ EXPLANATIONS: dict[str, Explanation] = {
         "import smtplib, ssl\ncontext = ssl.create_default_context()\ncontext.load_cert_chain('c.pem', 'k.pem')\n"
         "smtplib.SMTP('localhost').starttls(context=context)\n",
     ),
+    "NR114": Explanation(
+        "An import of a removed function, class or constant inside `try:` whose `except ImportError:` binds "
+        "no replacement and raises nothing (`except ImportError: pass`, or `name = None`).",
+        "The guard hides the removal: on the target the import fails silently, and the code that uses the "
+        "name later fails (a NameError, or a feature that quietly disappears).",
+        "try:\n    from ssl import match_hostname\nexcept ImportError:\n    pass\n",
+        "import ssl\ncontext = ssl.create_default_context()\nassert context.check_hostname\n",
+    ),
     "NR201": Explanation(
         "A str literal passed to a socket's send, sendall or sendto, in a file that imports a socket module.",
         "Python 3 sockets send bytes: a str raises TypeError (the classic tutorial's Python 2 code does this).",

@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import AnyStr
@@ -36,17 +37,24 @@ from netref.check.lexer import Source, offset_in
 from netref.check.registry import Code, Rule, register
 from netref.check.rules.legacy_modules import import_parts
 from netref.check.scanner import FileScan
-from netref.versions import Version
+from netref.versions import Version, format_version
 
 CODES = (
     Code("NR111", kind="deprecated-api",
          title="function, class, constant, method or parameter deprecated on the target Python"),
     Code("NR112", kind="removed-api", title="function, class, constant or method removed on the target Python"),
     Code("NR113", kind="removed-parameter", title="keyword argument the target Python no longer accepts"),
+    Code("NR114", kind="hidden-removal",
+         title="removed API imported in a try whose except ImportError binds no replacement: the failure is silent"),
 )
 # The exceptions whose handler makes a guarded use compatibility code.
-_NAME_GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError", "Exception", "BaseException"})
+_NAME_GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "AttributeError", "Exception", "BaseException",
+                          "AttributeError:feature-test"})
 _PARAM_GUARDS = frozenset({"TypeError", "Exception", "BaseException"})
+_IMPORT_GUARDS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+# Put in the guards of the ``else:`` of ``if hasattr(module, "name")``: the fallback for Pythons without
+# the feature. Unlike a caught exception it holds inside the functions defined there (they exist only there).
+_FEATURE_FALLBACK = "AttributeError:feature-test"
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,9 @@ class ApiVerdict:
     code: str
     message: str
     replacement: str | None
+
+
+_GONE = ApiVerdict("", "", "", "", None)  # the verdict of a name without one
 
 
 def _verdict(catalog: Catalog, api: Api, target: Version, param: str | None = None) -> ApiVerdict | None:
@@ -73,12 +84,22 @@ def _verdict(catalog: Catalog, api: Api, target: Version, param: str | None = No
             headline += " (a TypeError)"
     else:
         code = "NR111"
-        warning = " (it warns)" if status.warns else ""
+        warning = _warning(status.since, status.warns_from, status.warns)
         removal = f" and removed in {status.removal}" if status.removal else ""
         headline = f"{subject} is deprecated since Python {status.since}{warning}{removal}"
     advice = status.replacement
     message = f"{headline}: use {advice}" if advice else headline
     return ApiVerdict(callee, api.module, code, message, advice)
+
+
+def _warning(since: str | None, warns_from: str | None, warns: bool) -> str:
+    """`` (it warns)`` when it has warned since it was deprecated; `` (it warns from 3.10)`` when the
+    docs deprecated it earlier (``ssl.PROTOCOL_SSLv23``: 3.6) than it began to warn, whatever the target."""
+    if not warns_from:
+        return ""
+    if warns and warns_from == since:
+        return " (it warns)"
+    return f" (it warns from {warns_from})"
 
 
 @register
@@ -109,8 +130,65 @@ class ApiLife(Rule):
             elif verdict := _verdict(catalog, api, target):
                 names[verdict.api] = verdict
         self.names, self.params = names, params
+        self.target = format_version(target)
+        # What an import needs to succeed on the target: its module exists there (the standard library's
+        # or the catalogue's), and the names it takes from it are neither removed nor Python 2's.
+        gone = {m.name for m in catalog.modules.values() if m.status(target).kind in ("renamed", "removed", "not-yet")}
+        self.gone = frozenset(gone)
+        self.known = frozenset((set(sys.stdlib_module_names) | set(catalog.modules)) - gone)
+        self.moved = {m.name: frozenset(m.moved_attributes) for m in catalog.modules.values() if m.moved_attributes}
         self.signs = _signs(names, params)
         self.uses = _Uses(names, params)
+
+    def imports_succeed(self, node: ast.Try) -> bool:
+        """Does every import of the ``try`` body succeed on the target (so that its ImportError handlers
+        never run)? False when it imports nothing, or anything netref cannot vouch for (a PyPI module)."""
+        imports = [s for s in _statements(node.body) if isinstance(s, (ast.Import, ast.ImportFrom))]
+        return bool(imports) and all(self._succeeds(statement) for statement in imports)
+
+    def first_failure(self, node: ast.Try) -> int | None:
+        """The index of the first statement of the ``try`` body that is an import certain to fail on the
+        target (a gone module, a removed name); None if none is (one inside an ``if`` may not run)."""
+        for index, statement in enumerate(node.body):
+            if isinstance(statement, (ast.Import, ast.ImportFrom)) and self._fails(statement):
+                return index
+        return None
+
+    def _fails(self, statement: ast.Import | ast.ImportFrom) -> bool:
+        if isinstance(statement, ast.Import):
+            return any(self._gone(alias.name) for alias in statement.names)
+        module = statement.module
+        if statement.level or not module:
+            return False
+        return self._gone(module) or any(
+            self.names.get(f"{module}.{alias.name}", _GONE).code == "NR112" or f"{module}.{alias.name}" in self.gone
+            or alias.name in self.moved.get(module, ()) for alias in statement.names)
+
+    def _gone(self, module: str) -> bool:
+        parts = module.split(".")
+        return any(".".join(parts[:n]) in self.gone for n in range(1, len(parts) + 1))
+
+    def _succeeds(self, statement: ast.Import | ast.ImportFrom) -> bool:
+        if isinstance(statement, ast.Import):
+            return all(self._exists(alias.name) for alias in statement.names)
+        module = statement.module
+        if statement.level or not module or not self._exists(module):
+            return False
+        names = [f"{module}.{alias.name}" for alias in statement.names]
+        return not any(self.names.get(name, _GONE).code == "NR112" or name in self.gone for name in names) \
+            and not any(alias.name in self.moved.get(module, ()) for alias in statement.names)
+
+    def _exists(self, module: str) -> bool:
+        parts = module.split(".")
+        return parts[0] in self.known and not any(".".join(parts[:n]) in self.gone for n in range(1, len(parts) + 1))
+
+    def hidden(self, verdict: ApiVerdict, name: str) -> ApiVerdict:
+        """NR114's verdict on a removed name whose ImportError guard binds no replacement."""
+        advice = f": use {verdict.replacement}" if verdict.replacement else ""
+        headline = verdict.message.removesuffix(advice)
+        message = (f"{headline}; its `except ImportError` binds no replacement, so on Python {self.target} "
+                   f"`{name}` is silently missing{advice}")
+        return ApiVerdict(verdict.api, verdict.module, "NR114", message, verdict.replacement)
 
     def might_find(self, data: bytes) -> bool:
         """A module with verdicts is imported, and the file shows a use of one of its APIs (loosely read)."""
@@ -187,16 +265,23 @@ class _Scope:
         return None
 
 
-def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """The statements of a scope's body, nested blocks included, nested scopes not entered."""
+def _statements(body: list[ast.stmt], dead: Callable[[ast.stmt], object] = lambda _: None) -> Iterator[ast.stmt]:
+    """The statements of a scope's body, nested blocks included, nested scopes not entered; not those
+    ``dead`` says never run on the target (see :meth:`_FileUses._dead`)."""
     for statement in body:
         yield statement
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
+        side = dead(statement) if isinstance(statement, ast.Try) else None  # the side of the try that cannot run
         for field in ("body", "orelse", "finalbody"):
-            yield from _statements(getattr(statement, field, []))
+            branch = getattr(statement, field, [])
+            if field == "body" and isinstance(side, int) and not isinstance(side, bool):
+                branch = branch[:side]  # up to the import that fails: nothing after it runs
+            if branch and not (isinstance(statement, ast.If) and dead(branch[0])):
+                yield from _statements(branch, dead)
         for handler in getattr(statement, "handlers", []):
-            yield from _statements(handler.body)
+            if not (side == "handlers" and _catches(handler, _IMPORT_GUARDS)):
+                yield from _statements(handler.body, dead)
         for case in getattr(statement, "cases", []):
             yield from _statements(case.body)
 
@@ -222,9 +307,15 @@ def _rebound(statement: ast.stmt) -> Iterator[str]:
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:
-    for node in ast.walk(target):
-        if isinstance(node, ast.Name):
-            yield node.id
+    """The names an assignment target binds: ``a``, ``a, (b, *c)``; not those of ``d[ssl.X]`` or ``ssl.x``
+    (an item or attribute is set, the names in it are only read)."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
 
 
 def _bind_targets(scope: _Scope, target: ast.AST) -> None:
@@ -261,6 +352,7 @@ class _FileUses:
         self.hit_lines = hit_lines
         self.scopes: dict[ast.AST, _Scope] = {}
         self.reported: set[tuple[int, int, str]] = set()
+        self.replaced: list[set[str] | None] = []  # per try guarding imports being visited: what its handlers bind
 
     def run(self) -> None:
         self._bind(self.tree, None)
@@ -268,6 +360,8 @@ class _FileUses:
 
     def _holds_a_hit(self, node: ast.AST) -> bool:
         first, last = getattr(node, "lineno", 0), getattr(node, "end_lineno", None) or 10**9
+        for decorator in getattr(node, "decorator_list", ()):  # above the ``def`` line, part of the statement
+            first = min(first, decorator.lineno)
         index = bisect_left(self.hit_lines, first)
         return index < len(self.hit_lines) and self.hit_lines[index] <= last
 
@@ -278,10 +372,18 @@ class _FileUses:
         scope = self.scopes[node] = _Scope(node, parent)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             _bind_arguments(scope, node.args)
+            self._bind_self(node, scope)
         nested: list[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef] = []
         instances: list[tuple[str, ast.expr]] = []
-        for statement in _statements(node.body):  # first what imports bind, and what anything else rebinds
-            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        classes: list[ast.ClassDef] = []
+        # A handler of a ``try`` whose imports succeed on the target never runs: ``ssl = None`` there
+        # binds nothing (the interpreter never executes it), so ``ssl`` stays the module.
+        for statement in _statements(node.body, self._dead):
+            if isinstance(statement, ast.ClassDef):
+                classes.append(statement)  # bound below, with the imports known: it may subclass an API's class
+                if self._holds_a_hit(statement):
+                    nested.append(statement)
+            elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 scope.bind(statement.name, _UNKNOWN)
                 if self._holds_a_hit(statement):
                     nested.append(statement)
@@ -306,10 +408,55 @@ class _FileUses:
             else:
                 for name in _rebound(statement):
                     scope.bind(name, _UNKNOWN)
+        for definition in classes:  # ``class Conn(http.client.HTTPSConnection)``: what it inherits
+            scope.bind(definition.name, self._subclass(definition, scope))
         for name, value in instances:  # then ``x = smtplib.SMTP(...)``, resolved with the imports known
             scope.bind(name, self._instance(value, scope))
         for child in nested:
             self._bind(child, scope)
+
+    def _dead(self, statement: ast.stmt) -> str | int | bool | None:
+        """What never runs on the target, so that the interpreter never binds what it binds. For a ``try``:
+        ``"handlers"`` when every import of its body succeeds there (its ImportError handlers never run),
+        the index of the first statement of its body that is an import certain to fail there (nothing from
+        it on runs; the handler binds the names), else None.
+        For the first statement of a branch of an ``if``: is it a dead version branch (``else:`` of ``if PY3:``)?"""
+        if isinstance(statement, ast.Try):
+            if not any(_catches(handler, _IMPORT_GUARDS) for handler in statement.handlers):
+                return None
+            if self.rule.imports_succeed(statement):
+                return "handlers"
+            return self.rule.first_failure(statement)
+        offset = offset_in(self.scan.source.text, statement.lineno, statement.col_offset)
+        return self.scan.compat.is_dead(offset)
+
+    def _subclass(self, definition: ast.ClassDef, scope: _Scope) -> str:
+        """A class with one base (``object`` aside) that resolves: the base, with the names the class body
+        defines itself, which it does not inherit (see :func:`_inherits`); anything else is unknown."""
+        bases = [b for b in definition.bases if not (isinstance(b, ast.Name) and b.id == "object")]
+        if len(bases) != 1 or definition.keywords:
+            return _UNKNOWN
+        base = self._resolve(bases[0], scope)
+        if not base:
+            return _UNKNOWN
+        own = {name for statement in definition.body for name in _defined(statement)}
+        inherited = _split_subclass(base)
+        if inherited:
+            base, more = inherited
+            own |= more
+        return _inherits(base, own)
+
+    def _bind_self(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> None:
+        """``self`` in a method of a class that subclasses an API's class is an instance of it."""
+        owner = scope.parent
+        if owner is None or not isinstance(owner.node, ast.ClassDef) or not node.args.args or node.args.posonlyargs:
+            return
+        if any(isinstance(d, ast.Name) and d.id in ("staticmethod", "classmethod") for d in node.decorator_list):
+            return
+        outer = owner.parent
+        value = outer.bindings.get(owner.node.name) if outer else None
+        if value and _split_subclass(value):
+            scope.bindings[node.args.args[0].arg] = value
 
     def _instance(self, value: ast.AST, scope: _Scope) -> str:
         """``smtplib.SMTP(...)``: the name is an instance of smtplib.SMTP; anything else is unknown."""
@@ -319,15 +466,37 @@ class _FileUses:
         return _UNKNOWN
 
     def _resolve(self, node: ast.AST, scope: _Scope) -> str | None:
-        """The qualified name an expression stands for (an instance counts as its class), or None."""
+        """The qualified name an expression stands for (an instance counts as its class), or None.
+
+        A subclass of an API's class stands for what it inherits: ``Conn.attr`` is the base's attribute
+        unless the class defines ``attr`` itself, and ``super().attr`` in its methods is the base's."""
         if isinstance(node, ast.Name):
             return scope.lookup(node.id)
         if isinstance(node, ast.Attribute):
-            base = self._resolve(node.value, scope)
+            base = self._super(node.value, scope) or self._resolve(node.value, scope)
+            inherited = _split_subclass(base) if base else None
+            if inherited:
+                base, own = inherited
+                if node.attr in own:
+                    return None
             return f"{base}.{node.attr}" if base else None
         if isinstance(node, ast.Call):
             return self._resolve(node.func, scope)
         return None
+
+    def _super(self, node: ast.AST, scope: _Scope) -> str | None:
+        """``super()`` (or ``super(C, self)``) in a method of a class whose base resolves: that base."""
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"):
+            return None
+        owner = scope.parent
+        if scope.lookup("super") is not None or owner is None or not isinstance(owner.node, ast.ClassDef):
+            return None
+        value = owner.parent.bindings.get(owner.node.name) if owner.parent else None
+        inherited = _split_subclass(value) if value else None
+        if not inherited:
+            return None
+        bases = [b for b in owner.node.bases if not (isinstance(b, ast.Name) and b.id == "object")]
+        return self._resolve(bases[0], owner.parent) if owner.parent else None
 
     # -- pass 2: the uses -----------------------------------------------------------------------------
 
@@ -338,10 +507,19 @@ class _FileUses:
             scope = self.scopes.get(node, scope)
         elif isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
             scope = _expression_scope(node, scope)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            # its body runs when called, after any ``try`` around the definition has finished: no exception
+            # caught there guards it (a feature test still does: the function exists only where it passed)
+            guarded = frozenset(name for name in guarded if "." in name or name == _FEATURE_FALLBACK)
         if isinstance(node, ast.Try):
             caught = _caught(node)
+            guards_imports = bool(caught & _IMPORT_GUARDS)
+            if guards_imports:
+                self.replaced.append(_replaced(node))
             for statement in node.body:
                 self._visit(statement, scope, guarded | caught)
+            if guards_imports:
+                self.replaced.pop()
             for other in (*node.handlers, *node.orelse, *node.finalbody):
                 self._visit(other, scope, guarded)
             return
@@ -351,7 +529,7 @@ class _FileUses:
                 self._visit(statement, scope, guarded | checked)
             self._visit(node.test, scope, guarded)
             # the else of a feature test is the fallback for Pythons without the feature: compatibility code
-            fallback = guarded | {"AttributeError"} if checked else guarded
+            fallback = guarded | {_FEATURE_FALLBACK} if checked else guarded
             for statement in node.orelse:
                 self._visit(statement, scope, fallback)
             return
@@ -361,11 +539,16 @@ class _FileUses:
             self._attribute(node, scope, guarded)
         elif isinstance(node, ast.Call):
             self._keywords(node, scope, guarded)
+            self._getattr(node, scope, guarded)
         for child in ast.iter_child_nodes(node):
             self._visit(child, scope, guarded)
 
     def _from_import(self, node: ast.ImportFrom, guarded: frozenset[str]) -> None:
-        if node.level or not node.module or guarded & _NAME_GUARDS:
+        if node.level or not node.module:
+            return
+        if guarded & _NAME_GUARDS:
+            if guarded & _IMPORT_GUARDS and _FEATURE_FALLBACK not in guarded:
+                self._hidden_removals(node, guarded)
             return
         for alias in node.names:
             verdict = self.rule.names.get(f"{node.module}.{alias.name}")
@@ -378,9 +561,41 @@ class _FileUses:
         if verdict and verdict.api not in guarded and not guarded & _NAME_GUARDS:
             self._report(node, verdict)
 
+    def _hidden_removals(self, node: ast.ImportFrom, guarded: frozenset[str]) -> None:
+        """NR114: ``try: from ssl import wrap_socket / except ImportError: pass`` on a Python without it.
+        The import fails, the handler binds no replacement and raises nothing, so the name is missing (or
+        None) for the code that follows: the guard hides the removal. A handler that imports, defines or
+        assigns the name (``def match_hostname(...)``, a backport) is a shim, and an import that runs only
+        where ``hasattr(ssl, "match_hostname")`` holds cannot fail: they say nothing."""
+        replaced = self.replaced[-1] if self.replaced else None
+        if replaced is None or "*" in replaced:
+            return  # a handler raises, or may bind anything
+        for alias in node.names:
+            verdict = self.rule.names.get(f"{node.module}.{alias.name}")
+            name = alias.asname or alias.name
+            if verdict and verdict.code == "NR112" and verdict.api not in guarded and name not in replaced:
+                self._report(alias, self.rule.hidden(verdict, name))
+
+    def _getattr(self, node: ast.Call, scope: _Scope, guarded: frozenset[str]) -> None:
+        """``getattr(ssl, "wrap_socket")`` is ``ssl.wrap_socket``: an AttributeError where it is gone. With a
+        default (``getattr(ssl, "wrap_socket", None)``) it is a feature test, and says nothing."""
+        if not (isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) == 2
+                and not node.keywords and isinstance(node.args[1], ast.Constant)
+                and isinstance(node.args[1].value, str) and scope.lookup("getattr") is None):
+            return
+        base = self._resolve(node.args[0], scope)
+        verdict = self.rule.names.get(f"{base}.{node.args[1].value}") if base else None
+        if verdict and verdict.api not in guarded and not guarded & _NAME_GUARDS:
+            self._report(node, verdict)
+
     def _keywords(self, node: ast.Call, scope: _Scope, guarded: frozenset[str]) -> None:
         """One finding per call and code, at its first affected keyword, naming every one of them."""
         callee = self._resolve(node.func, scope)
+        inherited = _split_subclass(callee) if callee else None
+        if inherited:  # a subclass called: its base's __init__ takes the arguments, unless it has its own
+            callee = None if {"__init__", "__new__"} & inherited[1] else inherited[0]
+        elif callee and callee.endswith(".__init__"):  # Base.__init__(self, ...): the class's parameters
+            callee = callee.removesuffix(".__init__")
         by_param = self.rule.params.get(callee) if callee else None
         if not by_param or guarded & _PARAM_GUARDS:
             return
@@ -403,6 +618,8 @@ class _FileUses:
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "hasattr"
                     and len(node.args) == 2 and isinstance(node.args[1], ast.Constant)):
                 base = self._resolve(node.args[0], scope)
+                if base is None and isinstance(node.args[0], ast.Name):
+                    base = node.args[0].id  # bound twice (``ssl = None`` in a live handler): still its module
                 if base and isinstance(node.args[1].value, str):
                     names.add(f"{base}.{node.args[1].value}")
         return frozenset(names)
@@ -470,6 +687,13 @@ class _CallSign(_Sign):
     def search(self, data: bytes) -> bool:
         if self.leaf not in data or not self.pattern.search(data):
             return False
+        if not self.member:  # a subclass may pass the keyword on (super().__init__, Base.__init__, Conn(...))
+            classes = _subclass_headers(data, self.leaf, _CLASS_WITH_BASES_BYTES, b")")
+            for name in (b"__init__", *sorted({name for _, name in classes})) if classes else ():
+                for found in re.finditer(re.escape(name) + rb"\s*\(", data):
+                    before = data[found.start() - 1 : found.start()]
+                    if not (found.start() and before in _WORD_BYTES) and self._keyword_in(data, found.end() - 1):
+                        return True
         calls = [self.call]
         if not self.member:  # from smtplib import SMTP_SSL as S
             calls += [re.compile(re.escape(alias) + rb"\s*\(") for alias in self.alias.findall(data)]
@@ -609,6 +833,8 @@ class _Uses:
     def __init__(self, names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]]):
         functions, members = _functions_and_members(names)
         self.functions = {top: re.compile(_attribute(leaves)) for top, leaves in functions.items()}
+        self.getattrs = {top: re.compile(_getattr_call("|".join(map(re.escape, sorted(leaves)))))
+                         for top, leaves in functions.items()}
         self.members: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
         for (top, owner_name), leaves in sorted(members.items()):
             self.members.setdefault(top, []).append((owner_name, re.compile(_attribute(leaves))))
@@ -642,6 +868,10 @@ class _Uses:
                              if _word_before(code, match.start(), _WORD_BEFORE) != top]
             for callable_ in self.callables.get(top, ()):
                 hits += _keywords_in_calls(code, callable_, names, aliases.get(callable_.leaf, ()))
+                hits += _through_subclasses(code, callable_)
+            getter = self.getattrs.get(top)
+            if getter is not None and "getattr" in code:  # the name is a string: read in the text, not the code
+                hits += [match.start() for match in getter.finditer(scan.source.text) if match.group(1) in names]
         return hits
 
     def _from_imports(self, scan: FileScan) -> list[int]:
@@ -688,6 +918,11 @@ def _submodules(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVer
     return {top: frozenset(inner) for top, inner in submodules.items()}
 
 
+def _getattr_call(alternatives: str) -> str:
+    """``getattr(NAME, "leaf")`` without a default (group 1: NAME)."""
+    return r"getattr\s*\(\s*(\w+)\s*,\s*['\"](?:" + alternatives + r")['\"]\s*\)"
+
+
 def _attribute(leaves: set[str]) -> str:
     return r"\.\s*(?:" + "|".join(map(re.escape, sorted(leaves))) + r")\b"
 
@@ -714,6 +949,44 @@ def _keywords_in_calls(code: str, callable_: _Callable, binders: frozenset[str],
                         offsets.append(start)
             position = code.find(name, after)
     return offsets
+
+
+_CLASS_WITH_BASES = re.compile(r"class[ \t]+(\w+)[ \t]*\(")  # a literal prefix: no leading \b (see _Sign)
+_CLASS_WITH_BASES_BYTES = re.compile(rb"class[ \t]+(\w+)[ \t]*\(")
+
+
+def _subclass_headers(code: AnyStr, leaf: AnyStr, pattern: re.Pattern[AnyStr],
+                      close: AnyStr) -> list[tuple[int, AnyStr]]:
+    """(offset, name) of the ``class`` statements naming ``leaf`` among their bases (``class
+    Conn(httplib.HTTPSConnection):``): the word ``leaf`` between the ``(`` and the next ``)``."""
+    found = []
+    for match in pattern.finditer(code):
+        closing = code.find(close, match.end())
+        at = code.find(leaf, match.end(), closing if closing >= 0 else len(code))
+        if at >= 0 and (match.start() == 0 or not code[match.start() - 1 : match.start()].isalnum()):
+            found.append((match.start(), match.group(1)))
+    return found
+
+
+def _through_subclasses(code: str, callable_: _Callable) -> list[int]:
+    """Where a subclass of ``callable_``'s class may pass it a keyword: each such ``class`` statement, and
+    the keywords passed at their own level to a call of ``__init__`` (``super().__init__(key_file=k)``,
+    ``Base.__init__(self, key_file=k)``) or of the subclass (``Conn(h, key_file=k)``)."""
+    if callable_.member or callable_.leaf not in code:
+        return []
+    classes = _subclass_headers(code, callable_.leaf, _CLASS_WITH_BASES, ")")
+    if not classes:
+        return []
+    hits = [offset for offset, _ in classes]
+    for name in ("__init__", *sorted({name for _, name in classes})):
+        for call in re.finditer(re.escape(name) + r"\s*\(", code):
+            if call.start() and _is_word(code[call.start() - 1]):
+                continue
+            opening = call.end() - 1
+            for match in callable_.keywords.finditer(code, opening + 1, _closing(code, opening)):
+                if code.count("(", opening + 1, match.start()) == code.count(")", opening + 1, match.start()):
+                    hits.append(match.start())
+    return hits
 
 
 def _callee_resolves(code: str, position: int, name: str, callable_: _Callable, binders: frozenset[str]) -> bool:
@@ -822,6 +1095,7 @@ def _signs(names: dict[str, ApiVerdict], params: dict[str, dict[str, ApiVerdict]
         if top in functions:
             attribute = rb"\.\s*(?:" + _alternatives(functions[top]) + rb")\b"
             found.append(_Sign(attribute, binder=True, top=top, submodules=submodules.get(top, frozenset())))
+            found.append(_Sign(_getattr_call(_alternatives(functions[top]).decode()).encode()))
     for (top, owner_name), leaves in sorted(members.items()):
         method = rb"\.\s*(?:" + _alternatives(leaves) + rb")\b"
         signs.setdefault(top.encode(), []).append(_Sign(method, need=owner_name, binder=False, top=top))
@@ -840,7 +1114,7 @@ def _plural(verdict: ApiVerdict, names: list[str]) -> ApiVerdict:
     single = f"{names[0]}= of "
     listed = ", ".join(f"{name}=" for name in names) + " of "
     message = verdict.message.replace(single, listed, 1).replace(" was removed", " were removed", 1)
-    message = message.replace(" is deprecated", " are deprecated", 1).replace("(it warns)", "(they warn)", 1)
+    message = message.replace(" is deprecated", " are deprecated", 1).replace("(it warns", "(they warn", 1)
     return ApiVerdict(verdict.api, verdict.module, verdict.code, message, verdict.replacement)
 
 
@@ -856,6 +1130,59 @@ def _caught(node: ast.Try) -> frozenset[str]:
             elif isinstance(expression, ast.Attribute):
                 names.add(expression.attr)
     return frozenset(names)
+
+
+def _catches(handler: ast.ExceptHandler, names: frozenset[str]) -> bool:
+    """Does ``handler`` catch one of ``names`` (a bare ``except:`` catches everything)?"""
+    if handler.type is None:
+        return True
+    caught = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any((e.id if isinstance(e, ast.Name) else e.attr if isinstance(e, ast.Attribute) else "") in names
+               for e in caught)
+
+
+_NOTHING = (None, False, 0, "")
+
+
+def _replaced(node: ast.Try) -> set[str] | None:
+    """The names the ImportError handlers of ``node`` bind to a replacement; None if one raises."""
+    replaced: set[str] = set()
+    for handler in node.handlers:
+        if _catches(handler, _IMPORT_GUARDS):
+            for statement in _statements(handler.body):
+                if isinstance(statement, ast.Raise):
+                    return None
+                replaced.update(_defined(statement, stand_ins_only=True))
+    return replaced
+
+
+def _defined(statement: ast.stmt, stand_ins_only: bool = False) -> Iterator[str]:
+    """The names a statement defines: ``def``/``class``, an assignment, an import (``*`` for a star import).
+    With ``stand_ins_only``, ``name = None`` (or False, 0, "") is no definition: it replaces nothing."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield statement.name
+    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+        for alias in statement.names:
+            yield alias.asname or alias.name.split(".")[0]
+    elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        value = statement.value
+        if stand_ins_only and (value is None or (isinstance(value, ast.Constant) and value.value in _NOTHING)):
+            return
+        for target in statement.targets if isinstance(statement, ast.Assign) else [statement.target]:
+            if isinstance(target, ast.Name):
+                yield target.id
+
+
+# A subclass of an API's class, as a binding: ``base<own,names`` (``<`` is in no qualified name).
+def _inherits(base: str, own: set[str]) -> str:
+    return f"{base}<{','.join(sorted(own))}"
+
+
+def _split_subclass(value: str) -> tuple[str, set[str]] | None:
+    if "<" not in value:
+        return None
+    base, own = value.split("<", 1)
+    return base, set(filter(None, own.split(",")))
 
 
 __all__ = ["CODES", "ApiLife"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from netref.catalog import Catalog
 from netref.check.compat import handlers
 from netref.check.registry import Code, Rule, register
-from netref.check.rules.legacy_modules import LegacyModules
+from netref.check.rules.legacy_modules import LegacyModules, tried
 from netref.check.scanner import FileScan
 from netref.versions import Version, format_version
 
@@ -43,8 +43,8 @@ class DeadCompatibility(Rule):
         for guard in scan.compat.import_guards():
             fallbacks = handlers(guard)
             body = guard.clauses[0]
-            tried = [s.node for s in scan.imports if body.body_start <= s.start < body.body_end]
-            if tried and all(self.modules.concerns(node) and self.modules.fails(node) for node in tried):
+            imports = tried(scan, guard)
+            if imports and all(self.modules.concerns(node) and self.modules.fails(node) for node in imports):
                 caught = [s for s in scan.imports for c in fallbacks
                           if c.body_start <= s.start < c.body_end and not self.modules.fails(s.node)]
                 if caught:  # a replacement is imported: the try's imports are the dead Python 2 side

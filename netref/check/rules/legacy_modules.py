@@ -199,9 +199,14 @@ class LegacyModules(Rule):
     def dead_handlers(self, scan: FileScan, guard: Compound) -> bool:
         """Can the ImportError handlers of ``guard`` never run on the target? True when its
         ``try`` body imports something, and only modules that exist there."""
-        body = guard.clauses[0]
-        statements = [s.node for s in scan.imports if body.body_start <= s.start < body.body_end]
-        return bool(statements) and all(self.exists(node) for node in statements)
+        return bool(statements := tried(scan, guard)) and all(self.exists(node) for node in statements)
+
+
+def tried(scan: FileScan, guard: Compound) -> list[ast.Import | ast.ImportFrom]:
+    """The imports the ``try`` body of ``guard`` runs (not those of the functions it defines)."""
+    body, compat = guard.clauses[0], scan.compat
+    return [s.node for s in scan.imports
+            if body.body_start <= s.start < body.body_end and compat.runs_in(s.start, body)]
 
 
 _DYNAMIC_IMPORT = re.compile(r"import(?:_module|__)[ \t]*\([ \t\r\n]*[rRuU]?(['\"])")
@@ -260,8 +265,12 @@ class _ModuleScan:
             return
         self.inactive.add(statement.start)  # it raises ImportError: its names are bound by the handler
         fallbacks = self._handler_imports(compound)
-        if any(_bound(statement.node) & _bound(s.node) and not self.rule.fails(s.node) for s in fallbacks):
-            return  # the handler imports a replacement under the same name, one that exists on the target
+        replaced = set(scan.compat.stand_ins(compound))  # class Message: ..., def quote(...): ...
+        for fallback in fallbacks:
+            if not self.rule.fails(fallback.node):  # imported under the same name, existing on the target
+                replaced |= _bound(fallback.node)
+        if _bound(statement.node) & replaced or "*" in replaced:
+            return  # the handler binds a replacement under the same name: a shim, not a loss
         if not fallbacks and not any(_RAISE.search(scan.source.code, c.body_start, c.body_end)
                                      for c in handlers(compound)):
             target = format_version(self.rule.target)
@@ -272,8 +281,9 @@ class _ModuleScan:
 
     def _handler_imports(self, guard: Compound) -> list[ImportStatement]:
         """The import statements of the ImportError handlers of ``guard``."""
-        spans = [(c.body_start, c.body_end) for c in handlers(guard)]
-        return [s for s in self.scan.imports if any(a <= s.start < b for a, b in spans)]
+        compat = self.scan.compat
+        return [s for s in self.scan.imports for c in handlers(guard)
+                if c.body_start <= s.start < c.body_end and compat.runs_in(s.start, c)]
 
     def add(self, offset: int, verdict: Verdict, message: str | None = None, replacement: str | None = None,
             edits: tuple[Edit, ...] = ()) -> None:

@@ -25,6 +25,7 @@ SEND_STR_BYTES = re.compile(rb"\.send(?:all|to)?[ \t]*\([ \t\r\n]*[rRuUfF]{0,2}[
 _SEND_STR = re.compile(r"\.(send|sendall|sendto)[ \t]*\([ \t\r\n]*([rRuUfF]{0,2}(['\"]))")
 _DEF_SEND = re.compile(r"\bdef[ \t]+(send|sendall|sendto)\b")
 _SELF = re.compile(r"(?<![\w.])self$")
+_RECEIVER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)[ \t]*\Z")
 
 
 @register
@@ -57,12 +58,41 @@ class StrSend(Rule):
                 return True
         return False
 
+    def _made_elsewhere(self, scan: FileScan, dot: int) -> bool:
+        """Is the receiver of ``.send`` at ``dot`` bound, last before it in its scope, by a call into a module
+        that hands out no sockets (``s = websocket.create_connection(url)``: a WebSocket's send takes str)?"""
+        code = scan.source.code
+        receiver = _RECEIVER.search(code, max(0, dot - 80), dot)
+        if receiver is None:
+            return False
+        name = receiver.group(1)
+        scope = scan.blocks.scope_of(dot)
+        start = scope.body_start if scope else 0
+        assigned = re.compile(rf"(?<![\w.]){re.escape(name)}[ \t]*=[ \t]*([A-Za-z_]\w*)[ \t]*\.")
+        bindings = list(assigned.finditer(code, start, dot))
+        if not bindings or scan.blocks.scope_of(bindings[-1].start()) != scope:
+            return False
+        module = self._bound_modules(scan).get(bindings[-1].group(1))
+        return module is not None and not {module, module.split(".")[0]} & self.socket_modules
+
+    def _bound_modules(self, scan: FileScan) -> dict[str, str]:
+        """name -> module, for the file's ``import m`` / ``import m as name`` statements."""
+        found: dict[str, str] = {}
+        for statement in scan.imports:
+            if isinstance(statement.node, ast.Import):
+                for alias in statement.node.names:
+                    top = alias.name.split(".")[0]
+                    found[alias.asname or top] = alias.name if alias.asname else top
+        return found
+
     def _str_sends(self, scan: FileScan) -> None:
         """``c.send('Thank you for connecting')``: Python 3 sockets take bytes, not str."""
         source, code = scan.source, scan.source.code
         own = set(_DEF_SEND.findall(code))  # self.send(...) calls the class's own method
         for match in _SEND_STR.finditer(code):
             if match.group(1) in own and _SELF.search(code, 0, match.start()):
+                continue
+            if self._made_elsewhere(scan, match.start()):
                 continue
             end = source.string_end(match.start(3))
             after = code[end : end + 200].lstrip(" \t\r\n\\")
