@@ -935,12 +935,12 @@ _CHECK_FORMATS = ("text", *_FINDING_FORMATS)
 @command("check")
 def check_command(
     paths: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(
             metavar="PATH...", help="Python files, or directories to search for *.py; - reads stdin.",
             show_default=False,
         ),
-    ],
+    ] = None,
     python: PythonOption = None,
     select: Annotated[
         list[str] | None,
@@ -951,6 +951,21 @@ def check_command(
     ignore: Annotated[
         list[str] | None,
         typer.Option("--ignore", metavar="CODE", help="Do not report these codes or prefixes; repeatable."),
+    ] = None,
+    extend_select: Annotated[
+        list[str] | None,
+        typer.Option("--extend-select", metavar="CODE", help="Report these codes too (NR401); repeatable."),
+    ] = None,
+    extend_ignore: Annotated[
+        list[str] | None,
+        typer.Option("--extend-ignore", metavar="CODE", help="Also do not report these codes (as --ignore)."),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings (usage errors still exit 2).")
+    ] = False,
+    explain: Annotated[
+        str | None,
+        typer.Option("--explain", metavar="CODE", help="Say what CODE finds, why, an example and its fix; no PATH."),
     ] = None,
     exclude: Annotated[
         list[str] | None,
@@ -1006,15 +1021,21 @@ def check_command(
     from netref import render
     from netref.check.config import ConfigError
 
+    if explain is not None:
+        _explain(explain)
+    if not paths:
+        usage_error("give a PATH (a file, a directory, or - for stdin), or --explain CODE")
     fmt = output_format(fmt, _CHECK_FORMATS)
     target = target_version(python) if python is not None else None
-    stdin = _check_stdin(paths, stdin_filename, fix or diff)
+    stdin = _check_stdin(paths, stdin_filename)
+    found = EXIT_OK if exit_zero else EXIT_NOT_FOUND  # the exit code for findings
     if statistics and fmt in _FINDING_FORMATS:
         usage_error(f"--statistics: counts cannot be shown as {fmt} (use text, json, csv or a table)")
     catalog = open_catalog(data)
     run_check = functools.partial(
         checker.check, [stdin_filename or "-"] if stdin is not None else paths, catalog, target,
-        select=select or (), ignore=ignore or (), exclude=exclude or (), jobs=jobs or None,
+        select=select or (), ignore=[*(ignore or ()), *(extend_ignore or ())], extend_select=extend_select or (),
+        exclude=exclude or (), jobs=jobs or None,
         config=not isolated, respect_gitignore=True if isolated and respect_gitignore is None else respect_gitignore,
         stdin=stdin,
     )  # fmt: skip
@@ -1025,13 +1046,15 @@ def check_command(
     except ValueError as error:
         usage_error(f"--select/--ignore: {error}")
     if diff or fix:
-        fixed = checker.fixes(report)
+        fixed = checker.fixes(report, stdin)
         count = sum(item.fixed for item in fixed)
         if diff:
             if fixed:
                 emit("".join(item.diff() for item in fixed).rstrip("\n"))
             typer.echo(f"netref: would fix {count} finding(s) in {len(fixed)} file(s)", err=True)
-            raise typer.Exit(EXIT_NOT_FOUND if fixed or report.findings else EXIT_OK)
+            raise typer.Exit(found if fixed or report.findings else EXIT_OK)
+        if stdin is not None:
+            _fix_stdin(stdin, fixed, run_check, count, found)
         checker.write_fixes(fixed)
         typer.echo(f"netref: fixed {count} finding(s) in {len(fixed)} file(s)", err=True)
         report = run_check()
@@ -1041,7 +1064,7 @@ def check_command(
         width = max((len(str(row["count"])) for row in counts), default=1)
         lines = [f"{row['count']:>{width}}  {row['code']}  {row['title']}" for row in counts]
         print_view(render.Records(counts, counts, lines=lines), fmt)
-        raise typer.Exit(EXIT_NOT_FOUND if findings else EXIT_OK)
+        raise typer.Exit(found if findings else EXIT_OK)
     objects = [checker.finding_dict(finding, report.target_for(finding.path)) for finding in findings]
     lines = [finding.text() for finding in findings]
     print_view(
@@ -1049,10 +1072,39 @@ def check_command(
                         columns=_CHECK_COLUMNS, lines=lines),
         fmt,
     )  # fmt: skip
-    raise typer.Exit(EXIT_NOT_FOUND if findings else EXIT_OK)
+    raise typer.Exit(found if findings else EXIT_OK)
 
 
-def _check_stdin(paths: list[str], stdin_filename: str | None, fixing: bool) -> bytes | None:
+def _explain(code: str) -> NoReturn:
+    from netref.check.explain import explain
+
+    try:
+        emit(explain(code))
+    except ValueError as error:
+        usage_error(f"--explain: {error}")
+    raise typer.Exit(EXIT_OK)
+
+
+def _fix_stdin(source: bytes, fixed: list[Any], run_check: Any, count: int, found: int) -> NoReturn:
+    """``netref check - --fix``, as ``ruff check --fix -``: the fixed source on stdout (the input
+    unchanged when there is nothing safe to fix), the findings that remain on stderr."""
+    after = source
+    if fixed:
+        from tokenize import detect_encoding
+
+        encoding, _ = detect_encoding(iter(source.splitlines(keepends=True)).__next__)
+        after = fixed[0].after.encode(encoding)
+    out = typer.get_binary_stream("stdout")
+    out.write(after)
+    out.flush()
+    typer.echo(f"netref: fixed {count} finding(s)", err=True)
+    remaining = run_check(stdin=after).findings
+    for finding in remaining:
+        typer.echo(finding.text(), err=True)
+    raise typer.Exit(found if remaining else EXIT_OK)
+
+
+def _check_stdin(paths: list[str], stdin_filename: str | None) -> bytes | None:
     """The source to check from stdin (``netref check -``), or None when files are named."""
     if "-" not in paths:
         if stdin_filename is not None:
@@ -1060,8 +1112,6 @@ def _check_stdin(paths: list[str], stdin_filename: str | None, fixing: bool) -> 
         return None
     if len(paths) > 1:
         usage_error("- (stdin) cannot be combined with other paths")
-    if fixing:
-        usage_error("--fix and --diff rewrite files: they cannot read stdin")
     return typer.get_binary_stream("stdin").read()
 
 

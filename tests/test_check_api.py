@@ -4,6 +4,7 @@ the target Python; and the attribute-level advice of the module rules (cgi.escap
 from __future__ import annotations
 
 import json
+import keyword
 import re
 import subprocess
 import sys
@@ -192,15 +193,23 @@ def _use(api: Api) -> str:
     return f"import {api.module}\n{api.module}.{api.name}\n"
 
 
-CHECKED = [api for api in CATALOG.apis.values() if not api.moved and api.kind != "behaviour"]
+# asyncio.async is a syntax error from 3.7 on: the rule parses with the running Python, which cannot read it.
+CHECKED = [api for api in CATALOG.apis.values() if not api.moved and api.kind != "behaviour"
+           and not keyword.iskeyword(api.callee.rsplit(".", 1)[-1])]
 
 
 @pytest.mark.parametrize("api", CHECKED, ids=lambda api: api.qualname)
 def test_every_entry_is_reported_exactly_on_the_targets_its_dates_say(api):
     for minor in range(0, 16):
         target = (3, minor)
-        expected = _expected_code(api, target)
-        assert codes(_use(api), target) == ([(2, expected)] if expected else []), (api.qualname, target)
+        expected = [code for code in (_expected_code(api, target), _owner_code(api, target)) if code]
+        assert codes(_use(api), target) == sorted((2, code) for code in expected), (api.qualname, target)
+
+
+def _owner_code(api: Api, target: tuple[int, int]) -> str | None:
+    """A method of a class that is an entry itself (AbstractEventLoopPolicy.get_child_watcher): the class's code."""
+    owner = CATALOG.apis.get(f"{api.module}.{api.callee.rpartition('.')[0]}")
+    return _expected_code(owner, target) if owner is not None and "." in api.callee else None
 
 
 # -- a file of real 3.11-era TLS code ----------------------------------------------------------------------

@@ -87,7 +87,7 @@ def test_json_has_one_object_per_finding_with_the_documented_fields():
         assert list(finding) == JSON_FIELDS
         assert isinstance(finding["line"], int) and isinstance(finding["col"], int) and finding["col"] >= 1
         assert finding["code"] in {"NR101", "NR102", "NR103", "NR104", "NR105", "NR111", "NR112", "NR113", "NR201",
-                                   "NR202", "NR301", "NR900"}
+                                   "NR202", "NR301", "NR900", "NR901", "NR902"}
         assert isinstance(finding["fixable"], bool)
         place = f"{finding['path']}:{finding['line']}:{finding['col']}"
         assert f"{place}: {finding['code']} {finding['message']}" in lines.stdout

@@ -166,9 +166,9 @@ def test_fix_takes_back_edits_that_would_touch_compatibility_code(catalog, tmp_p
 
 @pytest.mark.parametrize(("content", "reason"), [
     (b"# -*- coding: bogus-codec -*-\nimport httplib\n", "unknown encoding, 'bogus-codec'"),
-    (b"import httplib\nNAME = 'caf\xe9'\n", "line 2 is not valid utf-8"),
+    (b"import httplib\nNAME = 'caf\xe9'\n", "line 2 is not valid UTF-8 and no coding line declares another one"),
 ])
-def test_fix_on_a_file_it_cannot_decode_reports_nr900_and_leaves_it(tmp_path, capsys, content, reason):
+def test_fix_on_a_file_it_cannot_decode_reports_nr902_and_leaves_it(tmp_path, capsys, content, reason):
     path = tmp_path / "odd.py"
     path.write_bytes(content)
     with pytest.raises(SystemExit) as exit_info:
@@ -177,7 +177,7 @@ def test_fix_on_a_file_it_cannot_decode_reports_nr900_and_leaves_it(tmp_path, ca
     assert exit_info.value.code == 1 and "Traceback" not in err
     assert path.read_bytes() == content
     lines = out.splitlines()
-    assert any(" NR900 --fix leaves this file as it is: " in line and reason in line for line in lines)
+    assert any(" NR902 encoding guessed: " in line and reason in line for line in lines)
     assert any(" NR101 httplib was renamed" in line for line in lines)
 
 

@@ -227,8 +227,6 @@ def test_stdin_is_checked_under_the_name_given(tmp_path, monkeypatch):
     ("args", "fragment"),
     [
         (["-", "a.py"], "cannot be combined"),
-        (["-", "--fix"], "cannot read stdin"),
-        (["-", "--diff"], "cannot read stdin"),
         (["a.py", "--stdin-filename", "b.py"], "give - as the PATH"),
         (["a.py", "--statistics", "-f", "sarif"], "--statistics"),
         (["a.py", "-f", "github"], None),  # tabulate's table, still

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from netref.catalog import Catalog
 from netref.check.codes import CODES, enabled_codes
-from netref.check.files import python_files, scan_files
+from netref.check.files import named_files, python_files, scan_files
 from netref.check.noqa import without
 from netref.check.registry import Rules, build_rules
 from netref.check.scanner import FileResult, Finding, scan_bytes
@@ -51,9 +51,12 @@ class Report:
         return self.targets.get(path, self.target)
 
 
-def make_rules(catalog: Catalog, target: Version, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Rules:
+def make_rules(
+    catalog: Catalog, target: Version, select: Iterable[str] = (), ignore: Iterable[str] = (),
+    extend_select: Iterable[str] = (),
+) -> Rules:
     """Rules for ``target``; raises ValueError (one line) for an unknown code in select/ignore."""
-    return build_rules(catalog, target, enabled_codes(select, ignore))
+    return build_rules(catalog, target, enabled_codes(select, ignore, extend_select))
 
 
 def check(
@@ -63,6 +66,7 @@ def check(
     *,
     select: Iterable[str] = (),
     ignore: Iterable[str] = (),
+    extend_select: Iterable[str] = (),
     exclude: Sequence[str] = (),
     jobs: int | None = None,
     prefilter: bool = True,
@@ -74,40 +78,46 @@ def check(
 
     ``target`` defaults to the running Python. With ``config``, each file is checked with the
     settings of its project's ``[tool.netref]`` table (:mod:`netref.check.config`), which the
-    arguments given here override as command-line flags do; ``respect_gitignore`` (default: on with
+    arguments given here override as command-line flags do (``extend_select`` adds codes to the
+    selection, ruff's ``--extend-select``); ``respect_gitignore`` (default: on with
     ``config``, else off) leaves out what git ignores below a directory. ``stdin`` is the content of
     one file, checked under the name ``paths[0]`` (``-``, or a name that need not exist).
     Raises ValueError (one line) for an unknown code, ConfigError for a broken ``[tool.netref]``.
     """
     if config:
-        return _Project(catalog, target, tuple(select), tuple(ignore), tuple(exclude)).check(
-            paths, jobs, prefilter, respect_gitignore, stdin
-        )
-    rules = make_rules(catalog, target or running_version(), select, ignore)
+        project = _Project(catalog, target, tuple(select), tuple(ignore), tuple(exclude), tuple(extend_select))
+        return project.check(paths, jobs, prefilter, respect_gitignore, stdin)
+    rules = make_rules(catalog, target or running_version(), select, ignore, extend_select)
     if stdin is not None:
-        return Report(rules.target, (scan_bytes(stdin, paths[0], rules, prefilter),))
+        return Report(rules.target, (scan_bytes(stdin, paths[0], rules, prefilter, named=True),))
     files = list(dict.fromkeys(python_files(paths, exclude, gitignore=bool(respect_gitignore))))
-    return Report(rules.target, tuple(scan_files(files, rules, jobs, prefilter)))
+    return Report(rules.target, tuple(scan_files(files, rules, jobs, prefilter, named_files(paths))))
 
 
 class _Project:
     """One run under ``[tool.netref]`` tables: which files, and each file's rules and ignores."""
 
     def __init__(self, catalog: Catalog, target: Version | None, select: tuple[str, ...], ignore: tuple[str, ...],
-                 exclude: tuple[str, ...]) -> None:
+                 exclude: tuple[str, ...], extend_select: tuple[str, ...] = ()) -> None:
         from netref.check.config import ConfigFinder
 
         self.catalog, self.target, self.select, self.ignore, self.exclude = catalog, target, select, ignore, exclude
+        self.extend_select = extend_select
         self.finder = ConfigFinder()
-        self._rules: dict[tuple[Version, tuple[str, ...], tuple[str, ...]], Rules] = {}
+        self._rules: dict[tuple[Version, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Rules] = {}
 
     def rules_for(self, config: Config) -> Rules:
-        """Flags win: --select replaces select and ignore; --ignore adds to ignore (as in ruff)."""
+        """Flags win: --select replaces select and ignore; --ignore adds to ignore; --extend-select adds
+        to whichever selection applies (as in ruff)."""
         target = self.target or config.python or running_version()
-        select, ignore = (self.select, self.ignore) if self.select else (config.select, config.ignore + self.ignore)
-        key = (target, select, ignore)
+        if self.select:
+            select, ignore, extend = self.select, self.ignore, self.extend_select
+        else:
+            select, ignore = config.select, config.ignore + self.ignore
+            extend = config.extend_select + self.extend_select
+        key = (target, select, ignore, extend)
         if key not in self._rules:
-            self._rules[key] = make_rules(self.catalog, target, select, ignore)
+            self._rules[key] = make_rules(self.catalog, target, select, ignore, extend)
         return self._rules[key]
 
     def excluded(self, path: str, is_directory: bool) -> bool:
@@ -133,8 +143,8 @@ class _Project:
             groups.setdefault(id(rules), (rules, []))[1].append(path)
         results: dict[str, FileResult] = {}
         for rules, group in groups.values():
-            scanned = [scan_bytes(stdin, group[0], rules, prefilter)] if stdin is not None else (
-                scan_files(group, rules, jobs, prefilter))
+            scanned = [scan_bytes(stdin, group[0], rules, prefilter, named=True)] if stdin is not None else (
+                scan_files(group, rules, jobs, prefilter, named_files(paths)))
             for result in scanned:
                 results[result.path] = _per_file_ignores(result, configs[result.path])
         target = self.rules_for(configs[files[0]]).target if files else (self.target or running_version())
@@ -184,11 +194,15 @@ def finding_dict(finding: Finding, target: Version) -> dict[str, Any]:
     }
 
 
-def fixes(report: Report) -> list[FixedFile]:
-    """What ``--fix`` would write: one :class:`~netref.check.fixer.FixedFile` per file it changes."""
+def fixes(report: Report, stdin: bytes | None = None) -> list[FixedFile]:
+    """What ``--fix`` would write: one :class:`~netref.check.fixer.FixedFile` per file it changes.
+
+    ``stdin``: the source a stdin report was made from (``check(..., stdin=...)``): its fix is
+    computed from these bytes, and is the caller's to print, as ``ruff check --fix -`` prints it.
+    """
     from netref.check.fixer import fix_result
 
-    return [fixed for result in report.results if (fixed := fix_result(result)) is not None]
+    return [fixed for result in report.results if (fixed := fix_result(result, stdin)) is not None]
 
 
 def write_fixes(fixed_files: Iterable[FixedFile]) -> None:

@@ -22,6 +22,11 @@ PARALLEL_THRESHOLD = 200
 Skip = Callable[[str, bool], bool]
 
 
+def named_files(paths: Iterable[str]) -> frozenset[str]:
+    """The paths given that are not directories: files named on the command line."""
+    return frozenset(path for path in paths if not os.path.isdir(path))
+
+
 def python_files(
     paths: Iterable[str], exclude: Sequence[str] = (), skip: Skip | None = None, *, gitignore: bool = False
 ) -> Iterator[str]:
@@ -104,11 +109,15 @@ def _excluded(path: str, exclude: Sequence[str], relative: str | None = None) ->
     return any(fnmatch(candidate, glob) for glob in exclude for candidate in candidates)
 
 
-def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, prefilter: bool = True) -> list[FileResult]:
-    """Scan ``files`` in order; with many files, on ``jobs`` processes (default: every core)."""
+def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, prefilter: bool = True,
+               named: frozenset[str] = frozenset()) -> list[FileResult]:
+    """Scan ``files`` in order; with many files, on ``jobs`` processes (default: every core).
+
+    ``named``: the files named on the command line (Python's parser is asked about each of them).
+    """
     jobs = jobs or usable_cores()
     if jobs <= 1 or len(files) < PARALLEL_THRESHOLD:
-        return [scan_path(path, rules, prefilter) for path in files]
+        return [scan_path(path, rules, prefilter, path in named) for path in files]
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(16, len(files) // (jobs * 8))
@@ -116,7 +125,7 @@ def scan_files(files: Sequence[str], rules: Rules, jobs: int | None = None, pref
         max_workers=jobs, mp_context=_start_method(), initializer=_set_worker_rules, initargs=(rules, prefilter)
     )
     try:
-        results = list(pool.map(_scan_in_worker, files, chunksize=chunk))
+        results = list(pool.map(_scan_in_worker, files, [path in named for path in files], chunksize=chunk))
     except BaseException:  # Ctrl-C included: drop the queued work instead of finishing it
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -157,6 +166,6 @@ def _set_worker_rules(rules: Rules, prefilter: bool) -> None:
     _worker[:] = [(rules, prefilter)]
 
 
-def _scan_in_worker(path: str) -> FileResult:
+def _scan_in_worker(path: str, named: bool) -> FileResult:
     rules, prefilter = _worker[0]
-    return scan_path(path, rules, prefilter)
+    return scan_path(path, rules, prefilter, named)

@@ -43,15 +43,19 @@ def apply_edits(text: str, edits: list[Edit]) -> str | None:
     return text
 
 
-def fix_result(result: FileResult) -> FixedFile | None:
-    """The fixed text of one scanned file, or None when there is nothing safe to do."""
+def fix_result(result: FileResult, data: bytes | None = None) -> FixedFile | None:
+    """The fixed text of one scanned file, or None when there is nothing safe to do.
+
+    ``data``: the file's bytes when they were not read from ``result.path`` (stdin).
+    """
     fixable = [f for f in result.findings if f.fixable]
     if not fixable or result.python2:
         return None
-    with open(result.path, "rb") as handle:
-        data = handle.read()
+    if data is None:
+        with open(result.path, "rb") as handle:
+            data = handle.read()
     before, undecodable = decode_source(data)
-    if undecodable:  # the scan reported it (NR900); writing would change bytes no edit touches
+    if undecodable:  # the scan reported it (NR902); writing would change bytes no edit touches
         return None
     after = apply_edits(before, [edit for f in fixable for edit in f.edits])
     if after is None or after == before:

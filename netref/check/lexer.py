@@ -48,6 +48,8 @@ def decode_source(data: bytes) -> tuple[str, str | None]:
         message = str(error.msg)
         if message.startswith("unknown encoding: "):
             problem = f"its coding cookie names an unknown encoding, {message.split(': ', 1)[1]!r}"
+        elif message.startswith("invalid or missing encoding declaration"):  # no cookie, not UTF-8 up front
+            problem = f"{_first_invalid_utf8(data)} is not valid UTF-8 and no coding line declares another one"
         else:
             problem = f"its encoding declaration is unusable ({message})"
         return _lenient(data), problem
@@ -56,7 +58,18 @@ def decode_source(data: bytes) -> tuple[str, str | None]:
     except (UnicodeDecodeError, LookupError) as error:
         start = error.start if isinstance(error, UnicodeDecodeError) else 0
         line = data.count(b"\n", 0, start) + 1
-        return data.decode("latin-1"), f"line {line} is not valid {encoding}"
+        if encoding == "utf-8":
+            return data.decode("latin-1"), f"line {line} is not valid UTF-8 and no coding line declares another one"
+        return data.decode("latin-1"), f"line {line} is not valid {encoding}, the encoding its coding line declares"
+
+
+def _first_invalid_utf8(data: bytes) -> str:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return f"line {line}"
+    return "line 1"
 
 
 def _lenient(data: bytes) -> str:

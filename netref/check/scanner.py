@@ -25,6 +25,7 @@ from functools import cached_property
 from netref.check import noqa
 from netref.check.blocks import Blocks
 from netref.check.compat import Compat, might_have_compat
+from netref.check.filelevel import OLDEST_GRAMMAR, binary_line, guessed_encoding, might_not_parse, syntax_error
 from netref.check.lexer import Source, decode_source, offset_in
 from netref.check.registry import Rule, Rules
 
@@ -79,8 +80,12 @@ class ImportStatement:
         return self.start + offset_in(self.text, lineno, col)
 
 
-def scan_path(path: str, rules: Rules, prefilter: bool = True) -> FileResult:
-    """Read and scan one file; an unreadable file is a finding, never an exception."""
+def scan_path(path: str, rules: Rules, prefilter: bool = True, named: bool = False) -> FileResult:
+    """Read and scan one file; an unreadable file is a finding, never an exception.
+
+    ``named``: the file was named on the command line (not found below a directory), so Python's
+    parser is asked about it in any case (see :mod:`netref.check.filelevel`).
+    """
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -90,7 +95,7 @@ def scan_path(path: str, rules: Rules, prefilter: bool = True) -> FileResult:
     except OSError as error:
         reason = error.strerror or str(error)
         return FileResult(path, _only(rules, Finding(path, 1, 1, "NR900", f"cannot read the file: {reason}")))
-    return scan_bytes(data, path, rules, prefilter)
+    return scan_bytes(data, path, rules, prefilter, named)
 
 
 def _listing_error(path: str) -> str:
@@ -105,12 +110,56 @@ def _only(rules: Rules, finding: Finding) -> tuple[Finding, ...]:
     return (finding,) if rules.wants(finding.code) else ()
 
 
-def scan_bytes(data: bytes, path: str, rules: Rules, prefilter: bool = True) -> FileResult:
+def scan_bytes(data: bytes, path: str, rules: Rules, prefilter: bool = True, named: bool = False) -> FileResult:
+    """Scan one file's bytes: the file-level checks (:mod:`netref.check.filelevel`), then the rules."""
+    line = binary_line(data)
+    if line is not None:
+        return FileResult(path, _only(rules, Finding(
+            path, line, 1, "NR900", f"not Python source: a binary file (a NUL byte on line {line})")))
     hinted = tuple(rule for rule in rules.active if rule.might_find(data)) if prefilter else rules.active
+    syntax = rules.target >= OLDEST_GRAMMAR and rules.wants("NR901")
+    suspect = None
     if not hinted:
-        return FileResult(path, ())
+        suspect = syntax and (named or might_not_parse(data))
+        if not suspect and (_plainly_utf8(data) or not rules.wants("NR902")):
+            return FileResult(path, ())  # the common case: nothing to read further
     text, undecodable = decode_source(data)
-    return FileScan(Source(text), path, rules, undecodable, hinted).run()
+    extra: list[Finding] = []
+    if undecodable and rules.wants("NR902"):
+        extra.append(Finding(path, _problem_line(undecodable), 1, "NR902", guessed_encoding(undecodable, data)))
+    result = FileResult(path, ())
+    if hinted:
+        scan = FileScan(Source(text), path, rules, undecodable, hinted)
+        result = scan.run()
+        suspect = syntax and not result.python2 and (named or might_not_parse(data, scan.source.code))
+    if suspect:
+        error = syntax_error(text, path, rules.target)
+        if error is not None:
+            extra.append(Finding(path, error[0], error[1], "NR901", f"file does not parse: {error[2]}"))
+    if not extra:
+        return result
+    findings = sorted((*result.findings, *extra), key=lambda f: (f.line, f.col, f.code))
+    return replace(result, findings=tuple(findings))
+
+
+def _plainly_utf8(data: bytes) -> bool:
+    """UTF-8 (ASCII included) without a coding line in the first two lines: nothing to say about its
+    encoding. Two C-speed tests, where decode_source would run the tokenizer's detection."""
+    second_end = data.find(b"\n", data.find(b"\n") + 1)
+    if b"coding" in (data if second_end < 0 else data[:second_end]):
+        return False
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _problem_line(problem: str) -> int:
+    match = re.match(r"line (\d+) ", problem)
+    return int(match.group(1)) if match else 1
 
 
 # -- the scan of one file ---------------------------------------------------------------------------
@@ -140,12 +189,8 @@ class FileScan:
         if pairs:
             pairs = self._judged_for_compatibility(pairs)
         wanted = list(dict.fromkeys(noqa.apply([f for f, _ in pairs], self.source)))  # never printed twice
-        if self.python2:
+        if self.python2 or self.undecodable:  # no mechanical fix is safe (NR301 and NR902 say why)
             wanted = [replace(f, edits=()) for f in wanted]
-        elif self.undecodable and any(f.edits for f in wanted):
-            wanted = [replace(f, edits=()) for f in wanted]
-            if self.rules.wants("NR900"):
-                wanted.append(Finding(self.path, 1, 1, "NR900", f"--fix leaves this file as it is: {self.undecodable}"))
         wanted.sort(key=lambda f: (f.line, f.col, f.code))
         return FileResult(self.path, tuple(wanted), self.python2)
 

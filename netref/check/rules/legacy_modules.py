@@ -135,8 +135,12 @@ class LegacyModules(Rule):
         # moves --fix may make (same function, new home, not deprecated there).
         self.advice, self.exact = _attribute_advice(catalog, moved)
         self.module_names = frozenset(catalog.modules)
+        # Every dotted part of an imported name is a word, so a dotted module's last part finds its imports; its
+        # first part is a word too unless it is a package that exists on the target (xml, for
+        # xml.etree.cElementTree: every file importing xml.dom would pass the filter for nothing).
         self.words = frozenset(
-            {name.rsplit(".", 1)[-1].encode() for name in verdicts} | {name.split(".")[0].encode() for name in verdicts}
+            {name.rsplit(".", 1)[-1].encode() for name in verdicts}
+            | {top.encode() for name in verdicts if (top := name.split(".")[0]) in verdicts or top not in self.known}
         )
         names = b"|".join(re.escape(name.encode()) for name in self.moved)
         self.moved_bytes = re.compile(rb"(?<![\w.])(?:" + names + rb")\b(?![ \t]*\.)") if self.moved else None

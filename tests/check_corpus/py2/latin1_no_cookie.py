@@ -1,3 +1,3 @@
 import urllib2  # expect: NR101
-GREETING = "café"
+GREETING = "café"  # expect: NR902
 print GREETING  # expect: NR301

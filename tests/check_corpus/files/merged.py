@@ -1,0 +1,6 @@
+import socket
+<<<<<<< HEAD
+PORT = 80
+=======
+PORT = 8080
+>>>>>>> feature

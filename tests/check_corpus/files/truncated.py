@@ -1,0 +1,3 @@
+import socket
+
+ADDRESS = ("example.org", 80

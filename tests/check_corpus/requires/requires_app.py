@@ -1,0 +1,4 @@
+import telnetlib
+import urllib.parse
+
+HOST = urllib.parse.urlsplit("telnet://example.org").hostname
