@@ -88,6 +88,7 @@ class PortResult:
     name: str | None = None
     confidence: float | None = None
     software: str | None = None
+    software_source: str | None = None  # where the server named it (ProbeResult.software_source)
     tls: str | None = None  # "implicit", "starttls" (offered), "none"
     cert_days: int | None = None
     banner: str | None = None  # first printable line the server sent
@@ -109,6 +110,7 @@ class PortResult:
             "name": self.name,
             "confidence": self.confidence,
             "software": self.software,
+            "software_source": self.software_source,
             "tls": self.tls,
             "cert_days": self.cert_days,
             "banner": self.banner,
@@ -595,6 +597,7 @@ class Examination:
             result.message = "nothing netref knows" if heard.data else "the server said nothing"
             return
         result.protocol, result.confidence, result.software = found.protocol, found.confidence, found.software
+        result.software_source = found.software_source
 
     def judge(self, key: str | None, heard: Heard, probe: ProbeResult | None) -> None:
         result, catalog = self.result, self.catalog
@@ -607,7 +610,8 @@ class Examination:
             result.message = result.message or f"identified; netref has no probe for {key}"
             return
         result.verdict, result.category, result.message = probe.verdict, probe.category, probe.message
-        result.software = probe.server_software or result.software
+        if probe.server_software:
+            result.software, result.software_source = probe.server_software, probe.software_source
         if probe.tls is not None and probe.tls.days_left is not None:
             result.cert_days = probe.tls.days_left
         if heard.tls == "none" and protocol.starttls:

@@ -59,6 +59,13 @@ GREETINGS = [
     (b"* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE ACL ACL2=UNION STARTTLS] Courier-IMAP ready. Copyright 1998-2011 Double Precision, Inc.  See COPYING for distribution information.\r\n", "imap", "Courier-IMAP"),
     (b"* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS AUTH=PLAIN SASL-IR] mail.example.org Cyrus IMAP v2.4.17-Debian-2.4.17 server ready\r\n", "imap", "Cyrus IMAP v2.4.17-Debian-2.4.17"),
     (b"* PREAUTH [CAPABILITY IMAP4rev1] logged in as joe\r\n", "imap", None),
+    # A protocol's own words name no program (issue 18): the greetings of RFC 9051 6.2.3, RFC 1939 4
+    # and RFC 5321 4.3.1's "220 domain ESMTP" name the protocol only
+    (b"* OK IMAP4rev1 Service Ready\r\n", "imap", None),
+    (b"* OK [CAPABILITY IMAP4rev2 STARTTLS AUTH=PLAIN] IMAP4rev2 server ready\r\n", "imap", None),
+    (b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n", "pop3", None),
+    (b"+OK POP3 Ready\r\n", "pop3", None),
+    (b"220 ESMTP\r\n", "smtp", None),
     # NNTP: INN (reader and transit), Leafnode
     (b"200 news.example.org InterNetNews NNRP server INN 2.7.1 ready (posting ok)\r\n", "nntp", "INN 2.7.1"),
     (b"201 news.example.org InterNetNews server INN 2.6.4 ready (transit mode)\r\n", "nntp", "INN 2.6.4"),
@@ -88,6 +95,23 @@ def test_real_greetings_are_identified_with_certainty_and_their_software(greetin
     assert found.certain
 
 
+def test_software_comes_with_where_the_server_said_it():
+    assert identify(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", CATALOG)[2:] == ("OpenSSH_9.2p1", "SSH version line")
+    assert identify(b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\r\n", CATALOG)[2:] == ("nginx/1.22.1", "Server header")
+    assert identify(b"+OK Dovecot (Debian) ready.\r\n", CATALOG)[2:] == ("Dovecot (Debian)", "greeting")
+    assert identify(b"+OK POP3 Ready\r\n", CATALOG)[2:] == (None, None)
+
+
+def test_a_software_pattern_that_catches_a_protocol_word_names_nothing(catalogue_copy):
+    # the rule is the matcher's, not the patterns': a user's catch-all pattern over an IMAP greeting
+    # still never reports "IMAP4rev1", nor any protocol's key or name ("SMTP", "HTTP/1.1")
+    edit(catalogue_copy, "software = [\n    '\\b(Dovecot", "software = [\n    '^\\* OK (?:\\[[^]]*\\] )?(\\S+)',\n    '\\b(Dovecot")
+    catalog = load_catalog(catalogue_copy)
+    assert identify(b"* OK IMAP4rev1 Service Ready\r\n", catalog).software is None
+    assert identify(b"* OK [CAPABILITY IMAP4rev1] SMTP ready\r\n", catalog).software is None
+    assert identify(b"* OK Dovecot ready.\r\n", catalog).software == "Dovecot"
+
+
 def test_a_bare_220_is_smtp_or_ftp_a_guess_split_between_them():
     found = candidates(b"220 Welcome\r\n", CATALOG)
     assert {item.protocol for item in found} == {"smtp", "ftp"}
@@ -109,7 +133,7 @@ def test_an_nntp_reply_code_alone_is_a_guess(greeting):
     ],
 )
 def test_a_tls_record_is_tls(record):
-    assert identify(record, CATALOG) == (TLS, 1.0, None)
+    assert identify(record, CATALOG) == (TLS, 1.0, None, None)
 
 
 @pytest.mark.parametrize(

@@ -36,15 +36,18 @@ class Mismatch(ProbeFailure):
     (server, capabilities, details) was read as the wrong protocol, so the core replaces it by
     what the answer itself says: its first line and the ``software`` identified in it."""
 
-    def __init__(self, category: Category, message: str, shown: str, software: str | None = None) -> None:
+    def __init__(
+        self, category: Category, message: str, shown: str, software: str | None = None, source: str | None = None
+    ) -> None:
         super().__init__(category, message)
         self.shown = shown
         self.software = software
+        self.source = source if software else None
 
     def apply(self, result: ProbeResult) -> None:
         """Replace the family's reading of the answer in ``result``."""
         result.greeting = self.shown or result.greeting
-        result.server_software = self.software
+        result.server_software, result.software_source = self.software, self.source
         result.capabilities, result.details, result.warnings = [], {}, []
 
 
@@ -85,7 +88,7 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
         if answered is not None and answered.tls == "implicit" and not session.tls_active:
             command = _command(session, answered)
             message = f"the server expects TLS on this port ('{shown}'): try {command}"
-            return Mismatch("tls", message, shown, candidate.software)
+            return Mismatch("tls", message, shown, candidate.software, candidate.software_source)
     if any(ident.speaks(catalog, expected.key, candidate.protocol) for candidate in certain):
         return None
     answered = catalog.protocol(certain[0].protocol)
@@ -98,6 +101,7 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
         f"{_who(answered, software)} answered ('{shown}'), not {expected.name}: try {_command(session, suggestion)}",
         shown,
         software,
+        certain[0].software_source,
     )
 
 
@@ -109,15 +113,17 @@ def _plaintext_answer(
     certain = [candidate for candidate in found if candidate.certain]
     answered = catalog.protocol(certain[0].protocol) if certain else None
     software = certain[0].software if certain else None
+    source = certain[0].software_source if certain else None
     who = f"{_who(answered, software)}, " if answered is not None else ""
     said = f" ({who}'{shown}')" if shown else ""
     if answered is None or ident.speaks(catalog, expected.key, answered.key):
         answered = catalog.protocol(expected.plain) if expected.plain else None
     if answered is None:
-        return Mismatch("tls", f"the server answered in plaintext, not TLS{said}", shown, software)
+        return Mismatch("tls", f"the server answered in plaintext, not TLS{said}", shown, software, source)
     upgrade = f" (with --starttls, to upgrade to TLS with {answered.starttls})" if answered.starttls else ""
     command = _command(session, answered)
-    return Mismatch("tls", f"the server answered in plaintext, not TLS{said}: try {command}{upgrade}", shown, software)
+    message = f"the server answered in plaintext, not TLS{said}: try {command}{upgrade}"
+    return Mismatch("tls", message, shown, software, source)
 
 
 def _silence(session: Session, catalog: Catalog, outcome: ProbeFailure | None) -> ProbeFailure | None:
