@@ -67,6 +67,7 @@ class Identify(NamedTuple):
     tokens: tuple[str, ...] = ()  # the protocol's own words (ESMTP, IMAP4rev1): never a software name
     order: int = 100  # where the hello comes in the list tried on a port of unknown protocol
     blind: bool = True  # whether the hello is sent on a port of unknown protocol at all
+    tls_suspect: tuple[str, ...] = ()  # answers a TLS port may give plaintext without saying so (nginx's bare 400)
 
 
 class Protocol(NamedTuple):
@@ -582,7 +583,8 @@ _PROTOCOL_KEYS = {
     "name", "function", "aliases", "standards", "tls", "starttls", "plain", "default_port", "ports",
     "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources", "identify", "pypi",
 }
-_IDENTIFY_KEYS = {"first", "hello", "patterns", "hints", "software", "software_source", "tokens", "order", "blind"}
+_IDENTIFY_KEYS = {"first", "hello", "patterns", "hints", "software", "software_source", "tokens", "order", "blind",
+                  "tls_suspect"}
 SPEAKERS = ("server", "client")
 _PORT_KEYS = {"number", "transport", "service", "role", "note"}
 _TUTORIAL_KEYS = {"name", "function", "port", "modules", "note"}
@@ -810,10 +812,11 @@ class _Validator:
             tokens=self.texts(raw, "tokens", entry),
             order=order,
             blind=blind,
+            tls_suspect=self.texts(raw, "tls_suspect", entry),
         )
         if not identify.patterns:
             raise self.fail(entry, "needs at least one pattern")
-        for key in ("patterns", "hints", "software"):
+        for key in ("patterns", "hints", "software", "tls_suspect"):
             for pattern in getattr(identify, key):
                 self.regex(pattern, key, entry)
         return identify

@@ -179,6 +179,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
             session.start_tls()
         session.begin_exchange()
         mismatch.set_silence_limit(session)
+        mismatch.watch_opening(session)
         family.probe(session)
         if options.starttls and not session.tls_active:
             raise ProbeFailure("tls", "--starttls was asked for, but the connection was not upgraded")
