@@ -89,6 +89,23 @@ def hellos(catalog: Catalog) -> dict[str, bytes]:
     }
 
 
+def hello_plan(catalog: Catalog, expected: str | None = None) -> list[bytes]:
+    """The hellos to try, in turn, on a server that says nothing: the ``expected`` protocol's
+    first (the port's usual one, whatever its ``blind``), then every hello marked harmless to
+    other services (``blind``, the default) by its ``order`` (ties: catalogue order); each once."""
+    own = catalog.protocols[expected].identify if expected in catalog.protocols else None
+    if own is None and expected in catalog.protocols and catalog.protocols[expected].plain:
+        plain = catalog.protocol(catalog.protocols[expected].plain or "")
+        own = plain.identify if plain is not None else None
+    ranked = sorted(
+        (protocol.identify.order, index, protocol.identify.hello)
+        for index, protocol in enumerate(catalog.protocols.values())
+        if protocol.identify and protocol.identify.hello and protocol.identify.blind
+    )
+    first = [own.hello] if own is not None and own.hello else []
+    return [hello.encode("latin-1") for hello in dict.fromkeys(first + [hello for _, _, hello in ranked])]
+
+
 def software(text: str, facts: Identify | None, catalog: Catalog | None = None) -> str | None:
     """The server software named in ``text`` by the first of the protocol's software patterns
     whose match is a name, not a word of a protocol: ``IMAP4rev1``, ``ESMTP``, ``POP3`` (each

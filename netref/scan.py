@@ -528,10 +528,9 @@ class Examination:
         return wrapped
 
     def hellos(self) -> list[bytes]:
-        """The catalogue's distinct hellos, the port's own protocol's first."""
-        known = ident.hellos(self.catalog)
-        first = known.get(self.expected.key) if self.expected else None
-        return list(dict.fromkeys([first] if first else []) | dict.fromkeys(known.values()))
+        """The catalogue's hello plan: the port's own protocol's first, then the blind ones by
+        their ``order`` (:func:`netref.identify.hello_plan`)."""
+        return ident.hello_plan(self.catalog, self.expected.key if self.expected else None)
 
     def read(self, sock: socket.socket, wait: float) -> bytes:
         """Bytes until they identify a protocol for certain, a line is complete (and a moment

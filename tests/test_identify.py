@@ -15,7 +15,7 @@ import pytest
 from test_catalog import edit
 
 from netref.catalog import CatalogError, default_catalog_path, load_catalog
-from netref.identify import TLS, candidates, hellos, identify, speaks
+from netref.identify import TLS, candidates, hello_plan, hellos, identify, speaks
 
 CATALOG = load_catalog()
 
@@ -122,6 +122,44 @@ def test_a_bare_220_is_smtp_or_ftp_a_guess_split_between_them():
 def test_an_nntp_reply_code_alone_is_a_guess(greeting):
     found = identify(greeting, CATALOG)
     assert found is not None and found.protocol == "nntp" and not found.certain
+
+
+def test_the_hello_plan_is_the_ports_own_then_the_blind_ones_by_order(catalogue_copy):
+    assert hello_plan(CATALOG)[:2] == [b"GET / HTTP/1.0\r\n\r\n", b"\r\n"]  # order 10, then 90
+    assert hello_plan(CATALOG, "gopher")[0] == b"\r\n"  # a port's usual protocol goes first
+    edit(catalogue_copy, "order = 90", "order = 5")
+    assert load_catalog(catalogue_copy).protocols["gopher"].identify.order == 5
+    assert hello_plan(load_catalog(catalogue_copy))[0] == b"\r\n"
+
+
+def test_a_binary_hello_that_is_not_blind_is_sent_only_on_its_own_port(catalogue_copy):
+    # SOCKS5's method offer (RFC 1928 3: VER 5, one method, 0 = no authentication), as \u00XX escapes
+    edit(
+        catalogue_copy,
+        "[protocols.tcp]\n",
+        '[protocols.socks5x]\nname = "SOCKS5 test"\nfunction = "proxy"\nports = []\nclients = ["socket"]\n'
+        'probe_module = "socket"\nsources = ["https://www.rfc-editor.org/rfc/rfc1928"]\n'
+        'identify = { first = "client", hello = "\\u0005\\u0001\\u0000", blind = false, '
+        "patterns = ['^\\x05[\\x00\\x02\\xff]'] }\n\n[protocols.tcp]\n",
+    )
+    catalog = load_catalog(catalogue_copy)
+    assert b"\x05\x01\x00" not in hello_plan(catalog)
+    assert hello_plan(catalog, "socks5x")[0] == b"\x05\x01\x00"
+    assert identify(b"\x05\x00", catalog).protocol == "socks5x"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("order = 90", "order = -1", r"protocols\.gopher\.identify: 'order' must be a whole number"),
+        ("order = 90", "blind = 1", r"protocols\.gopher\.identify: 'blind' must be true or false"),
+        ('hello = "\\r\\n"', 'hello = "\\u0100"', r"protocols\.gopher\.identify: 'hello' is bytes"),
+    ],
+)
+def test_bad_hello_facts_name_the_entry(catalogue_copy, old, new, message):
+    edit(catalogue_copy, old, new)
+    with pytest.raises(CatalogError, match=message):
+        load_catalog(catalogue_copy)
 
 
 @pytest.mark.parametrize(
