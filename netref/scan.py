@@ -613,6 +613,8 @@ class Examination:
             result.software, result.software_source = probe.server_software, probe.software_source
         if probe.tls is not None and probe.tls.days_left is not None:
             result.cert_days = probe.tls.days_left
+        if protocol.tls == "implicit":  # identified by its complaint about plaintext (nginx's 400 page)
+            result.tls = "implicit"
         if heard.tls == "none" and protocol.starttls:
             from netref.probes.replies import has_capability
 
