@@ -63,3 +63,11 @@ APACHE_TLS_404 = (
     b"Server: Apache/2.4.71 (Debian) OpenSSL/3.0.19\r\n"
     b"Connection: close\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n"
 )
+#: lighttpd 1.4.69 with mod_openssl (lighttpd-mod-openssl 1.4.69-1), ``ssl.engine = "enable"``, to the
+#: probe's plaintext HEAD (and to GET): nothing; it closes the connection.
+LIGHTTPD_HTTPS_PORT_TO_HEAD = b""
+#: The same lighttpd over TLS, to ``GET / HTTP/1.0`` (its document root had no index): the head.
+LIGHTTPD_TLS_403 = (
+    b"HTTP/1.0 403 Forbidden\r\nContent-Type: text/html\r\nContent-Length: 341\r\nConnection: close\r\n"
+    b"Date: Fri, 04 Dec 2026 15:24:44 GMT\r\nServer: lighttpd/1.4.69\r\n\r\n"
+)

@@ -69,6 +69,17 @@ def test_http_on_apaches_https_port_names_https_from_its_page(server_ssl_context
     assert result.server_software == "Apache/2.4.71 (Debian) OpenSSL/3.0.19"
 
 
+def test_http_on_lighttpds_https_port_which_closes_unanswered_names_https(server_ssl_context):
+    handler = _sniffing(server_ssl_context, real_bytes.LIGHTTPD_HTTPS_PORT_TO_HEAD, real_bytes.LIGHTTPD_TLS_403)
+    with servers.serve(handler) as server:
+        result = probe("http", server, timeout=5)
+    assert (result.verdict, result.category) == ("failed", "tls")
+    assert result.message.endswith(
+        f"the server speaks TLS on this port (TLSv1.3; inside it, an HTTP server (lighttpd/1.4.69)), not plaintext: "
+        f"try netref probe https 127.0.0.1:{server.port}"
+    )
+
+
 def test_a_real_400_of_a_plaintext_server_stays_an_answer():
     """A plaintext server's own 400 is its answer: the second look finds no TLS."""
     bad = real_bytes.NGINX_HTTPS_PORT_TO_HEAD  # the same bytes, from a server without TLS
