@@ -173,15 +173,15 @@ def stand_in_catalog(tmp_path):
     from netref.catalog import default_catalog_path, load_catalog
 
     text = default_catalog_path().read_text(encoding="utf-8")
+    mqtt_connect = "\\u0010\\u000c\\u0000\\u0004MQTT\\u0004\\u0002\\u0000<\\u0000\\u0000"  # MQTT 3.1.1 CONNECT
+    ldap_bind = "\\u0030\\u000c\\u0002\\u0001\\u0001\\u0060\\u0007\\u0002\\u0001\\u0003\\u0004\\u0000\\u0080\\u0000"
     for key, family, facts in (
-        ("mqtt", "gopher", "first = \"client\", hello = \"\\u0010\\u000c\\u0000\\u0004MQTT\\u0004\\u0002\\u0000<\\u0000\\u0000\", "
-                        "patterns = ['^\\x20\\x02']"),
-        ("ldap", "gopher", "first = \"client\", hello = \"\\u0030\\u000c\\u0002\\u0001\\u0001\\u0060\\u0007\\u0002\\u0001\\u0003"
-                         "\\u0004\\u0000\\u0080\\u0000\", patterns = ['^\\x30[\\x0c-\\x84]']"),
+        ("mqtt", "gopher", f"first = \"client\", hello = \"{mqtt_connect}\", patterns = ['^\\x20\\x02']"),
+        ("ldap", "gopher", f"first = \"client\", hello = \"{ldap_bind}\", patterns = ['^\\x30[\\x0c-\\x84]']"),
     ):  # fmt: skip
         head = f"[protocols.{key}]\n"
         assert head in text
-        text = text.replace(head, f"{head}family = \"{family}\"\nidentify = {{ {facts} }}\n", 1)
+        text = text.replace(head, f'{head}family = "{family}"\nidentify = {{ {facts} }}\n', 1)
     path = tmp_path / "catalog.toml"
     path.write_text(text, encoding="utf-8")
     return load_catalog(path)
@@ -195,7 +195,9 @@ def test_mqtt_on_an_ssh_port_says_ssh(stand_in_catalog):
     with servers.serve(greet_and_wait) as server:
         result = probe("mqtt", server, timeout=5, catalog=stand_in_catalog)
     assert (result.verdict, result.category) == ("failed", "protocol")
-    assert result.message.startswith("an SSH server (OpenSSH_9.2p1) answered ('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10')")
+    assert result.message.startswith(
+        "an SSH server (OpenSSH_9.2p1) answered ('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10')"
+    )
     assert result.message.endswith(f"not MQTT: try netref probe ssh 127.0.0.1:{server.port}")
 
 
