@@ -63,6 +63,11 @@ class Identify(NamedTuple):
     patterns: tuple[str, ...]
     hints: tuple[str, ...]
     software: tuple[str, ...]  # each with one group: the server software's name and version
+    software_source: str = "greeting"  # where the software patterns read the name (JSON software_source)
+    tokens: tuple[str, ...] = ()  # the protocol's own words (ESMTP, IMAP4rev1): never a software name
+    order: int = 100  # where the hello comes in the list tried on a port of unknown protocol
+    blind: bool = True  # whether the hello is sent on a port of unknown protocol at all
+    tls_suspect: tuple[str, ...] = ()  # answers a TLS port may give plaintext without saying so (nginx's bare 400)
 
 
 class Protocol(NamedTuple):
@@ -582,7 +587,8 @@ _PROTOCOL_KEYS = {
     "clients", "servers", "probe_module", "family", "over", "tutorial", "example", "sources", "identify", "pypi",
     "identify_udp",
 }
-_IDENTIFY_KEYS = {"first", "hello", "patterns", "hints", "software"}
+_IDENTIFY_KEYS = {"first", "hello", "patterns", "hints", "software", "software_source", "tokens", "order", "blind",
+                  "tls_suspect"}
 SPEAKERS = ("server", "client")
 _PORT_KEYS = {"number", "transport", "service", "role", "note"}
 _TUTORIAL_KEYS = {"name", "function", "port", "modules", "note"}
@@ -800,16 +806,29 @@ class _Validator:
         hello = raw.get("hello")
         if (first == "client") != isinstance(hello, str) or hello == "":
             raise self.fail(entry, "'hello' (what the client sends first) goes with first = \"client\", and only there")
+        if isinstance(hello, str) and max(map(ord, hello)) > 0xFF:
+            raise self.fail(entry, "'hello' is bytes: write each byte above 0x7f as \\u00XX (0x00-0xff only)")
+        order, blind = raw.get("order", 100), raw.get("blind", True)
+        if isinstance(order, bool) or not isinstance(order, int) or order < 0:
+            raise self.fail(entry, "'order' must be a whole number, 0 or more")
+        if not isinstance(blind, bool):
+            raise self.fail(entry, "'blind' must be true or false")
+        source = self.text(raw, "software_source", entry) or ("greeting" if first == "server" else "answer")
         identify = Identify(
             first=first,
             hello=hello,
             patterns=self.texts(raw, "patterns", entry),
             hints=self.texts(raw, "hints", entry),
             software=self.texts(raw, "software", entry),
+            software_source=source,
+            tokens=self.texts(raw, "tokens", entry),
+            order=order,
+            blind=blind,
+            tls_suspect=self.texts(raw, "tls_suspect", entry),
         )
         if not identify.patterns:
             raise self.fail(entry, "needs at least one pattern")
-        for key in ("patterns", "hints", "software"):
+        for key in ("patterns", "hints", "software", "tls_suspect"):
             for pattern in getattr(identify, key):
                 self.regex(pattern, key, entry)
         return identify

@@ -39,11 +39,13 @@ _TLS_RECORD = re.compile(rb"[\x15\x16]\x03[\x00-\x04]")
 
 
 class Identification(NamedTuple):
-    """What answered: a catalogue protocol key (or :data:`TLS`), how sure, and what software."""
+    """What answered: a catalogue protocol key (or :data:`TLS`), how sure, what software, and
+    where in the answer the software's name was read (the protocol's ``software_source``)."""
 
     protocol: str
     confidence: float
     software: str | None = None
+    software_source: str | None = None
 
     @property
     def certain(self) -> bool:
@@ -70,7 +72,12 @@ def candidates(data: bytes, catalog: Catalog) -> list[Identification]:
     else:
         level, matched = GUESS, _matching(text, catalog.protocols.values(), "hints")
     share = level / len(matched) if matched else level
-    return [Identification(protocol.key, share, software(text, protocol.identify)) for protocol in matched]
+    found = []
+    for protocol in matched:
+        name = software(text, protocol.identify, catalog)
+        source = protocol.identify.software_source if name and protocol.identify else None
+        found.append(Identification(protocol.key, share, name, source))
+    return found
 
 
 def hellos(catalog: Catalog) -> dict[str, bytes]:
@@ -82,13 +89,60 @@ def hellos(catalog: Catalog) -> dict[str, bytes]:
     }
 
 
-def software(text: str, facts: Identify | None) -> str | None:
-    """The server software named in ``text`` by the first of the protocol's software patterns."""
+def hello_plan(catalog: Catalog, expected: str | None = None) -> list[bytes]:
+    """The hellos to try, in turn, on a server that says nothing: the ``expected`` protocol's
+    first (the port's usual one, whatever its ``blind``), then every hello marked harmless to
+    other services (``blind``, the default) by its ``order`` (ties: catalogue order); each once."""
+    own = catalog.protocols[expected].identify if expected in catalog.protocols else None
+    if own is None and expected in catalog.protocols and catalog.protocols[expected].plain:
+        plain = catalog.protocol(catalog.protocols[expected].plain or "")
+        own = plain.identify if plain is not None else None
+    ranked = sorted(
+        (protocol.identify.order, index, protocol.identify.hello)
+        for index, protocol in enumerate(catalog.protocols.values())
+        if protocol.identify and protocol.identify.hello and protocol.identify.blind
+    )
+    first = [own.hello] if own is not None and own.hello else []
+    return [hello.encode("latin-1") for hello in dict.fromkeys(first + [hello for _, _, hello in ranked])]
+
+
+def software(text: str, facts: Identify | None, catalog: Catalog | None = None) -> str | None:
+    """The server software named in ``text`` by the first of the protocol's software patterns
+    whose match is a name, not a word of a protocol: ``IMAP4rev1``, ``ESMTP``, ``POP3`` (each
+    protocol's ``tokens``, and with ``catalog`` every protocol's key, name and aliases) name
+    no software, so a pattern that catches one finds nothing (the server did not say)."""
     for pattern in facts.software if facts else ():
         match = _compiled(pattern).search(text)
-        if match:
+        if match and match.group(1).strip() and not is_protocol_word(match.group(1), facts, catalog):
             return match.group(1).strip()
     return None
+
+
+def is_protocol_word(name: str, facts: Identify | None = None, catalog: Catalog | None = None) -> bool:
+    """Whether ``name``'s first word (``IMAP4rev1 ready``, ``ESMTP``, ``HTTP/1.1``) is a word of a
+    protocol rather than of a program: one of ``facts``' tokens, or of any catalogue protocol's
+    tokens, keys, names and aliases."""
+    words_in_name = _WORD.findall(name)
+    if not words_in_name:
+        return True
+    first = words_in_name[0].casefold()
+    words = {token.casefold() for token in facts.tokens} if facts else set()
+    return first in words or (catalog is not None and first in _protocol_words(catalog))
+
+
+_WORD = re.compile(r"[^\s/;,()\[\]]+")
+_WORDS: dict[int, tuple[Catalog, frozenset[str]]] = {}
+
+
+def _protocol_words(catalog: Catalog) -> frozenset[str]:
+    """Every protocol word of the catalogue, case-folded (remembered per catalogue object)."""
+    if id(catalog) not in _WORDS:
+        words: set[str] = set()
+        for protocol in catalog.protocols.values():
+            words.update((protocol.key, protocol.name, *protocol.aliases))
+            words.update(protocol.identify.tokens if protocol.identify else ())
+        _WORDS[id(catalog)] = (catalog, frozenset(word.casefold() for word in words))
+    return _WORDS[id(catalog)][1]
 
 
 def speaks(catalog: Catalog, expected: str, answered: str) -> bool:

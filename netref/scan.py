@@ -102,6 +102,7 @@ class PortResult:
     name: str | None = None
     confidence: float | None = None
     software: str | None = None
+    software_source: str | None = None  # where the server named it (ProbeResult.software_source)
     tls: str | None = None  # "implicit", "starttls" (offered), "none"
     cert_days: int | None = None
     banner: str | None = None  # first printable line the server sent
@@ -125,6 +126,7 @@ class PortResult:
             "name": self.name,
             "confidence": self.confidence,
             "software": self.software,
+            "software_source": self.software_source,
             "tls": self.tls,
             "cert_days": self.cert_days,
             "banner": self.banner,
@@ -841,10 +843,9 @@ class Examination:
         return wrapped
 
     def hellos(self) -> list[bytes]:
-        """The catalogue's distinct hellos, the port's own protocol's first."""
-        known = ident.hellos(self.catalog)
-        first = known.get(self.expected.key) if self.expected else None
-        return list(dict.fromkeys([first] if first else []) | dict.fromkeys(known.values()))
+        """The catalogue's hello plan: the port's own protocol's first, then the blind ones by
+        their ``order`` (:func:`netref.identify.hello_plan`)."""
+        return ident.hello_plan(self.catalog, self.expected.key if self.expected else None)
 
     def read(self, sock: socket.socket, wait: float) -> bytes:
         """Bytes until they identify a protocol for certain, a line is complete (and a moment
@@ -910,6 +911,7 @@ class Examination:
             result.message = "nothing netref knows" if heard.data else "the server said nothing"
             return
         result.protocol, result.confidence, result.software = found.protocol, found.confidence, found.software
+        result.software_source = found.software_source
 
     def judge(self, key: str | None, heard: Heard, probe: ProbeResult | None) -> None:
         result, catalog = self.result, self.catalog
@@ -922,9 +924,12 @@ class Examination:
             result.message = result.message or f"identified; netref has no probe for {key}"
             return
         result.verdict, result.category, result.message = probe.verdict, probe.category, probe.message
-        result.software = probe.server_software or result.software
+        if probe.server_software:
+            result.software, result.software_source = probe.server_software, probe.software_source
         if probe.tls is not None and probe.tls.days_left is not None:
             result.cert_days = probe.tls.days_left
+        if protocol.tls == "implicit":  # identified by its complaint about plaintext (nginx's 400 page)
+            result.tls = "implicit"
         if heard.tls == "none" and protocol.starttls:
             from netref.probes.replies import has_capability
 

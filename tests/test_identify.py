@@ -15,7 +15,7 @@ import pytest
 from test_catalog import edit
 
 from netref.catalog import CatalogError, default_catalog_path, load_catalog
-from netref.identify import TLS, candidates, hellos, identify, speaks
+from netref.identify import TLS, candidates, hello_plan, hellos, identify, speaks
 
 CATALOG = load_catalog()
 
@@ -59,6 +59,13 @@ GREETINGS = [
     (b"* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE ACL ACL2=UNION STARTTLS] Courier-IMAP ready. Copyright 1998-2011 Double Precision, Inc.  See COPYING for distribution information.\r\n", "imap", "Courier-IMAP"),
     (b"* OK [CAPABILITY IMAP4rev1 LITERAL+ ID ENABLE STARTTLS AUTH=PLAIN SASL-IR] mail.example.org Cyrus IMAP v2.4.17-Debian-2.4.17 server ready\r\n", "imap", "Cyrus IMAP v2.4.17-Debian-2.4.17"),
     (b"* PREAUTH [CAPABILITY IMAP4rev1] logged in as joe\r\n", "imap", None),
+    # A protocol's own words name no program (issue 18): the greetings of RFC 9051 6.2.3, RFC 1939 4
+    # and RFC 5321 4.3.1's "220 domain ESMTP" name the protocol only
+    (b"* OK IMAP4rev1 Service Ready\r\n", "imap", None),
+    (b"* OK [CAPABILITY IMAP4rev2 STARTTLS AUTH=PLAIN] IMAP4rev2 server ready\r\n", "imap", None),
+    (b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n", "pop3", None),
+    (b"+OK POP3 Ready\r\n", "pop3", None),
+    (b"220 ESMTP\r\n", "smtp", None),
     # NNTP: INN (reader and transit), Leafnode
     (b"200 news.example.org InterNetNews NNRP server INN 2.7.1 ready (posting ok)\r\n", "nntp", "INN 2.7.1"),
     (b"201 news.example.org InterNetNews server INN 2.6.4 ready (transit mode)\r\n", "nntp", "INN 2.6.4"),
@@ -88,6 +95,23 @@ def test_real_greetings_are_identified_with_certainty_and_their_software(greetin
     assert found.certain
 
 
+def test_software_comes_with_where_the_server_said_it():
+    assert identify(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n", CATALOG)[2:] == ("OpenSSH_9.2p1", "SSH version line")
+    assert identify(b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\r\n", CATALOG)[2:] == ("nginx/1.22.1", "Server header")
+    assert identify(b"+OK Dovecot (Debian) ready.\r\n", CATALOG)[2:] == ("Dovecot (Debian)", "greeting")
+    assert identify(b"+OK POP3 Ready\r\n", CATALOG)[2:] == (None, None)
+
+
+def test_a_software_pattern_that_catches_a_protocol_word_names_nothing(catalogue_copy):
+    # the rule is the matcher's, not the patterns': a user's catch-all pattern over an IMAP greeting
+    # still never reports "IMAP4rev1", nor any protocol's key or name ("SMTP", "HTTP/1.1")
+    edit(catalogue_copy, "software = [\n    '\\b(Dovecot", "software = [\n    '^\\* OK (?:\\[[^]]*\\] )?(\\S+)',\n    '\\b(Dovecot")
+    catalog = load_catalog(catalogue_copy)
+    assert identify(b"* OK IMAP4rev1 Service Ready\r\n", catalog).software is None
+    assert identify(b"* OK [CAPABILITY IMAP4rev1] SMTP ready\r\n", catalog).software is None
+    assert identify(b"* OK Dovecot ready.\r\n", catalog).software == "Dovecot"
+
+
 def test_a_bare_220_is_smtp_or_ftp_a_guess_split_between_them():
     found = candidates(b"220 Welcome\r\n", CATALOG)
     assert {item.protocol for item in found} == {"smtp", "ftp"}
@@ -100,6 +124,44 @@ def test_an_nntp_reply_code_alone_is_a_guess(greeting):
     assert found is not None and found.protocol == "nntp" and not found.certain
 
 
+def test_the_hello_plan_is_the_ports_own_then_the_blind_ones_by_order(catalogue_copy):
+    assert hello_plan(CATALOG)[:2] == [b"GET / HTTP/1.0\r\n\r\n", b"\r\n"]  # order 10, then 90
+    assert hello_plan(CATALOG, "gopher")[0] == b"\r\n"  # a port's usual protocol goes first
+    edit(catalogue_copy, "order = 90", "order = 5")
+    assert load_catalog(catalogue_copy).protocols["gopher"].identify.order == 5
+    assert hello_plan(load_catalog(catalogue_copy))[0] == b"\r\n"
+
+
+def test_a_binary_hello_that_is_not_blind_is_sent_only_on_its_own_port(catalogue_copy):
+    # SOCKS5's method offer (RFC 1928 3: VER 5, one method, 0 = no authentication), as \u00XX escapes
+    edit(
+        catalogue_copy,
+        "[protocols.tcp]\n",
+        '[protocols.socks5x]\nname = "SOCKS5 test"\nfunction = "proxy"\nports = []\nclients = ["socket"]\n'
+        'probe_module = "socket"\nsources = ["https://www.rfc-editor.org/rfc/rfc1928"]\n'
+        'identify = { first = "client", hello = "\\u0005\\u0001\\u0000", blind = false, '
+        "patterns = ['^\\x05[\\x00\\x02\\xff]'] }\n\n[protocols.tcp]\n",
+    )
+    catalog = load_catalog(catalogue_copy)
+    assert b"\x05\x01\x00" not in hello_plan(catalog)
+    assert hello_plan(catalog, "socks5x")[0] == b"\x05\x01\x00"
+    assert identify(b"\x05\x00", catalog).protocol == "socks5x"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("order = 90", "order = -1", r"protocols\.gopher\.identify: 'order' must be a whole number"),
+        ("order = 90", "blind = 1", r"protocols\.gopher\.identify: 'blind' must be true or false"),
+        ('hello = "\\r\\n"', 'hello = "\\u0100"', r"protocols\.gopher\.identify: 'hello' is bytes"),
+    ],
+)
+def test_bad_hello_facts_name_the_entry(catalogue_copy, old, new, message):
+    edit(catalogue_copy, old, new)
+    with pytest.raises(CatalogError, match=message):
+        load_catalog(catalogue_copy)
+
+
 @pytest.mark.parametrize(
     "record",
     [
@@ -109,7 +171,7 @@ def test_an_nntp_reply_code_alone_is_a_guess(greeting):
     ],
 )
 def test_a_tls_record_is_tls(record):
-    assert identify(record, CATALOG) == (TLS, 1.0, None)
+    assert identify(record, CATALOG) == (TLS, 1.0, None, None)
 
 
 @pytest.mark.parametrize(

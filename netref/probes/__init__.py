@@ -195,6 +195,7 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
             session.start_tls()
         session.begin_exchange()
         mismatch.set_silence_limit(session)
+        mismatch.watch_opening(session)
         family.probe(session)
         if options.starttls and not session.tls_active:
             raise ProbeFailure("tls", "--starttls was asked for, but the connection was not upgraded")
@@ -216,6 +217,8 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
         if isinstance(judged, mismatch.Mismatch):
             judged.apply(result)
         outcome = judged or outcome
+    if outcome is None and session is not None and result.server_software is None:
+        _name_software(session)
     if outcome is None:
         result.verdict, result.category = "ok", None
         result.message = result.message or "answered"
@@ -225,6 +228,20 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
             result.tls = _refused_certificate(session, family, outcome)
     result.timings["total"] = (time.monotonic() - started) * 1000
     return result
+
+
+def _name_software(session: Session) -> None:
+    """The software the server named in its opening, by the catalogue's patterns, for a family
+    that named none itself (a raw TCP read of an SSH version line): every family gets it."""
+    from netref.identify import software
+    from netref.probes.mismatch import identify_facts
+
+    if session.catalog is None or not session.opening:
+        return
+    facts = identify_facts(session.catalog, session.protocol)
+    named = software(bytes(session.opening).decode("latin-1"), facts, session.catalog)
+    if named and facts is not None:
+        session.result.server_software, session.result.software_source = printable(named, 120), facts.software_source
 
 
 _SUBSTITUTIONS: dict[tuple[int, str, Version], tuple[Catalog, Substitution | None]] = {}

@@ -36,7 +36,7 @@ def probe(session: Session) -> None:
         welcome = _greeting(client)
         first_line = welcome.split("\n")[0]
         result.greeting = printable(first_line)
-        result.server_software = replies.server_software(session, first_line[4:])
+        replies.name_software(session)
         features = replies.capabilities_around_tls(
             session, lambda: _feat(client), lambda listed: _auth_tls(session, client, listed), _offers_auth_tls)
         result.details["feat_supported"] = features is not None

@@ -61,7 +61,7 @@ def probe(session: Session) -> None:
         raise ProbeFailure("protocol", "the server closed the connection without a menu")
     result = session.result
     result.greeting = items[0]["display"]
-    result.server_software = replies.server_software(session, None)  # a menu names its server, if at all
+    replies.name_software(session)  # a menu names its server, if at all
     result.capabilities = sorted({item["type"] for item in items})
     if any("gopher+" in item for item in items):
         result.capabilities.append("gopher+")

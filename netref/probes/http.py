@@ -28,6 +28,7 @@ def probe(session: Session) -> None:
     result = session.result
     result.greeting = printable(f"{version} {response.status} {response.reason}")
     result.server_software = printable(response.getheader("Server") or "") or None
+    result.software_source = "Server header" if result.server_software else None
     result.capabilities = [version] + [
         f"{name}: {printable(response.getheader(name) or '', 100)}"
         for name in _FEATURE_HEADERS

@@ -34,7 +34,7 @@ def probe(session: Session) -> None:
             raise _greeting_failure(client.first_line, exc) from None
         greeting = client.welcome.decode("latin-1")
         result.greeting = printable(greeting)
-        result.server_software = replies.server_software(session, greeting[4:])
+        replies.name_software(session)
         result.details["preauth"] = client.state == "AUTH"
         # imaplib asked CAPABILITY while greeting, and asks again itself after STARTTLS.
         replies.capabilities_around_tls(

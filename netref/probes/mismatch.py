@@ -36,15 +36,18 @@ class Mismatch(ProbeFailure):
     (server, capabilities, details) was read as the wrong protocol, so the core replaces it by
     what the answer itself says: its first line and the ``software`` identified in it."""
 
-    def __init__(self, category: Category, message: str, shown: str, software: str | None = None) -> None:
+    def __init__(
+        self, category: Category, message: str, shown: str, software: str | None = None, source: str | None = None
+    ) -> None:
         super().__init__(category, message)
         self.shown = shown
         self.software = software
+        self.source = source if software else None
 
     def apply(self, result: ProbeResult) -> None:
         """Replace the family's reading of the answer in ``result``."""
         result.greeting = self.shown or result.greeting
-        result.server_software = self.software
+        result.server_software, result.software_source = self.software, self.source
         result.capabilities, result.details, result.warnings = [], {}, []
 
 
@@ -66,6 +69,10 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
         return _plaintext_answer(session, catalog, [], "")
     if not opening:
         return _silence(session, catalog, outcome) if session.received == 0 else None
+    if _suspect_tls(session, catalog, opening):
+        found_tls = tls_behind(session, "")
+        if found_tls is not None:
+            return found_tls
     if outcome is None and _answers_as_expected(session, catalog, opening):
         return None  # the usual case, in a regular expression or two instead of the whole catalogue
     found = ident.candidates(opening, catalog)
@@ -85,7 +92,7 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
         if answered is not None and answered.tls == "implicit" and not session.tls_active:
             command = _command(session, answered)
             message = f"the server expects TLS on this port ('{shown}'): try {command}"
-            return Mismatch("tls", message, shown, candidate.software)
+            return Mismatch("tls", message, shown, candidate.software, candidate.software_source)
     if any(ident.speaks(catalog, expected.key, candidate.protocol) for candidate in certain):
         return None
     answered = catalog.protocol(certain[0].protocol)
@@ -98,6 +105,7 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
         f"{_who(answered, software)} answered ('{shown}'), not {expected.name}: try {_command(session, suggestion)}",
         shown,
         software,
+        certain[0].software_source,
     )
 
 
@@ -109,15 +117,17 @@ def _plaintext_answer(
     certain = [candidate for candidate in found if candidate.certain]
     answered = catalog.protocol(certain[0].protocol) if certain else None
     software = certain[0].software if certain else None
+    source = certain[0].software_source if certain else None
     who = f"{_who(answered, software)}, " if answered is not None else ""
     said = f" ({who}'{shown}')" if shown else ""
     if answered is None or ident.speaks(catalog, expected.key, answered.key):
         answered = catalog.protocol(expected.plain) if expected.plain else None
     if answered is None:
-        return Mismatch("tls", f"the server answered in plaintext, not TLS{said}", shown, software)
+        return Mismatch("tls", f"the server answered in plaintext, not TLS{said}", shown, software, source)
     upgrade = f" (with --starttls, to upgrade to TLS with {answered.starttls})" if answered.starttls else ""
     command = _command(session, answered)
-    return Mismatch("tls", f"the server answered in plaintext, not TLS{said}: try {command}{upgrade}", shown, software)
+    message = f"the server answered in plaintext, not TLS{said}: try {command}{upgrade}"
+    return Mismatch("tls", message, shown, software, source)
 
 
 def _silence(session: Session, catalog: Catalog, outcome: ProbeFailure | None) -> ProbeFailure | None:
@@ -131,18 +141,89 @@ def _silence(session: Session, catalog: Catalog, outcome: ProbeFailure | None) -
     expected = session.protocol
     if outcome is None or session.tls_active:
         return None
-    tls_form = _tls_port_owner(catalog, expected, session.port) or _tls_form(catalog, expected)
     facts = identify_facts(catalog, expected)
-    if tls_form is None or facts is None:
+    if facts is None:
         return None
     client_first = facts.first == "client"
     if outcome.category != ("protocol" if client_first else "timeout"):
         return None
     missing = "no answer to the request" if client_first else "no greeting"
+    found_tls = tls_behind(session, f"{outcome.message}: {missing}; ") if expected.tls != "implicit" else None
+    if found_tls is not None:
+        return found_tls
+    tls_form = _tls_port_owner(catalog, expected, session.port) or _tls_form(catalog, expected)
+    if tls_form is None:
+        return None
     return ProbeFailure(
         outcome.category,
         f"{outcome.message}: {missing}; this port may expect TLS first: try {_command(session, tls_form)}",
     )
+
+
+#: The most a probe spends on finding TLS behind a plaintext probe's silence (a second connection,
+#: a handshake, a greeting or one hello inside); never past the probe's deadline.
+TLS_CHECK_BUDGET = 2.0
+#: How long a server that speaks first may stay silent, on any port, before the probe looks for
+#: TLS on a second connection (a TLS server never greets; a slow plaintext one is still waited for).
+TLS_CHECK_AFTER = 2.0
+
+
+def tls_behind(session: Session, before: str) -> Mismatch | None:
+    """The verdict when the port speaks TLS although the probe spoke plaintext: what speaks
+    inside, and the probe to run (its TLS form); None when the port does not speak TLS."""
+    from netref.probes.discover import look_inside
+
+    catalog = session.catalog
+    if catalog is None or session.tls_active or session.protocol.tls == "implicit":
+        return None
+    budget = min(TLS_CHECK_BUDGET, session.remaining())
+    inside = look_inside(session, identify_facts(catalog, session.protocol), budget) if budget > 0.05 else None
+    if inside is None:
+        return None
+    answered = catalog.protocol(inside.found.protocol) if inside.found and inside.found.certain else None
+    software = inside.found.software if inside.found and answered is not None else None
+    said = f"; inside it, {_who(answered, software)}" if answered is not None else ""
+    suggestion = _tls_form(catalog, answered) if answered is not None else None
+    if suggestion is None and (answered is None or ident.speaks(catalog, session.protocol.key, answered.key)):
+        suggestion = _tls_form(catalog, session.protocol)
+    advice = f": try {_command(session, suggestion)}" if suggestion is not None else ""
+    message = f"{before}the server speaks TLS on this port ({inside.version}{said}), not plaintext{advice}"
+    source = inside.found.software_source if inside.found else None
+    return Mismatch("tls", message, "", software, source)
+
+
+def _suspect_tls(session: Session, catalog: Catalog, opening: bytes) -> bool:
+    """Whether the answer is one a TLS port gives plaintext without saying so (the protocol's
+    ``tls_suspect`` patterns: nginx answers ``HEAD`` on its HTTPS port with a bare 400)."""
+    facts = identify_facts(catalog, session.protocol)
+    if facts is None or not facts.tls_suspect or session.tls_active:
+        return False
+    return ident.matches(opening[: ident.PEEK_BYTES].decode("latin-1"), facts.tls_suspect)
+
+
+def other_protocol(session: Session) -> ProbeFailure | None:
+    """Called by the session once the server's first line has arrived: the verdict at once when
+    it certainly is another protocol's (an SSH version line to an FTP probe, whose client would
+    read ``SSH-`` as the start of a multi-line reply and wait for its end until the deadline)."""
+    catalog = session.catalog
+    if catalog is None or session.tls_active:
+        return None
+    text = bytes(session.opening)[: ident.PEEK_BYTES].decode("latin-1")
+    facts = identify_facts(catalog, session.protocol)
+    if facts is None or ident.matches(text, facts.patterns):
+        return None
+    certain = [found for found in ident.candidates(bytes(session.opening), catalog) if found.certain]
+    if not certain or certain[0].protocol == ident.TLS:
+        return None
+    if any(ident.speaks(catalog, session.protocol.key, found.protocol) for found in certain):
+        return None
+    return judge(session, ProbeFailure("protocol", "another protocol answered"))
+
+
+def check_tls_while_silent(session: Session) -> ProbeFailure | None:
+    """Called by the session when a server that speaks first has been silent for
+    :data:`TLS_CHECK_AFTER` seconds: the verdict at once if the port speaks TLS."""
+    return tls_behind(session, f"silent for {TLS_CHECK_AFTER:g} s: no greeting; ")
 
 
 #: How long a server may stay silent on a port the catalogue lists for the TLS form of the
@@ -160,13 +241,23 @@ def set_silence_limit(session: Session) -> None:
     if catalog is None or session.tls_active or expected.tls == "implicit":
         return
     facts = identify_facts(catalog, expected)
-    if facts is None or facts.first != "server" or session.port in _port_numbers(expected):
+    if facts is None or facts.first != "server":
         return
-    owner = _tls_port_owner(catalog, expected, session.port)
+    owner = None if session.port in _port_numbers(expected) else _tls_port_owner(catalog, expected, session.port)
     if owner is not None:
         patience = min(TLS_PORT_PATIENCE, session.options.timeout)
         why = f"silent for {patience:g} s on port {session.port}, the catalogue's port for {owner.key}"
         session.silence_limit = (patience, why)
+    elif session.options.timeout > TLS_CHECK_AFTER * 2:
+        session.silence_check = (TLS_CHECK_AFTER, check_tls_while_silent)
+
+
+def watch_opening(session: Session) -> None:
+    """Have the session name another protocol as soon as its first line says so (see
+    :func:`other_protocol`), for every probe of a protocol with identification facts."""
+    catalog = session.catalog
+    if catalog is not None and identify_facts(catalog, session.protocol) is not None:
+        session.opening_check = other_protocol
 
 
 #: (id(catalog), protocol key, port) -> (catalog, owner): the answer cannot change for a

@@ -40,7 +40,7 @@ def probe(session: Session) -> None:
             result.details["posting_allowed"] = _READY[mode_reader[:3]]
     else:
         result.details["capabilities_supported"] = True
-    result.server_software = replies.server_software(session, greeting[4:], capabilities=result.capabilities)
+    replies.name_software(session, result.capabilities)
     result.message = "answered, posting allowed" if result.details["posting_allowed"] else "answered, reading only"
     replies.leave(lambda: _quit(session))
 

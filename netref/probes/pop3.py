@@ -29,7 +29,7 @@ def probe(session: Session) -> None:
         capabilities = replies.capabilities_around_tls(
             session, lambda: _capa(client), lambda listed: _start_tls(session, client, listed), _offers_stls)
         result.details["capa_supported"] = capabilities is not None
-        result.server_software = replies.server_software(session, greeting[3:], capabilities=result.capabilities)
+        replies.name_software(session, result.capabilities)
         replies.leave(client.quit, poplib.error_proto)
     except poplib.error_proto as exc:
         raise ProbeFailure("protocol", f"bad reply: {replies.client_error_text(exc)}") from None

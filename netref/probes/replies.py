@@ -1,8 +1,9 @@
 """Reading what line-protocol servers say: shared by the mail, news and file-transfer families.
 
 SMTP, FTP, POP3, IMAP and NNTP all open with a one-line greeting. What the server
-announces about its software is read the same way everywhere (the catalogue's ``software``
-patterns first, then the greeting's text), and so are the verdicts these families share,
+announces about its software is read the same way everywhere (its ``IMPLEMENTATION``
+capability, else the catalogue's ``software`` patterns: never a greeting's free text), and
+so are the verdicts these families share,
 worded once: a greeting that is not one, a server that refuses service or closes before its
 greeting, an in-band TLS upgrade that is not offered or is refused (and one offered but not
 used), and the text of a stdlib client's exception. Which *other* protocol answered is not
@@ -12,14 +13,10 @@ a family's question: the core names it for every family (:mod:`netref.probes.mis
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable
 
 from netref.probes.session import Session
 from netref.probes.values import ProbeFailure, printable
-
-#: An RFC 5322 date at the end of a greeting ("... at Mon, 23 Nov 2026 19:00:00 +0000").
-_DATE = re.compile(r"\s+(?:at\s+)?(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} \w{3} \d{4} .*$")
 
 #: A multi-line capability or feature list longer than this is cut: a report is for people,
 #: and a hostile server may list anything. (Memory is bounded by the core's byte budget.)
@@ -48,48 +45,27 @@ def _looks_binary(text: str) -> bool:
     return odd * 4 > len(sample)
 
 
-def server_software(
-    session: Session, greeting: str | None, skip_host: bool = False, capabilities: list[str] | None = None
-) -> str | None:
-    """What the server says it runs: the ``IMPLEMENTATION`` capability where the protocol has
-    one, else the catalogue's ``software`` patterns over the server's opening words
-    (``vsFTPd 3.0.3``, ``Dovecot``, ``Gophernicus/3.1``), else the greeting's own text."""
+def name_software(session: Session, capabilities: list[str] | None = None) -> None:
+    """Fill ``server_software`` and ``software_source`` with what the server says it runs, and
+    only that: the ``IMPLEMENTATION`` capability where the protocol has one (POP3 RFC 2449, NNTP
+    RFC 3977), else the catalogue's ``software`` patterns over the server's opening words
+    (``vsFTPd 3.0.3``, ``Dovecot (Debian)``, ``Gophernicus/3.1``). The rest of a greeting is no
+    name: ``* OK IMAP4rev1 ready``, ``+OK POP3 Ready`` and ``220 mail.example.org ESMTP`` say
+    which protocol, not which program, and leave the software unknown (None)."""
+    result = session.result
     listed = implementation(capabilities or [])
     if listed:
-        return printable(listed, 120)
-    if session.catalog is not None:
-        from netref.identify import software
-        from netref.probes.mismatch import identify_facts
+        result.server_software, result.software_source = printable(listed, 120), "IMPLEMENTATION capability"
+        return
+    if session.catalog is None:
+        return
+    from netref.identify import software
+    from netref.probes.mismatch import identify_facts
 
-        named = software(bytes(session.opening).decode("latin-1"), identify_facts(session.catalog, session.protocol))
-        if named:
-            return printable(named, 120)
-    return software_from_greeting(greeting, skip_host)
-
-
-def software_from_greeting(text: str | None, skip_host: bool = False) -> str | None:
-    """The server's self-description in a greeting line, or None.
-
-    ``text`` is the greeting without its status (``220``, ``+OK``, ``* OK``); a leading
-    ``[RESPONSE-CODE]`` and ``<apop@timestamp>`` are dropped, and with ``skip_host`` the
-    first word too (SMTP greetings start with the server's host name). A leading
-    ``ESMTP``/``SMTP`` word is dropped as well: it names the protocol, not the software; so
-    are a trailing ``ready.`` and the parentheses around a greeting that is nothing else
-    (vsftpd's ``(vsFTPd 3.0.3)``).
-    """
-    if not text:
-        return None
-    text = re.sub(r"^\[[^\]]*\]\s*", "", text.strip())
-    text = re.sub(r"<[^<>@\s]*@[^<>\s]*>", "", text).strip()
-    if skip_host:
-        text = text.partition(" ")[2].strip()
-    text = re.sub(r"^E?SMTP\b\s*", "", text, flags=re.IGNORECASE)
-    text = text.split(";")[0].strip()
-    text = _DATE.sub("", text).strip()  # Exim and Exchange append the date
-    text = re.sub(r"\s+(?:is\s+)?ready\.?$", "", text, flags=re.IGNORECASE).strip()
-    if re.fullmatch(r"\([^()]*\)", text):
-        text = text[1:-1].strip()
-    return printable(text, 120) or None
+    facts = identify_facts(session.catalog, session.protocol)
+    named = software(bytes(session.opening).decode("latin-1"), facts, session.catalog)
+    if named and facts is not None:
+        result.server_software, result.software_source = printable(named, 120), facts.software_source
 
 
 def capability_list(lines: list[str]) -> list[str]:

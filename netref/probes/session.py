@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +107,12 @@ class Session:
         #: (seconds, failure message): how long the server may stay silent before its first
         #: byte, counted from the exchange's start, when the core knows silence means TLS.
         self.silence_limit: tuple[float, str] | None = None
+        #: (seconds, check): after that long without a first byte, ``check()`` once (the core
+        #: looks for TLS on a second connection); a failure it returns is raised at once.
+        self.silence_check: tuple[float, Callable[[Session], ProbeFailure | None]] | None = None
+        #: called once when the opening holds its first complete line; a failure it returns
+        #: is raised at once (the core names another protocol without waiting for the deadline)
+        self.opening_check: Callable[[Session], ProbeFailure | None] | None = None
         self._tls_before_exchange = 0.0
         self.watched: list[Session | None] | None = None  # the core watchdog's slot while it watches
 
@@ -201,6 +207,8 @@ class Session:
         if len(view) > budget:
             view = view[:budget]
         impatient = False
+        if self.silence_check is not None and not self._received:
+            self._check_silence(view, wait)
         if self.silence_limit is not None and not self._received:
             patience = self.silence_limit[0] - (time.monotonic() - self._ready_at)
             if wait is None or patience < wait:
@@ -225,7 +233,35 @@ class Session:
         if count and not self._opening_done and len(self.opening) < OPENING_BYTES:
             self.opening += view[: min(count, OPENING_BYTES - len(self.opening))]
         self._received += count
+        if self.opening_check is not None and (b"\n" in self.opening or len(self.opening) >= OPENING_BYTES):
+            check, self.opening_check = self.opening_check, None
+            failure = check(self)
+            if failure is not None:
+                raise failure
         return count
+
+    def _check_silence(self, view: memoryview, wait: float | None) -> None:
+        """Wait up to the silence check's time for a first byte; still silent, run the check
+        (once) and raise what it finds. A byte that arrives meanwhile is left for the read."""
+        if self.silence_check is None:  # pragma: no cover - the caller checks
+            return
+        seconds, check = self.silence_check
+        patience = seconds - (time.monotonic() - self._ready_at)
+        if wait is not None and wait <= patience:
+            return
+        if patience > 0:
+            import select
+
+            self._arm("waiting for the server")
+            pending = getattr(self._sock, "pending", lambda: 0)()
+            if pending or select.select([self._sock], [], [], min(patience, max(self.remaining(), 0)))[0]:
+                return
+        self.silence_check = None
+        if self.expired:
+            return
+        failure = check(self)
+        if failure is not None:
+            raise failure
 
     @property
     def received(self) -> int:

@@ -30,8 +30,7 @@ def probe(session: Session) -> None:
         result.greeting = printable(client.first_line)
         if code != 220:
             raise _greeting_failure(code, client.first_line)
-        greeting = client.first_line[4:].decode("latin-1")
-        result.server_software = replies.server_software(session, greeting, skip_host=True)
+        replies.name_software(session)
         replies.capabilities_around_tls(
             session, lambda: _ehlo(client), lambda listed: _start_tls(session, client, listed), _offers_starttls)
         replies.leave(client.quit, smtplib.SMTPException)

@@ -148,6 +148,10 @@ class ProbeResult:
     timings: dict[str, float] = field(default_factory=dict)  # ms: disjoint phases, then total
     greeting: str | None = None  # greeting or status line, one line
     server_software: str | None = None
+    #: where the server named its software: "greeting", "Server header", "IMPLEMENTATION
+    #: capability", "SSH version line", "RootDSE vendorName", "IRC 004", ... (docs/json.md);
+    #: None when ``server_software`` is
+    software_source: str | None = None
     capabilities: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)  # family-specific extras (JSON-safe)
     tls: TlsDetails | None = None
@@ -176,6 +180,7 @@ class ProbeResult:
             "timings_ms": {name: round(ms, 3) for name, ms in self.timings.items()},
             "greeting": self.greeting,
             "server_software": self.server_software,
+            "software_source": self.software_source,
             "capabilities": list(self.capabilities),
             "details": dict(self.details),
             "tls": self.tls.to_dict() if self.tls else None,

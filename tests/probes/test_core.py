@@ -471,7 +471,7 @@ def test_timings_and_json_fields_of_a_successful_probe():
     assert data["timings_ms"]["total"] >= data["timings_ms"]["connect"]
     assert set(data) == {
         "protocol", "host", "port", "addresses", "address_used", "timings_ms", "greeting",
-        "server_software", "capabilities", "details", "tls", "warnings", "module", "substitution",
+        "server_software", "software_source", "capabilities", "details", "tls", "warnings", "module", "substitution",
         "verdict", "category", "message",
     }  # fmt: skip
 

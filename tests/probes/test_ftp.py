@@ -23,7 +23,7 @@ def test_plain_ftp_reads_greeting_and_feat(tmp_path):
         result = probe("ftp", server)
     assert result.ok, result.message
     assert result.greeting == "220 netref-test FTP server (pyftpdlib) ready."
-    assert result.server_software == "netref-test FTP server (pyftpdlib)"
+    assert result.server_software is None  # no catalogue software pattern names this banner (issue 18)
     assert {"EPSV", "SIZE", "UTF8", "REST STREAM"} <= set(result.capabilities)
     assert result.module == "ftplib" and result.tls is None
     assert server.verbs() == ["FEAT", "QUIT"] and server.logins == []

@@ -33,7 +33,7 @@ def test_capabilities_500_falls_back_to_mode_reader():
     assert result.ok, result.message
     assert result.capabilities == [] and result.details["capabilities_supported"] is False
     assert result.details["mode_reader"] == "200 Reader mode, posting permitted"
-    assert result.server_software == "netref test NNTP server ready (posting ok)"
+    assert result.server_software is None  # no IMPLEMENTATION, and the greeting names no program
     assert server.commands() == ["CAPABILITIES", "MODE", "QUIT"]
 
 

@@ -10,38 +10,8 @@ from netref.probes.replies import (
     capability_list,
     has_capability,
     implementation,
-    software_from_greeting,
     unexpected_reply,
 )
-
-
-@pytest.mark.parametrize(("greeting", "skip_host", "software"), [
-    # SMTP greetings (after "220 "): the host name first, then the software.
-    ("mail.example.org ESMTP Postfix (Debian/GNU)", True, "Postfix (Debian/GNU)"),
-    ("mx.example.org ESMTP Exim 4.96 Mon, 23 Nov 2026 19:00:00 +0000", True, "Exim 4.96"),
-    ("host.example.com ESMTP Sendmail 8.17.1/8.17.1; Mon, 23 Nov 2026 19:00:00 GMT", True,
-     "Sendmail 8.17.1/8.17.1"),
-    ("EX01.example.com Microsoft ESMTP MAIL Service ready at Mon, 23 Nov 2026 19:00:00 +0000", True,
-     "Microsoft ESMTP MAIL Service"),
-    ("mail.example.org ESMTP", True, None),
-    # POP3 (after "+OK"), with an APOP timestamp; IMAP (after "* OK"), with a response code.
-    # "ready." is no part of the software's name (issue 9).
-    (" Dovecot (Ubuntu) ready. <1896.697170952@dbc.mtview.ca.us>", False, "Dovecot (Ubuntu)"),
-    ("[CAPABILITY IMAP4rev1 STARTTLS] Courier-IMAP ready.", False, "Courier-IMAP"),
-    # FTP and NNTP (after the code); vsftpd's parentheses are no part of the name either.
-    ("(vsFTPd 3.0.5)", False, "vsFTPd 3.0.5"),
-    ("(some server) at your service", False, "(some server) at your service"),
-    ("news.example.com InterNetNews NNRP server INN 2.7.1 ready (posting ok)", False,
-     "news.example.com InterNetNews NNRP server INN 2.7.1 ready (posting ok)"),
-    ("", False, None),
-    (None, False, None),
-])
-def test_software_from_greeting(greeting, skip_host, software):
-    assert software_from_greeting(greeting, skip_host=skip_host) == software
-
-
-def test_software_from_greeting_escapes_control_bytes():
-    assert software_from_greeting("Evil\x1b[2Jserver") == "Evil\\x1b[2Jserver"
 
 
 @pytest.mark.parametrize(("line", "message"), [

@@ -20,7 +20,7 @@ def test_plain_smtp_reads_greeting_software_and_extensions():
         result = probe("smtp", server)
     assert result.ok, result.message
     assert result.greeting == "220 mail.netref.test netref-test ESMTP (aiosmtpd)"
-    assert result.server_software == "netref-test ESMTP (aiosmtpd)"
+    assert result.server_software is None  # "ESMTP" is the protocol's word, not a program's (issue 18)
     assert "8BITMIME" in result.capabilities and "SIZE 33554432" in result.capabilities
     assert result.details["starttls_offered"] is False
     assert result.module == "smtplib" and result.substitution is None

@@ -316,10 +316,12 @@ def test_silence_on_a_catalogue_tls_port_fails_fast(protocol, owner, server_ssl_
         started = time.monotonic()
         result = probe(protocol, server, timeout=10, catalog=catalog)
         wall = time.monotonic() - started
-    assert (result.verdict, result.category) == ("failed", "timeout")
+    # then a second connection finds TLS for sure, and inside it the IMAP server (issue 18)
+    assert (result.verdict, result.category) == ("failed", "tls")
     assert result.message == (
         f"silent for 1 s on port {server.port}, the catalogue's port for {owner}: no greeting; "
-        f"this port may expect TLS first: try netref probe {owner} 127.0.0.1:{server.port}")
+        "the server speaks TLS on this port (TLSv1.3; inside it, an IMAP4 server), not plaintext: "
+        f"try netref probe imaps 127.0.0.1:{server.port}")
     assert 1 <= wall < 2
 
 
@@ -328,8 +330,9 @@ def test_a_plaintext_request_to_a_tls_only_server_fails_fast(server_ssl_context)
         started = time.monotonic()
         result = probe("http", server, timeout=5)
         wall = time.monotonic() - started
-    assert result.verdict == "failed"
-    assert result.message.endswith(f"this port may expect TLS first: try netref probe https 127.0.0.1:{server.port}")
+    assert (result.verdict, result.category) == ("failed", "tls")
+    assert result.message.endswith(f"not plaintext: try netref probe https 127.0.0.1:{server.port}")
+    assert "the server speaks TLS on this port (TLSv1.3; inside it, an HTTP server" in result.message
     assert wall < 1
 
 

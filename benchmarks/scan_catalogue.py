@@ -1,0 +1,354 @@
+"""A scan of one host with a server on every TCP catalogue port, beside ``nmap -sV`` (issue 18, item 6).
+
+One loopback address (``--address``, 127.0.0.42: nobody else's servers are there) gets a server on
+each port of :data:`ROWS`: Debian's real daemons where installed (nginx, Dovecot, vsftpd, Dropbear:
+tests/daemons/daemon_configs.py), else a replay of the bytes such a server sends, in a process of
+its own (so the servers do not share the scanner's interpreter). Printed in one run:
+
+1. the slowest single probe (``run_probe`` of each port's protocol, one at a time) and the scan of
+   every row's port at once. Target: scan ≤ 1.3 × the slowest probe;
+2. ``nmap -sV`` on the same ports, when nmap is installed (Debian's package). Targets: netref
+   ≥ 20× faster, and the protocol named on at least as many ports as nmap names one;
+3. port by port, what netref named and what nmap named, in two columns.
+
+Table-driven: a family that lands later adds its row (port, protocol, server) to :data:`ROWS`.
+Binding ports below 1024 needs root, as on the CI machine.
+
+    python benchmarks/scan_catalogue.py [--address 127.0.0.42] [--timeout 5] [--delay 0.5] [--no-nmap]
+
+``--delay`` makes each replayed server wait before it speaks (a slow server, or a far one): at 0 on
+loopback every probe takes milliseconds of CPU, and 20 probes at once on a busy machine cost more than
+the slowest one alone; the target is about waiting, which a scan must do once, not once per port.
+
+Exit status 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "daemons"))
+sys.path.insert(0, str(ROOT / "tests" / "probes"))
+
+import daemon_configs  # noqa: E402 - the tests' daemon configurations
+import real_bytes  # noqa: E402 - bytes captured from Debian's servers
+
+from netref.probes import ProbeOptions, run_probe  # noqa: E402
+from netref.scan import ScanOptions, scan  # noqa: E402
+
+
+class Row(NamedTuple):
+    """One port of the benchmark host: the protocol its server speaks, the daemon that serves it
+    when installed (a key of :data:`DAEMONS`), and the replay that stands in otherwise."""
+
+    port: int
+    protocol: str
+    daemon: str | None
+    replay: str | None  # a key of REPLAYS
+
+
+#: Replays: (greeting or answer, whether inside TLS, whether the client speaks first).
+REPLAYS: dict[str, tuple[bytes, bool, bool]] = {
+    "ftp": (real_bytes.VSFTPD, False, False),
+    "ftps": (real_bytes.VSFTPD, True, False),
+    "ssh": (real_bytes.OPENSSH, False, False),
+    # inetutils telnetd: its options, then (answered or not) the issue and the login prompt
+    "telnet": (b"\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23\xff\xfd\x27\r\nDebian GNU/Linux 12\r\nlogin: ", False, False),
+    "smtp": (b"220 mail.example.test ESMTP Postfix (Debian/GNU)\r\n", False, False),  # Postfix's default banner
+    "smtps": (b"220 mail.example.test ESMTP Postfix (Debian/GNU)\r\n", True, False),
+    "gopher": (b"iWelcome\t\terror.host\t1\r\n1Phlog\t/phlog\tlocalhost\t70\r\n.\r\n", False, True),
+    "nntp": (b"200 news.example.test InterNetNews NNRP server INN 2.7.1 ready (posting ok)\r\n", False, False),
+    "nntps": (b"200 news.example.test InterNetNews NNRP server INN 2.7.1 ready (posting ok)\r\n", True, False),
+    "http": (real_bytes.NGINX_200, False, True),
+    "https": (real_bytes.NGINX_200, True, True),
+    "imap": (real_bytes.DOVECOT_IMAP, False, False),
+    "imaps": (real_bytes.DOVECOT_IMAP, True, False),
+    "pop3": (real_bytes.DOVECOT_POP3, False, False),
+    "pop3s": (real_bytes.DOVECOT_POP3, True, False),
+}
+
+ROWS = [
+    Row(20, "ftp", None, "ftp"),  # ftp-data: a control-port server there is what a scan meets
+    Row(21, "ftp", "vsftpd", "ftp"),
+    Row(22, "ssh", "dropbear", "ssh"),
+    Row(23, "telnet", None, "telnet"),
+    Row(25, "smtp", None, "smtp"),
+    Row(70, "gopher", None, "gopher"),
+    Row(80, "http", "nginx", "http"),
+    Row(110, "pop3", "dovecot", "pop3"),
+    Row(119, "nntp", None, "nntp"),
+    Row(143, "imap", "dovecot", "imap"),
+    Row(443, "https", "nginx", "https"),
+    Row(465, "smtps", None, "smtps"),
+    Row(563, "nntps", None, "nntps"),
+    Row(587, "submission", None, "smtp"),
+    Row(989, "ftps", None, "ftps"),
+    Row(990, "ftps", None, "ftps"),
+    Row(993, "imaps", "dovecot", "imaps"),
+    Row(995, "pop3s", "dovecot", "pop3s"),
+    Row(8080, "http", "nginx", "http"),
+    Row(8443, "https", "nginx", "https"),
+    # Ports whose families land from other branches add their rows here (ldap 389/636, irc 6667/6697,
+    # xmpp 5222/5223/5269, mqtt 1883/8883, socks 1080, syslog-tls 6514, dns 53, dot 853).
+]
+
+
+def _reply(kind: str, line: bytes) -> tuple[bytes, bool]:
+    """A short, plausible answer to one command line of a replayed server, and whether it then closes."""
+    words = line.split() or [b""]
+    if kind in ("imap", "imaps"):
+        tag, verb = words[0], (words[1] if len(words) > 1 else b"").upper()
+        if verb == b"LOGOUT":
+            return b"* BYE\r\n" + tag + b" OK LOGOUT\r\n", True
+        return b"* CAPABILITY IMAP4rev1\r\n" + tag + b" OK done\r\n", False
+    if words[0].upper() == b"QUIT":
+        return (b"+OK bye\r\n" if kind.startswith("pop3") else b"221 bye\r\n"), True
+    answers = {"smtp": b"250 ok\r\n", "smtps": b"250 ok\r\n", "ftp": b"211 end\r\n", "ftps": b"211 end\r\n",
+               "pop3": b"+OK\r\n.\r\n", "pop3s": b"+OK\r\n.\r\n", "nntp": b"101 caps\r\nVERSION 2\r\n.\r\n",
+               "nntps": b"101 caps\r\nVERSION 2\r\n.\r\n"}  # fmt: skip
+    return answers.get(kind, b""), False
+
+
+def _replay_handler(kind: str, context: ssl.SSLContext, delay: float) -> Callable[[socket.socket], None]:
+    sent, in_tls, client_first = REPLAYS[kind]
+
+    def handle(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError, ssl.SSLError):
+            conn.settimeout(10)
+            if in_tls:
+                conn = context.wrap_socket(conn, server_side=True)
+            if client_first:
+                conn.recv(4096)
+                time.sleep(delay)
+                conn.sendall(sent)
+                return
+            time.sleep(delay)
+            conn.sendall(sent)
+            while data := conn.recv(4096):
+                for line in filter(None, (line.strip() for line in data.split(b"\n"))):
+                    answer, close = _reply(kind, line)
+                    if answer:
+                        conn.sendall(answer)
+                    if close:
+                        return
+        conn.close()
+
+    return handle
+
+
+def serve_replays(address: str, rows: list[tuple[int, str]], cert: Path, key: Path, delay: float) -> None:
+    """The replay servers' process: listen on every (port, replay), serve until killed."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    for port, kind in rows:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((address, port))
+        listener.listen(64)
+        handle = _replay_handler(kind, context, delay)
+
+        def accept(listener: socket.socket = listener, handle: Callable[[socket.socket], None] = handle) -> None:
+            while True:
+                conn, _ = listener.accept()
+                threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+    print("ready", flush=True)
+    threading.Event().wait()
+
+
+# -- the host -----------------------------------------------------------------------------------
+
+
+def _program(name: str) -> str | None:
+    return shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
+
+
+def _daemons(directory: Path, address: str, cert: Path, key: Path) -> tuple[list[list[str]], set[int]]:
+    """The real daemons that are installed, as argvs, and the ports they serve."""
+    argvs, served = [], set()
+    ports = {row.daemon: [r.port for r in ROWS if r.daemon == row.daemon] for row in ROWS if row.daemon}
+    if (nginx := _program("nginx")) and ports.get("nginx"):
+        argv = daemon_configs.nginx(directory / "nginx", nginx, 80, 443, cert, key)
+        conf = directory / "nginx" / "nginx.conf"
+        text = conf.read_text().replace("127.0.0.1:80;", f"{address}:80; listen {address}:8080;")
+        text = text.replace("127.0.0.1:443 ssl;", f"{address}:443 ssl; listen {address}:8443 ssl;")
+        conf.write_text(text)
+        argvs.append(argv)
+        served |= {80, 443, 8080, 8443}
+    if (dovecot := _program("dovecot")) and ports.get("dovecot"):
+        argv = daemon_configs.dovecot(directory / "dovecot", dovecot,
+                                      {"imap": 143, "imaps": 993, "pop3": 110, "pop3s": 995}, cert, key)  # fmt: skip
+        conf = directory / "dovecot" / "dovecot.conf"
+        conf.write_text(conf.read_text().replace("listen = 127.0.0.1", f"listen = {address}"))
+        argvs.append(argv)
+        served |= {110, 143, 993, 995}
+    if (vsftpd := _program("vsftpd")) and ports.get("vsftpd"):
+        argv = daemon_configs.vsftpd(directory / "vsftpd", vsftpd, 21)
+        conf = directory / "vsftpd" / "vsftpd.conf"
+        conf.write_text(conf.read_text().replace("listen_address=127.0.0.1", f"listen_address={address}"))
+        argvs.append(argv)
+        served.add(21)
+    if (dropbear := _program("dropbear")) and (keygen := _program("dropbearkey")) and ports.get("dropbear"):
+        make_key, argv = daemon_configs.dropbear(directory / "dropbear", dropbear, keygen, 22)
+        subprocess.run(make_key, check=True, capture_output=True)
+        argvs.append([part.replace("127.0.0.1:22", f"{address}:22") for part in argv])
+        served.add(22)
+    return argvs, served
+
+
+@contextlib.contextmanager
+def host(address: str, delay: float) -> Iterator[dict[int, str]]:
+    """Every row's server running on ``address``; yields port -> what serves it."""
+    with tempfile.TemporaryDirectory(prefix="netref-bench-") as temp:
+        directory = Path(temp)
+        cert, key = directory / "cert.pem", directory / "key.pem"
+        openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"]
+        subprocess.run([*openssl, "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+        argvs, served = _daemons(directory, address, cert, key)
+        replays = [(row.port, row.replay) for row in ROWS if row.port not in served and row.replay]
+        spec = ",".join(f"{port}:{kind}" for port, kind in replays)
+        processes = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      start_new_session=True) for argv in argvs]  # fmt: skip
+        serve = ["--serve", address, "--spec", spec, "--cert", str(cert), "--key", str(key), "--delay", str(delay)]
+        replayer = subprocess.Popen([sys.executable, __file__, *serve], stdout=subprocess.PIPE, text=True)
+        try:
+            assert replayer.stdout is not None and replayer.stdout.readline().strip() == "ready"
+            _wait_listening(address, [row.port for row in ROWS])
+            yield {row.port: ("daemon " + (row.daemon or "") if row.port in served else "replay") for row in ROWS}
+        finally:
+            for process in [*processes, replayer]:
+                process.terminate()
+            for process in [*processes, replayer]:
+                try:
+                    process.wait(5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def _wait_listening(address: str, ports: list[int], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    for port in ports:
+        while True:
+            try:
+                socket.create_connection((address, port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"nothing listens on {address}:{port}") from None
+                time.sleep(0.05)
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+
+def single_probes(address: str, timeout: float) -> tuple[float, int, float]:
+    """The slowest single probe (seconds) of a row's protocol at its port, that port, and the sum
+    of every row's probe (what a scan one port at a time would take)."""
+    times = []
+    for row in ROWS:
+        started = time.monotonic()
+        run_probe(row.protocol, ProbeOptions(address, port=row.port, timeout=timeout, insecure=True))
+        times.append((time.monotonic() - started, row.port))
+    slowest, port = max(times)
+    return slowest, port, sum(elapsed for elapsed, _ in times)
+
+
+def netref_scan(address: str, timeout: float) -> tuple[float, dict[int, str]]:
+    started = time.monotonic()
+    found = {row.port: row for row in scan([address], ScanOptions(ports=[r.port for r in ROWS], timeout=timeout,
+                                                                  insecure=True))}  # fmt: skip
+    wall = time.monotonic() - started
+    named = {}
+    for port, row in found.items():
+        named[port] = f"{row.protocol}{' ' + row.software if row.software else ''}" if row.protocol else row.state
+    return wall, named
+
+
+def nmap_scan(address: str) -> tuple[float, dict[int, str]] | None:
+    nmap = shutil.which("nmap")
+    if nmap is None:
+        return None
+    ports = ",".join(str(row.port) for row in ROWS)
+    started = time.monotonic()
+    done = subprocess.run([nmap, "-sV", "-Pn", "-n", "-p", ports, "-oG", "-", address], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    wall = time.monotonic() - started
+    named = {}
+    for match in re.finditer(r"(\d+)/(\w+)/tcp//([^/]*)//([^/]*)/", done.stdout):
+        port, state, service, version = int(match[1]), match[2], match[3], match[4]
+        named[port] = f"{service} {version}".strip() if state == "open" else state
+    return wall, named
+
+
+def _named(text: str | None) -> bool:
+    """Whether a column names a protocol (not unknown, tcpwrapped, closed, or a bare guess with '?')."""
+    if not text:
+        return False
+    word = text.split()[0]
+    return word not in ("unknown", "tcpwrapped", "closed", "filtered", "open") and not word.endswith("?")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--address", default="127.0.0.42")
+    parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--delay", type=float, default=0.5, help="seconds a replayed server waits before it speaks")
+    parser.add_argument("--no-nmap", action="store_true", help="skip the nmap comparison")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--spec", help=argparse.SUPPRESS)
+    parser.add_argument("--cert", help=argparse.SUPPRESS)
+    parser.add_argument("--key", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        rows = [(int(port), kind) for port, kind in (item.split(":") for item in args.spec.split(",") if item)]
+        serve_replays(args.serve, rows, Path(args.cert), Path(args.key), args.delay)
+        return 0
+    with host(args.address, args.delay) as servers:
+        probe_wall, probe_port, probes_sum = single_probes(args.address, args.timeout)
+        scan_wall, netref_named = netref_scan(args.address, args.timeout)
+        nmap = None if args.no_nmap else nmap_scan(args.address)
+    ok = True
+    ratio = scan_wall / probe_wall
+    print(f"{len(ROWS)} ports on {args.address}: scan {scan_wall:.2f} s, slowest single probe {probe_wall:.2f} s "
+          f"(port {probe_port}): {ratio:.2f}x (target <= 1.3) {'ok' if ratio <= 1.3 else 'MISSED'}; "
+          f"the probes one after another: {probes_sum:.2f} s (replayed servers wait {args.delay:g} s)")  # fmt: skip
+    ok &= ratio <= 1.3
+    nmap_named = nmap[1] if nmap else {}
+    if nmap is None:
+        print("nmap not run (--no-nmap) or not installed (apt-get install nmap): no comparison")
+    else:
+        speedup = nmap[0] / scan_wall
+        verdict = "ok" if speedup >= 20 else "MISSED"
+        print(f"nmap -sV {nmap[0]:.1f} s: netref {speedup:.0f}x faster (target >= 20) {verdict}")
+        ok &= speedup >= 20
+    ours = sum(_named(netref_named.get(row.port)) for row in ROWS)
+    theirs = sum(_named(nmap_named.get(row.port)) for row in ROWS)
+    if nmap is not None:
+        verdict = "ok" if ours >= theirs else "MISSED"
+        print(f"protocol named: netref on {ours} ports, nmap on {theirs} (target: netref >= nmap) {verdict}")
+        ok &= ours >= theirs
+    width = max(len(text) for text in netref_named.values()) + 2
+    print(f"\n{'PORT':<7}{'SERVER':<17}{'NETREF':<{width}}NMAP -sV")
+    for row in ROWS:
+        print(f"{row.port:<7}{servers[row.port]:<17}{netref_named.get(row.port, '-'):<{width}}"
+              f"{nmap_named.get(row.port, '-') if nmap else 'not run'}")  # fmt: skip
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

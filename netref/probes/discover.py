@@ -1,0 +1,116 @@
+"""Is there TLS behind a plaintext probe's silence, and what speaks inside it?
+
+A plaintext probe that meets an implicit-TLS port learns little from it: a TLS server waits for
+a ClientHello (so a greeting never comes), or closes a plaintext request unanswered (OpenSSL),
+or answers it with a bare ``400`` (nginx to ``HEAD``). :func:`look_inside` finds out for sure,
+as ``nmap -sV`` finds ``ssl/imap``: a second connection to the address that answered, a TLS
+handshake that verifies nothing (only the question "does it speak TLS" is asked; the probe
+of the TLS form verifies), then what the server says inside, identified again from the
+catalogue (its greeting, or its answer to the hello of the protocol probed).
+
+Read-only and bounded: one connection, one ClientHello, at most one hello (the one the probe
+itself would have sent), :data:`INSIDE_BYTES` read, all under ``budget`` seconds.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from typing import TYPE_CHECKING, NamedTuple
+
+from netref import identify as ident
+from netref.probes import net
+from netref.probes.values import is_ip_address
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from netref.catalog import Catalog, Identify
+    from netref.probes.session import Session
+
+#: How much of what the server says inside TLS is read to identify it.
+INSIDE_BYTES = 4096
+#: How long a server inside TLS may take to greet before the probed protocol's hello is sent.
+INSIDE_GREETING_WAIT = 0.5
+
+
+class Inside(NamedTuple):
+    """A TLS handshake that succeeded: the version spoken, and what answered inside (None when
+    it said nothing the catalogue recognises)."""
+
+    version: str
+    found: ident.Identification | None
+
+
+def look_inside(session: Session, facts: Identify | None, budget: float) -> Inside | None:
+    """Connect again to the address that answered ``session``, shake hands in TLS and identify
+    what speaks inside (``facts``: the probed protocol's identification, whose hello is sent to a
+    server silent inside); None when the server does not speak TLS (or the time ran out)."""
+    address = session.result.address_used
+    if address is None or session.catalog is None:
+        return None
+    until = min(time.monotonic() + budget, session.deadline)
+    try:
+        infos = net.resolve(address, session.port, 0, until)
+        sock, _ = net.connect(infos[:1], until)
+    except Exception:  # noqa: BLE001 - any failure to reconnect means: not known to be TLS
+        return None
+    try:
+        wrapped = _handshake(sock, session, until)
+        if wrapped is None:
+            return None
+        return Inside(wrapped.version() or "TLS", _identify_inside(wrapped, session.catalog, facts, until))
+    finally:
+        sock.close()
+
+
+def _handshake(sock: socket.socket, session: Session, until: float) -> ssl.SSLSocket | None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    name = session.options.sni or (None if is_ip_address(session.host) else session.host)
+    try:
+        wrapped = context.wrap_socket(sock, server_hostname=name, do_handshake_on_connect=False)
+        wrapped.settimeout(max(until - time.monotonic(), 0.001))
+        wrapped.do_handshake()
+    except (OSError, ValueError):
+        return None
+    return wrapped
+
+
+def _identify_inside(
+    wrapped: ssl.SSLSocket, catalog: Catalog, facts: Identify | None, until: float
+) -> ident.Identification | None:
+    """The greeting inside TLS, or (for a protocol whose client speaks first, or a silent server)
+    the answer to the probed protocol's hello."""
+    data = b""
+    if facts is None or facts.first == "server":
+        data = _read(wrapped, min(until, time.monotonic() + INSIDE_GREETING_WAIT), catalog)
+    if not data and facts is not None and facts.hello:
+        try:
+            wrapped.settimeout(max(until - time.monotonic(), 0.001))
+            wrapped.sendall(facts.hello.encode("latin-1"))
+        except (OSError, ValueError):
+            return None
+        data = _read(wrapped, until, catalog)
+    return ident.identify(data, catalog) if data else None
+
+
+def _read(wrapped: ssl.SSLSocket, until: float, catalog: Catalog) -> bytes:
+    """What the server sends until it is identified for certain, closes, or ``until``."""
+    data = b""
+    while len(data) < INSIDE_BYTES:
+        left = until - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            wrapped.settimeout(left)
+            chunk = wrapped.recv(INSIDE_BYTES - len(data))
+        except (OSError, ValueError):
+            break
+        if not chunk:
+            break
+        data += chunk
+        if b"\n" in data:
+            found = ident.identify(data, catalog)
+            if found is not None and found.certain:
+                break
+    return data
