@@ -636,6 +636,22 @@ def probe_command(
         typer.Option("--community", metavar="NAME",
                      help="snmp: the v2c community (default public, or $NETREF_COMMUNITY); never printed."),
     ] = None,
+    path: Annotated[
+        str | None,
+        typer.Option("--path", metavar="PATH", help="xmlrpc, websocket: the HTTP path (default /RPC2, /)."),
+    ] = None,
+    to: Annotated[
+        str | None,
+        typer.Option("--to", metavar="HOST:PORT", help="socks: ask the proxy to CONNECT there (default: none)."),
+    ] = None,
+    mqtt_version: Annotated[
+        str | None,
+        typer.Option("--mqtt-version", metavar="VERSION", help="mqtt: protocol version, 3.1.1 (default) or 5."),
+    ] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option("--domain", metavar="NAME", help="xmpp: the domain to open a stream to (default: HOST)."),
+    ] = None,
     warning: Annotated[
         float | None,
         typer.Option("--warning", "-w", metavar="SECONDS", help="nagios: WARNING above this response time."),
@@ -700,6 +716,7 @@ def probe_command(
                 family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
                 insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
                 transport="tcp" if tcp else transport, query=query, qtype=qtype,
+                path=path, to=to, mqtt_version=mqtt_version, domain=domain,
                 **_community(protocol, community),
             ))  # fmt: skip
         catalog = open_catalog(data)

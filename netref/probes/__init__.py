@@ -137,7 +137,10 @@ def check_request(protocol: Protocol, options: ProbeOptions) -> int:
 
 
 #: Options only some families take (their ``TAKES``), with the flag that sets each.
-_FAMILY_OPTIONS = (("query", "--query"), ("qtype", "--type"), ("community", "--community"))
+_FAMILY_OPTIONS = (
+    ("query", "--query"), ("qtype", "--type"), ("community", "--community"), ("path", "--path"),
+    ("to", "--to"), ("mqtt_version", "--mqtt-version"), ("domain", "--domain"),
+)  # fmt: skip
 _DEFAULTS = ProbeOptions("")
 
 

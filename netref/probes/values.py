@@ -90,6 +90,10 @@ class ProbeOptions:
     query: str | None = None  # dns/dot: the name asked about (None: the root zone)
     qtype: str | None = None  # dns/dot: the record type asked for (None: SOA)
     community: str = field(default="public", repr=False)  # snmp v2c: a secret, never printed, never in JSON
+    path: str | None = None  # xmlrpc/websocket: the HTTP path (None: the family's default, /RPC2 or /)
+    to: str | None = None  # socks: HOST:PORT to ask the proxy to CONNECT to (None: negotiate methods only)
+    mqtt_version: str | None = None  # mqtt/mqtts: "3.1.1" (None: the same) or "5"
+    domain: str | None = None  # xmpp/xmpps: the stream's domain (None: --sni, else HOST)
 
     def to_dict(self) -> dict[str, Any]:
         """The options as JSON-ready data, without the password or the SNMP community."""
