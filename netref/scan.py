@@ -36,9 +36,9 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from netref import identify as ident
 from netref import jobs, scan_udp
@@ -46,6 +46,7 @@ from netref import targets as targets_module
 from netref.catalog import legacy_modules, python_text
 from netref.probes import ProbeOptions, ProbeResult, ProbeUsageError, default_catalog, net, run_probe
 from netref.probes.values import ProbeFailure, is_ip_address, printable
+from netref.scan_values import CLOSED, FILTERED, OPEN, UNKNOWN, UNRESOLVED, PortResult
 from netref.targets import ScanUsageError as ScanUsageError  # re-exported: the scan's usage error
 from netref.targets import Targets
 
@@ -55,9 +56,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from netref.catalog import Catalog, Protocol
     from netref.versions import Version
 
-#: States of a port, and the one state of a host that could not be scanned at all.
-OPEN, CLOSED, FILTERED, UNRESOLVED = "open", "closed", "filtered", "unresolved"
-UNKNOWN = "unknown"
 DEFAULT_SCAN_TIMEOUT = 5.0
 DEFAULT_CONCURRENCY = 100
 DEFAULT_MAX_HOSTS = 4096
@@ -88,55 +86,6 @@ class ScanOptions:
     shard: jobs.Shard | None = None  # this run's slice of the jobs (--shard K/N); None: all of them
     resume: Iterable[tuple[str, int, str]] | None = None  # (host, port, transport) finished before (--resume)
     udp_ports: Sequence[int] = ()  # examined by netref.scan_udp (U:53,161; --udp)
-
-
-@dataclass
-class PortResult:
-    """One port of one host. ``to_dict`` is the documented JSON (docs/json.md, "scan")."""
-
-    host: str
-    port: int | None
-    state: str
-    address: str | None = None
-    protocol: str | None = None  # catalogue key, "unknown", or None when not open
-    name: str | None = None
-    confidence: float | None = None
-    software: str | None = None
-    software_source: str | None = None  # where the server named it (ProbeResult.software_source)
-    tls: str | None = None  # "implicit", "starttls" (offered), "none"
-    cert_days: int | None = None
-    banner: str | None = None  # first printable line the server sent
-    python: str | None = None  # what to import today on the target Python
-    legacy: str | None = None  # the tutorial's module, where it is not current: "telnetlib: removed in 3.13 ..."
-    verdict: str | None = None  # the family probe's verdict
-    category: str | None = None
-    message: str = ""
-    elapsed_ms: float = 0.0
-    order: tuple[int, int] = field(default=(0, 0), repr=False)  # (target, port) input order
-    transport: str = "tcp"  # "udp" for a port netref.scan_udp examined
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "host": self.host,
-            "address": self.address,
-            "port": self.port,
-            "transport": self.transport,
-            "state": self.state,
-            "protocol": self.protocol,
-            "name": self.name,
-            "confidence": self.confidence,
-            "software": self.software,
-            "software_source": self.software_source,
-            "tls": self.tls,
-            "cert_days": self.cert_days,
-            "banner": self.banner,
-            "python": self.python,
-            "legacy": self.legacy,
-            "verdict": self.verdict,
-            "category": self.category,
-            "message": self.message,
-            "elapsed_ms": round(self.elapsed_ms, 3),
-        }
 
 
 # -- targets and ports ---------------------------------------------------------------------------

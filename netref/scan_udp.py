@@ -26,12 +26,11 @@ from netref import identify as ident
 from netref.catalog import legacy_modules, python_text
 from netref.probes import ProbeOptions, ProbeResult, run_probe
 from netref.probes.datagram import CLOSED as ICMP_CLOSED
+from netref.scan_values import CLOSED, OPEN, OPEN_FILTERED, UNKNOWN, PortResult, ScanContext
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from netref.catalog import Catalog, Protocol
-    from netref.scan import PortResult, Scan
 
-OPEN_FILTERED = "open|filtered"
 #: Seconds before the payloads are sent again (once) to a silent port.
 RESEND_AFTER = 1.0
 
@@ -42,9 +41,8 @@ class UdpPort(int):
     transport = "udp"
 
 
-def examine(scan: Scan, host: str, address: str, port: int) -> PortResult:
+def examine(scan: ScanContext, host: str, address: str, port: int) -> PortResult:
     """The UDP examination of one port (see the module's docstring)."""
-    from netref.scan import CLOSED, OPEN, PortResult
 
     started = time.monotonic()
     result = PortResult(host=host, port=int(port), state=OPEN_FILTERED, address=address, transport="udp")
@@ -79,17 +77,17 @@ def expected_protocol(catalog: Catalog, port: int) -> Protocol | None:
     return None
 
 
-def _probe(scan: Scan, key: str, address: str, port: int) -> ProbeResult:
+def _probe(scan: ScanContext, key: str, address: str, port: int) -> ProbeResult:
     options = ProbeOptions(host=address, port=int(port), timeout=scan.options.timeout, transport="udp")
     return run_probe(key, options, scan.catalog)
 
 
 def _identify(
-    scan: Scan, result: PortResult, address: str, port: int, expected: Protocol | None, probed: ProbeResult | None
+    scan: ScanContext, result: PortResult, address: str, port: int, expected: Protocol | None,
+    probed: ProbeResult | None,
 ) -> None:
     """Send every catalogue UDP payload but the one already tried (all at once, once more after
     :data:`RESEND_AFTER`), name the protocol whose patterns the first answer matches, probe it."""
-    from netref.scan import CLOSED, OPEN, UNKNOWN
 
     catalog = scan.catalog
     tried = expected.key if expected is not None and probed is not None else None
@@ -125,7 +123,7 @@ def identify_reply(data: bytes, catalog: Catalog) -> str | None:
     return None
 
 
-def exchange(scan: Scan, address: str, port: int, datagrams: list[bytes], timeout: float) -> bytes | None:
+def exchange(scan: ScanContext, address: str, port: int, datagrams: list[bytes], timeout: float) -> bytes | None:
     """Send ``datagrams`` on one connected socket (again after :data:`RESEND_AFTER`); the first
     reply, ``b""`` for an ICMP port-unreachable, None for silence until ``timeout``."""
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -157,7 +155,7 @@ def exchange(scan: Scan, address: str, port: int, datagrams: list[bytes], timeou
     return None
 
 
-def _judge(scan: Scan, result: PortResult, protocol: Protocol, probed: ProbeResult | None) -> None:
+def _judge(scan: ScanContext, result: PortResult, protocol: Protocol, probed: ProbeResult | None) -> None:
     result.protocol, result.name = protocol.key, protocol.name
     _name_python(scan, result, protocol)
     if probed is None:
@@ -168,6 +166,6 @@ def _judge(scan: Scan, result: PortResult, protocol: Protocol, probed: ProbeResu
     result.confidence = ident.CERTAIN
 
 
-def _name_python(scan: Scan, result: PortResult, protocol: Protocol) -> None:
+def _name_python(scan: ScanContext, result: PortResult, protocol: Protocol) -> None:
     result.python = python_text(scan.catalog, protocol, scan.target)
     result.legacy = "; ".join(legacy_modules(scan.catalog, protocol, scan.target)) or None

@@ -20,12 +20,9 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from netref.check.lexer import STRINGS_AND_COMMENTS, Source
-
-if TYPE_CHECKING:
-    from netref.check.scanner import Finding
+from netref.check.values import Finding
 
 _CODES = r"(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?"
 LINE_NOQA = re.compile(r"#\s*noqa\b" + _CODES, re.IGNORECASE)

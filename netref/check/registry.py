@@ -19,7 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+from netref.check.values import Rules
 from netref.versions import Version
+
+__all__ = ["Code", "Rule", "Rules", "build_rules", "register", "registered"]
 
 if TYPE_CHECKING:
     from netref.catalog import Catalog
@@ -98,25 +101,6 @@ def registered() -> tuple[type[Rule], ...]:
     return tuple(sorted(_REGISTERED, key=lambda rule: rule.order))
 
 
-@dataclass(frozen=True)
-class Rules:
-    """What one run checks: the target Python, the codes to report, and the rule objects that report them.
-
-    Plain picklable data: worker processes receive it once.
-    """
-
-    target: Version
-    codes: frozenset[str]
-    active: tuple[Rule, ...] = ()
-
-    @property
-    def python3(self) -> bool:
-        return self.target >= (3, 0)
-
-    def wants(self, code: str) -> bool:
-        return code in self.codes
-
-
 def build_rules(catalog: Catalog, target: Version, codes: frozenset[str]) -> Rules:
     """The rules for ``target`` that can report one of ``codes``."""
     active = [
@@ -125,4 +109,3 @@ def build_rules(catalog: Catalog, target: Version, codes: frozenset[str]) -> Rul
         if rule.applies_to(target) and any(code.code in codes for code in rule.codes)
     ]
     return Rules(target, codes, tuple(active))
-

@@ -19,7 +19,7 @@ import ast
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from netref.check import noqa
@@ -27,44 +27,9 @@ from netref.check.blocks import Blocks
 from netref.check.compat import Compat, might_have_compat
 from netref.check.filelevel import OLDEST_GRAMMAR, binary_line, guessed_encoding, might_not_parse, syntax_error
 from netref.check.lexer import Source, decode_source, offset_in
-from netref.check.registry import Rule, Rules
+from netref.check.values import Edit, FileResult, Finding, Rules, Visitor
 
-
-@dataclass(frozen=True, order=True)
-class Edit:
-    """Replace ``text[start:end]`` by ``new`` (offsets in the decoded text)."""
-
-    start: int
-    end: int
-    new: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int
-    col: int
-    code: str
-    message: str
-    module: str | None = None
-    replacement: str | None = None
-    backport: str | None = None
-    pep: int | None = None
-    edits: tuple[Edit, ...] = field(default=(), compare=False)
-
-    @property
-    def fixable(self) -> bool:
-        return bool(self.edits)
-
-    def text(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
-
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    findings: tuple[Finding, ...]
-    python2: bool = False  # its syntax needs porting first: --fix leaves it alone
+__all__ = ["Edit", "FileResult", "FileScan", "Finding", "ImportStatement", "compile_error", "scan_bytes", "scan_path"]
 
 
 @dataclass
@@ -171,7 +136,7 @@ class FileScan:
     """One file as the rules see it: its source, its import statements, and the findings so far."""
 
     def __init__(self, source: Source, path: str, rules: Rules, undecodable: str | None = None,
-                 hinted: tuple[Rule, ...] | None = None):
+                 hinted: tuple[Visitor, ...] | None = None):
         self.source, self.path, self.rules = source, path, rules
         self.hinted = rules.active if hinted is None else hinted  # the rules whose pre-filter passed
         self.undecodable = undecodable  # why the text is not the file's own (then --fix must not write it)
