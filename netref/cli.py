@@ -1,8 +1,10 @@
 """The ``netref`` command. It parses arguments, calls the library, and renders; nothing else.
 
-Exit codes (README.md, "Exit codes"): 0 success; 1 nothing found / probe failed / findings;
-2 usage error (bad argument, unknown format, broken catalogue); 3 UNKNOWN in ``--format nagios``.
-Every error is one line on stderr, ``netref: error: ...``.
+Exit codes (README.md, "Exit codes"; netref.exits): 0 success; 1 nothing found / findings / other
+failure; 2 usage error (bad argument, unknown format, broken catalogue); 3 UNKNOWN in ``--format
+nagios``; probe and scan: curl's codes for the cause of a failure (6, 7, 8, 28, 35, 60).
+Every error is one line on stderr, ``netref: error: ...``. The options commands share are declared
+once, in netref.options (with the one table of short letters).
 
 Start-up time matters (``netref port 25`` is benchmarked against a bare Typer app), so the library
 is imported inside the commands, and probe and check code only when their command runs.
@@ -20,6 +22,32 @@ import typer
 from typer.core import TyperGroup, TyperOption
 
 from netref import __version__
+from netref.exits import EXIT_FAILED as EXIT_NOT_FOUND
+from netref.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, first_failure
+from netref.options import (
+    CafileOption,
+    ColorOption,
+    DataOption,
+    FormatOption,
+    InputOption,
+    InsecureOption,
+    Ipv4Option,
+    Ipv6Option,
+    JobsOption,
+    MarkPythonOption,
+    ProbeFormatOption,
+    PythonOption,
+    ScanFormatOption,
+    WideOption,
+    complete_modules,
+    complete_modules_and_protocols,
+    complete_protocols,
+    complete_pythons,
+    complete_statuses,
+    complete_transports,
+    deprecated,
+    option,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     # The click that Typer runs on: vendored as typer._click by the Typer netref is checked with.
@@ -35,9 +63,6 @@ else:
     # (whether click is its own package, as for older Typers, or vendored inside Typer).
     _ClickUsageError = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
     _ClickException = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
-
-EXIT_OK, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 def _usage_exit_code(args: list[str]) -> int:
@@ -147,48 +172,10 @@ app = typer.Typer(
     cls=_OneLineErrors,
     help="Internet protocols, their ports, and the Python modules that speak them — judged for your Python.",
     add_completion=False,
-    no_args_is_help=True,
+    invoke_without_command=True,  # bare ``netref``: its help on stdout, exit 0 (README.md)
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-FormatOption = Annotated[
-    str,
-    typer.Option(
-        "--format", "-f", metavar="FORMAT",
-        help="table (default), json, csv, or a tabulate format (github, grid, plain, ...).",
-    ),
-]
-PythonOption = Annotated[
-    str | None,
-    typer.Option(
-        "--python", "-p", metavar="X.Y", help="Judge modules for this Python version (default: the running one)."
-    ),
-]
-ColorOption = Annotated[
-    str,
-    typer.Option(
-        "--color", metavar="WHEN",
-        help="Colour the drawing: auto (a terminal, unless NO_COLOR is set), always or never.",
-    ),
-]
-DataOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data", metavar="PATH", envvar="NETREF_DATA", help="Use this catalogue file instead of the shipped one."
-    ),
-]
-
-# Options that probe and scan share: one definition, so they stay spelled and explained alike.
-Ipv4Option = Annotated[bool, typer.Option("-4", "--ipv4", help="IPv4 addresses only.")]
-Ipv6Option = Annotated[bool, typer.Option("-6", "--ipv6", help="IPv6 addresses only.")]
-CafileOption = Annotated[
-    Path | None, typer.Option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
-]
-InsecureOption = Annotated[
-    bool, typer.Option("--insecure", "-k", help="Do not verify certificates (still reported).")
-]
-
 
 class UsageProblem(Exception):
     """Bad input from the user: one line on stderr, exit 2 (3 in nagios mode)."""
@@ -213,12 +200,12 @@ def emit(text: str) -> None:
     typer.echo(text)
 
 
-def print_view(view: View, fmt: str, color: str | None = None) -> None:
-    """Print a command's result as ``--format`` asks: every format is drawn by netref.render;
-    with ``color`` (``--color``), for the terminal stdout is (colour, width)."""
+def print_view(view: View, fmt: str, color: str | None = None, wide: bool = False) -> None:
+    """Print a command's result as ``--format`` asks: every format is drawn by netref.render, for
+    the terminal stdout is (colour with ``--color``; tables fitted to its width unless ``wide``)."""
     from netref.render import Terminal, render
 
-    terminal = Terminal.detect(color) if color else None
+    terminal = Terminal.detect(color or "never", wide=wide)
     # click strips colour codes from output that is not a terminal: --color always keeps them.
     typer.echo(render(view, fmt, terminal), nl=False, color=terminal.color if terminal else None)
 
@@ -239,35 +226,6 @@ _COMPLETION_OPTIONS = (
     ("--install-completion", "Install completion for the current shell (bash, zsh, fish)."),
     ("--show-completion", "Show the completion script for the current shell."),
 )
-
-
-def _completion_catalog() -> Catalog | None:
-    """The catalogue for completing (``NETREF_DATA`` or the shipped one); None if it cannot load:
-    a shell's completion must never print an error."""
-    from netref.catalog import CatalogError, load_catalog
-
-    try:
-        return load_catalog()
-    except CatalogError:
-        return None
-
-
-def _complete_protocols(incomplete: str) -> list[tuple[str, str]]:
-    """Protocol keys, each with its name (zsh and fish show it)."""
-    catalog = _completion_catalog()
-    protocols = catalog.protocols.values() if catalog else ()
-    return [(protocol.key, protocol.name) for protocol in protocols if protocol.key.startswith(incomplete.lower())]
-
-
-def _complete_modules(incomplete: str) -> list[tuple[str, str]]:
-    """Module names (Python 2 and 3), each with its summary."""
-    catalog = _completion_catalog()
-    modules = catalog.modules.values() if catalog else ()
-    return [(module.name, module.summary) for module in modules if module.name.lower().startswith(incomplete.lower())]
-
-
-def _complete_modules_and_protocols(incomplete: str) -> list[tuple[str, str]]:
-    return _complete_modules(incomplete) + _complete_protocols(incomplete)
 
 
 def _shell_name() -> str:
@@ -336,6 +294,7 @@ def _version_callback(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -347,6 +306,9 @@ def _root(
 
     Example: netref port 25
     """
+    if ctx.invoked_subcommand is None:  # bare ``netref``: the help, as asked for, and success
+        emit(ctx.get_help())
+        raise typer.Exit(EXIT_OK)
 
 
 # -- catalogue commands ------------------------------------------------------------------------
@@ -356,8 +318,8 @@ def _root(
 def list_command(
     status: Annotated[
         str | None,
-        typer.Option(
-            "--status", "-s", metavar="STATUS",
+        option(
+            "--status", metavar="STATUS", autocompletion=complete_statuses,
             help="Only protocols with a module of this status: current, renamed, deprecated, removed, not-yet.",
         ),
     ] = None,
@@ -367,6 +329,7 @@ def list_command(
     tutorial: Annotated[bool, typer.Option("--tutorial", help="Only the tutorial table's own rows.")] = False,
     python: PythonOption = None,
     fmt: FormatOption = "table",
+    wide: WideOption = False,
     data: DataOption = None,
 ) -> None:
     """One row per protocol: ports, function, modern modules, and legacy names with their status.
@@ -381,24 +344,32 @@ def list_command(
         usage_error(f"--status: unknown status {status!r} (choose from {', '.join(STATUS_KINDS)})")
     catalog = open_catalog(data)
     protocols = views.select_protocols(catalog, target, status, tls, tutorial)
-    print_view(views.protocols_view(catalog, protocols, target), fmt)
+    print_view(views.protocols_view(catalog, protocols, target), fmt, wide=wide)
 
 
 @command("port")
 def port_command(
     port: Annotated[
         str,
-        typer.Argument(metavar="PORT", help="A port, 0-65535 (53/udp, U:53: one transport).", show_default=False),
+        typer.Argument(
+            metavar="PORT", show_default=False, autocompletion=complete_protocols,
+            help="A port, 0-65535 (53/udp, U:53: one transport), or a service name (smtp, as getent services).",
+        ),
     ],
     transport: Annotated[
-        str | None, typer.Option("--transport", "-t", metavar="tcp|udp", help="Transport protocol (default: both).")
+        str | None,
+        option("--transport", metavar="tcp|udp", autocompletion=complete_transports,
+               help="Transport protocol (default: both)."),
     ] = None,
+    old_transport: Annotated[str | None, deprecated("port", "-t")] = None,
     python: PythonOption = None,
     fmt: FormatOption = "table",
+    wide: WideOption = False,
     data: DataOption = None,
 ) -> None:
     """Which protocol runs on PORT, and the Python module to speak it (judged for --python X.Y).
-    Ports the catalogue lacks fall back to the system's services database.
+    Ports the catalogue lacks fall back to the system's services database. A service name
+    (smtp, imaps, domain) stands for its port: the catalogue's, else the services database's.
 
     Example: netref port 20
     """
@@ -406,13 +377,14 @@ def port_command(
     from netref.catalog import lookup_service
 
     fmt, target = output_format(fmt), target_version(python)
-    number, given = parse_port(port)
+    transport = transport if transport is not None else old_transport
+    catalog = open_catalog(data)
+    number, given = parse_port(port, catalog, transport)
     if transport is not None and transport not in ("tcp", "udp"):
         usage_error(f"--transport: expected tcp or udp, not {transport!r}")
     if given and transport and given != transport:
         usage_error(f"{port} is a {given.upper()} port, but --transport says {transport}")
     transport = transport or given
-    catalog = open_catalog(data)
     kinds = (transport,) if transport else ("tcp", "udp")
     matches = [match for kind in kinds for match in catalog.by_port(number, kind)]
     if not matches:  # the services database only where the catalogue knows nothing of the number
@@ -420,14 +392,18 @@ def port_command(
     if not matches:
         shown = f"{number}/{transport}" if transport else f"{number}/tcp or {number}/udp"
         fail(f"nothing known on port {shown} (neither the catalogue nor the system services database)")
-    print_view(views.port_view(catalog, number, transport, matches, target), fmt)
+    print_view(views.port_view(catalog, number, transport, matches, target), fmt, wide=wide)
 
 
-def parse_port(text: str) -> tuple[int, str | None]:
-    """``25``, ``53/udp`` or ``U:53`` (see netref.ports): the number, and the transport when written."""
+def parse_port(text: str, catalog: Catalog | None = None, transport: str | None = None) -> tuple[int, str | None]:
+    """``25``, ``53/udp`` or ``U:53`` (see netref.ports): the number, and the transport when written;
+    a service name (``smtp``) is its port (:func:`service_port`)."""
     from netref.ports import PortSpecError, explicit_transport
     from netref.ports import parse_port as parse_one
 
+    name = text.strip()
+    if catalog is not None and name[:1].isalpha() and not (len(name) > 1 and name[1] == ":"):
+        return service_port(name, catalog, transport)
     if text.strip() == "0":  # the catalogue and the services database know port 0 (reserved)
         return 0, None
     if text.strip().isdigit() and int(text) > 65535:
@@ -435,7 +411,31 @@ def parse_port(text: str) -> tuple[int, str | None]:
     try:
         return parse_one(text).number, explicit_transport(text)
     except PortSpecError:
-        usage_error(f"port must be a number from 0 to 65535 (or 53/udp, U:53), not {text!r}")
+        usage_error(f"port must be a number from 0 to 65535 (or 53/udp, U:53) or a service name, not {text!r}")
+
+
+def service_port(name: str, catalog: Catalog, transport: str | None) -> tuple[int, str | None]:
+    """A service name's port, as ``getent services NAME``: ``smtp/udp`` is one transport; the
+    catalogue's protocol of that key or alias (its first port), else the system's services
+    database (``getservbyname``), else a usage error."""
+    import socket
+
+    name, _, written = name.partition("/")
+    kind = written.lower() or None
+    if kind is not None and kind not in ("tcp", "udp"):
+        usage_error(f"{name}/{written}: the transport after '/' is tcp or udp")
+    wanted = kind or transport
+    protocol = catalog.protocol(name)
+    if protocol is not None:
+        ports = [port for port in protocol.ports if wanted in (None, port.transport)]
+        if ports:
+            return ports[0].number, kind
+    for proto in (wanted,) if wanted else ("tcp", "udp"):
+        try:
+            return socket.getservbyname(name.lower(), proto), kind
+        except OSError:
+            continue
+    usage_error(f"unknown service {name!r}: neither a catalogue protocol nor in the system services database")
 
 
 @command("show")
@@ -444,11 +444,12 @@ def show_command(
         str,
         typer.Argument(
             metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False,
-            autocompletion=_complete_protocols,
+            autocompletion=complete_protocols,
         ),
     ],
     python: PythonOption = None,
     fmt: FormatOption = "table",
+    wide: WideOption = False,
     data: DataOption = None,
 ) -> None:
     """A protocol's full card: ports, standards, modules with their status, and a modern example.
@@ -458,7 +459,8 @@ def show_command(
     from netref.catalog import Catalog
     from netref.views import protocol_view
 
-    print_entry("protocol", protocol, Catalog.protocol, Catalog.suggest_protocols, protocol_view, python, fmt, data)
+    find, suggest = Catalog.protocol, Catalog.suggest_protocols
+    print_entry("protocol", protocol, find, suggest, protocol_view, python, fmt, data, wide)
 
 
 @command("module")
@@ -466,7 +468,7 @@ def module_command(
     name: Annotated[
         str,
         typer.Argument(
-            metavar="MODULE", show_default=False, autocompletion=_complete_modules,
+            metavar="MODULE", show_default=False, autocompletion=complete_modules,
             help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...; or one of its "
             "functions, classes, constants or parameters: ssl.wrap_socket, urllib.urlencode, "
             "smtplib.SMTP.starttls(keyfile)",
@@ -474,6 +476,7 @@ def module_command(
     ],
     python: PythonOption = None,
     fmt: FormatOption = "table",
+    wide: WideOption = False,
     data: DataOption = None,
 ) -> None:
     """A module's life: added, deprecated, renamed or removed, why (PEP), and what replaces it.
@@ -489,7 +492,7 @@ def module_command(
     find: Callable[[Catalog, str], Module | Api | None] = Catalog.module_or_api
     view: Callable[[Catalog, Any, Version], Card] = module_or_api_view  # mypy cannot solve a NamedTuple union
     kind = "module or API" if "." in name else "module"
-    print_entry(kind, name, find, Catalog.suggest_modules_or_apis, view, python, fmt, data)
+    print_entry(kind, name, find, Catalog.suggest_modules_or_apis, view, python, fmt, data, wide)
 
 
 @command("matrix")
@@ -497,22 +500,22 @@ def matrix_command(
     names: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="[MODULE|PROTOCOL]...", show_default=False, autocompletion=_complete_modules_and_protocols,
+            metavar="[MODULE|PROTOCOL]...", show_default=False, autocompletion=complete_modules_and_protocols,
             help="Modules, or protocol keys for their modules (default: the tutorial's modules and their successors).",
         ),
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every module in the catalogue.")] = False,
     first: Annotated[
-        str | None, typer.Option("--from", metavar="X.Y", help="First Python version shown (default 2.7).")
+        str | None,
+        option("--from", metavar="X.Y", autocompletion=complete_pythons,
+               help="First Python version shown (default 2.7)."),
     ] = None,
     last: Annotated[
         str | None,
-        typer.Option("--to", metavar="X.Y", help="Last Python version shown (default: the newest one catalogued)."),
+        option("--to", metavar="X.Y", autocompletion=complete_pythons,
+               help="Last Python version shown (default: the newest one catalogued)."),
     ] = None,
-    python: Annotated[
-        str | None,
-        typer.Option("--python", "-p", metavar="X.Y", help="Mark this version's column (default: the running one)."),
-    ] = None,
+    python: MarkPythonOption = None,
     color: ColorOption = "auto",
     fmt: FormatOption = "table",
     data: DataOption = None,
@@ -558,6 +561,7 @@ def print_entry(
     python: str | None,
     fmt: str,
     data: Path | None,
+    wide: bool = False,
 ) -> None:
     """``show`` and ``module``: find ``name`` in the catalogue (or fail, suggesting close names)
     and print its card, judged for ``--python``."""
@@ -566,7 +570,7 @@ def print_entry(
     found = find(catalog, name)
     if found is None:
         not_found(kind, name, suggest(catalog, name))
-    print_view(view(catalog, found, target), fmt)
+    print_view(view(catalog, found, target), fmt, wide=wide)
 
 
 # -- probe (live servers; netref.probes is imported only when this command runs) ----------------
@@ -578,7 +582,7 @@ def probe_command(
         str,
         typer.Argument(
             metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False,
-            autocompletion=_complete_protocols,
+            autocompletion=complete_protocols,
         ),
     ],
     targets: Annotated[
@@ -588,13 +592,8 @@ def probe_command(
             help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address; several are probed concurrently.",
         ),
     ] = None,
-    input_file: Annotated[
-        str | None,
-        typer.Option("--input", "-i", metavar="FILE", help="Read more hosts from FILE (- for stdin), one a line."),
-    ] = None,
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", metavar="N", help="Probes at once, with several hosts.")
-    ] = 100,
+    input_file: InputOption = None,
+    concurrency: JobsOption = 100,
     port: Annotated[
         str | None,
         typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default)."),
@@ -603,10 +602,7 @@ def probe_command(
         bool, typer.Option("--starttls", help="Upgrade to TLS in band (STARTTLS, STLS, AUTH TLS); fail if not offered.")
     ] = False,
     timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout", "-t", metavar="SECONDS", help="Deadline for the whole probe, name resolution included."
-        ),
+        float, option("--timeout", metavar="SECONDS", help="Deadline for the whole probe, name resolution included.")
     ] = 10.0,
     ipv4: Ipv4Option = False,
     ipv6: Ipv6Option = False,
@@ -618,7 +614,9 @@ def probe_command(
     insecure: InsecureOption = False,
     user: Annotated[
         str | None,
-        typer.Option("--user", metavar="NAME", help="Log in as NAME (password: $NETREF_PASSWORD or a prompt)."),
+        option("--user", metavar="NAME",
+               help="ftp, ftps: log in as NAME (password: $NETREF_PASSWORD or a prompt); no other protocol"
+               " logs in."),
     ] = None,
     allow_plaintext_auth: Annotated[
         bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")
@@ -654,11 +652,11 @@ def probe_command(
     ] = None,
     warning: Annotated[
         float | None,
-        typer.Option("--warning", "-w", metavar="SECONDS", help="nagios: WARNING above this response time."),
+        option("--warning", metavar="SECONDS", help="nagios: WARNING above this response time."),
     ] = None,
     critical: Annotated[
         float | None,
-        typer.Option("--critical", "-c", metavar="SECONDS", help="nagios: CRITICAL above this response time."),
+        option("--critical", metavar="SECONDS", help="nagios: CRITICAL above this response time."),
     ] = None,
     cert_days: Annotated[
         str | None,
@@ -667,12 +665,8 @@ def probe_command(
             help="nagios: WARNING/CRITICAL when the certificate has fewer days left.",
         ),
     ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", metavar="FORMAT", help="table (default), json, csv, nagios, or a tabulate format."
-        ),
-    ] = "table",
+    fmt: ProbeFormatOption = "table",
+    wide: WideOption = False,
     no_waterfall: Annotated[
         bool, typer.Option("--no-waterfall", help="Timings as numbers only, without the table's bars.")
     ] = False,
@@ -681,8 +675,10 @@ def probe_command(
 ) -> None:
     """Greet a live server, ask its capabilities, quit; report timings, TLS and a verdict.
 
-    Exit codes: 0 ok (every host), 1 failed (any host), 2 usage error; with --format nagios (one host)
-    0/1/2/3 (OK/WARNING/CRITICAL/UNKNOWN).
+    Exit codes, as curl's: 0 ok, 1 other failure, 2 usage error, 6 name resolution, 7 connection
+    refused or unreachable, 8 protocol (the server answered wrongly), 28 timeout, 35 TLS handshake,
+    60 certificate verification; with several hosts, the code of the first that failed, in input
+    order. With --format nagios (one host) 0/1/2/3 (OK/WARNING/CRITICAL/UNKNOWN).
 
     Example: netref probe smtp mail.example.org --starttls
     """
@@ -728,8 +724,8 @@ def probe_command(
             from netref.views import probes_view
 
             results = probe_each(protocol, requests, catalog, concurrency)
-            print_view(probes_view(results), fmt)
-            raise typer.Exit(EXIT_OK if all(result.ok for result in results) else EXIT_NOT_FOUND)
+            print_view(probes_view(results), fmt, wide=wide)
+            raise typer.Exit(first_failure((result.ok, result.category) for result in results))
         result = run_probe(protocol, requests[0], catalog)
     except ProbeUsageError as error:
         if fmt == "nagios":
@@ -740,8 +736,8 @@ def probe_command(
         check = judge(result, limits)
         emit(render.nagios_line(result.protocol, check.state, check.summary, check.perfdata))
         raise typer.Exit(check.code)
-    print_view(probe_view(result, waterfall=not no_waterfall), fmt, color)
-    raise typer.Exit(EXIT_OK if result.ok else EXIT_NOT_FOUND)
+    print_view(probe_view(result, waterfall=not no_waterfall), fmt, color, wide)
+    raise typer.Exit(first_failure([(result.ok, result.category)]))
 
 
 def _community(protocol: str, given: str | None) -> dict[str, str]:
@@ -786,27 +782,24 @@ def scan_command(
             help="Host names, addresses, [v6] or CIDR blocks (127.0.0.0/29).",
         ),
     ] = None,
-    input_file: Annotated[
-        str | None,
-        typer.Option(
-            "--input", "-i", metavar="FILE", help="Read targets from FILE (- for stdin): one a line, # comments."
-        ),
-    ] = None,
+    input_file: InputOption = None,
     ports: Annotated[
         str | None,
-        typer.Option(
-            "--ports", metavar="LIST", help="Ports: 25,80,8000-8100, 80-, U:53,161,T:80 (default: the catalogue's)."
-        ),
+        option("--ports", metavar="LIST",
+               help="Ports: 25,80,8000-8100, 80- (to 65535), -1024 (from 1), - (all), U:53,161,T:80"
+               " (default: the catalogue's)."),
     ] = None,
+    only_open: Annotated[
+        bool, option("--open", help="Show only open ports (and how many others there were).")
+    ] = False,
     udp: Annotated[
         bool, typer.Option("--udp", help="Scan UDP: the catalogue's UDP ports, or --ports without T:/U: as UDP.")
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", "-t", metavar="SECONDS", help="Per connection attempt and per probe.")
+        float, option("--timeout", metavar="SECONDS", help="Per connection attempt and per probe.")
     ] = 5.0,
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", metavar="N", help="Sockets open at once across the whole scan.")
-    ] = 100,
+    concurrency: JobsOption = 100,
+    old_concurrency: Annotated[int | None, deprecated("scan", "-c")] = None,
     max_hosts: Annotated[
         int, typer.Option("--max-hosts", metavar="N", help="Refuse to scan more hosts than this.")
     ] = 4096,
@@ -818,7 +811,8 @@ def scan_command(
         bool, typer.Option("--stream", help="Write one JSON object a line as each port finishes.")
     ] = False,
     python: PythonOption = None,
-    fmt: FormatOption = "table",
+    fmt: ScanFormatOption = "table",
+    wide: WideOption = False,
     data: DataOption = None,
     exclude: Annotated[
         list[str] | None,
@@ -840,8 +834,9 @@ def scan_command(
 ) -> None:
     """What each host answers on, what the server really is, and the Python module to speak it.
 
-    Exit codes: 0 the scan ran (whatever it found), 1 a target could not be scanned (its name does
-    not resolve), 2 usage error, 130 interrupted (what finished is printed).
+    Exit codes: 0 the scan ran (whatever it found: closed ports are results), 2 usage error,
+    6 a target's name does not resolve (the first such in input order decides, as probe's curl-like
+    codes), 130 interrupted (what finished is printed).
 
     Example: netref scan 127.0.0.1 --ports 25,80,443
     """
@@ -851,6 +846,7 @@ def scan_command(
     from netref.probes import ProbeUsageError
 
     fmt, target = output_format(fmt, ("jsonl",)), target_version(python)
+    concurrency = concurrency if old_concurrency is None else old_concurrency
     stream = stream or fmt == "jsonl"
     catalog = open_catalog(data)
     try:
@@ -873,13 +869,15 @@ def scan_command(
         usage_error(str(error))
     if running.note:
         typer.echo(f"netref: {running.note}", err=True)
-    finished, interrupted, unresolved = _collect(running, stream)
+    finished, interrupted, failures = _collect(running, stream, only_open)
     if not stream:
         finished.sort(key=lambda result: result.order)
-        print_view(views.scan_view([result.to_dict() for result in finished], target), fmt)
+        shown = views.scan_view([result.to_dict() for result in finished], target, only_open=only_open)
+        print_view(shown, fmt, wide=wide)
     if interrupted:
         raise typer.Exit(EXIT_INTERRUPTED)
-    raise typer.Exit(EXIT_NOT_FOUND if unresolved else EXIT_OK)
+    failures.sort()
+    raise typer.Exit(first_failure((False, category) for _, category in failures))
 
 
 def _resume_lines(name: str | None) -> Any:
@@ -906,11 +904,13 @@ def _target_lines(name: str, option: str = "--input") -> list[str]:
         usage_error(f"{option}: cannot read {name}: {getattr(error, 'strerror', None) or error}")
 
 
-def _collect(running: Any, stream: bool) -> tuple[list[Any], bool, bool]:
+def _collect(running: Any, stream: bool, only_open: bool = False) -> tuple[list[Any], bool, list[Any]]:
     """The scan's results as they finish: kept for the table, or streamed as JSON lines (each
     flushed, none kept: a killed run keeps what it wrote), with a progress bar on a terminal's
     stderr (not over streamed lines on the same terminal); Ctrl-C stops the scan and keeps what
-    finished. Also whether it was interrupted, and whether a host did not resolve."""
+    finished. Also whether it was interrupted, and the (input order, category) of each host that
+    could not be scanned (its name does not resolve: category "dns"). With ``only_open`` the stream
+    carries open ports only."""
     import time
 
     from netref import render
@@ -918,28 +918,31 @@ def _collect(running: Any, stream: bool) -> tuple[list[Any], bool, bool]:
     finished: list[Any] = []
     progress = sys.stderr.isatty() and not (stream and sys.stdout.isatty())
     started, shown = time.monotonic(), 0.0
-    done = opened = unresolved = 0
+    done = opened = 0
+    failures: list[tuple[Any, str]] = []
     try:
         for result in running:
             done += 1
             opened += result.state == "open"
-            unresolved += result.port is None
-            if stream:
-                typer.echo(render.json_line(result.to_dict()), nl=False)
-            else:
+            if result.port is None:
+                failures.append((result.order, result.category or "dns"))
+            hidden = only_open and result.state != "open" and result.port is not None
+            if not stream:
                 finished.append(result)
+            elif not hidden:
+                typer.echo(render.json_line(result.to_dict()), nl=False)
             if progress and time.monotonic() - shown >= 0.1:
                 shown = time.monotonic()
                 sys.stderr.write("\r" + render.progress_line(done, running.total, opened, shown - started))
                 sys.stderr.flush()
     except KeyboardInterrupt:
         running.stop()
-        return finished, True, unresolved > 0
+        return finished, True, failures
     finally:
         if progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
-    return finished, False, unresolved > 0
+    return finished, False, failures
 
 
 # -- check (legacy imports in source; netref.check is imported only when this command runs) -----

@@ -195,16 +195,20 @@ class Timeline:
 
 
 class Terminal:
-    """Where the output goes: whether it may carry colour, and how many columns wide it is."""
+    """Where the output goes: whether it may carry colour, how many columns wide it is, and whether
+    tables are fitted to that width (``fit``: wrapped and folded; else full rows, as for a pipe)."""
 
-    def __init__(self, color: bool = False, width: int = 80) -> None:
-        self.color, self.width = color, width
+    def __init__(self, color: bool = False, width: int = 80, fit: bool = False) -> None:
+        self.color, self.width, self.fit = color, width, fit
 
     @classmethod
-    def detect(cls, color: str = "auto", stream: Any = None) -> Terminal:
+    def detect(cls, color: str = "auto", stream: Any = None, wide: bool = False) -> Terminal:
         """``--color auto`` colours a terminal only, and never when ``NO_COLOR`` is set (to anything
         but the empty string, as no-color.org says); ``always`` and ``never`` decide (a command-line
-        choice overrides the environment). The width is ``COLUMNS``, else the terminal's, else 80."""
+        choice overrides the environment). The width is ``COLUMNS``, else the terminal's, else 80.
+
+        Tables are fitted to a terminal, or to a ``COLUMNS`` set by hand; piped output keeps full
+        rows for the programs that read it, as does ``wide`` (``--wide``)."""
         import os
 
         if color not in COLOR_CHOICES:
@@ -215,7 +219,8 @@ class Terminal:
         except (AttributeError, ValueError):  # a closed or fake stream
             tty = False
         colored = color == "always" or (color == "auto" and tty and not os.environ.get("NO_COLOR"))
-        return cls(colored, _terminal_width(tty, stream))
+        asked = os.environ.get("COLUMNS", "").strip().isdigit()
+        return cls(colored, _terminal_width(tty, stream), fit=(tty or asked) and not wide)
 
 
 COLOR_CHOICES = ("auto", "always", "never")
@@ -251,8 +256,10 @@ class Sections:
         *,
         columns: Sequence[str] = (),
         notes: Sequence[str] = (),
+        titled: Sequence[str] = (),
     ) -> None:
         self.document, self.sections, self.columns, self.notes = document, sections, columns, notes
+        self.titled = titled  # columns the default table leaves to the section titles (scan's host)
 
     def flat(self) -> Records:
         rows = [row for _, group in self.sections for row in group]
@@ -319,12 +326,19 @@ class TableFormatter(Formatter):
     def records(self, view: Records) -> str:
         columns = _columns(view)
         body = [[_cell(row.get(column), "\n") for column in columns] for row in view.rows]
-        return _with_notes(_plain_table([column.upper() for column in columns], body), view.notes)
+        return _with_notes(self._table([column.upper() for column in columns], body), self._notes(view.notes))
+
+    def _notes(self, notes: Sequence[str]) -> list[str]:
+        return [_fold(note, self.terminal.width if self.terminal.fit else None) for note in notes]
+
+    def _table(self, headers: list[str], body: list[list[str]]) -> str:
+        return _plain_table(headers, body, self.terminal.width if self.terminal.fit else None)
 
     def card(self, view: Card) -> str:
         width = max((len(key) for key, _ in view.pairs), default=0)
-        lines = [_card_line(key, self._value(value, width + 2), width) for key, value in view.pairs]
-        return _with_notes("\n".join(lines), view.notes)
+        room = self.terminal.width - width - 2 if self.terminal.fit else None
+        lines = [_card_line(key, _fold(self._value(value, width + 2), room), width) for key, value in view.pairs]
+        return _with_notes("\n".join(lines), self._notes(view.notes))
 
     def grid(self, view: Grid) -> str:
         return _draw_grid(view, self.terminal)
@@ -335,13 +349,13 @@ class TableFormatter(Formatter):
         return _cell(value)
 
     def sections(self, view: Sections) -> str:
-        columns = list(view.columns)
+        columns = [column for column in view.columns if column not in view.titled]
         headers = [column.upper() for column in columns]
         parts = []
         for title, rows in view.sections:
             body = [[_cell(row.get(column), "\n") for column in columns] for row in rows]
-            parts.append(title + ("\n" + _plain_table(headers, body) if rows else ""))
-        return _with_notes("\n\n".join(parts), view.notes)
+            parts.append(title + ("\n" + self._table(headers, body) if rows else ""))
+        return _with_notes("\n\n".join(parts), self._notes(view.notes))
 
 
 class JsonFormatter(Formatter):
@@ -488,10 +502,19 @@ def _csv(table: list[list[str]]) -> str:
     return buffer.getvalue().rstrip("\n") + "\n"
 
 
-def _plain_table(headers: list[str], body: list[list[str]]) -> str:
-    """Columns padded to their widest line, a dashed rule under the headers; multi-line cells."""
+def _plain_table(headers: list[str], body: list[list[str]], room: int | None = None) -> str:
+    """Columns padded to their widest line, a dashed rule under the headers; multi-line cells.
+
+    With ``room`` (a terminal's width) the table fits it where it can: the widest columns give way
+    first (:func:`_fit_widths`) and their cells wrap at spaces and commas onto more lines."""
     split = [[cell.splitlines() or [""] for cell in row] for row in body]
     widths = [max([len(header)] + [len(line) for row in split for line in row[i]]) for i, header in enumerate(headers)]
+    if room is not None and sum(widths) + 2 * (len(widths) - 1) > room:
+        words = [max([len(word) for row in split for line in row[i] for word in line.split()] or [0])
+                 for i in range(len(headers))]  # fmt: skip
+        widths = _fit_widths(headers, widths, room, words)
+        split = [[[piece for line in cell for piece in _wrap(line, width)]
+                  for cell, width in zip(row, widths, strict=True)] for row in split]  # fmt: skip
 
     def line(cells: list[str]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
@@ -501,6 +524,52 @@ def _plain_table(headers: list[str], body: list[list[str]]) -> str:
         height = max(len(cell) for cell in row)
         out.extend(line([cell[i] if i < len(cell) else "" for cell in row]) for i in range(height))
     return "\n".join(out)
+
+
+#: A column is not narrowed below this (or its heading, if longer), unless nothing else fits.
+MIN_COLUMN = 4
+
+
+def _fit_widths(headers: list[str], widths: list[int], room: int, words: list[int] | None = None) -> list[int]:
+    """Column widths that fit ``room``: one column at a time, the one with the most to spare narrows
+    (the first column, a row's name, last of all). First no column narrows below its longest word
+    (``words``), so cells wrap between words; if that is still too wide, down to its heading (or
+    :data:`MIN_COLUMN`), breaking words. Too wide even so, the table is as narrow as it can be."""
+    fitted = list(widths)
+    by_words = [max(len(header), word) for header, word in zip(headers, words or widths, strict=True)]
+    by_headings = [max(len(header), MIN_COLUMN) for header in headers]
+    for least in (by_words, by_headings):
+        floors = [min(width, floor) for width, floor in zip(fitted, least, strict=True)]
+        excess = sum(fitted) + 2 * (len(fitted) - 1) - room
+        while excess > 0:
+            narrowable = [i for i in range(len(fitted)) if fitted[i] > floors[i]]
+            if not narrowable:
+                break
+            pick = max(narrowable, key=lambda i: (fitted[i] - floors[i], i != 0, i))
+            others = [fitted[i] - floors[i] for i in narrowable if i != pick] or [0]
+            step = min(excess, max(1, fitted[pick] - floors[pick] - max(others)))
+            fitted[pick] -= step
+            excess -= step
+        if excess <= 0:
+            break
+    return fitted
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    """``line`` in pieces of at most ``width`` characters, broken after spaces or ", " where it
+    can be, inside a word only where a word is longer than the width."""
+    if len(line) <= width:
+        return [line]
+    import textwrap
+
+    return textwrap.wrap(line, width, break_on_hyphens=False, subsequent_indent="") or [""]
+
+
+def _fold(text: str, room: int | None) -> str:
+    """A card value's lines wrapped to ``room`` columns (None: as they are)."""
+    if room is None or room < MIN_COLUMN:
+        return text
+    return "\n".join(piece for line in text.splitlines() for piece in _wrap(line, room)) if text else text
 
 
 def _gha_data(text: str) -> str:

@@ -7,6 +7,7 @@ but never rename or remove one. Table rows are the same facts, flattened for rea
 
 from __future__ import annotations
 
+import collections
 from typing import TYPE_CHECKING, Any
 
 from netref.catalog import (
@@ -513,38 +514,51 @@ def matrix_view(modules: list[Module], versions: list[Version], target: Version,
 SCAN_COLUMNS = ("port", "state", "protocol", "software", "tls", "python", "verdict", "note")
 
 
-def scan_view(results: list[dict[str, Any]], target: Version) -> Sections:
+def scan_view(results: list[dict[str, Any]], target: Version, only_open: bool = False) -> Sections:
     """``netref scan``: the ports of each host (``results``: :meth:`netref.scan.PortResult.to_dict`,
-    in the order to show), JSON as hosts → ports; the legacy modules named once, after the table."""
+    in the order to show), JSON as hosts → ports; the legacy modules named once, after the table.
+
+    With more than one host every row names its host (a ``host`` column in the flat formats; the
+    table's sections are titled by host). ``only_open`` (``--open``) keeps the open ports only:
+    each host says how many it hides (``not_shown`` in JSON), and a note counts them by state."""
     hosts: dict[str, list[dict[str, Any]]] = {}
     errors: dict[str, str] = {}
+    hidden: dict[str, collections.Counter[str]] = {}
     for result in results:
         hosts.setdefault(result["host"], [])
+        hidden.setdefault(result["host"], collections.Counter())
         if result["port"] is None:
             errors[result["host"]] = result["message"]
+        elif only_open and result["state"] != "open":
+            hidden[result["host"]][result["state"]] += 1
         else:
             hosts[result["host"]].append(result)
     document = {
         "target": format_version(target),
         "hosts": [
             {"host": host, "address": ports[0]["address"] if ports else None, "error": errors.get(host), "ports": ports}
+            | ({"not_shown": sum(hidden[host].values())} if only_open else {})
             for host, ports in hosts.items()
         ],
     }
-    sections = [(_host_title(host, ports, errors.get(host)), [scan_row(port) for port in ports])
+    sections = [(_host_title(host, ports, errors.get(host), hidden[host]), [scan_row(port) for port in ports])
                 for host, ports in hosts.items()]  # fmt: skip
     legacy = {f"{r['protocol']}: {r['legacy']}": None for r in results if r.get("legacy")}
     notes = [f"Python {format_version(target)} (change with --python X.Y); legacy modules:", *legacy] if legacy else []
-    return Sections(document, sections, columns=SCAN_COLUMNS, notes=notes)
+    total = sum((counts for counts in hidden.values()), collections.Counter())
+    if total:
+        notes.insert(0, ", ".join(f"{count:,} {state}" for state, count in total.most_common()) + " ports not shown")
+    columns = ("host", *SCAN_COLUMNS) if len(hosts) > 1 else SCAN_COLUMNS
+    return Sections(document, sections, columns=columns, notes=notes, titled=("host",))
 
 
-def _host_title(host: str, ports: list[dict[str, Any]], error: str | None) -> str:
+def _host_title(host: str, ports: list[dict[str, Any]], error: str | None, hidden: collections.Counter[str]) -> str:
     if error:
         return f"{host}: not scanned: {error}"
     address = ports[0]["address"] if ports else None
     opened = sum(port["state"] == "open" for port in ports)
     named = f"{host} ({address})" if address and address != host else host
-    return f"{named}: {opened} open of {len(ports)}"
+    return f"{named}: {opened} open of {len(ports) + sum(hidden.values())}"
 
 
 def scan_row(result: dict[str, Any]) -> dict[str, Any]:

@@ -229,7 +229,7 @@ def test_cli_exit_codes_and_usage_errors(tmp_path):
     not_pem.write_text("not a certificate\n")
     with closed_port() as closed:
         unresolved = runner.invoke(app, ["scan", "127.0.0.1", "nothing.invalid", "--ports", str(closed)])
-        assert unresolved.exit_code == 1
+        assert unresolved.exit_code == 6  # curl's code for a name that does not resolve
         assert "nothing.invalid: not scanned: cannot resolve" in unresolved.stdout
         for args in (["10.0.0.0/8"], ["127.0.0.1", "--ports", "0"], [], ["127.0.0.1", "-4", "-6"],
                      ["127.0.0.1", "--concurrency", "0"], ["127.0.0.1", "-i", "/nonexistent"],
@@ -302,7 +302,7 @@ def test_probe_several_hosts_concurrently_in_input_order():
     document = json.loads(result.stdout)
     assert [item["port"] for item in document] == [first.port, closed, second.port]
     assert [item["verdict"] for item in document] == ["ok", "failed", "ok"]
-    assert result.exit_code == 1  # one failed
+    assert result.exit_code == 7  # one failed: refused (netref.exits)
     assert [item["port"] for item in json.loads(piped.stdout)] == [first.port, closed, second.port]
 
 

@@ -63,9 +63,9 @@ def test_json_output(banner_port):
     assert data["verdict"] == "ok" and data["port"] == banner_port and data["greeting"] == "Thank you for connecting"
 
 
-def test_unresolvable_host_is_failed_dns_with_exit_one():
+def test_unresolvable_host_is_failed_dns_with_exit_six():
     outcome = run("probe", "http", "example.invalid", "--timeout", "5")
-    assert outcome.exit_code == 1
+    assert outcome.exit_code == 6  # curl's "could not resolve host" (netref.exits)
     assert outcome.stdout.splitlines()[0].startswith("verdict:      failed (dns): cannot resolve example.invalid")
 
 
@@ -177,14 +177,14 @@ def test_anonymous_ftp_login_asks_no_password(closed_port, user):
     """RFC 1635: anonymous takes no secret, so no prompt and no $NETREF_PASSWORD needed —
     the probe runs (and here meets a closed port)."""
     outcome = run("probe", "ftp", f"127.0.0.1:{closed_port}", "--user", user, env={"NETREF_PASSWORD": None})
-    assert outcome.exit_code == 1 and "failed (refused)" in outcome.stdout, outcome.output
+    assert outcome.exit_code == 7 and "failed (refused)" in outcome.stdout, outcome.output
 
 
 def test_console_run_without_network_prints_a_clean_verdict():
-    """The done-when check, as a user runs it: no traceback, failed (dns), exit 1."""
+    """The done-when check, as a user runs it: no traceback, failed (dns), exit 6 (curl's code)."""
     outcome = subprocess.run(
         [sys.executable, "-m", "netref", "probe", "http", "www.example.invalid", "--timeout", "5"],
         capture_output=True, text=True, timeout=30, check=False,
     )  # fmt: skip
-    assert outcome.returncode == 1
+    assert outcome.returncode == 6
     assert "failed (dns)" in outcome.stdout and outcome.stderr == ""

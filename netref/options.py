@@ -1,0 +1,200 @@
+"""netref's command-line vocabulary: every option that more than one command takes, declared once.
+
+A command composes these (``fmt: FormatOption = "table"``); it declares inline only what is its
+own. :data:`SHORT_LETTERS` is the one table of short letters: :func:`option` gives a long option
+its letter from it, so a letter cannot mean two things (``tests/test_cli_options.py`` checks every
+command against the table, and docs/options.md documents it). Spellings that changed meaning keep
+working for a while, hidden from ``--help``, with a note on stderr: :data:`DEPRECATED`.
+
+Shell completion of option values (formats, statuses, Python versions, ...) is here too; the
+functions run only when a shell asks, and never print an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from netref.catalog import Catalog
+
+#: Short letter → the long option it stands for, in every command that has that option.
+SHORT_LETTERS: dict[str, str] = {
+    "-f": "--format",
+    "-p": "--python",
+    "-t": "--timeout",
+    "-j": "--jobs",
+    "-c": "--critical",
+    "-w": "--warning",
+    "-i": "--input",
+    "-k": "--insecure",
+    "-s": "--status",
+    "-4": "--ipv4",
+    "-6": "--ipv6",
+    "-h": "--help",
+    "-V": "--version",
+}
+_LETTER = {long: short for short, long in SHORT_LETTERS.items()}
+
+#: (command, old spelling) → what to write instead: still accepted, with a note on stderr.
+DEPRECATED: dict[tuple[str, str], str] = {
+    ("port", "-t"): "--transport",  # -t is --timeout everywhere
+    ("scan", "-c"): "--jobs",  # -c is --critical (probe --format nagios); -j is the concurrency everywhere
+}
+
+
+def option(long: str, *aliases: str, metavar: str | None = None, help: str, **settings: Any) -> Any:
+    """A ``typer.Option`` for ``long`` (and long ``aliases``), with its short letter from
+    :data:`SHORT_LETTERS` when it has one."""
+    names = [long, *aliases, *([_LETTER[long]] if long in _LETTER else [])]
+    return typer.Option(*names, metavar=metavar, help=help, **settings)
+
+
+def deprecated(command: str, short: str) -> Any:
+    """The hidden old spelling ``short`` of ``command`` (see :data:`DEPRECATED`): it still works,
+    and says once on stderr what to write instead."""
+    instead = DEPRECATED[(command, short)]
+    meaning = SHORT_LETTERS.get(short)
+
+    def note(value: Any) -> Any:
+        if value is not None:
+            now = f" ({short} is {meaning} elsewhere)" if meaning else ""
+            typer.echo(f"netref: warning: {short} is deprecated here{now}: write {instead}", err=True)
+        return value
+
+    return typer.Option(short, hidden=True, callback=note, show_default=False)
+
+
+# -- completion of option values: imported catalogue only when a shell asks ----------------------
+
+
+def _completion_catalog() -> Catalog | None:
+    """The catalogue for completing (``NETREF_DATA`` or the shipped one); None if it cannot load."""
+    from netref.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog()
+    except CatalogError:
+        return None
+
+
+def _starting(choices: list[tuple[str, str]], incomplete: str) -> list[tuple[str, str]]:
+    return [(value, about) for value, about in choices if value.lower().startswith(incomplete.lower())]
+
+
+def complete_protocols(incomplete: str) -> list[tuple[str, str]]:
+    """Protocol keys, each with its name (zsh and fish show it)."""
+    catalog = _completion_catalog()
+    return _starting([(p.key, p.name) for p in catalog.protocols.values()] if catalog else [], incomplete)
+
+
+def complete_modules(incomplete: str) -> list[tuple[str, str]]:
+    """Module names (Python 2 and 3), each with its summary."""
+    catalog = _completion_catalog()
+    return _starting([(m.name, m.summary) for m in catalog.modules.values()] if catalog else [], incomplete)
+
+
+def complete_modules_and_protocols(incomplete: str) -> list[tuple[str, str]]:
+    return complete_modules(incomplete) + complete_protocols(incomplete)
+
+
+def complete_pythons(incomplete: str) -> list[tuple[str, str]]:
+    """The Python versions netref judges for: 2.7 and 3.0 to the newest the catalogue names."""
+    from netref.versions import format_version, running_version
+
+    catalog = _completion_catalog()
+    if catalog is None:
+        return []
+    from netref.views import matrix_versions
+
+    running = running_version()
+    versions = [format_version(v) for v in matrix_versions(catalog, (2, 7), None, running)]
+    now = format_version(running)
+    return _starting([(v, "the running Python" if v == now else "") for v in versions], incomplete)
+
+
+def complete_statuses(incomplete: str) -> list[tuple[str, str]]:
+    from netref.catalog import STATUS_KINDS
+
+    return _starting([(kind, "") for kind in STATUS_KINDS], incomplete)
+
+
+def _formats(*extra: str) -> Callable[[str], list[tuple[str, str]]]:
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        from netref.render import TABULATE_FORMATS
+
+        named = [("table", "the default"), ("json", "docs/json.md"), ("csv", "every field")]
+        return _starting(named + [(f, "") for f in extra] + [(f, "tabulate") for f in TABULATE_FORMATS], incomplete)
+
+    return complete
+
+
+complete_formats = _formats()
+complete_probe_formats = _formats("nagios")
+complete_scan_formats = _formats("jsonl")
+complete_check_formats = _formats("text", "github-actions", "sarif")
+
+
+def complete_colors(incomplete: str) -> list[tuple[str, str]]:
+    return _starting([("auto", "a terminal, unless NO_COLOR"), ("always", ""), ("never", "")], incomplete)
+
+
+def complete_transports(incomplete: str) -> list[tuple[str, str]]:
+    return _starting([("tcp", ""), ("udp", "")], incomplete)
+
+
+# -- the shared options ----------------------------------------------------------------------------
+
+_TABULATE = "or a tabulate format (github, grid, plain, ...)"
+FormatOption = Annotated[
+    str, option("--format", metavar="FORMAT", help=f"table (default), json, csv, {_TABULATE}.",
+                autocompletion=complete_formats),
+]  # fmt: skip
+ProbeFormatOption = Annotated[
+    str, option("--format", metavar="FORMAT", help=f"table (default), json, csv, nagios, {_TABULATE}.",
+                autocompletion=complete_probe_formats),
+]  # fmt: skip
+ScanFormatOption = Annotated[
+    str, option("--format", metavar="FORMAT", help=f"table (default), json, jsonl (one port a line), csv, {_TABULATE}.",
+                autocompletion=complete_scan_formats),
+]  # fmt: skip
+CheckFormatOption = Annotated[
+    str, option("--format", metavar="FORMAT", autocompletion=complete_check_formats,
+                help="text (default: path:line:col: CODE message), json, csv, table, github-actions, sarif,"
+                " or a tabulate format."),
+]  # fmt: skip
+PythonOption = Annotated[
+    str | None, option("--python", metavar="X.Y", autocompletion=complete_pythons,
+                       help="Judge modules for this Python version (default: the running one)."),
+]  # fmt: skip
+MarkPythonOption = Annotated[
+    str | None, option("--python", metavar="X.Y", autocompletion=complete_pythons,
+                       help="Mark this version's column (default: the running one)."),
+]  # fmt: skip
+ColorOption = Annotated[
+    str, option("--color", metavar="WHEN", autocompletion=complete_colors,
+                help="Colour the drawing: auto (a terminal, unless NO_COLOR is set), always or never."),
+]  # fmt: skip
+DataOption = Annotated[
+    Path | None, option("--data", metavar="PATH", envvar="NETREF_DATA",
+                        help="Use this catalogue file instead of the shipped one."),
+]  # fmt: skip
+WideOption = Annotated[
+    bool, option("--wide", help="Full table rows, however wide (the default fits a terminal; piped output is full)."),
+]
+InputOption = Annotated[
+    str | None,
+    option("--input", metavar="FILE", help="Read more hosts from FILE (- for stdin): one a line, # comments."),
+]
+JobsOption = Annotated[
+    int, option("--jobs", "--concurrency", metavar="N", help="Connections at once, with several hosts or ports."),
+]
+Ipv4Option = Annotated[bool, option("--ipv4", help="IPv4 addresses only.")]
+Ipv6Option = Annotated[bool, option("--ipv6", help="IPv6 addresses only.")]
+CafileOption = Annotated[
+    Path | None, option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
+]
+InsecureOption = Annotated[bool, option("--insecure", help="Do not verify certificates (still reported).")]
