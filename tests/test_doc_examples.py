@@ -31,7 +31,8 @@ from udp_replay import DnsReplay
 from netref.cli import app
 
 CORPUS = Path(__file__).parent / "check_corpus"
-CATALOG = Path(__file__).parent.parent / "data" / "catalog.toml"
+REPOSITORY = Path(__file__).parent.parent
+CATALOG = REPOSITORY / "data" / "catalog.toml"
 HOME = "/home/me"  # what the docs show for the directory an example runs in
 runner = CliRunner()
 
@@ -138,6 +139,8 @@ def _directory_for(example: Example, workdir: Path) -> Path:
     files = [arg for arg in example.argv()[1] if arg.endswith(".py")]
     if not files:
         return workdir
+    if all((REPOSITORY / name).is_file() for name in files):  # the README names them from a fresh clone
+        return REPOSITORY
     homes = {path.parent for name in files for path in CORPUS.rglob(name)}
     assert len(homes) == 1, files
     return homes.pop()
