@@ -122,7 +122,7 @@ def check_options(options: ProbeOptions) -> None:
 
 def version(options: ProbeOptions) -> str:
     """The MQTT version asked for, or a usage error for another."""
-    asked = options.mqtt_version or "3.1.1"
+    asked = "3.1.1" if options.mqtt_version is None else options.mqtt_version
     if asked not in LEVELS:
         raise ProbeUsageError(f"--mqtt-version: expected 3.1.1 or 5, not {options.mqtt_version!r}")
     return asked
