@@ -189,11 +189,15 @@ def _verdict(session: Session, asked: str, answered: int, code: int, words: str,
     because = f" ({reason})" if reason else ""
     if code == 0:
         replies.leave(lambda: session.sendall(DISCONNECT))
-        result.message = said + "connection accepted" + ("; a session was present" if result.details["session_present"] else "")
+        result.message = (
+            said + "connection accepted" + ("; a session was present" if result.details["session_present"] else "")
+        )
         return
     if (answered, code) in UNSUPPORTED:
         other = "3.1.1" if asked == "5" else "5"
-        raise ProbeFailure("protocol", f"{said}the broker refused the version: {words}{because}; try --mqtt-version {other}")
+        raise ProbeFailure(
+            "protocol", f"{said}the broker refused the version: {words}{because}; try --mqtt-version {other}"
+        )
     if code in (ANSWERS_5 if answered == 5 else ANSWERS_3):
         result.message = f"{said}connection refused: {words}{because} (netref sends no credentials)"
         return
@@ -215,7 +219,9 @@ def read_connack(session: Session) -> bytes:
     except Malformed as error:
         raise ProbeFailure("protocol", f"malformed CONNACK: its remaining length {error}") from None
     if length > MAX_CONNACK:
-        raise ProbeFailure("protocol", f"the server announced a CONNACK of {length} bytes, more than {MAX_CONNACK} a probe reads")
+        raise ProbeFailure(
+            "protocol", f"the server announced a CONNACK of {length} bytes, more than {MAX_CONNACK} a probe reads"
+        )
     body = session.read_exactly(length)
     if len(body) < length:
         raise ProbeFailure("protocol", f"the server announced a CONNACK of {length} bytes and closed after {len(body)}")

@@ -183,7 +183,9 @@ def read_reply(session: Session) -> tuple[int, str]:
     a known address type, every byte there)."""
     head = session.read_exactly(4)
     if not head:  # OpenSSH's ssh -D answers a CONNECT it cannot make so
-        raise ProbeFailure("protocol", "the proxy closed the connection without answering CONNECT (it could not connect?)")
+        raise ProbeFailure(
+            "protocol", "the proxy closed the connection without answering CONNECT (it could not connect?)"
+        )
     if len(head) < 4:
         raise ProbeFailure("protocol", "the server closed the connection inside the SOCKS5 reply")
     if head[0] != 5:

@@ -20,9 +20,15 @@ def test_microsocks_open_and_with_a_password():
     port, locked, closed = free_port(), free_port(), free_port()
     with socket.create_server(("127.0.0.1", 0)) as target:
         open_port = target.getsockname()[1]
-        with running([program, "-i", "127.0.0.1", "-p", str(port)], port), \
-                running([program, "-i", "127.0.0.1", "-p", str(locked), "-u", "bob", "-P", "secret"], locked):
-            methods, reached, refused = _probe(port), _probe(port, f"127.0.0.1:{open_port}"), _probe(port, f"127.0.0.1:{closed}")
+        with (
+            running([program, "-i", "127.0.0.1", "-p", str(port)], port),
+            running([program, "-i", "127.0.0.1", "-p", str(locked), "-u", "bob", "-P", "secret"], locked),
+        ):
+            methods, reached, refused = (
+                _probe(port),
+                _probe(port, f"127.0.0.1:{open_port}"),
+                _probe(port, f"127.0.0.1:{closed}"),
+            )
             wants = _probe(locked)
     assert methods.ok and methods.details["no_authentication"] is True, methods.message
     assert reached.ok and reached.details["reply"] == "succeeded", reached.message

@@ -116,7 +116,12 @@ def test_mosquitto_5_limits_are_decoded_and_limit_the_features():
     details = result.details
     assert (details["maximum_qos"], details["retain_available"], details["maximum_packet_size"]) == (1, False, 2048)
     assert (details["server_keep_alive"], details["topic_alias_maximum"], details["receive_maximum"]) == (30, 5, 20)
-    assert result.capabilities == ["QoS 1", "wildcard subscriptions", "subscription identifiers", "shared subscriptions"]
+    assert result.capabilities == [
+        "QoS 1",
+        "wildcard subscriptions",
+        "subscription identifiers",
+        "shared subscriptions",
+    ]
 
 
 def test_mosquitto_5_assigned_client_identifier():
@@ -130,7 +135,8 @@ def test_mosquitto_5_assigned_client_identifier():
     [
         (real.MOSQUITTO_311_NOT_AUTHORISED, "3.1.1",
          "MQTT 3.1.1: connection refused: not authorised (netref sends no credentials)"),
-        (real.MOSQUITTO_5_NOT_AUTHORIZED, "5", "MQTT 5: connection refused: not authorized (netref sends no credentials)"),
+        (real.MOSQUITTO_5_NOT_AUTHORIZED, "5",
+         "MQTT 5: connection refused: not authorized (netref sends no credentials)"),
         (real.AMQTT_311_NOT_AUTHORISED, "3.1.1",
          "MQTT 3.1.1: connection refused: not authorised (netref sends no credentials)"),
     ],
@@ -216,7 +222,8 @@ def silent(conn: socket.socket) -> None:
         (b"\x20\xff\xff\xff\xff\x01\x00\x00", "malformed CONNACK: its remaining length runs past four bytes"),
         (b"\x20\xff\xff\xff\x7f", "the server announced a CONNACK of 268435455 bytes, more than 65536 a probe reads"),
         (b"\x20\x05\x00\x00", "the server announced a CONNACK of 5 bytes and closed after 2"),
-        (b"\x30\x02\x00\x00", "no CONNACK: the server answered CONNECT with a byte 0x30 (as MQTT: a PUBLISH packet header)"),
+        (b"\x30\x02\x00\x00",
+         "no CONNACK: the server answered CONNECT with a byte 0x30 (as MQTT: a PUBLISH packet header)"),
         (b"\xe0\x00", "no CONNACK: the server answered CONNECT with a byte 0xe0 (as MQTT: a DISCONNECT packet header)"),
         (b"\x20\x02\x02\x00", "malformed CONNACK: acknowledge flags 0x02: only bit 0 (session present) may be set"),
         (b"\x20\x03\x00\x00\x00", "malformed CONNACK: an MQTT 3.1.1 CONNACK is 2 bytes, not 3"),
@@ -311,3 +318,29 @@ def test_the_connect_packet_and_length_encoding():
     assert mqtt.encode_length(128) == b"\x80\x01" and mqtt.encode_length(268435455) == b"\xff\xff\xff\x7f"
     assert mqtt.connect_packet(5, "x") == b"\x10\x0e\x00\x04MQTT\x05\x02\x00\x3c\x00\x00\x01x"
     assert struct.unpack("!H", mqtt.connect_packet(4, "")[10:12])[0] == mqtt.KEEP_ALIVE
+
+
+# -- identification (the catalogue's facts) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [real.MOSQUITTO_HELLO_ANSWER, real.AMQTT_HELLO_ANSWER, real.MOSQUITTO_5_LIMITS, real.MOSQUITTO_5_ASSIGNED_ID,
+     real.MOSQUITTO_5_NOT_AUTHORIZED, real.AMQTT_5_UNACCEPTABLE_VERSION, real.MOSQUITTO_311_NOT_AUTHORISED],
+)  # fmt: skip
+def test_real_connacks_identify_mqtt_for_certain(answer):
+    from netref.catalog import load_catalog
+    from netref.identify import identify
+
+    found = identify(answer, load_catalog())
+    assert found is not None and (found.protocol, found.certain, found.software) == ("mqtt", True, None)
+
+
+def test_the_hello_is_a_311_connect_with_an_empty_client_id_tried_blind():
+    from netref.catalog import load_catalog
+    from netref.identify import hello_plan
+
+    catalog = load_catalog()
+    hello = mqtt.connect_packet(4, "")
+    assert hello_plan(catalog, "mqtt")[0] == hello_plan(catalog, "mqtts")[0] == hello
+    assert hello in hello_plan(catalog)  # harmless elsewhere: sent on ports of unknown protocol too

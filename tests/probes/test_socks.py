@@ -39,7 +39,12 @@ def _exactly(conn: socket.socket, size: int) -> bytes | None:
 
 
 def proxy(
-    method: bytes, reply: bytes | None = None, sent: list[bytes] | None = None, *, drip: float = 0.0, close: bool = False
+    method: bytes,
+    reply: bytes | None = None,
+    sent: list[bytes] | None = None,
+    *,
+    drip: float = 0.0,
+    close: bool = False,
 ):
     """A proxy that reads the greeting, answers ``method``; reads a CONNECT and answers ``reply``
     (closing without a word for ``b""``); records what the client sent until it hangs up (or
@@ -133,7 +138,10 @@ def test_connect_succeeds_and_nothing_goes_through_the_tunnel(reply, bound):
         result = probe("socks", listening, to="127.0.0.1:1883")
         time.sleep(0.1)
     assert result.ok, result.message
-    assert result.message == f"SOCKS5, no authentication: CONNECT to 127.0.0.1:1883 succeeded (bound {bound}); closed at once"
+    assert (
+        result.message
+        == f"SOCKS5, no authentication: CONNECT to 127.0.0.1:1883 succeeded (bound {bound}); closed at once"
+    )
     details = result.details
     assert (details["connect_to"], details["reply_code"], details["reply"]) == ("127.0.0.1:1883", 0, "succeeded")
     assert details["bound_address"] == bound
@@ -181,7 +189,7 @@ def test_a_socks4_reply_to_the_greeting_is_socks4():
     "bad", ["nope", "host:", ":80", "host:0", "host:65536", "host:http", "::1:80", "[1.2.3.4]:80", "a b:80", "a/b:80"]
 )
 def test_to_must_be_host_port(bad):
-    with pytest.raises(ProbeUsageError, match="^--to: "):
+    with pytest.raises(ProbeUsageError, match=r"^--to: "):
         run_probe("socks", ProbeOptions("127.0.0.1", port=1, to=bad))
 
 
@@ -197,8 +205,10 @@ def test_to_does_not_apply_to_other_protocols():
     ("method", "reply", "message"),
     [
         (b"\x04\x00", None, "not a SOCKS5 answer: version byte 4 (expected 5)"),
-        (b"\x05\x00", b"\x04\x00\x00\x01\x7f\x00\x00\x01\x00\x50", "malformed SOCKS5 reply: version byte 4 (expected 5)"),
-        (b"\x05\x00", b"\x05\x00\x01\x01\x7f\x00\x00\x01\x00\x50", "malformed SOCKS5 reply: reserved byte 1 (expected 0)"),
+        (b"\x05\x00", b"\x04\x00\x00\x01\x7f\x00\x00\x01\x00\x50",
+         "malformed SOCKS5 reply: version byte 4 (expected 5)"),
+        (b"\x05\x00", b"\x05\x00\x01\x01\x7f\x00\x00\x01\x00\x50",
+         "malformed SOCKS5 reply: reserved byte 1 (expected 0)"),
         (b"\x05\x00", b"\x05\x00\x00\x07\x7f\x00\x00\x01\x00\x50",
          "malformed SOCKS5 reply: address type 7 (expected 1, 3 or 4)"),
         (b"\x05\x00", b"\x05\x00\x00\x01\x7f\x00", "the server closed the connection inside the SOCKS5 bound address"),
@@ -267,3 +277,20 @@ def test_an_mqtt_broker_is_not_a_socks_proxy():
         result = probe("socks", listening, timeout=3)
     assert not result.ok
     assert result.message.startswith("the server closed the connection without answering the SOCKS5 greeting")
+
+
+# -- identification (the catalogue's facts) ------------------------------------------------------
+
+
+def test_real_method_answers_identify_socks_for_certain():
+    from netref.catalog import load_catalog
+    from netref.identify import hello_plan, identify
+
+    catalog = load_catalog()
+    for answer in (real.SOCKS5_NO_AUTH, real.SOCKS5_USERNAME, real.MICROSOCKS_TO_SOCKS4):
+        found = identify(answer, catalog)
+        assert found is not None and (found.protocol, found.certain) == ("socks", True)
+    socks4 = identify(real.DANTE_SOCKS4_REJECTED, catalog)
+    assert socks4 is not None and (socks4.protocol, socks4.certain) == ("socks", False)  # a hint: 8 bytes of a shape
+    assert hello_plan(catalog, "socks")[0] == b"\x05\x02\x00\x02"  # no authentication or username/password
+    assert b"\x05\x02\x00\x02" in hello_plan(catalog)
