@@ -344,3 +344,23 @@ def test_the_hello_is_a_311_connect_with_an_empty_client_id_tried_blind():
     hello = mqtt.connect_packet(4, "")
     assert hello_plan(catalog, "mqtt")[0] == hello_plan(catalog, "mqtts")[0] == hello
     assert hello in hello_plan(catalog)  # harmless elsewhere: sent on ports of unknown protocol too
+
+
+def test_plaintext_mqtt_on_a_tls_port_finds_mqtt_inside_tls(server_ssl_context):
+    with serve(broker(real.MOSQUITTO_311_ACCEPTED), ssl_context=server_ssl_context) as server:
+        result = probe("mqtt", server, timeout=4)
+    assert not result.ok and result.category == "tls"
+    assert "the server speaks TLS on this port" in result.message and "an MQTT server" in result.message
+    assert result.message.endswith(f"try netref probe mqtts 127.0.0.1:{server.port}")
+
+
+def test_mqtts_on_a_plaintext_broker_fails_in_tls():
+    """mosquitto closes a connection whose first byte is no valid packet header: a ClientHello's 0x16
+    reads as a CONNECT with flags 6, which MQTT forbids."""
+
+    def mosquitto(conn: socket.socket) -> None:
+        conn.recv(1)
+
+    with serve(mosquitto) as server:
+        result = probe("mqtts", server, timeout=3)
+    assert not result.ok and result.category == "tls"
