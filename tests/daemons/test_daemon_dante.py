@@ -50,6 +50,7 @@ def test_dante_without_authentication(tmp_path):
     assert not refused.ok and refused.details["reply"] == "connection refused"
     assert not blocked.ok and blocked.details["reply"] == "connection not allowed by ruleset"
     assert found[port].protocol == "socks" and found[port].verdict == "ok", found[port].message
+    assert found[port].python == "no stdlib client: PySocks or python-socks (PyPI)"
 
 
 def test_dante_with_username_authentication(tmp_path):

@@ -38,6 +38,29 @@ def test_mosquitto_accepts_311_and_5_and_names_its_limits(tmp_path):
     assert new.capabilities[0] == "QoS 1" and "retain" not in new.capabilities
     row = found[port]
     assert (row.protocol, row.verdict) == ("mqtt", "ok"), row.message
+    assert row.python == "no stdlib client: paho-mqtt (PyPI)"
+
+
+def test_mosquitto_over_tls_is_mqtts_and_found_behind_a_plaintext_probe(tmp_path, server_cert, ca_file):
+    program = need("mosquitto", "mosquitto")
+    port = free_port()
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    server_cert.private_key_pem.write_to_path(str(key))
+    cert.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
+    conf = _broker(tmp_path, "tls", port, "allow_anonymous true", "user root", f"certfile {cert}", f"keyfile {key}")
+    with running([program, "-c", conf], port):
+        secure = run_probe(
+            "mqtts", ProbeOptions("127.0.0.1", port=port, timeout=5, mqtt_version="5", cafile=str(ca_file))
+        )
+        plain = _probe(port)
+        found = {row.port: row for row in scan(["127.0.0.1"], ScanOptions(ports=[port], timeout=4, insecure=True))}
+    assert secure.ok and secure.message == "MQTT 5: connection accepted", secure.message
+    assert secure.tls is not None and secure.tls.chain_verified and secure.tls.hostname_verified
+    assert not plain.ok and plain.category == "tls"
+    assert plain.message.endswith(f"try netref probe mqtts 127.0.0.1:{port}"), plain.message
+    assert (found[port].protocol, found[port].tls, found[port].verdict) == ("mqtts", "implicit", "ok"), found[
+        port
+    ].message
 
 
 def test_mosquitto_without_anonymous_access_says_not_authorised(tmp_path):
