@@ -177,6 +177,8 @@ def probe(session: Session) -> None:
     details["properties"] = sorted(properties) if properties is not None else None
     details.update(properties or {})
     result.greeting = f"CONNACK {code:#04x}: {words}"
+    if present:  # 3.2.2.2 (5.0: 3.2.2.1.1): with a clean session, and on a refusal, the flag must be 0
+        result.warnings.append("the broker says a session was present, although the CONNECT asked for a clean one")
     if properties is not None and code == 0:
         result.capabilities = features(properties)
     _verdict(session, asked, level if properties is not None else 4, code, words, properties or {})
@@ -334,6 +336,8 @@ def _value(data: bytes, offset: int, kind: str, name: str) -> tuple[Any, int]:
             return bool(number), offset + size
         if name == "maximum_qos" and number > 1:
             raise Malformed(f"property maximum_qos is {number}, not 0 or 1")
+        if name in ("receive_maximum", "maximum_packet_size") and number == 0:
+            raise Malformed(f"property {name} is 0, which MQTT 5.0 forbids")
         return number, offset + size
     if kind == "pair":
         key, offset = _string(data, offset, name)

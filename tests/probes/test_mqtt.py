@@ -86,6 +86,14 @@ def test_mosquitto_311_accepts_and_the_probe_connects_cleanly_and_disconnects():
     assert disconnect == b"\xe0\x00"
 
 
+def test_a_session_present_after_a_clean_session_is_a_warning():
+    with serve(broker(b"\x20\x02\x01\x00")) as server:
+        result = probe("mqtt", server)
+    assert result.ok and result.details["session_present"] is True
+    assert result.message == "MQTT 3.1.1: connection accepted; a session was present"
+    assert result.warnings == ["the broker says a session was present, although the CONNECT asked for a clean one"]
+
+
 def test_every_probe_generates_a_new_client_id():
     seen: list[bytes] = []
     with serve(broker(real.MOSQUITTO_311_ACCEPTED, seen)) as server:
@@ -252,6 +260,7 @@ def test_malformed_311_connacks(answer, message):
         (b"\x02\x01\x00", "property 0x01 is not one a CONNACK carries"),  # payload format: a PUBLISH property
         (b"\x04\x24\x00\x24\x01", "property maximum_qos appears twice"),
         (b"\x05\x1f\x00\x02\xff\xfe", "property reason_string is not UTF-8"),
+        (b"\x03\x21\x00\x00", "property receive_maximum is 0, which MQTT 5.0 forbids"),
         (b"\x05\x1f\x00\x09ab", "property reason_string says 9 bytes, past the end of the property list"),
     ],
 )
