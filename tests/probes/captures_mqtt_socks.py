@@ -14,6 +14,9 @@ Nothing was edited; ``b""`` after an answer means the server then closed the con
 - amqtt 0.12.1 (PyPI ``amqtt``, a pure-Python broker: the second implementation, as EMQX, VerneMQ and
   NanoMQ are not in Debian), ``AnonymousAuthPlugin`` with ``allow_anonymous: true`` or ``false``.
   It speaks MQTT 3.1.1 only.
+- ejabberd 23.01 (Debian ``ejabberd`` 23.01-1), ``mod_mqtt`` on a ``listen`` entry of its own, run
+  with ``ejabberdctl -n NODE ... foreground``: Debian's second MQTT broker (mod_mqtt logs clients in
+  as XMPP accounts, so a CONNECT without credentials is refused even with ``auth_method: [anonymous]``).
 - Dante 1.4.2 (Debian ``dante-server`` 1.4.2+dfsg-7+b8, ``danted``): ``socksmethod: none`` (or
   ``username``), ``client pass`` from 127.0.0.0/8, ``socks pass`` to 127.0.0.0/8 for CONNECT,
   ``socks block`` for the rest. Debian's build has no GSSAPI (``socksmethod: gssapi`` is refused).
@@ -47,6 +50,10 @@ AMQTT_311_ACCEPTED = b" \x02\x00\x00"
 AMQTT_5_UNACCEPTABLE_VERSION = b" \x02\x00\x01"
 #: amqtt auth, 3.1.1: not authorised; closes.
 AMQTT_311_NOT_AUTHORISED = b" \x02\x00\x05"
+
+#: ejabberd mod_mqtt, 3.1.1 and 5.0 (and to the catalogue's hello): not authorised, then it closes.
+EJABBERD_311_NOT_AUTHORISED = b" \x02\x00\x05"
+EJABBERD_5_NOT_AUTHORIZED = b" \x03\x00\x87\x00"
 
 #: The catalogue's MQTT hello (3.1.1 CONNECT, empty client id) to mosquitto anon and amqtt anon.
 MOSQUITTO_HELLO_ANSWER = b" \x02\x00\x00"

@@ -1,5 +1,5 @@
-"""The mqtt/mqtts probe against the exact CONNACKs of mosquitto 2.0.11 and amqtt 0.12.1
-(captures_mqtt_socks.py), and against hostile brokers: silent, drip-feeding, malformed lengths,
+"""The mqtt/mqtts probe against the exact CONNACKs of mosquitto 2.0.11, ejabberd 23.01's mod_mqtt and
+amqtt 0.12.1 (captures_mqtt_socks.py), and against hostile brokers: silent, drip-feeding, malformed lengths,
 oversized and broken properties, the wrong packet, the wrong protocol."""
 
 from __future__ import annotations
@@ -147,6 +147,10 @@ def test_mosquitto_5_assigned_client_identifier():
          "MQTT 5: connection refused: not authorized (netref sends no credentials)"),
         (real.AMQTT_311_NOT_AUTHORISED, "3.1.1",
          "MQTT 3.1.1: connection refused: not authorised (netref sends no credentials)"),
+        (real.EJABBERD_311_NOT_AUTHORISED, "3.1.1",
+         "MQTT 3.1.1: connection refused: not authorised (netref sends no credentials)"),
+        (real.EJABBERD_5_NOT_AUTHORIZED, "5",
+         "MQTT 5: connection refused: not authorized (netref sends no credentials)"),
     ],
 )  # fmt: skip
 def test_a_broker_that_wants_credentials_answered(answer, version, message):
