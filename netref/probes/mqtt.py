@@ -185,6 +185,8 @@ def probe(session: Session) -> None:
 
 
 def _verdict(session: Session, asked: str, answered: int, code: int, words: str, properties: dict[str, Any]) -> None:
+    """The verdict on the CONNACK: accepted (then DISCONNECT), refused for want of credentials (an
+    answer: ok), the version refused (with the other to try), or any other refusal (failed)."""
     result = session.result
     said = f"MQTT {asked}: "
     reason = properties.get("reason_string")

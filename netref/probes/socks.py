@@ -103,10 +103,14 @@ def probe(session: Session) -> None:
         raise ProbeFailure("protocol", f"not a SOCKS5 answer: version byte {answer[0]} (expected 5)")
     method = answer[1]
     _report_method(session, method)
-    if session.options.to is None:
-        return
-    host, port = destination(session.options.to)
-    target = session.options.to
+    if session.options.to is not None:
+        _connect(session, method, session.options.to)
+
+
+def _connect(session: Session, method: int, target: str) -> None:
+    """CONNECT to ``target`` when no authentication was selected; the reply in words; nothing more."""
+    result = session.result
+    host, port = destination(target)
     if method != 0x00:
         why = "it accepts none of the methods offered" if method == NO_ACCEPTABLE else f"it wants {_method(method)}"
         raise ProbeFailure("protocol", f"CONNECT to {target} not tried: {why}, and netref does not log in")
