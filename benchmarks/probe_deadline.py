@@ -21,7 +21,8 @@ import time
 from netref.probes import ProbeOptions, run_probe
 
 TARGET = 1.10
-PROTOCOLS = ["tcp", "http", "https", "telnet", "gopher", "smtp", "smtps", "pop3", "imap", "imaps", "ftp", "nntp"]
+PROTOCOLS = ["tcp", "http", "https", "telnet", "gopher", "smtp", "smtps", "pop3", "imap", "imaps", "ftp", "nntp",
+             "mqtt", "mqtts", "socks"]
 
 
 def serve(handler) -> tuple[socket.socket, int]:

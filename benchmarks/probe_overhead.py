@@ -7,12 +7,14 @@ connecting and the certificate decoding; the raw client does only the exchange:
 - tcp:   ``socket.create_connection`` + ``recv`` of the banner (the tutorial's client);
 - http:  ``http.client`` ``HEAD /`` against ``http.server``;
 - https: the same over TLS, verified against a local CA (needs trustme, the test extra);
-- smtp:  ``smtplib`` greeting, EHLO, QUIT against a small SMTP responder.
+- smtp:  ``smtplib`` greeting, EHLO, QUIT against a small SMTP responder;
+- mqtt:  a ``socket`` CONNECT, the CONNACK read, DISCONNECT (the probe's own packets) against a small broker;
+- socks: a ``socket`` SOCKS5 greeting and the selected method read, against a small proxy.
 
 The two run interleaved (each going first in half of the rounds), against the same loopback servers, which run in
 a child process so that their threads do not compete with the measured code for the GIL.
 
-    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http https smtp]
+    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http https smtp mqtt socks]
 """
 
 from __future__ import annotations
@@ -59,6 +61,26 @@ class _Smtp(socketserver.StreamRequestHandler):
                 self.wfile.write(b"502 not here\r\n")
 
 
+class _Mqtt(socketserver.BaseRequestHandler):
+    """Just enough MQTT: read a CONNECT, accept it (3.1.1 CONNACK), wait for DISCONNECT or EOF."""
+
+    def handle(self) -> None:
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.request.recv(256):
+            self.request.sendall(b"\x20\x02\x00\x00")
+            self.request.recv(16)
+
+
+class _Socks(socketserver.BaseRequestHandler):
+    """Just enough SOCKS5: read the greeting, select no authentication, wait for EOF."""
+
+    def handle(self) -> None:
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.request.recv(16):
+            self.request.sendall(b"\x05\x00")
+            self.request.recv(16)
+
+
 class _Http(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "bench/1.0"
@@ -89,7 +111,8 @@ def start(handler, context: ssl.SSLContext | None = None) -> int:
 
 def serve_forever(cert_chain: str | None) -> None:
     """The child process: start every server, print their ports as JSON, wait for stdin EOF."""
-    ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp)}
+    ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp), "mqtt": start(_Mqtt),
+             "socks": start(_Socks)}  # fmt: skip
     if cert_chain:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_chain)
@@ -148,6 +171,23 @@ def raw_smtp(port: int, **_) -> None:
     client.quit()
 
 
+def raw_mqtt(port: int, **_) -> None:
+    from netref.probes import mqtt
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(mqtt.connect_packet(4, mqtt.client_id()))
+        sock.recv(4096)
+        sock.sendall(mqtt.DISCONNECT)
+
+
+def raw_socks(port: int, **_) -> None:
+    from netref.probes import socks
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(socks.GREETING)
+        sock.recv(4096)
+
+
 def probed(protocol: str):
     def run(port: int, cafile: str | None = None) -> None:
         result = run_probe(protocol, ProbeOptions("127.0.0.1", port=port, timeout=10, cafile=cafile))
@@ -165,7 +205,8 @@ def timed(call, **kwargs) -> float:
 
 def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | None) -> float:
     """Measure each protocol; print a row each; return the worst ratio."""
-    clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp}
+    clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp,
+               "mqtt": raw_mqtt, "socks": raw_socks}  # fmt: skip
     print(f"Python {sys.version.split()[0]}; {args.rounds} rounds, interleaved; medians; target ratio ≤ {TARGET:.2f}\n")
     print(f"{'protocol':<9} {'raw client':>11} {'netref probe':>13} {'ratio':>6}")
     worst = 0.0
@@ -198,7 +239,7 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--protocols", nargs="+", default=["tcp", "http", "https", "smtp"])
+    parser.add_argument("--protocols", nargs="+", default=["tcp", "http", "https", "smtp", "mqtt", "socks"])
     parser.add_argument("--serve", metavar="CERT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:

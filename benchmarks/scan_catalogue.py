@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "daemons"))
 sys.path.insert(0, str(ROOT / "tests" / "probes"))
 
+import captures_mqtt_socks  # noqa: E402 - bytes captured from mosquitto and Dante
 import daemon_configs  # noqa: E402 - the tests' daemon configurations
 import real_bytes  # noqa: E402 - bytes captured from Debian's servers
 
@@ -79,6 +80,9 @@ REPLAYS: dict[str, tuple[bytes, bool, bool]] = {
     "imaps": (real_bytes.DOVECOT_IMAP, True, False),
     "pop3": (real_bytes.DOVECOT_POP3, False, False),
     "pop3s": (real_bytes.DOVECOT_POP3, True, False),
+    "mqtt": (captures_mqtt_socks.MOSQUITTO_311_ACCEPTED, False, True),
+    "mqtts": (captures_mqtt_socks.MOSQUITTO_311_ACCEPTED, True, True),
+    "socks": (captures_mqtt_socks.SOCKS5_NO_AUTH, False, True),  # Dante, socksmethod none
 }
 
 ROWS = [
@@ -102,8 +106,11 @@ ROWS = [
     Row(995, "pop3s", "dovecot", "pop3s"),
     Row(8080, "http", "nginx", "http"),
     Row(8443, "https", "nginx", "https"),
+    Row(1080, "socks", None, "socks"),
+    Row(1883, "mqtt", None, "mqtt"),
+    Row(8883, "mqtts", None, "mqtts"),
     # Ports whose families land from other branches add their rows here (ldap 389/636, irc 6667/6697,
-    # xmpp 5222/5223/5269, mqtt 1883/8883, socks 1080, syslog-tls 6514, dns 53, dot 853).
+    # xmpp 5222/5223/5269, syslog-tls 6514, dns 53, dot 853).
 ]
 
 
