@@ -122,7 +122,7 @@ def test_cli_login_with_password_from_the_environment(explicit_tls, ca_file):
     assert _secrets_in_clear(explicit_tls) == []
     plain = CliRunner().invoke(app, ["probe", "ftp", explicit_tls.target, "--user", USER],
                                env={"NETREF_PASSWORD": PASSWORD})
-    assert plain.exit_code == 1 and "failed (tls): refusing to send a password" in plain.output
+    assert plain.exit_code == 35 and "failed (tls): refusing to send a password" in plain.output
     assert _secrets_in_clear(explicit_tls) == []
 
 

@@ -215,7 +215,7 @@ def test_another_catalogue_protocol_on_the_port_is_named(protocol, factory, who,
 def test_ftp_against_an_smtp_server_is_no_longer_ok_on_the_command_line():
     with SmtpServer() as server:
         outcome = runner.invoke(app, ["probe", "ftp", f"127.0.0.1:{server.port}"])
-    assert outcome.exit_code == 1, outcome.output
+    assert outcome.exit_code == 8, outcome.output
     assert "verdict:" in outcome.output and "failed (protocol): an SMTP server" in outcome.output
     assert f"netref probe smtp 127.0.0.1:{server.port}" in outcome.output
 
