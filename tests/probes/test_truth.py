@@ -16,7 +16,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import captures_mqtt_socks as real_bytes
 import servers
+import test_mqtt
+import test_socks
 from ftp_server import FtpServer
 from line_servers import imap_server, nntp_server, pop3_server
 from probing import probe
@@ -59,6 +62,9 @@ def _server(protocol: str, context: ssl.SSLContext, tmp_path: Any, cert_files: A
         "tcp": lambda: servers.serve(servers.banner()),
         "ssh": lambda: servers.serve(servers.banner(b"SSH-2.0-OpenSSH_9.6 netref-test\r\n")),
         "dot": lambda: DotServer(context),
+        "mqtt": lambda: servers.serve(test_mqtt.broker(real_bytes.MOSQUITTO_311_ACCEPTED)),
+        "mqtts": lambda: servers.serve(test_mqtt.broker(real_bytes.MOSQUITTO_311_ACCEPTED), ssl_context=context),
+        "socks": lambda: servers.serve(test_socks.proxy(real_bytes.SOCKS5_NO_AUTH)),
     }
     return factories[protocol]()
 
