@@ -285,8 +285,7 @@ def report(session: Session, answer: SearchAnswer) -> list[str] | None:
     for attribute, name in LIST_FIELDS.items():
         details[name] = list(attributes.get(attribute, []))
     details["ldap_versions"] = sorted({int(v) for v in attributes.get("supportedldapversion", []) if v.isdigit()})
-    vendor = (attributes.get("vendorname") or [None])[0]
-    version = (attributes.get("vendorversion") or [None])[0]
+    vendor, version = _first(attributes, "vendorname"), _first(attributes, "vendorversion")
     details["vendor_name"], details["vendor_version"] = vendor, version
     result.server_software, result.software_source = _software(vendor, version), None
     if result.server_software:
@@ -300,13 +299,18 @@ def report(session: Session, answer: SearchAnswer) -> list[str] | None:
     )[:MAX_VALUES]
 
 
+def _first(attributes: dict[str, list[str]], name: str) -> str | None:
+    """The first value of a single-valued attribute (vendorName), or None."""
+    values = attributes.get(name)
+    return values[0] if values else None
+
+
 def _software(vendor: str | None, version: str | None) -> str | None:
     """``vendorName vendorVersion`` (one alone when the other is missing or contains it)."""
     if vendor and version:
-        if vendor.lower() in version.lower():
-            return printable(version, 120)
-        return printable(f"{vendor} {version}", 120)
-    return printable(vendor or version, 120) if vendor or version else None
+        return printable(version if vendor.lower() in version.lower() else f"{vendor} {version}", 120)
+    named = vendor or version
+    return printable(named, 120) if named else None
 
 
 def _offers_starttls(capabilities: list[str]) -> bool:

@@ -59,7 +59,8 @@ def test_slapd(tmp_path: Path, pem_files: tuple[Path, Path], ca_file: Path) -> N
 
         implicit = run_probe("ldaps", ProbeOptions("127.0.0.1", port=tls, timeout=5, cafile=str(ca_file)))
         assert implicit.ok, implicit.message
-        assert implicit.tls is not None and not implicit.tls.starttls and implicit.details["naming_contexts"] == [SUFFIX]
+        assert implicit.tls is not None and not implicit.tls.starttls
+        assert implicit.details["naming_contexts"] == [SUFFIX]
 
         found = {entry.port: entry for entry in scan(["127.0.0.1"], ScanOptions(ports=[plain, tls], timeout=3,
                                                                                  cafile=str(ca_file)))}  # fmt: skip
