@@ -7,12 +7,14 @@ connecting and the certificate decoding; the raw client does only the exchange:
 - tcp:   ``socket.create_connection`` + ``recv`` of the banner (the tutorial's client);
 - http:  ``http.client`` ``HEAD /`` against ``http.server``;
 - https: the same over TLS, verified against a local CA (needs trustme, the test extra);
-- smtp:  ``smtplib`` greeting, EHLO, QUIT against a small SMTP responder.
+- smtp:  ``smtplib`` greeting, EHLO, QUIT against a small SMTP responder;
+- ldap:  a socket sending the probe's own RootDSE search (the same bytes), reading the entry and
+  searchResDone, then the unbind, against a small LDAP responder.
 
 The two run interleaved (each going first in half of the rounds), against the same loopback servers, which run in
 a child process so that their threads do not compete with the measured code for the GIL.
 
-    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http https smtp]
+    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http https smtp ldap]
 """
 
 from __future__ import annotations
@@ -59,6 +61,55 @@ class _Smtp(socketserver.StreamRequestHandler):
                 self.wfile.write(b"502 not here\r\n")
 
 
+def _ldap_message(sock: socket.socket) -> bytes:
+    """One whole BER element from ``sock`` (b"" at end of file)."""
+    from netref.probes import ber
+
+    data = b""
+    while (size := ber.element_size(data) if data else None) is None or len(data) < size:
+        chunk = sock.recv(4096 if size is None else size - len(data))
+        if not chunk:
+            return b""
+        data += chunk
+    return data
+
+
+def _operation(message: bytes) -> int | None:
+    """The protocolOp's tag number of an LDAPMessage ([APPLICATION 3] a search), None at EOF."""
+    from netref.probes import ber
+
+    return ber.decode(message).children[1].number if message else None
+
+
+def _rootdse_answer() -> bytes:
+    """A RootDSE entry and searchResDone for message ID 1, as a small directory sends them."""
+    from netref.probes import ber, ldap
+
+    app = ber.Class.APPLICATION
+    values = {"namingContexts": ["dc=bench,dc=local"], "supportedLDAPVersion": ["3"],
+              "supportedExtension": [ldap.STARTTLS_OID, "1.3.6.1.4.1.4203.1.11.3"]}  # fmt: skip
+    attributes = ber.sequence(
+        ber.sequence([ber.octet_string(name), ber.set_of(ber.octet_string(value) for value in items)])
+        for name, items in values.items()
+    )
+    entry = ber.sequence([ber.integer(1), ber.sequence([ber.octet_string(b""), attributes], (app, ldap.ENTRY))])
+    result = [ber.enumerated(0), ber.octet_string(b""), ber.octet_string(b"")]
+    return entry + ber.sequence([ber.integer(1), ber.sequence(result, (app, ldap.DONE))])
+
+
+class _Ldap(socketserver.BaseRequestHandler):
+    """Just enough LDAP for the RootDSE search and the unbind."""
+
+    answer = b""
+
+    def handle(self) -> None:
+        while message := _ldap_message(self.request):
+            if _operation(message) == 3:  # searchRequest
+                self.request.sendall(self.answer)
+            else:
+                return
+
+
 class _Http(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "bench/1.0"
@@ -89,7 +140,8 @@ def start(handler, context: ssl.SSLContext | None = None) -> int:
 
 def serve_forever(cert_chain: str | None) -> None:
     """The child process: start every server, print their ports as JSON, wait for stdin EOF."""
-    ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp)}
+    _Ldap.answer = _rootdse_answer()
+    ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp), "ldap": start(_Ldap)}
     if cert_chain:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_chain)
@@ -148,6 +200,23 @@ def raw_smtp(port: int, **_) -> None:
     client.quit()
 
 
+def raw_ldap(port: int, **_) -> None:
+    from netref.probes import ber, ldap
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(ldap.search_request(1))
+        data, offset, last = b"", 0, None
+        while last != ldap.DONE:  # every message up to searchResDone
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise SystemExit("the LDAP responder closed early")
+            data += chunk
+            while (size := ber.element_size(data[offset:])) is not None and len(data) - offset >= size:
+                last = _operation(data[offset : offset + size])
+                offset += size
+        sock.sendall(ldap.unbind_request(2))
+
+
 def probed(protocol: str):
     def run(port: int, cafile: str | None = None) -> None:
         result = run_probe(protocol, ProbeOptions("127.0.0.1", port=port, timeout=10, cafile=cafile))
@@ -165,7 +234,7 @@ def timed(call, **kwargs) -> float:
 
 def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | None) -> float:
     """Measure each protocol; print a row each; return the worst ratio."""
-    clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp}
+    clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp, "ldap": raw_ldap}
     print(f"Python {sys.version.split()[0]}; {args.rounds} rounds, interleaved; medians; target ratio ≤ {TARGET:.2f}\n")
     print(f"{'protocol':<9} {'raw client':>11} {'netref probe':>13} {'ratio':>6}")
     worst = 0.0
@@ -198,7 +267,7 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--protocols", nargs="+", default=["tcp", "http", "https", "smtp"])
+    parser.add_argument("--protocols", nargs="+", default=["tcp", "http", "https", "smtp", "ldap"])
     parser.add_argument("--serve", metavar="CERT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:

@@ -19,6 +19,7 @@ when the server publishes them (389 Directory Server does; OpenLDAP does not).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -86,6 +87,7 @@ MAX_MESSAGES = 16
 MAX_VALUES = replies.MAX_CAPABILITIES
 
 
+@functools.lru_cache(maxsize=8)  # the same few messages on every probe: encoded once
 def search_request(message_id: int) -> bytes:
     """The anonymous RootDSE search (RFC 4511 §4.5.1), as one LDAPMessage."""
     search = ber.sequence(
@@ -104,12 +106,14 @@ def search_request(message_id: int) -> bytes:
     return ber.sequence([ber.integer(message_id), search])
 
 
+@functools.lru_cache(maxsize=8)
 def starttls_request(message_id: int) -> bytes:
     """The StartTLS extended request (RFC 4511 §4.14.1): requestName only, no value."""
     extended = ber.sequence([ber.octet_string(STARTTLS_OID, (ber.Class.CONTEXT, 0))], (ber.Class.APPLICATION, EXTENDED))
     return ber.sequence([ber.integer(message_id), extended])
 
 
+@functools.lru_cache(maxsize=8)
 def unbind_request(message_id: int) -> bytes:
     """The UnbindRequest (RFC 4511 §4.3): a NULL under [APPLICATION 2]; the server answers nothing."""
     return ber.sequence([ber.integer(message_id), ber.null((ber.Class.APPLICATION, UNBIND))])

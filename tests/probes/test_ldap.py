@@ -133,6 +133,15 @@ def test_the_hello_answers_identify_ldap():
         assert (found.protocol, found.certain, found.software) == ("ldap", True, None), name
 
 
+def test_a_notice_of_disconnection_identifies_ldap():
+    """What a server that will not talk sends instead (RFC 4511 §4.4.1: message ID 0); slapd and
+    389-ds close without it, Active Directory and others send it."""
+    notice = extended_response(0, 2, b"The server has closed the connection because of a protocol error",
+                               ldap.NOTICE_OF_DISCONNECTION)  # fmt: skip
+    [found] = candidates(notice, load_catalog())
+    assert (found.protocol, found.certain) == ("ldap", True)
+
+
 def test_the_catalogue_hello_is_a_rootdse_search():
     facts = load_catalog().protocols["ldap"].identify
     assert facts is not None and facts.first == "client" and facts.hello
