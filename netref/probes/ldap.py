@@ -265,6 +265,7 @@ def read_entry(entry: ber.Element) -> dict[str, list[str]]:
 
 def probe(session: Session) -> None:
     """RootDSE search (StartTLS and the search again with ``--starttls``), unbind."""
+    watch_silence(session)
     conversation = Conversation(session)
     answers: list[SearchAnswer] = []
 
@@ -276,6 +277,22 @@ def probe(session: Session) -> None:
         session, ask, lambda listed: _start_tls(session, conversation, listed), _offers_starttls)
     conversation.unbind()
     session.result.message = _summary(answers[-1])
+
+
+def watch_silence(session: Session) -> None:
+    """Look for TLS behind a plaintext search met by silence. A directory answers the RootDSE
+    search at once; an implicit-TLS port of one that waits for more bytes instead of closing
+    (389-ds on its LDAPS port) would otherwise hold the probe to its deadline: after
+    :data:`~netref.probes.mismatch.TLS_CHECK_AFTER` seconds of silence the core's second
+    connection finds out (``failed (tls) ... try netref probe ldaps``)."""
+    from netref.probes import mismatch
+
+    if session.tls_active or session.protocol.tls == "implicit" or session.catalog is None:
+        return
+    if session.options.timeout > mismatch.TLS_CHECK_AFTER * 2:
+        after = mismatch.TLS_CHECK_AFTER
+        why = f"silent for {after:g} s after the RootDSE search: no answer to the request; "
+        session.silence_check = (after, lambda late: mismatch.tls_behind(late, why))
 
 
 def report(session: Session, answer: SearchAnswer) -> list[str] | None:

@@ -210,6 +210,29 @@ def test_silent_server_times_out_within_the_deadline():
     assert wall <= 0.5 * 1.1 + SLACK
 
 
+def test_tls_behind_a_silent_answer_is_found(server_ssl_context):
+    """389-ds on its LDAPS port waits for more bytes after a plaintext search: after 2 s of
+    silence a second connection finds TLS, and inside it LDAP (389-ds's answer to the hello)."""
+    connections: list[int] = []
+
+    def handle(conn: socket.socket) -> None:
+        connections.append(1)
+        if len(connections) == 1:
+            servers.silent(conn)
+            return
+        conn = server_ssl_context.wrap_socket(conn, server_side=True)
+        if ldap_replay.read_message(conn):
+            conn.sendall(ldap_replay.answer("389ds-hello"))
+        servers._until_closed(conn, 5)
+
+    result, wall = timed(handle, timeout=6)
+    assert (result.verdict, result.category) == ("failed", "tls")
+    assert result.message.startswith("silent for 2 s after the RootDSE search: no answer to the request; the server "
+                                     "speaks TLS on this port (TLSv1.3; inside it, an LDAP server), not plaintext: "
+                                     "try netref probe ldaps 127.0.0.1:")  # fmt: skip
+    assert 2 <= wall < 5
+
+
 def test_drip_feed_cannot_stretch_the_deadline():
     result, wall = timed(answering(ldap_replay.answer("openldap"), interval=0.02), timeout=0.5)
     assert (result.verdict, result.category) == ("failed", "timeout")
