@@ -13,6 +13,7 @@ import time
 
 import ldap_replay
 import pytest
+import real_bytes
 import servers
 from ldap_replay import ReplayServer, capture
 from probing import assert_verified_tls, probe
@@ -344,6 +345,13 @@ def test_an_smtp_greeting_is_named():
     result, _ = timed(servers.smtp_greeting)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert "SMTP server" in result.message and "not LDAP" in result.message, result.message
+
+
+def test_an_ssh_server_is_named():
+    result, _ = timed(servers.banner(real_bytes.OPENSSH))
+    assert (result.verdict, result.category) == ("failed", "protocol")
+    assert result.message.startswith("an SSH server (OpenSSH_9.2p1) answered ('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10')")
+    assert "not LDAP: try netref probe ssh 127.0.0.1:" in result.message
 
 
 def test_garbage_is_a_protocol_failure():
