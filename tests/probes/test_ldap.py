@@ -350,7 +350,8 @@ def test_an_smtp_greeting_is_named():
 def test_an_ssh_server_is_named():
     result, _ = timed(servers.banner(real_bytes.OPENSSH))
     assert (result.verdict, result.category) == ("failed", "protocol")
-    assert result.message.startswith("an SSH server (OpenSSH_9.2p1) answered ('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10')")
+    assert result.message.startswith(
+        "an SSH server (OpenSSH_9.2p1) answered ('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10')")
     assert "not LDAP: try netref probe ssh 127.0.0.1:" in result.message
 
 
