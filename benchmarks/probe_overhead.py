@@ -10,11 +10,13 @@ connecting and the certificate decoding; the raw client does only the exchange:
 - smtp:  ``smtplib`` greeting, EHLO, QUIT against a small SMTP responder;
 - mqtt:  a ``socket`` CONNECT, the CONNACK read, DISCONNECT (the probe's own packets) against a small broker;
 - socks: a ``socket`` SOCKS5 greeting and the selected method read, against a small proxy.
+- ldap:  a socket sending the probe's own RootDSE search (the same bytes), reading the entry and
+  searchResDone, then the unbind, against a small LDAP responder.
 
 The two run interleaved (each going first in half of the rounds), against the same loopback servers, which run in
 a child process so that their threads do not compete with the measured code for the GIL.
 
-    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http https smtp mqtt socks]
+    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http https smtp mqtt socks ldap]
 """
 
 from __future__ import annotations
@@ -79,6 +81,53 @@ class _Socks(socketserver.BaseRequestHandler):
         if self.request.recv(16):
             self.request.sendall(b"\x05\x00")
             self.request.recv(16)
+def _ldap_message(sock: socket.socket) -> bytes:
+    """One whole BER element from ``sock`` (b"" at end of file)."""
+    from netref.probes import ber
+
+    data = b""
+    while (size := ber.element_size(data) if data else None) is None or len(data) < size:
+        chunk = sock.recv(4096 if size is None else size - len(data))
+        if not chunk:
+            return b""
+        data += chunk
+    return data
+
+
+def _operation(message: bytes) -> int | None:
+    """The protocolOp's tag number of an LDAPMessage ([APPLICATION 3] a search), None at EOF."""
+    from netref.probes import ber
+
+    return ber.decode(message).children[1].number if message else None
+
+
+def _rootdse_answer() -> bytes:
+    """A RootDSE entry and searchResDone for message ID 1, as a small directory sends them."""
+    from netref.probes import ber, ldap
+
+    app = ber.Class.APPLICATION
+    values = {"namingContexts": ["dc=bench,dc=local"], "supportedLDAPVersion": ["3"],
+              "supportedExtension": [ldap.STARTTLS_OID, "1.3.6.1.4.1.4203.1.11.3"]}  # fmt: skip
+    attributes = ber.sequence(
+        ber.sequence([ber.octet_string(name), ber.set_of(ber.octet_string(value) for value in items)])
+        for name, items in values.items()
+    )
+    entry = ber.sequence([ber.integer(1), ber.sequence([ber.octet_string(b""), attributes], (app, ldap.ENTRY))])
+    result = [ber.enumerated(0), ber.octet_string(b""), ber.octet_string(b"")]
+    return entry + ber.sequence([ber.integer(1), ber.sequence(result, (app, ldap.DONE))])
+
+
+class _Ldap(socketserver.BaseRequestHandler):
+    """Just enough LDAP for the RootDSE search and the unbind."""
+
+    answer = b""
+
+    def handle(self) -> None:
+        while message := _ldap_message(self.request):
+            if _operation(message) == 3:  # searchRequest
+                self.request.sendall(self.answer)
+            else:
+                return
 
 
 class _Http(http.server.BaseHTTPRequestHandler):
@@ -111,8 +160,9 @@ def start(handler, context: ssl.SSLContext | None = None) -> int:
 
 def serve_forever(cert_chain: str | None) -> None:
     """The child process: start every server, print their ports as JSON, wait for stdin EOF."""
+    _Ldap.answer = _rootdse_answer()
     ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp), "mqtt": start(_Mqtt),
-             "socks": start(_Socks)}  # fmt: skip
+             "socks": start(_Socks), "ldap": start(_Ldap)}  # fmt: skip
     if cert_chain:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_chain)
@@ -186,6 +236,21 @@ def raw_socks(port: int, **_) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(socks.GREETING)
         sock.recv(4096)
+def raw_ldap(port: int, **_) -> None:
+    from netref.probes import ber, ldap
+
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(ldap.search_request(1))
+        data, offset, last = b"", 0, None
+        while last != ldap.DONE:  # every message up to searchResDone
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise SystemExit("the LDAP responder closed early")
+            data += chunk
+            while (size := ber.element_size(data[offset:])) is not None and len(data) - offset >= size:
+                last = _operation(data[offset : offset + size])
+                offset += size
+        sock.sendall(ldap.unbind_request(2))
 
 
 def probed(protocol: str):
@@ -206,7 +271,7 @@ def timed(call, **kwargs) -> float:
 def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | None) -> float:
     """Measure each protocol; print a row each; return the worst ratio."""
     clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp,
-               "mqtt": raw_mqtt, "socks": raw_socks}  # fmt: skip
+               "mqtt": raw_mqtt, "socks": raw_socks, "ldap": raw_ldap}  # fmt: skip
     print(f"Python {sys.version.split()[0]}; {args.rounds} rounds, interleaved; medians; target ratio ≤ {TARGET:.2f}\n")
     print(f"{'protocol':<9} {'raw client':>11} {'netref probe':>13} {'ratio':>6}")
     worst = 0.0
@@ -239,7 +304,7 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--protocols", nargs="+", default=["tcp", "http", "https", "smtp", "mqtt", "socks"])
+    parser.add_argument("--protocols", nargs="+", default=["tcp", "http", "https", "smtp", "mqtt", "socks", "ldap"])
     parser.add_argument("--serve", metavar="CERT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import captures_mqtt_socks as real_bytes
+import ldap_replay
 import servers
 import test_mqtt
 import test_socks
@@ -65,6 +66,8 @@ def _server(protocol: str, context: ssl.SSLContext, tmp_path: Any, cert_files: A
         "mqtt": lambda: servers.serve(test_mqtt.broker(real_bytes.MOSQUITTO_311_ACCEPTED)),
         "mqtts": lambda: servers.serve(test_mqtt.broker(real_bytes.MOSQUITTO_311_ACCEPTED), ssl_context=context),
         "socks": lambda: servers.serve(test_socks.proxy(real_bytes.SOCKS5_NO_AUTH)),
+        "ldap": lambda: ldap_replay.ReplayServer(ldap_replay.capture("openldap-starttls"), context),
+        "ldaps": lambda: ldap_replay.ReplayServer(ldap_replay.capture("openldap-ldaps"), context),
     }
     return factories[protocol]()
 
