@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import servers
 from ftp_server import FtpServer
+from http_carried_servers import websocket_server, xmlrpc_server
 from line_servers import imap_server, nntp_server, pop3_server
 from probing import probe
 from smtp_server import SmtpServer
@@ -59,6 +60,10 @@ def _server(protocol: str, context: ssl.SSLContext, tmp_path: Any, cert_files: A
         "tcp": lambda: servers.serve(servers.banner()),
         "ssh": lambda: servers.serve(servers.banner(b"SSH-2.0-OpenSSH_9.6 netref-test\r\n")),
         "dot": lambda: DotServer(context),
+        "xmlrpc": xmlrpc_server,
+        "xmlrpcs": lambda: xmlrpc_server(context),
+        "websocket": websocket_server,
+        "wss": lambda: websocket_server(context),
     }
     return factories[protocol]()
 
