@@ -230,3 +230,12 @@ def test_the_answers_identify_websocket_or_plain_http():
 def test_a_path_that_is_no_path_is_a_usage_error():
     with pytest.raises(ProbeUsageError, match="--path: expected an absolute HTTP path such as /, not 'ws'"):
         run_probe("websocket", ProbeOptions("127.0.0.1", port=1, path="ws"))
+
+
+def test_a_tls_port_probed_in_plaintext_suggests_wss(server_ssl_context):
+    from http_carried_servers import websocket_server
+
+    with websocket_server(server_ssl_context) as server:
+        result = probe(server.port)
+    assert (result.verdict, result.category) == ("failed", "tls")
+    assert f"try netref probe wss 127.0.0.1:{server.port}" in result.message, result.message

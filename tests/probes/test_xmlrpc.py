@@ -218,3 +218,12 @@ def test_an_ssh_server_is_named():
         result = probe(server.port)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert "SSH server" in result.message and "netref probe ssh" in result.message
+
+
+def test_a_tls_port_probed_in_plaintext_suggests_xmlrpcs(server_ssl_context):
+    from http_carried_servers import xmlrpc_server
+
+    with xmlrpc_server(server_ssl_context) as server:
+        result = probe(server.port)
+    assert (result.verdict, result.category) == ("failed", "tls")
+    assert f"try netref probe xmlrpcs 127.0.0.1:{server.port}" in result.message, result.message
