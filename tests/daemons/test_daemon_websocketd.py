@@ -20,9 +20,11 @@ def pem_files(server_cert, tmp_path: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-def nginx_proxy(directory: Path, program: str, plain: int, tls: int, upstream: int, pem: tuple[Path, Path]) -> list[str]:
-    """nginx proxying ``/ws`` to websocketd (plaintext on ``plain``, TLS on ``tls``); ``/`` is a page."""
-    temp = " ".join(f"{kind}_temp_path {directory / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+def nginx_proxy(directory: Path, program: str, ports: tuple[int, int, int], pem: tuple[Path, Path]) -> list[str]:
+    """nginx proxying ``/ws`` to websocketd (``ports``: plaintext, TLS, websocketd's); ``/`` is a page."""
+    plain, tls, upstream = ports
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp = " ".join(f"{kind}_temp_path {directory / kind};" for kind in kinds)
     proxy = (f"location /ws {{ proxy_pass http://127.0.0.1:{upstream}/; proxy_http_version 1.1; "
              "proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection upgrade; }"
              ' location / { return 200 "netref\\n"; }')  # fmt: skip
@@ -32,7 +34,8 @@ def nginx_proxy(directory: Path, program: str, plain: int, tls: int, upstream: i
         "events { worker_connections 64; }\n"
         f"http {{ access_log off; {temp}\n"
         f"  server {{ listen 127.0.0.1:{plain}; {proxy} }}\n"
-        f"  server {{ listen 127.0.0.1:{tls} ssl; ssl_certificate {pem[0]}; ssl_certificate_key {pem[1]}; {proxy} }}\n}}\n"
+        f"  server {{ listen 127.0.0.1:{tls} ssl; ssl_certificate {pem[0]};\n"
+        f"    ssl_certificate_key {pem[1]}; {proxy} }}\n}}\n"
     )
     return [program, "-c", str(directory / "nginx.conf"), "-p", str(directory)]
 
@@ -42,7 +45,7 @@ def test_websocketd_alone_and_behind_nginx(tmp_path, pem_files, ca_file):
     nginx = need("nginx", "nginx-light")
     port, plain, tls = free_port(), free_port(), free_port()
     with running([websocketd, "--address=127.0.0.1", f"--port={port}", "cat"], port), \
-            running(nginx_proxy(tmp_path, nginx, plain, tls, port, pem_files), plain):  # fmt: skip
+            running(nginx_proxy(tmp_path, nginx, (plain, tls, port), pem_files), plain):  # fmt: skip
         alone = run_probe("websocket", ProbeOptions("127.0.0.1", port=port, timeout=5))
         assert alone.ok, alone.message
         assert alone.details["accept_verified"] is True and alone.details["close_code"] == 1000
