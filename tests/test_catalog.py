@@ -57,7 +57,8 @@ def test_port_20_is_ftp_data_and_the_catalogue_says_what_the_tutorial_said():
 @pytest.mark.parametrize(
     ("port", "transport", "expected"),
     [(443, "tcp", {"https", "xmlrpcs", "wss"}), (443, "udp", {"https"}), (465, "tcp", {"smtps"}),
-     (587, "tcp", {"submission"}), (990, "tcp", {"ftps"}), (993, "tcp", {"imaps"}), (995, "tcp", {"pop3s"}), (563, "tcp", {"nntps"}),
+     (587, "tcp", {"submission"}), (990, "tcp", {"ftps"}), (993, "tcp", {"imaps"}), (995, "tcp", {"pop3s"}),
+     (563, "tcp", {"nntps"}),
      (25, "udp", set())],
 )
 def test_tls_forms_and_alternative_ports(port, transport, expected):
