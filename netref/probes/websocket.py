@@ -121,8 +121,9 @@ def _report_choices(session: Session, response: http.client.HTTPResponse) -> Non
     offered = response.getheader("Sec-WebSocket-Extensions") or ""
     extensions = [printable(item.strip(), 120) for item in offered.split(",") if item.strip()]
     details = session.result.details
-    details["subprotocol"] = printable(protocol, 120) if protocol else None
     details["extensions"] = extensions
+    if protocol:
+        details["subprotocol"] = printable(protocol, 120)
     chosen = [f"subprotocol: {details['subprotocol']}"] if protocol else []
     session.result.capabilities = ["RFC 6455", *extensions, *chosen]
 
@@ -152,14 +153,15 @@ def _read_close(session: Session) -> None:
             messages += 1
     result.details["messages_before_close"] = messages
     if "close_code" not in result.details:
-        result.details.update(close_code=None, close_reason=None)
+        result.details["close_code"] = None
         result.message = _summary(session, "no Close reply")
 
 
 def _report_close(session: Session, payload: bytes) -> None:
     code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
-    reason = printable(payload[2:].decode("utf-8", "replace"), 120) if len(payload) > 2 else None
-    session.result.details.update(close_code=code, close_reason=reason)
+    session.result.details["close_code"] = code
+    if len(payload) > 2:
+        session.result.details["close_reason"] = printable(payload[2:].decode("utf-8", "replace"), 120)
     session.result.message = _summary(session, f"closed {code}" if code is not None else "closed (no code)")
 
 

@@ -31,8 +31,6 @@ TAKES = frozenset({"path"})
 DEFAULT_PATH = "/RPC2"
 #: How many method names the report lists (the count is always given).
 SHOWN_METHODS = 500
-#: How many of them the capability list carries (the table shows capabilities on one line).
-LISTED_METHODS = 40
 
 
 def check_options(options: ProbeOptions) -> None:
@@ -139,7 +137,7 @@ def _report_fault(session: Session, fault: xmlrpc.client.Fault) -> None:
     code = fault.faultCode if isinstance(fault.faultCode, int) else printable(str(fault.faultCode), 40)
     text = printable(str(fault.faultString), 160)
     result = session.result
-    result.details.update(fault_code=code, fault_string=text, method_count=None, methods=[])
+    result.details.update(fault_code=code, fault_string=text)
     result.message = f"XML-RPC Fault {code}: {text} (system.listMethods)"
 
 
@@ -149,7 +147,7 @@ def _report_methods(session: Session, methods: object) -> None:
         raise ProbeFailure("protocol", f"system.listMethods answered a {kind}, not a list of method names")
     names = [printable(name, 120) for name in methods[:SHOWN_METHODS]]
     result = session.result
-    result.details.update(fault_code=None, fault_string=None, method_count=len(methods), methods=names)
-    result.capabilities = names[:LISTED_METHODS]
+    result.details.update(method_count=len(methods), methods=names)
+    result.capabilities = [name for name in names if name.startswith("system.")]
     result.message = f"XML-RPC: {counted(len(methods), 'method')} (system.listMethods)"
 
