@@ -111,6 +111,9 @@ class _SessionTransport(xmlrpc.client.Transport):
         """The body read whole (bounded by the session), a DTD refused, then parsed."""
         body = response.read()
         head = body[:4096].lower()
+        kind = (response.getheader("Content-Type") or "").split(";")[0].strip().lower()
+        if kind == "text/html" or head.lstrip().startswith((b"<html", b"<!doctype html")):
+            raise _not_xml_rpc(self.session, "its body is a web page")
         if b"<!doctype" in head or b"<!entity" in head:
             raise _not_xml_rpc(self.session, "its body declares a document type (XML-RPC has none; entities refused)")
         if response.getheader("Content-Encoding", "identity").lower() not in ("identity", ""):
