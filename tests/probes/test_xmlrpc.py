@@ -230,3 +230,15 @@ def test_a_tls_port_probed_in_plaintext_suggests_xmlrpcs(server_ssl_context):
         result = probe(server.port)
     assert (result.verdict, result.category) == ("failed", "tls")
     assert f"try netref probe xmlrpcs 127.0.0.1:{server.port}" in result.message, result.message
+
+
+def test_the_xml_rpc_hello_goes_only_where_xml_rpc_is_expected():
+    from netref.identify import hello_plan
+    from netref.probes import default_catalog
+
+    catalog = default_catalog()
+    hello = catalog.protocols["xmlrpc"].identify.hello.encode("latin-1")
+    assert hello_plan(catalog, "xmlrpc")[0] == hello and hello_plan(catalog, "xmlrpcs")[0] == hello
+    assert hello not in hello_plan(catalog) and hello.startswith(b"POST /RPC2 HTTP/1.0\r\n")
+    head, _, body = hello.partition(b"\r\n\r\n")
+    assert b"Content-Length: %d" % len(body) in head and body.count(b"<methodName>") == 1
