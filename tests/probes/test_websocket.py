@@ -239,3 +239,8 @@ def test_a_tls_port_probed_in_plaintext_suggests_wss(server_ssl_context):
         result = probe(server.port)
     assert (result.verdict, result.category) == ("failed", "tls")
     assert f"try netref probe wss 127.0.0.1:{server.port}" in result.message, result.message
+
+
+def test_the_upgrade_header_is_recognised_in_any_case():
+    answer = real.NGINX_WEBSOCKETD.replace(b"Upgrade: websocket", b"upgrade: WebSocket")
+    assert identify(answer, default_catalog()).protocol == "websocket"
