@@ -58,7 +58,7 @@ def probe(session: Session) -> None:
     except xmlrpc.client.ProtocolError as error:  # an HTTP answer other than 200
         raise replies.not_served_here("XML-RPC", path, result.greeting or f"HTTP {error.errcode}",
                                       result.server_software) from None
-    except (ExpatError, xmlrpc.client.ResponseError) as error:
+    except (ExpatError, xmlrpc.client.ResponseError, ValueError, TypeError) as error:  # and bad values, bad faults
         raise _not_xml_rpc(session, f"its body is not XML-RPC ({printable(str(error), 80)})") from None
     except http.client.HTTPException as error:
         raise ProbeFailure("protocol", f"not an HTTP answer: {printable(str(error), 120) or 'empty'}") from None

@@ -166,6 +166,10 @@ def answer(body: bytes, head: bytes = b"HTTP/1.1 200 OK\r\nServer: hostile\r\nCo
         (b"<html><body>hello</body></html>", "its body is a web page"),
         (b"<?xml version='1.0'?><methodResponse><params><param><value><array><data>"
          b"<value><string>a</string></value>", "its body is not XML-RPC (no element found"),
+        (b"<?xml version='1.0'?><methodResponse><params><param><value><int>many</int></value></param></params>"
+         b"</methodResponse>", "its body is not XML-RPC (invalid literal"),
+        (b"<?xml version='1.0'?><methodResponse><fault><value><struct></struct></value></fault></methodResponse>",
+         "its body is not XML-RPC"),
         (b"<?xml version='1.0'?><!DOCTYPE lol [<!ENTITY a 'aaaa'>]><methodResponse/>", "declares a document type"),
         (b"<?xml version='1.0'?><methodResponse><params><param><value><int>7</int></value></param></params>"
          b"</methodResponse>", "answered a int, not a list of method names"),
