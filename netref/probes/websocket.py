@@ -64,7 +64,13 @@ def probe(session: Session) -> None:
     response = _upgrade(session, path, key)
     _check_upgrade(session, path, response, key)
     _report_choices(session, response)
-    session.sendall(close_frame(NORMAL_CLOSURE, os.urandom(4)))
+    try:
+        session.sendall(close_frame(NORMAL_CLOSURE, os.urandom(4)))
+    except (BrokenPipeError, ConnectionResetError):  # gone after its 101: the upgrade still stands
+        result.warnings.append("no Close reply to our Close frame: the server closed the connection first")
+        result.details.update(close_code=None, messages_before_close=0)
+        result.message = _summary(session, "no Close reply")
+        return
     _read_close(session)
 
 
@@ -199,7 +205,10 @@ def _read_exactly(session: Session, size: int, until: float) -> bytes:
     data = b""
     while len(data) < size:
         left = until - time.monotonic()
-        chunk = session.read_some(size - len(data), wait=left) if left > 0 else None
+        try:
+            chunk = session.read_some(size - len(data), wait=left) if left > 0 else None
+        except ConnectionResetError:  # gone without a Close frame, our unread Close behind it
+            raise _NoReply("the server reset the connection without one") from None
         if chunk is None:
             raise _NoReply(f"none within {CLOSE_WAIT:g} s")
         if not chunk:

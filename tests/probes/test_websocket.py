@@ -169,7 +169,10 @@ def test_a_server_that_hangs_up_instead_of_closing_is_a_warning():
     with servers.serve(hang_up) as server:
         result = probe(server.port)
     assert result.ok, result.message
-    assert result.warnings == ["no Close reply to our Close frame: the server closed the connection without one"]
+    [warning] = result.warnings  # closed, or reset (our Close frame unread): the kernel's timing decides
+    assert warning in ("no Close reply to our Close frame: the server closed the connection without one",
+                       "no Close reply to our Close frame: the server reset the connection without one",
+                       "no Close reply to our Close frame: the server closed the connection first")
 
 
 @pytest.mark.parametrize(
