@@ -221,7 +221,11 @@ def test_drip_feed_cannot_stretch_the_deadline():
 
 
 def test_an_ssh_server_is_named():
-    with servers.serve(servers.banner(real_bytes.OPENSSH)) as server:
+    def sshd(conn: socket.socket) -> None:  # greets at once and stays, as OpenSSH does
+        conn.sendall(real_bytes.OPENSSH)
+        servers._until_closed(conn, 3)
+
+    with servers.serve(sshd) as server:
         result = probe(server.port)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert "SSH server" in result.message and "netref probe ssh" in result.message
