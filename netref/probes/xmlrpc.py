@@ -75,12 +75,21 @@ class _SessionConnection(http.client.HTTPConnection):
         super().__init__(session.host, session.port)
         self.sock = session.client_socket()  # a connection with a socket never connects
         self.session = session
+        self._outgoing: list[bytes] = []
 
     def connect(self) -> None:
         """Never: a probe speaks on the one connection the core opened (under its deadline)."""
         raise ProbeFailure("protocol", "the server closed the connection")
 
+    def send(self, data: Any) -> None:
+        """Held until the request is whole: http.client writes the head and the body apart, and a
+        body in a second small segment waits for the server's delayed ACK (Nagle's algorithm)."""
+        self._outgoing.append(bytes(data))
+
     def getresponse(self) -> http.client.HTTPResponse:
+        if self._outgoing:
+            self.session.sendall(b"".join(self._outgoing))
+            self._outgoing.clear()
         response = super().getresponse()
         replies.http_answer(self.session, response)
         return response
