@@ -6,7 +6,9 @@ capability, else the catalogue's ``software`` patterns: never a greeting's free 
 so are the verdicts these families share,
 worded once: a greeting that is not one, a server that refuses service or closes before its
 greeting, an in-band TLS upgrade that is not offered or is refused (and one offered but not
-used), and the text of a stdlib client's exception. Which *other* protocol answered is not
+used), and the text of a stdlib client's exception; for the protocols carried over HTTP (xmlrpc,
+websocket), ``--path``, the HTTP answer's status line and Server header, and the verdict for a plain
+HTTP answer where theirs was asked for. Which *other* protocol answered is not
 a family's question: the core names it for every family (:mod:`netref.probes.mismatch`).
 """
 
