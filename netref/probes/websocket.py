@@ -157,6 +157,8 @@ def _read_close(session: Session) -> None:
             break
         if opcode in (0x1, 0x2):
             messages += 1
+    else:
+        result.warnings.append(f"no Close reply to our Close frame: {MAX_FRAMES} frames came, and none was one")
     result.details["messages_before_close"] = messages
     if "close_code" not in result.details:
         result.details["close_code"] = None

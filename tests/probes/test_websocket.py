@@ -247,3 +247,29 @@ def test_a_tls_port_probed_in_plaintext_suggests_wss(server_ssl_context):
 def test_the_upgrade_header_is_recognised_in_any_case():
     answer = real.NGINX_WEBSOCKETD.replace(b"Upgrade: websocket", b"upgrade: WebSocket")
     assert identify(answer, default_catalog()).protocol == "websocket"
+
+
+def test_an_endless_stream_of_messages_ends_within_the_close_wait():
+    def stream(conn: socket.socket) -> None:
+        read_head(conn)
+        conn.sendall(real.WEBSOCKETD.partition(b"\r\n\r\n")[0] + b"\r\n\r\n")
+        while True:
+            conn.sendall(b"\x81\x7e\x10\x00" + b"x" * 4096)
+            time.sleep(0.001)
+
+    with servers.serve(stream) as server:
+        started = time.monotonic()
+        result = probe(server.port, timeout=1.0)
+        wall = time.monotonic() - started
+    assert wall <= 1.0 * 1.1 + SLACK
+    assert result.ok or "more than 4 MiB" in result.message, result.message
+    if result.ok:
+        assert result.details["messages_before_close"] > 0 and result.details["close_code"] is None
+
+
+def test_frames_without_end_are_counted_up_to_a_limit(monkeypatch):
+    monkeypatch.setattr(family, "MAX_FRAMES", 5)
+    with servers.serve(replay(real.WEBSOCKETD, after_close=b"\x81\x01x" * 10)) as server:
+        result = probe(server.port)
+    assert result.ok and result.details["messages_before_close"] == 5
+    assert result.warnings == ["no Close reply to our Close frame: 5 frames came, and none was one"]

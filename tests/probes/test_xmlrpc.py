@@ -250,3 +250,17 @@ def test_the_xml_rpc_hello_goes_only_where_xml_rpc_is_expected():
     assert hello not in hello_plan(catalog) and hello.startswith(b"POST /RPC2 HTTP/1.0\r\n")
     head, _, body = hello.partition(b"\r\n\r\n")
     assert b"Content-Length: %d" % len(body) in head and body.count(b"<methodName>") == 1
+
+
+def test_an_endless_body_stops_at_the_byte_budget():
+    def flood(conn: socket.socket) -> None:
+        read_request(conn)
+        conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n\r\n<?xml version='1.0'?><methodResponse>")
+        chunk = b"<!-- " + b"x" * 65536 + b" -->"
+        while True:
+            conn.sendall(chunk)
+
+    with servers.serve(flood) as server:
+        result = probe(server.port)
+    assert (result.verdict, result.category) == ("failed", "protocol")
+    assert "more than 4 MiB" in result.message
