@@ -9,19 +9,24 @@ connecting and the certificate decoding; the raw client does only the exchange:
 - https: the same over TLS, verified against a local CA (needs trustme, the test extra);
 - smtp:  ``smtplib`` greeting, EHLO, QUIT against a small SMTP responder;
 - mqtt:  a ``socket`` CONNECT, the CONNACK read, DISCONNECT (the probe's own packets) against a small broker;
-- socks: a ``socket`` SOCKS5 greeting and the selected method read, against a small proxy.
+- socks: a ``socket`` SOCKS5 greeting and the selected method read, against a small proxy;
 - ldap:  a socket sending the probe's own RootDSE search (the same bytes), reading the entry and
   searchResDone, then the unbind, against a small LDAP responder.
+- xmlrpc, websocket (issue 18: against a raw socket exchange of the same bytes): the probe's own
+  request (``system.listMethods``; the Upgrade and the Close frame) sent through a bare socket, the
+  answer read to its end (Content-Length; the 101 head and the Close reply).
 
 The two run interleaved (each going first in half of the rounds), against the same loopback servers, which run in
 a child process so that their threads do not compete with the measured code for the GIL.
 
-    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http https smtp mqtt socks ldap]
+    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http ldap ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import http.client
 import http.server
 import json
@@ -40,6 +45,8 @@ from pathlib import Path
 from netref.probes import ProbeOptions, run_probe
 
 TARGET = 1.20
+#: Every protocol the benchmark serves and measures, in the order of its rows.
+SERVED = ("tcp", "http", "https", "smtp", "mqtt", "socks", "ldap", "xmlrpc", "websocket")
 
 
 class _Banner(socketserver.BaseRequestHandler):
@@ -144,6 +151,57 @@ class _Http(http.server.BaseHTTPRequestHandler):
         pass
 
 
+#: What Python's SimpleXMLRPCServer answers system.listMethods (tests/probes/captures_http_carried.py).
+_XMLRPC_BODY = (
+    b"<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><array><data>\n"
+    b"<value><string>pow</string></value>\n<value><string>system.listMethods</string></value>\n"
+    b"</data></array></value>\n</param>\n</params>\n</methodResponse>\n"
+)
+_XMLRPC_REQUEST = (
+    b"POST /RPC2 HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nAccept-Encoding: identity\r\nContent-Type: text/xml\r\n"
+    b"User-Agent: netref-probe\r\nContent-Length: 112\r\n\r\n<?xml version='1.0'?>\n<methodCall>\n"
+    b"<methodName>system.listMethods</methodName>\n<params>\n</params>\n</methodCall>\n"
+)
+_WS_KEY = b"bmV0cmVmLWJlbmNobWFyayE="
+_WS_REQUEST = (
+    b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: " + _WS_KEY + b"\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\nUser-Agent: netref-probe\r\n\r\n"
+)
+_WS_CLOSE = b"\x88\x82\x01\x02\x03\x04" + bytes([0x03 ^ 1, 0xE8 ^ 2])  # Close 1000, masked
+
+
+def _read_head(rfile) -> dict[bytes, bytes]:
+    headers = {}
+    while (line := rfile.readline()) not in (b"\r\n", b"\n", b""):
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip()
+    return headers
+
+
+class _XmlRpc(socketserver.StreamRequestHandler):
+    """Answers any POST with a listMethods answer, as SimpleXMLRPCServer does (HTTP/1.0, closing)."""
+
+    def handle(self) -> None:
+        self.rfile.readline()
+        self.rfile.read(int(_read_head(self.rfile).get(b"content-length", b"0")))
+        self.wfile.write(b"HTTP/1.0 200 OK\r\nServer: bench/1.0\r\nContent-Type: text/xml\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(_XMLRPC_BODY) + _XMLRPC_BODY)  # fmt: skip
+
+
+class _WebSocket(socketserver.StreamRequestHandler):
+    """The Upgrade answered (accept computed from the key), then Close 1000 for the client's Close."""
+
+    def handle(self) -> None:
+        self.rfile.readline()
+        key = _read_head(self.rfile).get(b"sec-websocket-key", b"")
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        self.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")  # fmt: skip
+        if len(self.rfile.read(8)) == 8:
+            self.wfile.write(b"\x88\x02\x03\xe8")
+
+
 class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -162,7 +220,8 @@ def serve_forever(cert_chain: str | None) -> None:
     """The child process: start every server, print their ports as JSON, wait for stdin EOF."""
     _Ldap.answer = _rootdse_answer()
     ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp), "mqtt": start(_Mqtt),
-             "socks": start(_Socks), "ldap": start(_Ldap)}  # fmt: skip
+             "socks": start(_Socks), "ldap": start(_Ldap), "xmlrpc": start(_XmlRpc),
+             "websocket": start(_WebSocket)}  # fmt: skip
     if cert_chain:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_chain)
@@ -251,6 +310,34 @@ def raw_ldap(port: int, **_) -> None:
                 last = _operation(data[offset : offset + size])
                 offset += size
         sock.sendall(ldap.unbind_request(2))
+def _read_until(sock: socket.socket, done) -> bytes:
+    data = b""
+    while not done(data):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _http_complete(data: bytes) -> bool:
+    head, found, body = data.partition(b"\r\n\r\n")
+    lengths = [line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+    return bool(found) and len(body) >= int(lengths[0] if lengths else 0)
+
+
+def raw_xmlrpc(port: int, **_) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(_XMLRPC_REQUEST % port)
+        _read_until(sock, _http_complete)
+
+
+def raw_websocket(port: int, **_) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(_WS_REQUEST % port)
+        _read_until(sock, lambda data: b"\r\n\r\n" in data)
+        sock.sendall(_WS_CLOSE)
+        _read_until(sock, lambda data: len(data) >= 4)
 
 
 def probed(protocol: str):
@@ -271,7 +358,8 @@ def timed(call, **kwargs) -> float:
 def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | None) -> float:
     """Measure each protocol; print a row each; return the worst ratio."""
     clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp,
-               "mqtt": raw_mqtt, "socks": raw_socks, "ldap": raw_ldap}  # fmt: skip
+               "mqtt": raw_mqtt, "socks": raw_socks, "ldap": raw_ldap, "xmlrpc": raw_xmlrpc,
+               "websocket": raw_websocket}  # fmt: skip
     print(f"Python {sys.version.split()[0]}; {args.rounds} rounds, interleaved; medians; target ratio ≤ {TARGET:.2f}\n")
     print(f"{'protocol':<9} {'raw client':>11} {'netref probe':>13} {'ratio':>6}")
     worst = 0.0
@@ -304,7 +392,7 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--protocols", nargs="+", default=["tcp", "http", "https", "smtp", "mqtt", "socks", "ldap"])
+    parser.add_argument("--protocols", nargs="+", default=list(SERVED))
     parser.add_argument("--serve", metavar="CERT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:

@@ -149,7 +149,9 @@ def speaks(catalog: Catalog, expected: str, answered: str) -> bool:
     """Whether a server identified as ``answered`` speaks the dialect a probe of ``expected`` needs.
 
     A protocol's TLS form and its plain form speak the same dialect (``smtps``/``submission``
-    and ``smtp``), and so do protocols carried over another (``xmlrpc`` over ``http``).
+    and ``smtp``), and so do protocols carried over another (``xmlrpc`` over ``http``): an XML-RPC
+    or WebSocket probe that meets a plain HTTP answer (a 404, a 200 instead of 101) says itself
+    what answered, as an HTTP probe would.
     """
     return _dialect(catalog, expected) == _dialect(catalog, answered)
 
@@ -158,7 +160,7 @@ def _dialect(catalog: Catalog, key: str) -> str:
     protocol = catalog.protocol(key)
     if protocol is None:
         return key
-    return protocol.family or protocol.over or protocol.plain or protocol.key
+    return protocol.over or protocol.family or protocol.plain or protocol.key
 
 
 def matches(text: str, patterns: Iterable[str]) -> bool:
@@ -176,8 +178,10 @@ def _matching(text: str, protocols: Iterable[Protocol], kind: str) -> list[Proto
 
 def _most_specific(matched: list[Protocol]) -> list[Protocol]:
     """Drop a protocol whose TLS form also matched: that form's pattern is the answer of a server
-    that expected TLS (nginx's "plain HTTP request was sent to HTTPS port" is HTTP-shaped too)."""
+    that expected TLS (nginx's "plain HTTP request was sent to HTTPS port" is HTTP-shaped too);
+    and a carrier when a protocol carried over it matched (an XML-RPC answer is HTTP-shaped too)."""
     forms = {protocol.plain for protocol in matched if protocol.plain}
+    forms |= {protocol.over for protocol in matched if protocol.over}
     return [protocol for protocol in matched if protocol.key not in forms]
 
 

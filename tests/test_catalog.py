@@ -56,8 +56,9 @@ def test_port_20_is_ftp_data_and_the_catalogue_says_what_the_tutorial_said():
 
 @pytest.mark.parametrize(
     ("port", "transport", "expected"),
-    [(443, "tcp", {"https"}), (443, "udp", {"https"}), (465, "tcp", {"smtps"}), (587, "tcp", {"submission"}),
-     (990, "tcp", {"ftps"}), (993, "tcp", {"imaps"}), (995, "tcp", {"pop3s"}), (563, "tcp", {"nntps"}),
+    [(443, "tcp", {"https", "xmlrpcs", "wss"}), (443, "udp", {"https"}), (465, "tcp", {"smtps"}),
+     (587, "tcp", {"submission"}), (990, "tcp", {"ftps"}), (993, "tcp", {"imaps"}), (995, "tcp", {"pop3s"}),
+     (563, "tcp", {"nntps"}),
      (25, "udp", set())],
 )
 def test_tls_forms_and_alternative_ports(port, transport, expected):
@@ -151,7 +152,8 @@ def test_protocols_without_a_stdlib_client_name_a_pypi_project():
         assert protocol.clients or protocol.servers or protocol.pypi, protocol.key
     assert CATALOG.protocol("ssh").pypi == ("paramiko", "asyncssh")
     assert CATALOG.protocol("websocket").over == "http"
-    assert {match.protocol.key for match in CATALOG.by_port(80)} == {"http"}  # WebSocket runs over HTTP's ports
+    # XML-RPC and WebSocket run over HTTP's ports (RFC 6455: 80 and 443); HTTP's probe goes first there
+    assert [match.protocol.key for match in CATALOG.by_port(80)] == ["http", "xmlrpc", "websocket"]
 
 
 def test_no_catalogue_protocol_names_a_module_that_is_not_current_today_as_its_only_client():

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from doc_examples import Example, all_examples, matches
 from ftp_server import FtpServer
+from http_carried_servers import websocket_server, xmlrpc_server
 from line_servers import imap_server, nntp_server
 from probing import IdleHttpServer
 from servers import HttpServer, banner, gopher_menu, serve, silent, telnet_login
@@ -55,6 +56,8 @@ DOC_SERVERS: dict[int, Callable[[Any, Path], contextlib.AbstractContextManager[A
     40143: lambda tls, _: imap_server(),  # plaintext IMAP, probed as imaps
     40993: lambda tls, _: imap_server(ssl_context=tls, implicit_tls=True),  # TLS-only IMAP, probed as imap
     35353: lambda tls, _: DnsReplay(),  # UDP: unbound's recorded answers (tests/probes/udp_captures/dns.json)
+    38001: lambda tls, _: xmlrpc_server(),  # Python's SimpleXMLRPCServer
+    38002: lambda tls, _: websocket_server(),
 }
 CLOSED_PORTS = {1}  # nothing listens there: a scan example shows a closed port
 TARGET_PORT = re.compile(r"(?:127\.0\.0\.1|localhost):(\d+)|--port (\d+)|--ports (?:[TU]:)?([\d,]+)")

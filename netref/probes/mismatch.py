@@ -183,9 +183,12 @@ def tls_behind(session: Session, before: str) -> Mismatch | None:
     answered = catalog.protocol(inside.found.protocol) if inside.found and inside.found.certain else None
     software = inside.found.software if inside.found and answered is not None else None
     said = f"; inside it, {_who(answered, software)}" if answered is not None else ""
-    suggestion = _tls_form(catalog, answered) if answered is not None else None
-    if suggestion is None and (answered is None or ident.speaks(catalog, session.protocol.key, answered.key)):
-        suggestion = _tls_form(catalog, session.protocol)
+    # the probed protocol's own TLS form where the dialect inside is its own (wss for a websocket
+    # probe that met HTTP inside, not https), else the TLS form of what answered
+    same = answered is None or ident.speaks(catalog, session.protocol.key, answered.key)
+    suggestion = _tls_form(catalog, session.protocol) if same else None
+    if suggestion is None and answered is not None:
+        suggestion = _tls_form(catalog, answered)
     advice = f": try {_command(session, suggestion)}" if suggestion is not None else ""
     message = f"{before}the server speaks TLS on this port ({inside.version}{said}), not plaintext{advice}"
     source = inside.found.software_source if inside.found else None

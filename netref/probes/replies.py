@@ -6,7 +6,9 @@ capability, else the catalogue's ``software`` patterns: never a greeting's free 
 so are the verdicts these families share,
 worded once: a greeting that is not one, a server that refuses service or closes before its
 greeting, an in-band TLS upgrade that is not offered or is refused (and one offered but not
-used), and the text of a stdlib client's exception. Which *other* protocol answered is not
+used), and the text of a stdlib client's exception; for the protocols carried over HTTP (xmlrpc,
+websocket), ``--path``, the HTTP answer's status line and Server header, and the verdict for a plain
+HTTP answer where theirs was asked for. Which *other* protocol answered is not
 a family's question: the core names it for every family (:mod:`netref.probes.mismatch`).
 """
 
@@ -14,9 +16,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from netref.probes.session import Session
-from netref.probes.values import ProbeFailure, printable
+from netref.probes.values import ProbeFailure, ProbeUsageError, printable
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from http.client import HTTPResponse
 
 #: A multi-line capability or feature list longer than this is cut: a report is for people,
 #: and a hostile server may list anything. (Memory is bounded by the core's byte budget.)
@@ -164,3 +170,33 @@ def client_error_text(exc: BaseException) -> str:
         return printable(type(exc).__name__)
     detail = exc.args[0]
     return printable(detail.decode("latin-1") if isinstance(detail, bytes) else str(detail))
+
+
+# -- protocols carried over HTTP (xmlrpc, websocket) ----------------------------------------------
+
+
+def http_path(path: str | None, default: str) -> str:
+    """``--path`` for a protocol carried over HTTP: ``default`` when not given; a usage error for
+    one that is no absolute path (a space or a control character would break the request line)."""
+    if path is None:
+        return default
+    if not path.startswith("/") or any(ch <= " " or ch == "\x7f" for ch in path) or len(path) > 2048:
+        raise ProbeUsageError(f"--path: expected an absolute HTTP path such as {default}, not {path!r}")
+    return path
+
+
+def http_answer(session: Session, response: HTTPResponse) -> None:
+    """Record an HTTP answer's status line (the greeting), the Server header (the software: the
+    server named itself) and the status, for a family carried over HTTP."""
+    version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(response.version, "HTTP/0.9")
+    result = session.result
+    result.greeting = printable(f"{version} {response.status} {response.reason}", 120)
+    result.server_software = printable(response.getheader("Server") or "", 120) or None
+    result.software_source = "Server header" if result.server_software else None
+    result.details["status"] = response.status
+
+
+def not_served_here(label: str, path: str, shown: str, server: str | None) -> ProbeFailure:
+    """A plain HTTP answer where a protocol carried over HTTP was asked for: what answered."""
+    by = f" from {server}" if server else ""
+    return ProbeFailure("protocol", f"no {label} at {printable(path, 80)}: the server answered '{shown}'{by}")

@@ -99,7 +99,7 @@ def test_bad_targets_are_one_line_usage_errors(text, fragment):
         ("imaps", {"starttls": True}, "starts with TLS already"),
         ("http", {"starttls": True}, "no in-band TLS upgrade"),
         ("carrier-pigeon", {}, "unknown protocol"),
-        ("xmlrpc", {}, "no probe"),
+        ("xmlrpc", {"path": "RPC2"}, "--path: expected an absolute HTTP path"),
         ("http", {"timeout": 0}, "invalid timeout"),
         ("https", {"cafile": "/nonexistent/ca.pem"}, "--cafile /nonexistent/ca.pem: cannot load"),
         ("smtp", {"starttls": True, "cafile": __file__}, "cannot load CA certificates"),  # not PEM

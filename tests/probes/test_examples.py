@@ -15,6 +15,7 @@ import contextlib
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -55,7 +56,7 @@ def run_example(code: str, ca_file: Path, *args: str) -> subprocess.CompletedPro
 # -- a local server for every example ---------------------------------------------------------
 
 @contextlib.contextmanager
-def xmlrpc_server() -> Iterator:
+def xmlrpc_server(context: ssl.SSLContext | None = None) -> Iterator:
     from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
     class Quiet(SimpleXMLRPCRequestHandler):
@@ -65,6 +66,8 @@ def xmlrpc_server() -> Iterator:
     server = SimpleXMLRPCServer(("127.0.0.1", 0), requestHandler=Quiet, logRequests=False)
     server.register_introspection_functions()
     server.register_function(pow)
+    if context is not None:  # xmlrpcs: the listening socket speaks TLS
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     server.host, server.port = "127.0.0.1", server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -136,6 +139,7 @@ SERVERS: dict[str, tuple[Callable, list[str]]] = {
     "http": (_http(tls=False), ["200 OK netref-test/1.0"]),
     "https": (_http(tls=True), ["200 OK TLSv1."]),
     "xmlrpc": (lambda context, tmp_path, cert_paths: xmlrpc_server(), ["system.listMethods", "pow"]),
+    "xmlrpcs": (lambda context, tmp_path, cert_paths: xmlrpc_server(context), ["system.listMethods", "pow"]),
     "ftp": (_ftp(None), ["220 netref-test FTP server", "211 End FEAT"]),
     "ftps": (_ftp("implicit"), ["220 netref-test FTP server", "AUTH TLS", "211 End FEAT"]),
     "smtp": (_simple(SmtpServer, starttls_context="ssl_context"), ["8bitmime", "auth"]),

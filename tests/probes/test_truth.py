@@ -15,13 +15,14 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import pytest
 import captures_mqtt_socks as real_bytes
 import ldap_replay
+import pytest
 import servers
 import test_mqtt
 import test_socks
 from ftp_server import FtpServer
+from http_carried_servers import websocket_server, xmlrpc_server
 from line_servers import imap_server, nntp_server, pop3_server
 from probing import probe
 from smtp_server import SmtpServer
@@ -68,6 +69,10 @@ def _server(protocol: str, context: ssl.SSLContext, tmp_path: Any, cert_files: A
         "socks": lambda: servers.serve(test_socks.proxy(real_bytes.SOCKS5_NO_AUTH)),
         "ldap": lambda: ldap_replay.ReplayServer(ldap_replay.capture("openldap-starttls"), context),
         "ldaps": lambda: ldap_replay.ReplayServer(ldap_replay.capture("openldap-ldaps"), context),
+        "xmlrpc": xmlrpc_server,
+        "xmlrpcs": lambda: xmlrpc_server(context),
+        "websocket": websocket_server,
+        "wss": lambda: websocket_server(context),
     }
     return factories[protocol]()
 
