@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import socket
 import ssl
-from typing import Any
+from typing import Self
 
 from captures_irc_xmpp import Step
 from servers import serve
@@ -32,11 +32,11 @@ class Replay:
     def port(self) -> int:
         return self.server.port
 
-    def __enter__(self) -> Replay:
+    def __enter__(self) -> Self:
         self.server.__enter__()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.server.__exit__(*exc)
 
     def _handle(self, conn: socket.socket) -> None:

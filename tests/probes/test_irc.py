@@ -77,7 +77,8 @@ def test_password_demand_is_an_answer():
     with Replay(inspircd) as server:
         result = probe("irc", server)
     assert result.ok, result.message
-    assert result.details["refusal"] == {"numeric": None, "text": "Closing link: (netref@127.0.0.1) [Access denied by configuration]"}
+    text = "Closing link: (netref@127.0.0.1) [Access denied by configuration]"
+    assert result.details["refusal"] == {"numeric": None, "text": text}
 
 
 def test_464_password_mismatch_is_an_answer():
@@ -151,7 +152,10 @@ def timed(handler, timeout: float = 0.6):
         return result, time.monotonic() - started
 
 
-@pytest.mark.parametrize("handler", [servers.silent, servers.drip(b":irc.x NOTICE * :*** " + b"a" * 200 + b"\r\n", 0.05)])
+DRIP = servers.drip(b":irc.x NOTICE * :*** " + b"a" * 200 + b"\r\n", 0.05)
+
+
+@pytest.mark.parametrize("handler", [servers.silent, DRIP])
 def test_silent_and_drip_feed_end_at_the_deadline(handler):
     result, wall = timed(handler)
     assert (result.verdict, result.category) == ("failed", "timeout")
@@ -170,7 +174,7 @@ def test_endless_lines_are_bounded():
         while True:
             conn.sendall(line * 100)
 
-    result, wall = timed(notices, timeout=3)
+    result, _ = timed(notices, timeout=3)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert result.message == f"the server sent {irc.MAX_LINES} lines without completing registration"
 
