@@ -7,12 +7,14 @@ connecting and the certificate decoding; the raw client does only the exchange:
 - tcp:   ``socket.create_connection`` + ``recv`` of the banner (the tutorial's client);
 - http:  ``http.client`` ``HEAD /`` against ``http.server``;
 - https: the same over TLS, verified against a local CA (needs trustme, the test extra);
-- smtp:  ``smtplib`` greeting, EHLO, QUIT against a small SMTP responder.
+- smtp:  ``smtplib`` greeting, EHLO, QUIT against a small SMTP responder;
+- irc:   a socket registering (NICK, USER), reading to the first line after 005, QUIT, reading ERROR;
+- xmpp:  a socket opening a stream, reading to ``</stream:features>``, closing the stream.
 
 The two run interleaved (each going first in half of the rounds), against the same loopback servers, which run in
 a child process so that their threads do not compete with the measured code for the GIL.
 
-    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http https smtp]
+    python benchmarks/probe_overhead.py [--rounds 300] [--protocols tcp http https smtp irc xmpp]
 """
 
 from __future__ import annotations
@@ -59,6 +61,55 @@ class _Smtp(socketserver.StreamRequestHandler):
                 self.wfile.write(b"502 not here\r\n")
 
 
+#: ngIRCd's welcome burst (tests/probes/captures_irc_xmpp.py), shortened to 001-005 and one 251.
+_IRC_WELCOME = (
+    b":irc.bench 001 {nick} :Welcome to the Internet Relay Network\r\n"
+    b":irc.bench 002 {nick} :Your host is irc.bench, running version ngircd-26.1\r\n"
+    b":irc.bench 003 {nick} :This server has been started today\r\n"
+    b":irc.bench 004 {nick} irc.bench ngircd-26.1 abBcCFiIoqrRswx abehiIklmMnoOPqQrRstvVz\r\n"
+    b":irc.bench 005 {nick} NETWORK=Bench CASEMAPPING=ascii CHANTYPES=#&+ NICKLEN=9 :are supported\r\n"
+    b":irc.bench 251 {nick} :There are 1 users and 0 services on 1 servers\r\n"
+)
+
+
+class _Irc(socketserver.StreamRequestHandler):
+    """Registration and QUIT, as ngIRCd answers them (without its one-second QUIT penalty)."""
+
+    def handle(self) -> None:
+        for line in self.rfile:
+            if line.startswith(b"NICK "):
+                nick = line.split()[1]
+            elif line.startswith(b"USER "):
+                self.wfile.write(_IRC_WELCOME.replace(b"{nick}", nick))
+            elif line.startswith(b"QUIT"):
+                self.wfile.write(b'ERROR :"bye"\r\n')
+                return
+
+
+_XMPP_STREAM = (
+    b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' from='localhost' version='1.0' "
+    b"xmlns:stream='http://etherx.jabber.org/streams' id='bench'><stream:features>"
+    b"<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism>"
+    b"<mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>"
+)
+
+
+class _Xmpp(socketserver.BaseRequestHandler):
+    """Prosody's answer to a stream header (features without STARTTLS), and to its close."""
+
+    def handle(self) -> None:
+        data = b""
+        while not data.endswith(b">") or b"<stream:stream" not in data:
+            data += self.request.recv(4096) or b">"
+        self.request.sendall(_XMPP_STREAM)
+        while b"</stream:stream>" not in data:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        self.request.sendall(b"</stream:stream>")
+
+
 class _Http(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "bench/1.0"
@@ -89,7 +140,8 @@ def start(handler, context: ssl.SSLContext | None = None) -> int:
 
 def serve_forever(cert_chain: str | None) -> None:
     """The child process: start every server, print their ports as JSON, wait for stdin EOF."""
-    ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp)}
+    ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp), "irc": start(_Irc),
+             "xmpp": start(_Xmpp)}
     if cert_chain:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_chain)
@@ -148,9 +200,40 @@ def raw_smtp(port: int, **_) -> None:
     client.quit()
 
 
+def _read_until(sock: socket.socket, marker: bytes) -> None:
+    data = b""
+    while marker not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return
+        data += chunk
+
+
+def raw_irc(port: int, **_) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"NICK nr1a2b3c\r\nUSER netref 0 * :netref probe\r\n")
+        _read_until(sock, b" 251 ")
+        sock.sendall(b"QUIT :netref probe\r\n")
+        _read_until(sock, b"ERROR")
+
+
+def raw_xmpp(port: int, **_) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xml:lang='en' "
+                     b"xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+        _read_until(sock, b"</stream:features>")
+        sock.sendall(b"</stream:stream>")
+        _read_until(sock, b"</stream:stream>")
+
+
+#: Options a family needs to run against the benchmark's servers.
+_OPTIONS = {"xmpp": {"domain": "localhost"}}
+
+
 def probed(protocol: str):
     def run(port: int, cafile: str | None = None) -> None:
-        result = run_probe(protocol, ProbeOptions("127.0.0.1", port=port, timeout=10, cafile=cafile))
+        options = ProbeOptions("127.0.0.1", port=port, timeout=10, cafile=cafile, **_OPTIONS.get(protocol, {}))
+        result = run_probe(protocol, options)
         if not result.ok:
             raise SystemExit(f"{protocol} probe failed: {result.category}: {result.message}")
 
@@ -165,7 +248,8 @@ def timed(call, **kwargs) -> float:
 
 def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | None) -> float:
     """Measure each protocol; print a row each; return the worst ratio."""
-    clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp}
+    clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp, "irc": raw_irc,
+               "xmpp": raw_xmpp}
     print(f"Python {sys.version.split()[0]}; {args.rounds} rounds, interleaved; medians; target ratio ≤ {TARGET:.2f}\n")
     print(f"{'protocol':<9} {'raw client':>11} {'netref probe':>13} {'ratio':>6}")
     worst = 0.0
@@ -198,7 +282,7 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--protocols", nargs="+", default=["tcp", "http", "https", "smtp"])
+    parser.add_argument("--protocols", nargs="+", default=["tcp", "http", "https", "smtp", "irc", "xmpp"])
     parser.add_argument("--serve", metavar="CERT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve is not None:

@@ -296,7 +296,8 @@ def _stream_error(session: Session, error: Element) -> ProbeFailure:
     said = f" ({text})" if text else ""
     advice = ""
     if condition == "host-unknown":
-        advice = f": it does not serve {details['domain']}; name the domain with --domain"
+        advice = f": name the domain with --domain (not {details['domain']})" if text else (
+            f": it does not serve {details['domain']}; name the domain with --domain")
     elif condition == "see-other-host" and "other_host" in details["stream_error"]:
         advice = f": it sends clients to {details['stream_error']['other_host']}"
     return ProbeFailure("protocol", f"the server ended the stream: {condition}{said}{advice}")
