@@ -65,6 +65,7 @@ FEATURES = {
     ("urn:xmpp:features:dialback", "dialback"): "dialback",
 }
 
+_HEADER_TAG = re.compile(rb"<stream:stream\b[^>]*>")
 _LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
@@ -241,8 +242,10 @@ def _features(session: Session, to: str, readers: list[StreamReader]) -> list[st
     )
     element = reader.next_element()
     result = session.result
-    if result.greeting is None:
-        result.greeting = printable(bytes(reader.raw).split(b"\n", 1)[0].decode("utf-8", "replace"), 200)
+    if result.greeting is None:  # the server's stream header, the XMPP greeting
+        header_tag = _HEADER_TAG.search(bytes(reader.raw))
+        shown = header_tag[0] if header_tag else bytes(reader.raw).split(b"\n", 1)[0]
+        result.greeting = printable(shown.decode("utf-8", "replace"), 200)
     header = reader.header or {}
     details = result.details
     details["stream_id"] = header.get("id") or None

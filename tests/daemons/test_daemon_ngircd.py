@@ -48,3 +48,4 @@ def test_ngircd(tmp_path):
 
         found = {row.port: row for row in scan(["127.0.0.1"], ScanOptions(ports=[port], timeout=4))}
         assert found[port].protocol == "irc", found[port]
+        assert found[port].software.startswith("ngircd-") and found[port].software_source == "IRC 004"

@@ -32,6 +32,8 @@ def test_prosody_requires_starttls():
     assert details["stream_lang"] == "en" and details["stream_error"] is None
     assert result.server_software is None  # a stream before authentication names no software
     assert result.message == "stream to localhost; STARTTLS required"
+    assert result.greeting.startswith("<stream:stream xmlns='jabber:client' from='localhost' ")
+    assert result.greeting.endswith(">") and "features" not in result.greeting
     assert any("--starttls" in warning for warning in result.warnings)
 
 
