@@ -174,9 +174,13 @@ class StreamReader:
             self._stack[-1].text = (self._stack[-1].text + data)[:MAX_TEXT]
 
     # reading
-    def next_element(self) -> Element:
-        """The next complete top-level element (a ``ProbeFailure`` when the stream ends first)."""
+    def next_element(self, legacy: bool = False) -> Element | None:
+        """The next complete top-level element (a ``ProbeFailure`` when the stream ends first);
+        with ``legacy``, None as soon as a header without ``version`` shows a pre-1.0 server,
+        which sends no features (RFC 6120 §4.7.5)."""
         while not self._done:
+            if legacy and self.header is not None and "version" not in self.header:
+                return None
             if self.closed:
                 raise ProbeFailure("protocol", "the server closed its XML stream without features")
             self._feed(self._read())
@@ -240,18 +244,21 @@ def _features(session: Session, to: str, readers: list[StreamReader]) -> list[st
         f"<?xml version='1.0'?><stream:stream to='{to}' version='1.0' xml:lang='en' "
         f"xmlns='jabber:client' xmlns:stream='{STREAMS}'>".encode("ascii")
     )
-    element = reader.next_element()
+    element = reader.next_element(legacy=True)
     result = session.result
     if result.greeting is None:  # the server's stream header, the XMPP greeting
         header_tag = _HEADER_TAG.search(bytes(reader.raw))
-        shown = header_tag[0] if header_tag else bytes(reader.raw).split(b"\n", 1)[0]
-        result.greeting = printable(shown.decode("utf-8", "replace"), 200)
+        opening = header_tag[0] if header_tag else bytes(reader.raw).split(b"\n", 1)[0]
+        result.greeting = printable(opening.decode("utf-8", "replace"), 200)
     header = reader.header or {}
     details = result.details
     details["stream_id"] = header.get("id") or None
     details["stream_from"] = header.get("from")
     details["stream_version"] = header.get("version")
     details["stream_lang"] = header.get(_XML_LANG)
+    if element is None:
+        result.warnings.append("the stream header has no version: a server older than XMPP 1.0, without features")
+        return _report_features(session, Element(STREAMS, "features", {}))
     if (element.namespace, element.name) == (STREAMS, "error"):
         raise _stream_error(session, element)
     if (element.namespace, element.name) != (STREAMS, "features"):
@@ -312,8 +319,8 @@ def _start_tls(session: Session, reader: StreamReader, features: list[str] | Non
         raise replies.upgrade_not_offered("STARTTLS", "the stream features", ", ".join(features or []) or "nothing")
     session.send(f"<starttls xmlns='{TLS_NS}'/>".encode("ascii"))
     answer = reader.next_element()
-    if (answer.namespace, answer.name) != (TLS_NS, "proceed"):
-        raise replies.upgrade_refused("STARTTLS", f"<{printable(answer.name, 40)}/>")
+    if answer is None or (answer.namespace, answer.name) != (TLS_NS, "proceed"):
+        raise replies.upgrade_refused("STARTTLS", f"<{printable(answer.name if answer else '', 40)}/>")
     if reader.leftover().strip():
         raise ProbeFailure("tls", "server sent unencrypted data after agreeing to start TLS")
     session.start_tls()

@@ -217,6 +217,15 @@ def test_wrong_protocol_is_named():
     assert "SSH" in result.message
 
 
+def test_a_server_older_than_xmpp_1_0_has_no_features():
+    old = (b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+           b"xmlns:stream='http://etherx.jabber.org/streams' id='1'>")
+    result, wall = timed(answering(old), timeout=3)
+    assert result.ok, result.message
+    assert result.details["features"] == [] and result.details["stream_version"] is None and wall < 2
+    assert result.warnings == ["the stream header has no version: a server older than XMPP 1.0, without features"]
+
+
 def test_html_is_no_stream():
     result, _ = timed(answering(b"<html><body>hello</body></html>"), timeout=3)
     assert (result.category, result.message) == ("protocol", "no XMPP stream: the server's XML starts with <html>")
