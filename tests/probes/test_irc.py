@@ -191,3 +191,12 @@ def test_parse():
     assert irc.parse("220 mail.example ESMTP") is None  # a numeric without the server's name
     assert irc.parse("HTTP/1.1 200 OK") is None
     assert irc.parse("PING :abc").params == ["abc"]
+
+
+def test_the_irc_hello_goes_only_to_irc_ports():
+    from netref.identify import hello_plan
+
+    catalog = load_catalog()
+    assert hello_plan(catalog, "irc")[0] == b"NICK netref\r\nUSER netref 0 * :netref\r\n"
+    assert hello_plan(catalog, "ircs")[0].startswith(b"NICK ")
+    assert not any(hello.startswith(b"NICK ") for hello in hello_plan(catalog))

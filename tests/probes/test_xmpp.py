@@ -235,3 +235,11 @@ def test_endless_line_and_garbage():
     for handler in (servers.endless_line, servers.garbage):
         result, wall = timed(handler, timeout=3)
         assert (result.verdict, result.category) == ("failed", "protocol") and wall < 3
+
+
+def test_the_xmpp_hello_goes_only_to_xmpp_ports():
+    from netref.identify import hello_plan
+
+    catalog = load_catalog()
+    assert hello_plan(catalog, "xmpp")[0].startswith(b"<?xml version='1.0'?><stream:stream ")
+    assert not any(b"<stream:stream" in hello for hello in hello_plan(catalog))
