@@ -22,12 +22,12 @@ def test_ssh_identification_line_is_read_through_the_tcp_family():
 
 #: Probed with a socket of their own family although PyPI has the full clients: ssh (its banner),
 #: and the UDP protocols, whose one request and answer netref encodes itself (issue 19).
-OWN_SOCKET = {"ssh", "dns", "dot", "snmp", "ntp"}
+OWN_SOCKET = {"ssh", "dns", "dot", "snmp", "ntp", "irc", "ircs", "xmpp", "xmpps"}
 NO_PROBE = sorted(key for key, protocol in CATALOG.protocols.items() if protocol.pypi and key not in OWN_SOCKET)
 
 
 def test_every_protocol_spoken_only_through_pypi_but_the_socket_probed_ones_has_no_probe():
-    assert {"ldap", "irc", "xmpp", "mqtt", "websocket", "socks"} <= set(NO_PROBE)
+    assert {"ldap", "mqtt", "websocket", "socks"} <= set(NO_PROBE)
     assert all(CATALOG.protocols[key].family is None for key in NO_PROBE)
     assert all(CATALOG.protocols[key].family for key in OWN_SOCKET)
 

@@ -15,11 +15,13 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import captures_irc_xmpp as captured
 import pytest
 import servers
 from ftp_server import FtpServer
 from line_servers import imap_server, nntp_server, pop3_server
 from probing import probe
+from replay_irc_xmpp import Replay
 from smtp_server import SmtpServer
 from typer.testing import CliRunner
 from udp_replay import DotServer
@@ -59,6 +61,10 @@ def _server(protocol: str, context: ssl.SSLContext, tmp_path: Any, cert_files: A
         "tcp": lambda: servers.serve(servers.banner()),
         "ssh": lambda: servers.serve(servers.banner(b"SSH-2.0-OpenSSH_9.6 netref-test\r\n")),
         "dot": lambda: DotServer(context),
+        "irc": lambda: Replay(captured.NGIRCD_REGISTRATION),
+        "ircs": lambda: Replay(captured.NGIRCD_REGISTRATION, context, implicit_tls=True),
+        "xmpp": lambda: Replay(captured.PROSODY_STARTTLS, context),  # the domain: 127.0.0.1, as long as localhost
+        "xmpps": lambda: Replay(captured.PROSODY_DIRECT_TLS, context, implicit_tls=True),
     }
     return factories[protocol]()
 
