@@ -200,3 +200,19 @@ def test_the_irc_hello_goes_only_to_irc_ports():
     assert hello_plan(catalog, "irc")[0] == b"NICK netref\r\nUSER netref 0 * :netref\r\n"
     assert hello_plan(catalog, "ircs")[0].startswith(b"NICK ")
     assert not any(hello.startswith(b"NICK ") for hello in hello_plan(catalog))
+
+
+def test_lines_cut_into_single_bytes_are_read_the_same():
+    reply = captured.INSPIRCD_REGISTRATION[1][1]
+
+    def byte_by_byte(conn):
+        conn.settimeout(3)
+        conn.recv(4096)
+        for index in range(len(reply)):
+            conn.sendall(reply[index:index + 1])
+            time.sleep(0.0002)
+        servers._until_closed(conn, 3)
+
+    result, _ = timed(byte_by_byte, timeout=5)
+    assert result.ok, result.message
+    assert result.server_software == "InspIRCd-3" and result.details["isupport"]["NICKLEN"] == "30"

@@ -243,3 +243,21 @@ def test_the_xmpp_hello_goes_only_to_xmpp_ports():
     catalog = load_catalog()
     assert hello_plan(catalog, "xmpp")[0].startswith(b"<?xml version='1.0'?><stream:stream ")
     assert not any(b"<stream:stream" in hello for hello in hello_plan(catalog))
+
+
+def test_a_stream_cut_into_single_bytes_is_parsed_the_same():
+    """Expat is fed as bytes arrive: a header and features split anywhere read as a whole."""
+    reply = captured.EJABBERD_STARTTLS[0][1]
+
+    def byte_by_byte(conn):
+        conn.settimeout(3)
+        conn.recv(4096)
+        for index in range(len(reply)):
+            conn.sendall(reply[index:index + 1])
+            time.sleep(0.0005)
+        servers._until_closed(conn, 3)
+
+    result, _ = timed(byte_by_byte, timeout=5)
+    assert result.ok, result.message
+    assert result.details["features"] == ["sasl", "starttls", "register"]
+    assert len(result.details["sasl_mechanisms"]) == 6
