@@ -241,7 +241,7 @@ def _features(session: Session, to: str, readers: list[StreamReader]) -> list[st
     reader = StreamReader(session)
     readers.append(reader)
     session.send(
-        f"<?xml version='1.0'?><stream:stream to='{to}' version='1.0' xml:lang='en' "
+        f"<?xml version='1.0'?><stream:stream to='{_attribute(to)}' version='1.0' xml:lang='en' "
         f"xmlns='jabber:client' xmlns:stream='{STREAMS}'>".encode("ascii")
     )
     element = reader.next_element(legacy=True)
@@ -265,6 +265,11 @@ def _features(session: Session, to: str, readers: list[StreamReader]) -> list[st
         shown = printable(element.name, 40)
         raise ProbeFailure("protocol", f"the server sent <{shown}> where its stream features belong")
     return _report_features(session, element)
+
+
+def _attribute(value: str) -> str:
+    """``value`` escaped for a single-quoted XML attribute (a host from /etc/hosts may be any text)."""
+    return value.replace("&", "&amp;").replace("'", "&apos;").replace("<", "&lt;")
 
 
 def _report_features(session: Session, features: Element) -> list[str]:
