@@ -14,7 +14,9 @@ connecting and the certificate decoding; the raw client does only the exchange:
   searchResDone, then the unbind, against a small LDAP responder.
 - xmlrpc, websocket (issue 18: against a raw socket exchange of the same bytes): the probe's own
   request (``system.listMethods``; the Upgrade and the Close frame) sent through a bare socket, the
-  answer read to its end (Content-Length; the 101 head and the Close reply).
+  answer read to its end (Content-Length; the 101 head and the Close reply);
+- irc:   a socket registering (NICK, USER), reading to the first line after 005, QUIT, reading ERROR;
+- xmpp:  a socket opening a stream, reading to ``</stream:features>``, closing the stream.
 
 The two run interleaved (each going first in half of the rounds), against the same loopback servers, which run in
 a child process so that their threads do not compete with the measured code for the GIL.
@@ -46,7 +48,7 @@ from netref.probes import ProbeOptions, run_probe
 
 TARGET = 1.20
 #: Every protocol the benchmark serves and measures, in the order of its rows.
-SERVED = ("tcp", "http", "https", "smtp", "mqtt", "socks", "ldap", "xmlrpc", "websocket")
+SERVED = ("tcp", "http", "https", "smtp", "mqtt", "socks", "ldap", "xmlrpc", "websocket", "irc", "xmpp")
 
 
 class _Banner(socketserver.BaseRequestHandler):
@@ -137,6 +139,55 @@ class _Ldap(socketserver.BaseRequestHandler):
                 return
 
 
+#: ngIRCd's welcome burst (tests/probes/captures_irc_xmpp.py), shortened to 001-005 and one 251.
+_IRC_WELCOME = (
+    b":irc.bench 001 {nick} :Welcome to the Internet Relay Network\r\n"
+    b":irc.bench 002 {nick} :Your host is irc.bench, running version ngircd-26.1\r\n"
+    b":irc.bench 003 {nick} :This server has been started today\r\n"
+    b":irc.bench 004 {nick} irc.bench ngircd-26.1 abBcCFiIoqrRswx abehiIklmMnoOPqQrRstvVz\r\n"
+    b":irc.bench 005 {nick} NETWORK=Bench CASEMAPPING=ascii CHANTYPES=#&+ NICKLEN=9 :are supported\r\n"
+    b":irc.bench 251 {nick} :There are 1 users and 0 services on 1 servers\r\n"
+)
+
+
+class _Irc(socketserver.StreamRequestHandler):
+    """Registration and QUIT, as ngIRCd answers them (without its one-second QUIT penalty)."""
+
+    def handle(self) -> None:
+        for line in self.rfile:
+            if line.startswith(b"NICK "):
+                nick = line.split()[1]
+            elif line.startswith(b"USER "):
+                self.wfile.write(_IRC_WELCOME.replace(b"{nick}", nick))
+            elif line.startswith(b"QUIT"):
+                self.wfile.write(b'ERROR :"bye"\r\n')
+                return
+
+
+_XMPP_STREAM = (
+    b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' from='localhost' version='1.0' "
+    b"xmlns:stream='http://etherx.jabber.org/streams' id='bench'><stream:features>"
+    b"<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism>"
+    b"<mechanism>SCRAM-SHA-1</mechanism></mechanisms></stream:features>"
+)
+
+
+class _Xmpp(socketserver.BaseRequestHandler):
+    """Prosody's answer to a stream header (features without STARTTLS), and to its close."""
+
+    def handle(self) -> None:
+        data = b""
+        while not data.endswith(b">") or b"<stream:stream" not in data:
+            data += self.request.recv(4096) or b">"
+        self.request.sendall(_XMPP_STREAM)
+        while b"</stream:stream>" not in data:
+            chunk = self.request.recv(4096)
+            if not chunk:
+                return
+            data += chunk
+        self.request.sendall(b"</stream:stream>")
+
+
 class _Http(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "bench/1.0"
@@ -221,7 +272,7 @@ def serve_forever(cert_chain: str | None) -> None:
     _Ldap.answer = _rootdse_answer()
     ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp), "mqtt": start(_Mqtt),
              "socks": start(_Socks), "ldap": start(_Ldap), "xmlrpc": start(_XmlRpc),
-             "websocket": start(_WebSocket)}  # fmt: skip
+             "websocket": start(_WebSocket), "irc": start(_Irc), "xmpp": start(_Xmpp)}  # fmt: skip
     if cert_chain:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_chain)
@@ -340,9 +391,40 @@ def raw_websocket(port: int, **_) -> None:
         _read_until(sock, lambda data: len(data) >= 4)
 
 
+def _read_to_marker(sock: socket.socket, marker: bytes) -> None:
+    data = b""
+    while marker not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return
+        data += chunk
+
+
+def raw_irc(port: int, **_) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"NICK nr1a2b3c\r\nUSER netref 0 * :netref probe\r\n")
+        _read_to_marker(sock, b" 251 ")
+        sock.sendall(b"QUIT :netref probe\r\n")
+        _read_to_marker(sock, b"ERROR")
+
+
+def raw_xmpp(port: int, **_) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xml:lang='en' "
+                     b"xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+        _read_to_marker(sock, b"</stream:features>")
+        sock.sendall(b"</stream:stream>")
+        _read_to_marker(sock, b"</stream:stream>")
+
+
+#: Options a family needs to run against the benchmark's servers.
+_OPTIONS = {"xmpp": {"domain": "localhost"}}
+
+
 def probed(protocol: str):
     def run(port: int, cafile: str | None = None) -> None:
-        result = run_probe(protocol, ProbeOptions("127.0.0.1", port=port, timeout=10, cafile=cafile))
+        options = ProbeOptions("127.0.0.1", port=port, timeout=10, cafile=cafile, **_OPTIONS.get(protocol, {}))
+        result = run_probe(protocol, options)
         if not result.ok:
             raise SystemExit(f"{protocol} probe failed: {result.category}: {result.message}")
 
@@ -359,7 +441,7 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
     """Measure each protocol; print a row each; return the worst ratio."""
     clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp,
                "mqtt": raw_mqtt, "socks": raw_socks, "ldap": raw_ldap, "xmlrpc": raw_xmlrpc,
-               "websocket": raw_websocket}  # fmt: skip
+               "websocket": raw_websocket, "irc": raw_irc, "xmpp": raw_xmpp}  # fmt: skip
     print(f"Python {sys.version.split()[0]}; {args.rounds} rounds, interleaved; medians; target ratio ≤ {TARGET:.2f}\n")
     print(f"{'protocol':<9} {'raw client':>11} {'netref probe':>13} {'ratio':>6}")
     worst = 0.0

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import captures_irc_xmpp as captured
 import captures_mqtt_socks as real_bytes
 import ldap_replay
 import pytest
@@ -25,6 +26,7 @@ from ftp_server import FtpServer
 from http_carried_servers import websocket_server, xmlrpc_server
 from line_servers import imap_server, nntp_server, pop3_server
 from probing import probe
+from replay_irc_xmpp import Replay
 from smtp_server import SmtpServer
 from typer.testing import CliRunner
 from udp_replay import DotServer
@@ -73,6 +75,10 @@ def _server(protocol: str, context: ssl.SSLContext, tmp_path: Any, cert_files: A
         "xmlrpcs": lambda: xmlrpc_server(context),
         "websocket": websocket_server,
         "wss": lambda: websocket_server(context),
+        "irc": lambda: Replay(captured.NGIRCD_REGISTRATION),
+        "ircs": lambda: Replay(captured.NGIRCD_REGISTRATION, context, implicit_tls=True),
+        "xmpp": lambda: Replay(captured.PROSODY_STARTTLS, context),  # the domain: 127.0.0.1, as long as localhost
+        "xmpps": lambda: Replay(captured.PROSODY_DIRECT_TLS, context, implicit_tls=True),
     }
     return factories[protocol]()
 
