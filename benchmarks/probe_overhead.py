@@ -90,6 +90,8 @@ class _Socks(socketserver.BaseRequestHandler):
         if self.request.recv(16):
             self.request.sendall(b"\x05\x00")
             self.request.recv(16)
+
+
 def _ldap_message(sock: socket.socket) -> bytes:
     """One whole BER element from ``sock`` (b"" at end of file)."""
     from netref.probes import ber
@@ -346,6 +348,8 @@ def raw_socks(port: int, **_) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(socks.GREETING)
         sock.recv(4096)
+
+
 def raw_ldap(port: int, **_) -> None:
     from netref.probes import ber, ldap
 
@@ -361,6 +365,8 @@ def raw_ldap(port: int, **_) -> None:
                 last = _operation(data[offset : offset + size])
                 offset += size
         sock.sendall(ldap.unbind_request(2))
+
+
 def _read_until(sock: socket.socket, done) -> bytes:
     data = b""
     while not done(data):
@@ -410,8 +416,10 @@ def raw_irc(port: int, **_) -> None:
 
 def raw_xmpp(port: int, **_) -> None:
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(b"<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xml:lang='en' "
-                     b"xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>")
+        sock.sendall(
+            b"<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xml:lang='en' "
+            b"xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+        )
         _read_to_marker(sock, b"</stream:features>")
         sock.sendall(b"</stream:stream>")
         _read_to_marker(sock, b"</stream:stream>")
