@@ -103,9 +103,7 @@ _NAME = re.compile(r"^[\x21-\x2b\x2d-\x7e]{1,64}$")  # printable US-ASCII withou
 def probe(session: Session) -> None:
     """Version line (after any lines before it), our version line, the server's KEXINIT; hang up."""
     result = session.result
-    pre_lines, line = _read_version_line(session)
-    if pre_lines:
-        result.details["pre_version_lines"] = pre_lines[:SHOWN_PRE_LINES]
+    line = _read_version_line(session)
     result.greeting = printable(line)
     _describe_version(session, line)
     session.sendall(CLIENT_VERSION)
@@ -118,10 +116,11 @@ def probe(session: Session) -> None:
     result.message = _summary(result.details["protocol_version"], lists, legacy)
 
 
-def _read_version_line(session: Session) -> tuple[list[str], str]:
-    """The lines before the version line (shown, printable), and the version line itself."""
+def _read_version_line(session: Session) -> str:
+    """The version line; the lines before it go to ``details.pre_version_lines`` (the first
+    :data:`SHOWN_PRE_LINES`, printable), kept when the probe fails too."""
     pre_lines: list[str] = []
-    for _ in range(MAX_PRE_LINES + 1):
+    for count in range(MAX_PRE_LINES + 1):
         raw = session.read_line_upto(MAX_LINE)
         if not raw:
             if pre_lines:
@@ -133,9 +132,10 @@ def _read_version_line(session: Session) -> tuple[list[str], str]:
             raise ProbeFailure("protocol", f"the server closed the connection in mid-line: {printable(raw, 80)!r}")
         text = raw.rstrip(b"\r\n").decode("latin-1")
         if text.startswith("SSH-"):
-            return pre_lines, text
-        if len(pre_lines) < SHOWN_PRE_LINES:
+            return text
+        if count < SHOWN_PRE_LINES:
             pre_lines.append(printable(text))
+            session.result.details["pre_version_lines"] = pre_lines
     raise ProbeFailure("protocol", f"no SSH version line in the first {MAX_PRE_LINES} lines the server sent")
 
 
