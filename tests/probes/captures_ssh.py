@@ -1,4 +1,5 @@
-"""SSH servers' exact bytes: their version line and KEXINIT, captured from the real Debian programs.
+"""SSH servers' exact bytes: their version line and KEXINIT, captured from the real Debian programs,
+and :class:`Replay`, the server that sends them back.
 
 Captured on Debian 12 (bookworm) on 2026-12-04: each daemon started by hand as an ordinary process on
 127.0.0.1 with host keys of its own, then a plain ``socket`` connected, read the version line, sent
@@ -6,6 +7,11 @@ netref's own (``SSH-2.0-netref_0.1.0\r\n``, :data:`netref.probes.ssh.CLIENT_VERS
 first binary packet the length field announced. Nothing was edited (the KEXINIT cookie is the
 random one the server sent).
 """
+
+from __future__ import annotations
+
+import socket
+
 
 #: OpenSSH 9.2p1 (openssh-server 1:9.2p1-2+deb12u10), its default algorithms; host keys ed25519, RSA
 #: 2048 and ECDSA P-256 (``sshd -D -e -f sshd_config -p PORT``: ListenAddress, HostKey, PidFile,
@@ -60,3 +66,48 @@ DROPBEAR = (
     b'\x00\x00\x00\x15zlib@openssh.com,none\x00\x00\x00\x15zlib@openssh.com,none\x00\x00\x00\x00\x00\x00'
     b'\x00\x00\x00\x00\x00\x00\x00\xfb]\xaf\x86\xf2\xc6!\xd1\xd1\xd7['
 )
+
+
+def split(capture: bytes) -> tuple[bytes, bytes]:
+    """(version line, what follows it) of a capture."""
+    end = capture.index(b"\n") + 1
+    return capture[:end], capture[end:]
+
+
+class Replay:
+    """A handler replaying ``capture``; ``received`` collects what each client sent."""
+
+    def __init__(self, capture: bytes, *, wait_for_client: bool = True, before: bytes = b"") -> None:
+        self.version, self.rest = split(capture)
+        self.wait_for_client, self.before = wait_for_client, before
+        self.received: list[bytes] = []
+        self.before_ours: list[bytes] = []
+
+    def __call__(self, conn: socket.socket) -> None:
+        conn.settimeout(0.2)
+        try:
+            self.before_ours.append(conn.recv(4096))  # the probe must not speak before the server
+        except TimeoutError:
+            self.before_ours.append(b"")
+        conn.settimeout(5)
+        conn.sendall(self.before + self.version)
+        if self.wait_for_client:
+            line = _line(conn)
+            self.received.append(line or b"")
+        conn.sendall(self.rest)
+        try:
+            while data := conn.recv(4096):
+                self.received.append(data)
+        except OSError:
+            pass
+
+
+def _line(conn: socket.socket) -> bytes | None:
+    """The client's version line; None if it hung up first."""
+    data = b""
+    while b"\n" not in data:
+        chunk = conn.recv(256)
+        if not chunk:
+            return None
+        data += chunk
+    return data

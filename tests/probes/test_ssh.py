@@ -15,44 +15,11 @@ import time
 import captures_ssh
 import pytest
 import servers
+from captures_ssh import Replay, split
 
 from netref.probes import ProbeOptions, run_probe, ssh
 
 SLACK = 0.3  # seconds on top of the deadline (the core tests' bound, with room for a loaded machine)
-
-
-def split(capture: bytes) -> tuple[bytes, bytes]:
-    """(version line, what follows it) of a capture."""
-    end = capture.index(b"\n") + 1
-    return capture[:end], capture[end:]
-
-
-class Replay:
-    """A handler replaying ``capture``; ``received`` collects what each client sent."""
-
-    def __init__(self, capture: bytes, *, wait_for_client: bool = True, before: bytes = b"") -> None:
-        self.version, self.rest = split(capture)
-        self.wait_for_client, self.before = wait_for_client, before
-        self.received: list[bytes] = []
-        self.before_ours: list[bytes] = []
-
-    def __call__(self, conn: socket.socket) -> None:
-        conn.settimeout(0.2)
-        try:
-            self.before_ours.append(conn.recv(4096))  # the probe must not speak before the server
-        except TimeoutError:
-            self.before_ours.append(b"")
-        conn.sendall(self.before + self.version)
-        if self.wait_for_client:
-            line = servers.receive_until(conn, lambda data: b"\n" in data)
-            self.received.append(line or b"")
-        conn.sendall(self.rest)
-        conn.settimeout(5)
-        try:
-            while data := conn.recv(4096):
-                self.received.append(data)
-        except OSError:
-            pass
 
 
 def probe_ssh(handler, timeout: float = 5.0, protocol: str = "ssh"):
