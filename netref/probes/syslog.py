@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import os
 import socket
+import ssl
 
 from netref import __version__
 from netref.probes import datagram
@@ -75,19 +76,27 @@ def _probe_udp(session: DatagramSession) -> None:
     session.result.message = f"sent; no ICMP error in {LISTEN:g} s (a collector never answers over UDP)"
 
 
+#: What a collector that hangs up on a verified TLS connection most likely wants.
+_REFUSED = "it may require a client certificate, which netref does not send"
+
+
 def _probe_tls(session: Session) -> None:
     """One framed message over the TLS connection the core opened; listen briefly; close."""
     ident = datagram.random_bytes(8).hex()
     sent = message(ident)
-    session.sendall(framed(sent))
     details = session.result.details
     details["message_id"] = ident
     details["message_bytes"] = len(sent)
     details["framing"] = "octet counting (RFC 5425)"
     details["delivery"] = "unconfirmed (syslog over TLS has no acknowledgement)"
-    answer = session.read_some(4096, wait=min(SETTLE, max(session.remaining(), 0.0)))
+    try:
+        session.sendall(framed(sent))
+        answer = session.read_some(4096, wait=min(SETTLE, max(session.remaining(), 0.0)))
+    except ssl.SSLError as exc:  # an alert, or a TLS connection cut without close_notify
+        why = "cut without close_notify" if isinstance(exc, ssl.SSLEOFError) else f"alert {exc.reason or exc}"
+        raise ProbeFailure("tls", f"the collector ended TLS after the handshake ({why}); {_REFUSED}") from None
     if answer == b"":
-        raise ProbeFailure("protocol", "the collector closed the connection after the message (refused?)")
+        raise ProbeFailure("tls", f"the collector closed the connection after the handshake; {_REFUSED}")
     if answer:
         details["unexpected_reply"] = printable(answer)
         session.result.warnings.append(f"the collector sent {len(answer)} bytes; syslog over TLS sends none")
