@@ -209,7 +209,8 @@ def parse_kexinit(payload: bytes) -> dict[str, list[str]]:
         offset += size
         bad = next((name for name in names if not _NAME.match(name)), None)
         if bad is not None:
-            raise ProbeFailure("protocol", f"KEXINIT's {field.replace('_', ' ')} holds a bad name {printable(bad, 40)!r}")
+            shown = printable(bad, 40)
+            raise ProbeFailure("protocol", f"KEXINIT's {field.replace('_', ' ')} holds a bad name {shown!r}")
         lists[field] = names
     if offset + 5 > len(payload):
         raise ProbeFailure("protocol", "KEXINIT cut short before its first_kex_packet_follows")

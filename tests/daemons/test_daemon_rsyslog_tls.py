@@ -14,7 +14,6 @@ from realdaemon import free_port, need, running
 from netref.probes import ProbeOptions, run_probe
 
 
-
 @pytest.fixture
 def tls_files(tmp_path, tls_ca, server_cert) -> tuple[Path, Path, Path]:
     """(CA, certificate, key) PEM files for rsyslog and the probe's --cafile."""
@@ -39,8 +38,8 @@ input(type="imtcp" address="127.0.0.1" port="{port}")
 
 
 def _gtls() -> None:
-    if not any(Path(directory).glob("rsyslog/lmnsd_gtls.so") for directory in ("/usr/lib/x86_64-linux-gnu",
-                                                                               "/usr/lib/aarch64-linux-gnu", "/usr/lib")):
+    directories = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib")
+    if not any(Path(directory, "rsyslog", "lmnsd_gtls.so").exists() for directory in directories):
         pytest.skip("rsyslog's GnuTLS driver is not installed (Debian package rsyslog-gnutls; .ci/run installs it)")
 
 

@@ -22,7 +22,8 @@ def _sshd_config(directory: Path, port: int, extra: str = "") -> Path:
     keys = []
     for kind in ("ed25519", "rsa"):
         key = directory / f"host_{kind}"
-        subprocess.run([keygen, "-q", "-t", kind, "-N", "", "-f", str(key)], check=True, capture_output=True, timeout=30)
+        command = [keygen, "-q", "-t", kind, "-N", "", "-f", str(key)]
+        subprocess.run(command, check=True, capture_output=True, timeout=30)
         keys.append(f"HostKey {key}")
     config = directory / "sshd_config"
     config.write_text("\n".join([f"ListenAddress 127.0.0.1:{port}", *keys, f"PidFile {directory / 'sshd.pid'}",

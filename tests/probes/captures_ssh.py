@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import socket
 
-
 #: OpenSSH 9.2p1 (openssh-server 1:9.2p1-2+deb12u10), its default algorithms; host keys ed25519, RSA
 #: 2048 and ECDSA P-256 (``sshd -D -e -f sshd_config -p PORT``: ListenAddress, HostKey, PidFile,
 #: UsePAM no). Its version line, then (after netref's) its KEXINIT: strict KEX offered.

@@ -47,7 +47,8 @@ def test_openssh_default_algorithms_are_reported_and_none_is_legacy():
     assert details["ciphers_client_to_server"] == details["ciphers_server_to_client"] == [
         "chacha20-poly1305@openssh.com", "aes128-ctr", "aes192-ctr", "aes256-ctr",
         "aes128-gcm@openssh.com", "aes256-gcm@openssh.com"]
-    assert details["macs_server_to_client"][0] == "umac-64-etm@openssh.com" and len(details["macs_server_to_client"]) == 10
+    assert details["macs_server_to_client"][0] == "umac-64-etm@openssh.com"
+    assert len(details["macs_server_to_client"]) == 10
     assert details["compression_client_to_server"] == ["none", "zlib@openssh.com"]
     assert details["languages_client_to_server"] == []
     assert (details["legacy_algorithms"], result.warnings) == ([], [])
@@ -103,7 +104,7 @@ def test_lines_before_the_version_line_are_allowed_and_shown():
     ("Go", "Go", None),
 ])  # fmt: skip
 def test_software_and_version_split_from_softwareversion(software_version, software, version):
-    version_line, rest = split(captures_ssh.DROPBEAR)
+    _, rest = split(captures_ssh.DROPBEAR)
     capture = f"SSH-2.0-{software_version}\r\n".encode() + rest
     result, _ = probe_ssh(Replay(capture, wait_for_client=False))
     assert (result.server_software, result.details["software"], result.details["software_version"]) == (

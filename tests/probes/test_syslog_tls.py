@@ -71,11 +71,13 @@ def test_one_octet_counted_rfc5424_message_naming_netref(server_ssl_context, ca_
 
 
 def test_the_message_is_built_in_one_place_for_udp_and_tls(server_ssl_context, ca_file, monkeypatch):
-    monkeypatch.setattr(syslog, "message", lambda ident, host=None, now=None: b"<14>1 - - netref - probe - " + ident.encode())
+    stand_in = b"<14>1 - - netref - probe - "
+    monkeypatch.setattr(syslog, "message", lambda ident, host=None, now=None: stand_in + ident.encode())
     collector = Collector()
     result, _ = probe_tls(collector, server_ssl_context, ca_file)
     assert result.ok
-    assert collector.received == [b"%d <14>1 - - netref - probe - %s" % (27 + 16, result.details["message_id"].encode())]
+    ident = result.details["message_id"].encode()
+    assert collector.received == [b"%d %s%s" % (len(stand_in) + 16, stand_in, ident)]
 
 
 def test_every_probe_has_its_own_id(server_ssl_context, ca_file):
