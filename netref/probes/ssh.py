@@ -98,6 +98,7 @@ _KIND_LISTS = {
 #: ``Cisco-1.25``, ``OpenSSH_for_Windows_8.1`` (the version is the part that starts with a digit).
 _SOFTWARE = re.compile(r"^(?P<software>.+?)[_-]v?(?P<version>\d\S*)$")
 _NAME = re.compile(r"^[\x21-\x2b\x2d-\x7e]{1,64}$")  # printable US-ASCII without comma (RFC 4251 §6)
+_NAME_LIST = re.compile(r"[\x21-\x2b\x2d-\x7e]{1,64}(?:,[\x21-\x2b\x2d-\x7e]{1,64})*")  # a whole list at once
 
 
 def probe(session: Session) -> None:
@@ -205,9 +206,10 @@ def parse_kexinit(payload: bytes) -> dict[str, list[str]]:
         offset += 4
         if offset + size > len(payload):
             raise ProbeFailure("protocol", f"KEXINIT's {field.replace('_', ' ')} runs past the packet")
-        names = payload[offset : offset + size].decode("latin-1").split(",") if size else []
+        text = payload[offset : offset + size].decode("latin-1")
         offset += size
-        bad = next((name for name in names if not _NAME.match(name)), None)
+        names = text.split(",") if text else []
+        bad = None if not text or _NAME_LIST.fullmatch(text) else next(n for n in names if not _NAME.match(n))
         if bad is not None:
             shown = printable(bad, 40)
             raise ProbeFailure("protocol", f"KEXINIT's {field.replace('_', ' ')} holds a bad name {shown!r}")

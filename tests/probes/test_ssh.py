@@ -251,3 +251,11 @@ def test_many_probes_at_once_each_get_their_verdict():
         for thread in threads:
             thread.join()
     assert len(results) == 8 and all(result.ok for result in results)
+
+
+@pytest.mark.parametrize("names", [b"curve25519-sha256,,ssh-rsa", b"curve25519 sha256", b"a" * 65, b"caf\xc3\xa9"])
+def test_a_bad_name_in_a_list_is_a_protocol_failure(names):
+    version, _ = split(captures_ssh.DROPBEAR)
+    payload = b"\x14" + b"\0" * 16 + struct.pack(">I", len(names)) + names
+    result, _ = probe_ssh(sends(version + packet(payload)))
+    assert result.category == "protocol" and result.message.startswith("KEXINIT's kex algorithms holds a bad name")
