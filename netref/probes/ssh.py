@@ -108,7 +108,12 @@ def probe(session: Session) -> None:
     result.greeting = printable(line)
     _describe_version(session, line)
     session.sendall(CLIENT_VERSION)
-    lists = _read_kexinit(session)
+    try:
+        lists = _read_kexinit(session)
+    except ProbeFailure as failure:
+        if failure.category == "timeout":  # the version line came: say what never did
+            raise session.timeout_failure("waiting for the server's KEXINIT, after its version line") from None
+        raise
     result.details.update(lists)
     result.details["strict_kex"] = STRICT_KEX in lists["kex_algorithms"]
     legacy = _legacy(lists)

@@ -259,3 +259,11 @@ def test_a_bad_name_in_a_list_is_a_protocol_failure(names):
     payload = b"\x14" + b"\0" * 16 + struct.pack(">I", len(names)) + names
     result, _ = probe_ssh(sends(version + packet(payload)))
     assert result.category == "protocol" and result.message.startswith("KEXINIT's kex algorithms holds a bad name")
+
+
+def test_a_server_that_sends_no_kexinit_times_out_saying_so():
+    version, _ = split(captures_ssh.OPENSSH_DEFAULT)
+    result, wall = probe_ssh(sends(version), timeout=0.8)
+    assert (result.category, result.message) == (
+        "timeout", "deadline of 0.8 s passed while waiting for the server's KEXINIT, after its version line")
+    assert result.server_software == "OpenSSH_9.2p1" and wall <= 0.8 * 1.1 + SLACK
