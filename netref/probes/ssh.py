@@ -19,6 +19,7 @@ import re
 import struct
 
 from netref import __version__
+from netref.probes import replies
 from netref.probes.session import Session
 from netref.probes.values import ProbeFailure, counted, printable
 
@@ -131,7 +132,7 @@ def _read_version_line(session: Session) -> str:
         if not raw:
             if pre_lines:
                 raise ProbeFailure("protocol", "the server closed the connection before its SSH version line")
-            raise ProbeFailure("protocol", "the server closed the connection without a word")
+            raise replies.closed_before_greeting()
         if not raw.endswith(b"\n"):
             if len(raw) >= MAX_LINE:
                 raise ProbeFailure("protocol", f"server sent a line longer than {MAX_LINE} bytes before its version")

@@ -267,3 +267,8 @@ def test_a_server_that_sends_no_kexinit_times_out_saying_so():
     assert (result.category, result.message) == (
         "timeout", "deadline of 0.8 s passed while waiting for the server's KEXINIT, after its version line")
     assert result.server_software == "OpenSSH_9.2p1" and wall <= 0.8 * 1.1 + SLACK
+
+
+def test_a_server_that_closes_at_once_is_named_as_the_other_probes_name_it():
+    result, _ = probe_ssh(servers.banner(b""))
+    assert (result.category, result.message) == ("protocol", "the server closed the connection before its greeting")
