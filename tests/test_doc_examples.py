@@ -56,6 +56,7 @@ DOC_SERVERS: dict[int, Callable[[Any, Path], contextlib.AbstractContextManager[A
     40143: lambda tls, _: imap_server(),  # plaintext IMAP, probed as imaps
     40993: lambda tls, _: imap_server(ssl_context=tls, implicit_tls=True),  # TLS-only IMAP, probed as imap
     40022: lambda tls, _: serve(Replay(captures_ssh.DROPBEAR, wait_for_client=False)),  # Dropbear's exact bytes
+    46514: lambda tls, _: serve(silent, ssl_context=tls),  # a syslog collector over TLS: reads, never answers
     35353: lambda tls, _: DnsReplay(),  # UDP: unbound's recorded answers (tests/probes/udp_captures/dns.json)
 }
 CLOSED_PORTS = {1}  # nothing listens there: a scan example shows a closed port
