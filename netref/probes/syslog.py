@@ -99,5 +99,25 @@ def _probe_tls(session: Session) -> None:
         raise ProbeFailure("tls", f"the collector closed the connection after the handshake; {_REFUSED}")
     if answer:
         details["unexpected_reply"] = printable(answer)
-        session.result.warnings.append(f"the collector sent {len(answer)} bytes; syslog over TLS sends none")
+        raise _not_a_collector(session, answer)
     session.result.message = "accepted over TLS; the protocol sends no reply"
+
+
+def _not_a_collector(session: Session, answer: bytes) -> ProbeFailure:
+    """A server that spoke on a syslog-tls port (a collector never does), named from the
+    catalogue when it certainly is another protocol's (an IMAP greeting inside TLS)."""
+    shown = printable(answer.split(b"\n", 1)[0], 100)
+    said = f"the server answered ('{shown}'): not a syslog collector, which never answers"
+    catalog = session.catalog
+    if catalog is None:
+        return ProbeFailure("protocol", said)
+    from netref import identify
+
+    certain = [found for found in identify.candidates(answer, catalog) if found.certain]
+    answered = catalog.protocol(certain[0].protocol) if certain else None
+    if answered is None:
+        return ProbeFailure("protocol", said)
+    inside = next((p for p in catalog.protocols.values() if p.plain == answered.key and p.tls == "implicit"), answered)
+    host = f"[{session.options.host}]" if ":" in session.options.host else session.options.host
+    command = f"netref probe {inside.key} {host}:{session.port}"
+    return ProbeFailure("protocol", f"{said}; it is {answered.name}: try {command}")

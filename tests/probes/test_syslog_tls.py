@@ -105,11 +105,22 @@ def test_a_collector_that_requires_a_client_certificate_refuses_the_probe(server
     assert result.message.startswith("the collector ended TLS after the handshake")
 
 
-def test_bytes_from_a_collector_are_reported_not_trusted(server_ssl_context, ca_file):
+def test_a_server_that_speaks_is_no_collector(server_ssl_context, ca_file):
     result, _ = probe_tls(Collector(reply=b"hello?\r\n"), server_ssl_context, ca_file)
-    assert result.ok
-    assert result.warnings == ["the collector sent 8 bytes; syslog over TLS sends none"]
+    assert (result.verdict, result.category) == ("failed", "protocol")
+    assert result.message == "the server answered ('hello?'): not a syslog collector, which never answers"
     assert result.details["unexpected_reply"] == "hello?"
+
+
+def test_another_protocol_inside_tls_is_named(server_ssl_context, ca_file):
+    """An IMAPS server greets right after the handshake: the probe names it and what to run."""
+    from line_servers import imap_server
+
+    with imap_server(ssl_context=server_ssl_context, implicit_tls=True) as server:
+        result = run_probe("syslog-tls", ProbeOptions("127.0.0.1", port=server.port, cafile=str(ca_file), timeout=5))
+    assert (result.verdict, result.category) == ("failed", "protocol")
+    assert result.message.startswith("the server answered ('* OK [CAPABILITY IMAP4rev1] netref test IMAP server")
+    assert result.message.endswith(f"it is IMAP4: try netref probe imaps 127.0.0.1:{server.port}")
 
 
 def test_an_untrusted_certificate_is_refused_before_anything_is_sent(server_ssl_context):
