@@ -11,8 +11,9 @@ Over TLS (``syslog-tls``, port 6514) the core has made the handshake and read th
 for every TLS probe; the message goes out framed by octet counting (RFC 5425 §4.3: its length,
 a space, the message), and the probe listens :data:`SETTLE` seconds before it closes: a collector
 that refuses the client after the handshake (TLS 1.3 sends the verdict on a client certificate
-only then) says so with an alert, and one that hangs up is reported. Otherwise the verdict is what
-is knowable: **accepted over TLS**; the protocol sends no reply, so delivery is still unconfirmed.
+only then) says so with an alert or hangs up, and a server that speaks at all is no collector (an
+IMAPS greeting is named). Otherwise the verdict is what is knowable: **accepted over TLS**; the
+protocol sends no reply, so delivery is still unconfirmed.
 
 This is the one probe that writes: one informational line, facility user, that says it is a
 netref probe. The message is built in one place, :func:`message`, for both transports.
