@@ -150,3 +150,13 @@ def test_starttls_and_udp_do_not_apply():
         run_probe("syslog-tls", ProbeOptions("127.0.0.1", port=6514, starttls=True))
     with pytest.raises(ProbeUsageError):
         run_probe("syslog-tls", ProbeOptions("127.0.0.1", port=6514, transport="udp"))
+
+
+def test_a_drip_fed_handshake_cannot_stretch_the_deadline(server_ssl_context, ca_file):
+    with servers.serve(Collector(), ssl_context=server_ssl_context) as upstream, \
+            servers.serve(servers.drip_proxy(upstream.port, interval=0.05)) as proxy:
+        started = time.monotonic()
+        result = run_probe("syslog-tls", ProbeOptions("127.0.0.1", port=proxy.port, cafile=str(ca_file), timeout=0.8))
+        wall = time.monotonic() - started
+    assert (result.verdict, result.category) == ("failed", "timeout")
+    assert wall <= 0.8 * 1.1 + 0.3
