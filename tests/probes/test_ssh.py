@@ -272,3 +272,13 @@ def test_a_server_that_sends_no_kexinit_times_out_saying_so():
 def test_a_server_that_closes_at_once_is_named_as_the_other_probes_name_it():
     result, _ = probe_ssh(servers.banner(b""))
     assert (result.category, result.message) == ("protocol", "the server closed the connection before its greeting")
+
+
+def test_legacy_algorithms_are_a_nagios_warning():
+    from netref.probes.monitoring import OK, WARNING, Thresholds, judge
+
+    legacy, _ = probe_ssh(Replay(captures_ssh.OPENSSH_LEGACY))
+    default, _ = probe_ssh(Replay(captures_ssh.OPENSSH_DEFAULT))
+    warned = judge(legacy, Thresholds())
+    assert warned.code == WARNING and "ssh-rsa (host key)" in warned.summary
+    assert judge(default, Thresholds()).code == OK
