@@ -16,7 +16,11 @@ connecting and the certificate decoding; the raw client does only the exchange:
   request (``system.listMethods``; the Upgrade and the Close frame) sent through a bare socket, the
   answer read to its end (Content-Length; the 101 head and the Close reply);
 - irc:   a socket registering (NICK, USER), reading to the first line after 005, QUIT, reading ERROR;
-- xmpp:  a socket opening a stream, reading to ``</stream:features>``, closing the stream.
+- xmpp:  a socket opening a stream, reading to ``</stream:features>``, closing the stream;
+- ssh:   a socket reads the version line, sends its own, reads the KEXINIT packet (against Dropbear's
+  captured bytes, tests/probes/captures_ssh.py);
+- syslog-tls: a verified TLS connection, one octet-counted message, then the probe's
+  ``syslog.SETTLE`` wait for an alert (the raw client waits the same: it is part of the exchange).
 
 The two run interleaved (each going first in half of the rounds), against the same loopback servers, which run in
 a child process so that their threads do not compete with the measured code for the GIL.
@@ -48,7 +52,21 @@ from netref.probes import ProbeOptions, run_probe
 
 TARGET = 1.20
 #: Every protocol the benchmark serves and measures, in the order of its rows.
-SERVED = ("tcp", "http", "https", "smtp", "mqtt", "socks", "ldap", "xmlrpc", "websocket", "irc", "xmpp")
+SERVED = (
+    "tcp",
+    "http",
+    "https",
+    "smtp",
+    "mqtt",
+    "socks",
+    "ldap",
+    "xmlrpc",
+    "websocket",
+    "irc",
+    "xmpp",
+    "ssh",
+    "syslog-tls",
+)
 
 
 class _Banner(socketserver.BaseRequestHandler):
@@ -190,6 +208,32 @@ class _Xmpp(socketserver.BaseRequestHandler):
         self.request.sendall(b"</stream:stream>")
 
 
+def _ssh_capture() -> bytes:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "probes"))
+    from captures_ssh import DROPBEAR
+
+    return DROPBEAR
+
+
+class _Ssh(socketserver.BaseRequestHandler):
+    """Dropbear's captured version line and KEXINIT, sent at once as Dropbear does; then wait."""
+
+    capture = b""
+
+    def handle(self) -> None:
+        self.request.sendall(self.capture)
+        while self.request.recv(4096):
+            pass
+
+
+class _Collector(socketserver.BaseRequestHandler):
+    """A syslog collector: reads until the client leaves, never answers."""
+
+    def handle(self) -> None:
+        while self.request.recv(4096):
+            pass
+
+
 class _Http(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "bench/1.0"
@@ -271,14 +315,15 @@ def start(handler, context: ssl.SSLContext | None = None) -> int:
 
 def serve_forever(cert_chain: str | None) -> None:
     """The child process: start every server, print their ports as JSON, wait for stdin EOF."""
-    _Ldap.answer = _rootdse_answer()
+    _Ldap.answer, _Ssh.capture = _rootdse_answer(), _ssh_capture()
     ports = {"tcp": start(_Banner), "http": start(_Http), "smtp": start(_Smtp), "mqtt": start(_Mqtt),
              "socks": start(_Socks), "ldap": start(_Ldap), "xmlrpc": start(_XmlRpc),
-             "websocket": start(_WebSocket), "irc": start(_Irc), "xmpp": start(_Xmpp)}  # fmt: skip
+             "websocket": start(_WebSocket), "irc": start(_Irc), "xmpp": start(_Xmpp), "ssh": start(_Ssh)}  # fmt: skip
     if cert_chain:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert_chain)
         ports["https"] = start(_Http, context)
+        ports["syslog-tls"] = start(_Collector, context)
     print(json.dumps(ports), flush=True)
     sys.stdin.read()
 
@@ -429,6 +474,32 @@ def raw_xmpp(port: int, **_) -> None:
 _OPTIONS = {"xmpp": {"domain": "localhost"}}
 
 
+def raw_ssh(port: int, **_) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        data = b""
+        while b"\n" not in data:
+            data += sock.recv(4096)
+        sock.sendall(b"SSH-2.0-raw\r\n")
+        start = data.index(b"\n") + 1
+        while len(data) < start + 4 or len(data) < start + 4 + int.from_bytes(data[start : start + 4], "big"):
+            data += sock.recv(4096)
+
+
+def raw_syslog_tls(port: int, cafile: str, **_) -> None:
+    from netref.probes.syslog import SETTLE, framed, message
+
+    context = _RAW_CONTEXTS.get(cafile) or _RAW_CONTEXTS.setdefault(cafile, ssl.create_default_context(cafile=cafile))
+    plain = socket.create_connection(("127.0.0.1", port), timeout=10)
+    with context.wrap_socket(plain, server_hostname="127.0.0.1") as sock:
+        sock.getpeercert()
+        sock.sendall(framed(message("0123456789abcdef")))
+        sock.settimeout(SETTLE)
+        try:
+            sock.recv(4096)
+        except TimeoutError:
+            pass
+
+
 def probed(protocol: str):
     def run(port: int, cafile: str | None = None) -> None:
         options = ProbeOptions("127.0.0.1", port=port, timeout=10, cafile=cafile, **_OPTIONS.get(protocol, {}))
@@ -449,17 +520,19 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
     """Measure each protocol; print a row each; return the worst ratio."""
     clients = {"tcp": raw_tcp, "http": raw_http, "https": raw_https, "smtp": raw_smtp,
                "mqtt": raw_mqtt, "socks": raw_socks, "ldap": raw_ldap, "xmlrpc": raw_xmlrpc,
-               "websocket": raw_websocket, "irc": raw_irc, "xmpp": raw_xmpp}  # fmt: skip
+               "websocket": raw_websocket, "irc": raw_irc, "xmpp": raw_xmpp, "ssh": raw_ssh,
+               "syslog-tls": raw_syslog_tls}  # fmt: skip
     print(f"Python {sys.version.split()[0]}; {args.rounds} rounds, interleaved; medians; target ratio ≤ {TARGET:.2f}\n")
-    print(f"{'protocol':<9} {'raw client':>11} {'netref probe':>13} {'ratio':>6}")
+    print(f"{'protocol':<10} {'raw client':>11} {'netref probe':>13} {'ratio':>6}")
     worst = 0.0
     for protocol in args.protocols:
         if protocol not in ports:
-            print(f"{protocol:<9} skipped (no server: trustme missing?)")
+            print(f"{protocol:<10} skipped (no server: trustme missing?)")
             continue
         raw, probe, port = clients[protocol], probed(protocol), ports[protocol]
-        extra = {"cafile": cafile} if protocol == "https" else {}
-        for _ in range(100):  # warm-up: imports, catalogue, TLS contexts, the server child
+        extra = {"cafile": cafile} if protocol in ("https", "syslog-tls") else {}
+        # warm-up: imports, catalogue, TLS contexts, the server child (syslog-tls waits SETTLE each time)
+        for _ in range(100 if protocol != "syslog-tls" else 4):
             raw(port=port, **extra)
             probe(port=port, **extra)
         raw_times, probe_times = [], []
@@ -475,7 +548,7 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
         raw_ms, probe_ms = statistics.median(raw_times) * 1000, statistics.median(probe_times) * 1000
         ratio = probe_ms / raw_ms
         worst = max(worst, ratio)
-        print(f"{protocol:<9} {raw_ms:>9.3f}ms {probe_ms:>11.3f}ms {ratio:>6.2f}")
+        print(f"{protocol:<10} {raw_ms:>9.3f}ms {probe_ms:>11.3f}ms {ratio:>6.2f}")
     return worst
 
 

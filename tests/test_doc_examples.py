@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import captures_ssh
 import pytest
+from captures_ssh import Replay
 from doc_examples import Example, all_examples, matches
 from ftp_server import FtpServer
 from http_carried_servers import websocket_server, xmlrpc_server
@@ -55,6 +57,8 @@ DOC_SERVERS: dict[int, Callable[[Any, Path], contextlib.AbstractContextManager[A
     40025: lambda tls, _: SmtpServer(),  # an SMTP server, probed as something else
     40143: lambda tls, _: imap_server(),  # plaintext IMAP, probed as imaps
     40993: lambda tls, _: imap_server(ssl_context=tls, implicit_tls=True),  # TLS-only IMAP, probed as imap
+    40022: lambda tls, _: serve(Replay(captures_ssh.DROPBEAR, wait_for_client=False)),  # Dropbear's exact bytes
+    46514: lambda tls, _: serve(silent, ssl_context=tls),  # a syslog collector over TLS: reads, never answers
     35353: lambda tls, _: DnsReplay(),  # UDP: unbound's recorded answers (tests/probes/udp_captures/dns.json)
     38001: lambda tls, _: xmlrpc_server(),  # Python's SimpleXMLRPCServer
     38002: lambda tls, _: websocket_server(),

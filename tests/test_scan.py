@@ -15,7 +15,9 @@ import sys
 import time
 from collections.abc import Iterator
 
+import captures_ssh
 import pytest
+from captures_ssh import Replay
 from line_servers import imap_server, nntp_server, pop3_server
 from servers import HttpServer, banner, gopher_menu, serve, silent, telnet_login
 from smtp_server import SmtpServer
@@ -67,7 +69,7 @@ def closed_port() -> Iterator[int]:
 def test_each_protocol_identified_from_what_its_server_says(server_ssl_context):
     with SmtpServer(starttls_context=server_ssl_context) as smtp, pop3_server() as pop3, imap_server() as imap, \
             nntp_server() as nntp, HttpServer() as http, serve(telnet_login()) as telnet, \
-            serve(gopher_menu()) as gopher, serve(banner(b"SSH-2.0-OpenSSH_9.6p1 Debian-3\r\n")) as ssh:
+            serve(gopher_menu()) as gopher, serve(Replay(captures_ssh.OPENSSH_DEFAULT)) as ssh:
         found = results(["127.0.0.1"], [s.port for s in (smtp, pop3, imap, nntp, http, telnet, gopher, ssh)])
     assert found[smtp.port].protocol == "smtp" and found[smtp.port].tls == "starttls"
     assert found[smtp.port].python == "smtplib" and found[smtp.port].verdict == "ok"
@@ -77,8 +79,8 @@ def test_each_protocol_identified_from_what_its_server_says(server_ssl_context):
     assert found[http.port].protocol == "http" and found[http.port].software.startswith("netref-test/1.0")
     assert found[telnet.port].protocol == "telnet" and found[telnet.port].verdict == "ok"
     assert found[gopher.port].protocol == "gopher" and found[gopher.port].verdict == "ok"
-    assert found[ssh.port].protocol == "ssh" and found[ssh.port].software == "OpenSSH_9.6p1"
-    assert found[ssh.port].verdict == "ok"  # probed as a TCP banner
+    assert found[ssh.port].protocol == "ssh" and found[ssh.port].software == "OpenSSH_9.2p1"
+    assert found[ssh.port].verdict == "ok"  # version line and KEXINIT read
     assert all(result.state == "open" and result.address == "127.0.0.1" for result in found.values())
 
 

@@ -17,8 +17,9 @@ OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
 #: Protocols where a probe's warnings (an upgrade offered but not used) are a WARNING state:
-#: message submission carries credentials, and RFC 8314 deprecates cleartext for it.
-WARN_ON_WARNINGS = ("submission",)
+#: message submission carries credentials, and RFC 8314 deprecates cleartext for it; an SSH
+#: server's warnings are the algorithms current OpenSSH no longer offers (as ssh-audit warns).
+WARN_ON_WARNINGS = ("submission", "ssh")
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import captures_ssh
 import pytest
 import servers
+from captures_ssh import Replay
 
 from netref.catalog import load_catalog
 from netref.probes import ProbeOptions, ProbeUsageError, resolve_protocol, run_probe
@@ -11,13 +13,13 @@ from netref.probes import ProbeOptions, ProbeUsageError, resolve_protocol, run_p
 CATALOG = load_catalog()
 
 
-def test_ssh_identification_line_is_read_through_the_tcp_family():
-    """SSH has no standard-library client, but its server speaks first (RFC 4253, 4.2): a plain
-    socket reads the identification line honestly."""
-    with servers.serve(servers.banner(b"SSH-2.0-OpenSSH_9.6 netref-test\r\n")) as server:
+def test_ssh_is_read_through_a_socket_of_its_own():
+    """SSH has no standard-library client, but its server speaks first (RFC 4253, 4.2) and sends its
+    KEXINIT unencrypted: a plain socket reads the version line and the algorithms honestly."""
+    with servers.serve(Replay(captures_ssh.OPENSSH_DEFAULT)) as server:
         result = run_probe("ssh", ProbeOptions(host="127.0.0.1", port=server.port, timeout=5.0))
     assert (result.verdict, result.module) == ("ok", "socket")
-    assert result.greeting == "SSH-2.0-OpenSSH_9.6 netref-test"
+    assert result.greeting == "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10"
 
 
 #: Probed with a socket of their own family although PyPI has the full clients: ssh (its banner
