@@ -93,17 +93,26 @@ def hello_plan(catalog: Catalog, expected: str | None = None) -> list[bytes]:
     """The hellos to try, in turn, on a server that says nothing: the ``expected`` protocol's
     first (the port's usual one, whatever its ``blind``), then every hello marked harmless to
     other services (``blind``, the default) by its ``order`` (ties: catalogue order); each once."""
-    own = catalog.protocols[expected].identify if expected in catalog.protocols else None
+    return [hello for _, hello in named_hello_plan(catalog, expected)]
+
+
+def named_hello_plan(catalog: Catalog, expected: str | None = None) -> list[tuple[str, bytes]]:
+    """:func:`hello_plan` with the key of the protocol each hello belongs to (the first
+    protocol that has it, where several share one)."""
+    own_key, own = expected, catalog.protocols[expected].identify if expected in catalog.protocols else None
     if own is None and expected in catalog.protocols and catalog.protocols[expected].plain:
         plain = catalog.protocol(catalog.protocols[expected].plain or "")
-        own = plain.identify if plain is not None else None
+        own_key, own = (plain.key, plain.identify) if plain is not None else (own_key, None)
     ranked = sorted(
-        (protocol.identify.order, index, protocol.identify.hello)
-        for index, protocol in enumerate(catalog.protocols.values())
+        (protocol.identify.order, index, key, protocol.identify.hello)
+        for index, (key, protocol) in enumerate(catalog.protocols.items())
         if protocol.identify and protocol.identify.hello and protocol.identify.blind
     )
-    first = [own.hello] if own is not None and own.hello else []
-    return [hello.encode("latin-1") for hello in dict.fromkeys(first + [hello for _, _, hello in ranked])]
+    first = [(own_key or "", own.hello)] if own is not None and own.hello else []
+    plan: dict[str, str] = {}
+    for key, hello in first + [(key, hello) for _, _, key, hello in ranked]:
+        plan.setdefault(hello, key)
+    return [(key, hello.encode("latin-1")) for hello, key in plan.items()]
 
 
 def software(text: str, facts: Identify | None, catalog: Catalog | None = None) -> str | None:

@@ -1,4 +1,5 @@
-"""Is there TLS behind a plaintext probe's silence, and what speaks inside it?
+"""Is there TLS behind a plaintext probe's silence, and what speaks inside it? Or another
+protocol, one whose client speaks first, that answers another hello?
 
 A plaintext probe that meets an implicit-TLS port learns little from it: a TLS server waits for
 a ClientHello (so a greeting never comes), or closes a plaintext request unanswered (OpenSSL),
@@ -10,6 +11,13 @@ catalogue (its greeting, or its answer to the hello of the protocol probed).
 
 Read-only and bounded: one connection, one ClientHello, at most one hello (the one the probe
 itself would have sent), :data:`INSIDE_BYTES` read, all under ``budget`` seconds.
+
+A server silent to the probe and to TLS may wait for another protocol's client: an HTTP server
+waits for a request line, an MQTT broker for CONNECT. :func:`answer_to_hellos` sends it the
+hellos the scan sends to a silent port (the catalogue's harmless ones, by their ``order``), each
+on a connection of its own, :data:`HELLO_WAIT` each at most, until one is answered in words the
+catalogue recognises for certain: so ``netref probe smtp`` on a web server says "an HTTP server
+answered", as ``nmap -sV`` would name the port.
 """
 
 from __future__ import annotations
@@ -31,6 +39,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 INSIDE_BYTES = 4096
 #: How long a server inside TLS may take to greet before the probed protocol's hello is sent.
 INSIDE_GREETING_WAIT = 0.5
+#: How long each of :func:`answer_to_hellos`'s hellos waits for its answer.
+HELLO_WAIT = 0.5
 
 
 class Inside(NamedTuple):
@@ -61,6 +71,41 @@ def look_inside(session: Session, facts: Identify | None, budget: float) -> Insi
         return Inside(wrapped.version() or "TLS", _identify_inside(wrapped, session.catalog, facts, until))
     finally:
         sock.close()
+
+
+def answer_to_hellos(session: Session, budget: float) -> tuple[str, ident.Identification] | None:
+    """The first of the catalogue's harmless hellos (not the probed protocol's own, already
+    unanswered) that the server at the address that answered ``session`` answers in words the
+    catalogue knows for certain: the hello's protocol key and the identification; None when none
+    is answered within ``budget``."""
+    address, catalog = session.result.address_used, session.catalog
+    if address is None or catalog is None:
+        return None
+    until = min(time.monotonic() + budget, session.deadline)
+    own = session.protocol.plain or session.protocol.key
+    for key, hello in ident.named_hello_plan(catalog):
+        if key == own or time.monotonic() >= until:
+            continue
+        found = _answer(address, session.port, hello, catalog, min(until, time.monotonic() + HELLO_WAIT))
+        if found is not None and found.certain:
+            return key, found
+    return None
+
+
+def _answer(address: str, port: int, hello: bytes, catalog: Catalog, until: float) -> ident.Identification | None:
+    """Send ``hello`` on a new connection; identify what comes back before ``until``."""
+    try:
+        sock, _ = net.connect(net.resolve(address, port, 0, until)[:1], until)
+    except Exception:  # noqa: BLE001 - a port that no longer takes connections answers nothing
+        return None
+    with sock:
+        try:
+            sock.settimeout(max(until - time.monotonic(), 0.001))
+            sock.sendall(hello)
+        except OSError:
+            return None
+        data = _read(sock, until, catalog)
+    return ident.identify(data, catalog) if data else None
 
 
 def _handshake(sock: socket.socket, session: Session, until: float) -> ssl.SSLSocket | None:
@@ -94,7 +139,7 @@ def _identify_inside(
     return ident.identify(data, catalog) if data else None
 
 
-def _read(wrapped: ssl.SSLSocket, until: float, catalog: Catalog) -> bytes:
+def _read(wrapped: socket.socket, until: float, catalog: Catalog) -> bytes:
     """What the server sends until it is identified for certain, closes, or ``until``."""
     data = b""
     while len(data) < INSIDE_BYTES:

@@ -62,6 +62,8 @@ def judge(session: Session, outcome: ProbeFailure | None) -> ProbeFailure | None
     expected = session.protocol
     if catalog is None or identify_facts(catalog, expected) is None:
         return None
+    if isinstance(outcome, Mismatch):  # judged already, while the server was silent
+        return outcome
     if outcome is not None and outcome.category in _NOT_ABOUT_THE_ANSWER:
         return None
     opening = bytes(session.opening)
@@ -224,9 +226,35 @@ def other_protocol(session: Session) -> ProbeFailure | None:
 
 
 def check_tls_while_silent(session: Session) -> ProbeFailure | None:
-    """Called by the session when a server that speaks first has been silent for
-    :data:`TLS_CHECK_AFTER` seconds: the verdict at once if the port speaks TLS."""
-    return tls_behind(session, f"silent for {TLS_CHECK_AFTER:g} s: no greeting; ")
+    """Called by the session when the server has been silent for :data:`TLS_CHECK_AFTER`
+    seconds (no greeting, or no answer to the probe's request): the verdict at once if the port
+    speaks TLS, or answers another protocol's hello."""
+    facts = identify_facts(session.catalog, session.protocol) if session.catalog is not None else None
+    missing = "no answer to the request" if facts is not None and facts.first == "client" else "no greeting"
+    before = f"silent for {TLS_CHECK_AFTER:g} s: {missing}; "
+    return tls_behind(session, before) or hello_behind(session, before)
+
+
+def hello_behind(session: Session, before: str) -> Mismatch | None:
+    """The verdict when a server silent to the probe answers another protocol's hello (an HTTP
+    server to an SMTP probe): what answered and the probe to run; None when no hello is answered."""
+    from netref.probes.discover import answer_to_hellos
+
+    catalog = session.catalog
+    budget = min(TLS_CHECK_BUDGET, session.remaining())
+    if catalog is None or session.tls_active or budget <= 0.05:
+        return None
+    answered = answer_to_hellos(session, budget)
+    if answered is None:
+        return None
+    hello_of, found = answered
+    protocol = catalog.protocol(found.protocol)
+    if protocol is None or found.protocol == ident.TLS or ident.speaks(catalog, session.protocol.key, protocol.key):
+        return None
+    asked = catalog.protocols[hello_of].name if hello_of in catalog.protocols else hello_of
+    message = (f"{before}it answers {asked}'s hello: {_who(protocol, found.software)}, not "
+               f"{session.protocol.name}: try {_command(session, protocol)}")  # fmt: skip
+    return Mismatch("protocol", message, "", found.software, found.software_source)
 
 
 #: How long a server may stay silent on a port the catalogue lists for the TLS form of the
@@ -244,7 +272,11 @@ def set_silence_limit(session: Session) -> None:
     if catalog is None or session.tls_active or expected.tls == "implicit":
         return
     facts = identify_facts(catalog, expected)
-    if facts is None or facts.first != "server":
+    if facts is None:
+        return
+    if facts.first != "server":  # a request met by silence: TLS, or another protocol's server, waiting
+        if session.options.timeout > TLS_CHECK_AFTER * 2:
+            session.silence_check = (TLS_CHECK_AFTER, check_tls_while_silent)
         return
     owner = None if session.port in _port_numbers(expected) else _tls_port_owner(catalog, expected, session.port)
     if owner is not None:
@@ -325,10 +357,14 @@ def _tls_form(catalog: Catalog, protocol: Protocol) -> Protocol | None:
     return None
 
 
+#: Acronyms said as words, not letter by letter: "a SOCKS server", not "an".
+_SAID_AS_WORDS = ("SOCKS",)
+
+
 def _who(protocol: Protocol, software: str | None) -> str:
     """``an SMTP server (Postfix)``: the protocol's name with its article."""
     name = protocol.name
-    acronym = name[:2].isupper()
+    acronym = name[:2].isupper() and not name.startswith(_SAID_AS_WORDS)
     vowel_sound = name[0] in ("AEFHILMNORSX" if acronym else "AEIOU")
     return f"{'an' if vowel_sound else 'a'} {name} server" + (f" ({software})" if software else "")
 
