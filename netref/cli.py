@@ -914,6 +914,7 @@ def _collect(running: Any, stream: bool, only_open: bool = False) -> tuple[list[
     import time
 
     from netref import render
+    from netref.scan import until_sigint
 
     finished: list[Any] = []
     progress = sys.stderr.isatty() and not (stream and sys.stdout.isatty())
@@ -921,7 +922,7 @@ def _collect(running: Any, stream: bool, only_open: bool = False) -> tuple[list[
     done = opened = 0
     failures: list[tuple[Any, str]] = []
     try:
-        for result in running:
+        for result in until_sigint(running):
             done += 1
             opened += result.state == "open"
             if result.port is None:
@@ -942,7 +943,7 @@ def _collect(running: Any, stream: bool, only_open: bool = False) -> tuple[list[
         if progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
-    return finished, False, failures
+    return finished, running.interrupted, failures
 
 
 # -- check (legacy imports in source; netref.check is imported only when this command runs) -----
