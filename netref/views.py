@@ -40,6 +40,7 @@ def protocols_view(catalog: Catalog, protocols: list[Protocol], target: Version)
         document={"target": version, "protocols": [protocol_dict(catalog, protocol, target) for protocol in protocols]},
         rows=[protocol_row(catalog, protocol, target) for protocol in protocols],
         notes=(f"Status judged for Python {version} (change with --python X.Y).",),
+        drop=("legacy", "function", "tls", "ports"),  # a narrow table keeps the name, key and modules
     )
 
 
