@@ -261,14 +261,13 @@ class Sections:
         columns: Sequence[str] = (),
         notes: Sequence[str] = (),
         titled: Sequence[str] = (),
-        drop: Sequence[str] = (),
     ) -> None:
-        self.document, self.sections, self.columns, self.notes, self.drop = document, sections, columns, notes, drop
+        self.document, self.sections, self.columns, self.notes = document, sections, columns, notes
         self.titled = titled  # columns the default table leaves to the section titles (scan's host)
 
     def flat(self) -> Records:
         rows = [row for _, group in self.sections for row in group]
-        return Records(self.document, rows, columns=self.columns, notes=self.notes, drop=self.drop)
+        return Records(self.document, rows, columns=self.columns, notes=self.notes)
 
     def render_with(self, formatter: Formatter) -> str:
         return formatter.sections(self)
@@ -362,7 +361,7 @@ class TableFormatter(Formatter):
     def sections(self, view: Sections) -> str:
         columns = [column for column in view.columns if column not in view.titled]
         headers = [column.upper() for column in columns]
-        drop, hidden = _drop_order(columns, view.drop), list[str]()
+        drop, hidden = _drop_order(columns, ()), list[str]()  # the last column first
         parts = []
         for title, rows in view.sections:
             body = [[_cell(row.get(column), "\n") for column in columns] for row in rows]
