@@ -47,6 +47,7 @@ from netref.options import (
     complete_transports,
     deprecated,
     option,
+    with_family_options,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -577,6 +578,7 @@ def print_entry(
 
 
 @command("probe")
+@with_family_options
 def probe_command(
     protocol: Annotated[
         str,
@@ -621,35 +623,7 @@ def probe_command(
     allow_plaintext_auth: Annotated[
         bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")
     ] = False,
-    query: Annotated[
-        str | None, typer.Option("--query", metavar="NAME", help="dns/dot: the name to ask about (default: the root).")
-    ] = None,
-    qtype: Annotated[
-        str | None,
-        typer.Option("--type", metavar="TYPE", help="dns/dot: the record type (A, AAAA, MX, TXT, ...; default SOA)."),
-    ] = None,
-    tcp: Annotated[bool, typer.Option("--tcp", help="dns: ask over TCP instead of UDP.")] = False,
-    community: Annotated[
-        str | None,
-        typer.Option("--community", metavar="NAME",
-                     help="snmp: the v2c community (default public, or $NETREF_COMMUNITY); never printed."),
-    ] = None,
-    path: Annotated[
-        str | None,
-        typer.Option("--path", metavar="PATH", help="xmlrpc, websocket: the HTTP path (default /RPC2, /)."),
-    ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option("--to", metavar="HOST:PORT", help="socks: ask the proxy to CONNECT there (default: none)."),
-    ] = None,
-    mqtt_version: Annotated[
-        str | None,
-        typer.Option("--mqtt-version", metavar="VERSION", help="mqtt: protocol version, 3.1.1 (default) or 5."),
-    ] = None,
-    domain: Annotated[
-        str | None,
-        typer.Option("--domain", metavar="NAME", help="xmpp: the domain to open a stream to (default: HOST)."),
-    ] = None,
+    family_options: dict[str, Any] | None = None,  # --query, --type, ...: netref.options.FAMILY_OPTIONS
     warning: Annotated[
         float | None,
         option("--warning", metavar="SECONDS", help="nagios: WARNING above this response time."),
@@ -690,6 +664,8 @@ def probe_command(
     from netref.views import probe_view
 
     fmt, color = output_format(fmt, ("nagios",)), color_choice(color)
+    given = dict(family_options or {})
+    tcp, community = bool(given.pop("tcp", False)), given.pop("community", None)
     try:
         if fmt != "nagios" and (warning, critical, cert_days) != (None, None, None):
             raise ProbeUsageError("--warning, --critical and --cert-days apply to --format nagios")
@@ -711,9 +687,7 @@ def probe_command(
                 host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
                 family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
                 insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
-                transport="tcp" if tcp else transport, query=query, qtype=qtype,
-                path=path, to=to, mqtt_version=mqtt_version, domain=domain,
-                **_community(protocol, community),
+                transport="tcp" if tcp else transport, **given, **_community(protocol, community),
             ))  # fmt: skip
         catalog = open_catalog(data)
         password = _probe_password(user, password_needed(protocol, requests[0], catalog))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
@@ -198,3 +198,74 @@ CafileOption = Annotated[
     Path | None, option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
 ]
 InsecureOption = Annotated[bool, option("--insecure", help="Do not verify certificates (still reported).")]
+
+
+# -- probe's options for some families only: one table ----------------------------------------------
+
+
+class FamilyOption(NamedTuple):
+    """An option of ``probe`` that only some protocol families take (a family lists the ones it
+    takes in its ``TAKES``): the parameter (a :class:`netref.probes.ProbeOptions` field, but for
+    ``tcp`` and ``community``, which the command turns into one), the flag, the value's name
+    (None: a flag without a value) and the help."""
+
+    name: str
+    flag: str
+    metavar: str | None
+    help: str
+
+
+#: probe's family options, in the order ``--help`` lists them: a new one is a row here.
+FAMILY_OPTIONS: tuple[FamilyOption, ...] = (
+    FamilyOption("query", "--query", "NAME", "dns/dot: the name to ask about (default: the root)."),
+    FamilyOption("qtype", "--type", "TYPE", "dns/dot: the record type (A, AAAA, MX, TXT, ...; default SOA)."),
+    FamilyOption("tcp", "--tcp", None, "dns: ask over TCP instead of UDP."),
+    FamilyOption(
+        "community", "--community", "NAME",
+        "snmp: the v2c community (default public, or $NETREF_COMMUNITY); never printed.",
+    ),
+    FamilyOption("path", "--path", "PATH", "xmlrpc, websocket: the HTTP path (default /RPC2, /)."),
+    FamilyOption("to", "--to", "HOST:PORT", "socks: ask the proxy to CONNECT there (default: none)."),
+    FamilyOption("mqtt_version", "--mqtt-version", "VERSION", "mqtt: protocol version, 3.1.1 (default) or 5."),
+    FamilyOption("domain", "--domain", "NAME", "xmpp: the domain to open a stream to (default: HOST)."),
+)  # fmt: skip
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def with_family_options(command: _Command) -> _Command:
+    """``command`` with one option per :data:`FAMILY_OPTIONS` row where its ``family_options``
+    parameter stands: Typer reads the signature, so ``--help`` lists each as if declared there,
+    and ``command`` receives their values in one dict, ``family_options`` (name → value)."""
+    import functools
+    import inspect
+
+    signature = inspect.signature(command, eval_str=True)
+    parameters: list[inspect.Parameter] = []
+    for parameter in signature.parameters.values():
+        parameters += _family_parameters() if parameter.name == "family_options" else [parameter]
+
+    @functools.wraps(command)
+    def run(**values: Any) -> Any:
+        given = {row.name: values.pop(row.name) for row in FAMILY_OPTIONS}
+        return command(**values, family_options=given)
+
+    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
+    return run  # type: ignore[return-value]
+
+
+def _family_parameters() -> list[Any]:
+    """The :data:`FAMILY_OPTIONS` as Typer reads parameters: ``Annotated[type, typer.Option(...)]``."""
+    import inspect
+
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters: list[inspect.Parameter] = []
+    for row in FAMILY_OPTIONS:
+        if row.metavar is None:  # a flag
+            annotation: Any = Annotated[bool, typer.Option(row.flag, help=row.help)]
+        else:
+            annotation = Annotated[str | None, typer.Option(row.flag, metavar=row.metavar, help=row.help)]
+        default = None if row.metavar else False
+        parameters.append(inspect.Parameter(row.name, kind, default=default, annotation=annotation))
+    return parameters
