@@ -519,6 +519,7 @@ def matrix_command(
     python: MarkPythonOption = None,
     color: ColorOption = "auto",
     fmt: FormatOption = "table",
+    wide: WideOption = False,
     data: DataOption = None,
 ) -> None:
     """Which modules work on which Python: a module × version grid of computed statuses, with a legend.
@@ -547,7 +548,7 @@ def matrix_command(
             modules += found
     else:
         modules = views.tutorial_modules(catalog)
-    print_view(views.matrix_view(modules, versions, target, running=python is None), fmt, color)
+    print_view(views.matrix_view(modules, versions, target, running=python is None), fmt, color, wide)
 
 
 Entry = TypeVar("Entry")
@@ -1001,6 +1002,7 @@ def check_command(
             " or a tabulate format.",
         ),
     ] = "text",
+    wide: WideOption = False,
     data: DataOption = None,
 ) -> None:
     """Find imports of renamed, deprecated and removed network modules, judged for the target Python.
@@ -1058,14 +1060,14 @@ def check_command(
         counts = checker.statistics(report)
         width = max((len(str(row["count"])) for row in counts), default=1)
         lines = [f"{row['count']:>{width}}  {row['code']}  {row['title']}" for row in counts]
-        print_view(render.Records(counts, counts, lines=lines), fmt)
+        print_view(render.Records(counts, counts, lines=lines), fmt, wide=wide)
         raise typer.Exit(found if findings else EXIT_OK)
     objects = [checker.finding_dict(finding, report.target_for(finding.path)) for finding in findings]
     lines = [finding.text() for finding in findings]
     print_view(
         render.Findings(objects, objects, rules=checker.code_descriptions(), tool="netref", version=__version__,
                         columns=_CHECK_COLUMNS, lines=lines),
-        fmt,
+        fmt, wide=wide,
     )  # fmt: skip
     raise typer.Exit(found if findings else EXIT_OK)
 

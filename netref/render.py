@@ -142,7 +142,9 @@ class Findings(Records):
         lines: Sequence[str] = (),
         notes: Sequence[str] = (),
     ) -> None:
-        super().__init__(document, rows, columns=columns, lines=lines, notes=notes)
+        # Too narrow a table gives up a finding's column first, then its line and code: never its
+        # file or its message.
+        super().__init__(document, rows, columns=columns, lines=lines, notes=notes, drop=("col", "line", "code"))
         self.rules, self.tool, self.version = rules, tool, version
 
     def render_with(self, formatter: Formatter) -> str:
@@ -200,10 +202,11 @@ class Timeline:
 
 class Terminal:
     """Where the output goes: whether it may carry colour, how many columns wide it is, and whether
-    tables are fitted to that width (``fit``: wrapped and folded; else full rows, as for a pipe)."""
+    tables are fitted to that width (``fit``: wrapped and folded; else full rows, as for a pipe);
+    ``wide`` (``--wide``): full rows asked for, so a grid is drawn however wide it is."""
 
-    def __init__(self, color: bool = False, width: int = 80, fit: bool = False) -> None:
-        self.color, self.width, self.fit = color, width, fit
+    def __init__(self, color: bool = False, width: int = 80, fit: bool = False, wide: bool = False) -> None:
+        self.color, self.width, self.fit, self.wide = color, width, fit, wide
 
     @classmethod
     def detect(cls, color: str = "auto", stream: Any = None, wide: bool = False) -> Terminal:
@@ -224,7 +227,7 @@ class Terminal:
             tty = False
         colored = color == "always" or (color == "auto" and tty and not os.environ.get("NO_COLOR"))
         asked = os.environ.get("COLUMNS", "").strip().isdigit()
-        return cls(colored, _terminal_width(tty, stream), fit=(tty or asked) and not wide)
+        return cls(colored, _terminal_width(tty, stream), fit=(tty or asked) and not wide, wide=wide)
 
 
 COLOR_CHOICES = ("auto", "always", "never")
@@ -711,12 +714,14 @@ _CELL = 2  # a grid cell: two characters (a symbol under a two-digit heading), t
 
 
 def _draw_grid(view: Grid, terminal: Terminal) -> str:
-    """The grid with its legend; when it does not fit the terminal, each row's runs instead."""
+    """The grid with its legend; when it does not fit the terminal, each row's runs instead (unless
+    ``--wide`` asked for the grid)."""
     label_width = max([len(view.label_heading), *(len(label) for label in view.labels)])
     tail_width = max([len(view.tail_heading), *(len(tail) for tail in view.tails)])
     cells_width = len(view.headings) * (_CELL + 1)
     # A tail longer than its heading may run past the edge: it is one row's last word, not a bar.
-    if label_width + 2 + cells_width + 1 + min(tail_width, len(view.tail_heading)) > terminal.width:
+    too_wide = label_width + 2 + cells_width + 1 + min(tail_width, len(view.tail_heading)) > terminal.width
+    if too_wide and not terminal.wide:
         return _grid_runs(view, terminal)
     groups = [group if i == 0 or view.headings[i - 1][0] != group else "" for i, (group, _) in enumerate(view.headings)]
     top = "".join(group.rjust(_CELL) + " " for group in groups)

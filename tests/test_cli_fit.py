@@ -128,3 +128,33 @@ def test_sections_say_once_what_they_hide() -> None:
     view = Sections(rows, [("host a", rows), ("host b", rows)], columns=("port", "state", "message"))
     text = render(view, "table", Terminal(width=20, fit=True))
     assert widest(text) <= 20 and text.count("hidden") == 1 and "(MESSAGE)" in text
+
+
+LEGACY_SOURCE = "import telnetlib\nimport asyncore, asynchat\nfrom urllib2 import urlopen\n"
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
+def test_check_table_fits(columns: int, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old_client.py").write_text(LEGACY_SOURCE)
+    text = assert_fitted(("check", "old_client.py", "-f", "table"), columns)
+    assert {"PATH", "MESSAGE"} <= set(text.splitlines()[0].split())  # a narrow table gives up COL first
+    assert_fitted(("check", "old_client.py", "--statistics", "-f", "table"), columns)
+
+
+def test_check_text_is_one_line_a_finding_whatever_the_width(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old_client.py").write_text(LEGACY_SOURCE)
+    narrow = netref("check", "old_client.py", columns=40).stdout
+    wide = netref("check", "old_client.py", "--wide", columns=40).stdout
+    assert narrow == wide == netref("check", "old_client.py").stdout
+    assert len(narrow.splitlines()) == 4
+
+
+def test_matrix_wide_draws_the_grid_however_narrow_the_terminal() -> None:
+    narrow = netref("matrix", "telnetlib", "httplib", columns=40).stdout
+    wide = netref("matrix", "telnetlib", "httplib", "--wide", columns=40).stdout
+    assert "MODULE" not in narrow and "3.11-3.12" in narrow  # the runs of each row
+    assert "MODULE" in wide and "USE INSTEAD" in wide and widest(wide) > 40  # the grid, as at 200 columns
+    grid = netref("matrix", "telnetlib", "httplib", columns=200).stdout
+    assert wide.split("\n\n")[0] == grid.split("\n\n")[0]  # the legend below still fits the 40 columns
