@@ -26,9 +26,13 @@ from netref.exits import EXIT_FAILED as EXIT_NOT_FOUND
 from netref.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, first_failure
 from netref.options import (
     CafileOption,
+    CheckFormatOption,
     ColorOption,
     DataOption,
+    ExtendIgnoreOption,
+    ExtendSelectOption,
     FormatOption,
+    IgnoreOption,
     InputOption,
     InsecureOption,
     Ipv4Option,
@@ -38,6 +42,7 @@ from netref.options import (
     ProbeFormatOption,
     PythonOption,
     ScanFormatOption,
+    SelectOption,
     WideOption,
     complete_modules,
     complete_modules_and_protocols,
@@ -938,24 +943,10 @@ def check_command(
         ),
     ] = None,
     python: PythonOption = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--select", metavar="CODE", help="Report only these codes or prefixes (NR1, NR201, ...); repeatable."
-        ),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option("--ignore", metavar="CODE", help="Do not report these codes or prefixes; repeatable."),
-    ] = None,
-    extend_select: Annotated[
-        list[str] | None,
-        typer.Option("--extend-select", metavar="CODE", help="Report these codes too (NR401); repeatable."),
-    ] = None,
-    extend_ignore: Annotated[
-        list[str] | None,
-        typer.Option("--extend-ignore", metavar="CODE", help="Also do not report these codes (as --ignore)."),
-    ] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    extend_select: ExtendSelectOption = None,
+    extend_ignore: ExtendIgnoreOption = None,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings (usage errors still exit 2).")
     ] = False,
@@ -994,14 +985,7 @@ def check_command(
         int,
         typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes for large trees (0: one per core)."),
     ] = 0,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", metavar="FORMAT",
-            help="text (default: path:line:col: CODE message), json, csv, table, github-actions, sarif,"
-            " or a tabulate format.",
-        ),
-    ] = "text",
+    fmt: CheckFormatOption = "text",
     wide: WideOption = False,
     data: DataOption = None,
 ) -> None:

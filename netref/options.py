@@ -200,6 +200,26 @@ CafileOption = Annotated[
 InsecureOption = Annotated[bool, option("--insecure", help="Do not verify certificates (still reported).")]
 
 
+# -- check's rule-code options ------------------------------------------------------------------------
+
+
+def _codes(flag: str, help: str) -> Any:
+    """A repeatable option of rule codes or code prefixes (``check --select NR1``), as ruff's."""
+    return option(flag, metavar="CODE", help=help)
+
+
+SelectOption = Annotated[
+    list[str] | None, _codes("--select", "Report only these codes or prefixes (NR1, NR201, ...); repeatable.")
+]
+IgnoreOption = Annotated[list[str] | None, _codes("--ignore", "Do not report these codes or prefixes; repeatable.")]
+ExtendSelectOption = Annotated[
+    list[str] | None, _codes("--extend-select", "Report these codes too (NR401); repeatable.")
+]
+ExtendIgnoreOption = Annotated[
+    list[str] | None, _codes("--extend-ignore", "Also do not report these codes (as --ignore).")
+]
+
+
 # -- probe's options for some families only: one table ----------------------------------------------
 
 
