@@ -12,9 +12,11 @@ functions run only when a shell asks, and never print an error.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -223,16 +225,17 @@ ExtendIgnoreOption = Annotated[
 # -- probe's options for some families only: one table ----------------------------------------------
 
 
-class FamilyOption(NamedTuple):
+class FamilyOption:
     """An option of ``probe`` that only some protocol families take (a family lists the ones it
     takes in its ``TAKES``): the parameter (a :class:`netref.probes.ProbeOptions` field, but for
     ``tcp`` and ``community``, which the command turns into one), the flag, the value's name
-    (None: a flag without a value) and the help."""
+    (None: a flag without a value) and the help. A plain class: this module is read on every
+    start, and a NamedTuple costs many times as much to define."""
 
-    name: str
-    flag: str
-    metavar: str | None
-    help: str
+    __slots__ = ("flag", "help", "metavar", "name")
+
+    def __init__(self, name: str, flag: str, metavar: str | None, help: str) -> None:
+        self.name, self.flag, self.metavar, self.help = name, flag, metavar, help
 
 
 #: probe's family options, in the order ``--help`` lists them: a new one is a row here.
@@ -257,28 +260,38 @@ def with_family_options(command: _Command) -> _Command:
     """``command`` with one option per :data:`FAMILY_OPTIONS` row where its ``family_options``
     parameter stands: Typer reads the signature, so ``--help`` lists each as if declared there,
     and ``command`` receives their values in one dict, ``family_options`` (name → value)."""
-    import functools
-    import inspect
+    return _WithFamilyOptions(command)  # type: ignore[return-value]
 
-    signature = inspect.signature(command, eval_str=True)
-    parameters: list[inspect.Parameter] = []
-    for parameter in signature.parameters.values():
-        parameters += _family_parameters() if parameter.name == "family_options" else [parameter]
 
-    @functools.wraps(command)
-    def run(**values: Any) -> Any:
+class _WithFamilyOptions:
+    """The command of :func:`with_family_options`. Its signature is spliced when Typer first reads
+    it, which is when the command runs or is listed: reading a signature evaluates every
+    annotation (a few milliseconds), and the CLI's start-up is benchmarked."""
+
+    def __init__(self, command: Callable[..., Any]) -> None:
+        self.command = command
+        self.__name__, self.__qualname__ = command.__name__, command.__qualname__
+        self.__doc__, self.__module__ = command.__doc__, command.__module__
+
+    def __call__(self, **values: Any) -> Any:
         given = {row.name: values.pop(row.name) for row in FAMILY_OPTIONS}
-        return command(**values, family_options=given)
+        return self.command(**values, family_options=given)
 
-    run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
-    run.__annotations__ = {parameter.name: parameter.annotation for parameter in parameters}
-    return run  # type: ignore[return-value]
+    @functools.cached_property
+    def __signature__(self) -> inspect.Signature:
+        signature = inspect.signature(self.command, eval_str=True)
+        parameters: list[inspect.Parameter] = []
+        for parameter in signature.parameters.values():
+            parameters += _family_parameters() if parameter.name == "family_options" else [parameter]
+        return signature.replace(parameters=parameters)
+
+    @functools.cached_property
+    def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
+        return {parameter.name: parameter.annotation for parameter in self.__signature__.parameters.values()}
 
 
-def _family_parameters() -> list[Any]:
+def _family_parameters() -> list[inspect.Parameter]:
     """The :data:`FAMILY_OPTIONS` as Typer reads parameters: ``Annotated[type, typer.Option(...)]``."""
-    import inspect
-
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     parameters: list[inspect.Parameter] = []
     for row in FAMILY_OPTIONS:
