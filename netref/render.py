@@ -338,7 +338,10 @@ class TableFormatter(Formatter):
         return _with_notes(table, self._notes([*view.notes, *_hidden_note(hidden)]))
 
     def _notes(self, notes: Sequence[str]) -> list[str]:
-        return [_fold(note, self.terminal.width if self.terminal.fit else None) for note in notes]
+        """Notes folded to the terminal; a note of several lines is ``show``'s example, code:
+        :func:`_fold_code`."""
+        room = self.terminal.width if self.terminal.fit else None
+        return [_fold_code(note, room) if "\n" in note else _fold(note, room) for note in notes]
 
     def _table(
         self, headers: list[str], body: list[list[str]], drop: Sequence[int] = (), hidden: list[str] | None = None
@@ -665,6 +668,22 @@ def _fold(text: str, room: int | None) -> str:
     if room is None or room < MIN_COLUMN:
         return text
     return "\n".join(piece for line in text.splitlines() for piece in _wrap(line, room)) if text else text
+
+
+def _fold_code(text: str, room: int | None) -> str:
+    """Python source fitted to ``room`` where that keeps it the same program: a long comment
+    wraps onto more comment lines at its indentation; any other line stays as it is."""
+    if room is None:
+        return text
+    lines = []
+    for line in text.splitlines():
+        body = line.lstrip()
+        indent = " " * (len(line) - len(body))
+        if len(line) <= room or not body.startswith("# ") or room - len(indent) - 2 < MIN_COLUMN:
+            lines.append(line)
+            continue
+        lines.extend(f"{indent}# {piece}" for piece in _wrap(body[2:], room - len(indent) - 2))
+    return "\n".join(lines)
 
 
 def _gha_data(text: str) -> str:

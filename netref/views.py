@@ -589,4 +589,5 @@ def probes_view(results: list[Any]) -> Records:
         }
         for result in results
     ]
-    return Records([result.to_dict() for result in results], rows, columns=PROBES_COLUMNS)
+    documents = [result.to_dict() for result in results]
+    return Records(documents, rows, columns=PROBES_COLUMNS, drop=("tls", "server", "message"))

@@ -158,3 +158,15 @@ def test_matrix_wide_draws_the_grid_however_narrow_the_terminal() -> None:
     assert "MODULE" in wide and "USE INSTEAD" in wide and widest(wide) > 40  # the grid, as at 200 columns
     grid = netref("matrix", "telnetlib", "httplib", columns=200).stdout
     assert wide.split("\n\n")[0] == grid.split("\n\n")[0]  # the legend below still fits the 40 columns
+
+
+def test_a_code_example_folds_its_comments_only() -> None:
+    narrow, full = netref("show", "smtp", columns=60).stdout, netref("show", "smtp").stdout
+    code, fitted = full[full.index("example:") :].splitlines(), narrow[narrow.index("example:") :].splitlines()
+    assert [line for line in fitted if not line.lstrip().startswith("#")] == [
+        line for line in code if not line.lstrip().startswith("#")
+    ]  # every line of code as written
+    assert " ".join(line.strip("# ") for line in fitted if line.startswith("#")) == " ".join(
+        line.strip("# ") for line in code if line.startswith("#")
+    )  # the comment, on more comment lines
+    assert widest("\n".join(fitted)) <= 60
