@@ -32,6 +32,7 @@ from netref.options import (
     ExtendIgnoreOption,
     ExtendSelectOption,
     FormatOption,
+    HostsArgument,
     IgnoreOption,
     InputOption,
     InsecureOption,
@@ -43,7 +44,9 @@ from netref.options import (
     PythonOption,
     ScanFormatOption,
     SelectOption,
+    TargetsArgument,
     WideOption,
+    argument,
     complete_modules,
     complete_modules_and_protocols,
     complete_protocols,
@@ -357,10 +360,8 @@ def list_command(
 def port_command(
     port: Annotated[
         str,
-        typer.Argument(
-            metavar="PORT", show_default=False, autocompletion=complete_protocols,
-            help="A port, 0-65535 (53/udp, U:53: one transport), or a service name (smtp, as getent services).",
-        ),
+        argument("PORT", "A port, 0-65535 (53/udp, U:53: one transport), or a service name (smtp, as getent services).",
+                 complete_protocols),
     ],
     transport: Annotated[
         str | None,
@@ -447,11 +448,7 @@ def service_port(name: str, catalog: Catalog, transport: str | None) -> tuple[in
 @command("show")
 def show_command(
     protocol: Annotated[
-        str,
-        typer.Argument(
-            metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False,
-            autocompletion=complete_protocols,
-        ),
+        str, argument("PROTOCOL", "A protocol key or alias: smtp, imap4, https, socket, ...", complete_protocols)
     ],
     python: PythonOption = None,
     fmt: FormatOption = "table",
@@ -473,11 +470,12 @@ def show_command(
 def module_command(
     name: Annotated[
         str,
-        typer.Argument(
-            metavar="MODULE", show_default=False, autocompletion=complete_modules,
-            help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...; or one of its "
+        argument(
+            "MODULE",
+            "A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...; or one of its "
             "functions, classes, constants or parameters: ssl.wrap_socket, urllib.urlencode, "
             "smtplib.SMTP.starttls(keyfile)",
+            complete_modules,
         ),
     ],
     python: PythonOption = None,
@@ -505,10 +503,8 @@ def module_command(
 def matrix_command(
     names: Annotated[
         list[str] | None,
-        typer.Argument(
-            metavar="[MODULE|PROTOCOL]...", show_default=False, autocompletion=complete_modules_and_protocols,
-            help="Modules, or protocol keys for their modules (default: the tutorial's modules and their successors).",
-        ),
+        argument("[MODULE|PROTOCOL]...", "Modules, or protocol keys for their modules (default: the tutorial's modules"
+                 " and their successors).", complete_modules_and_protocols),
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every module in the catalogue.")] = False,
     first: Annotated[
@@ -587,19 +583,9 @@ def print_entry(
 @with_family_options
 def probe_command(
     protocol: Annotated[
-        str,
-        typer.Argument(
-            metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False,
-            autocompletion=complete_protocols,
-        ),
+        str, argument("PROTOCOL", "http, https, smtp, imaps, telnet, gopher, tcp, ...", complete_protocols)
     ],
-    targets: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="HOST...", show_default=False,
-            help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address; several are probed concurrently.",
-        ),
-    ] = None,
+    targets: HostsArgument = None,
     input_file: InputOption = None,
     concurrency: JobsOption = 100,
     port: Annotated[
@@ -755,13 +741,7 @@ def _probe_password(user: str | None, needed: bool) -> str | None:
 
 @command("scan")
 def scan_command(
-    targets: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="TARGET...", show_default=False,
-            help="Host names, addresses, [v6] or CIDR blocks (127.0.0.0/29).",
-        ),
-    ] = None,
+    targets: TargetsArgument = None,
     input_file: InputOption = None,
     ports: Annotated[
         str | None,
@@ -936,11 +916,7 @@ _CHECK_FORMATS = ("text", *_FINDING_FORMATS)
 @command("check")
 def check_command(
     paths: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="PATH...", help="Python files, or directories to search for *.py; - reads stdin.",
-            show_default=False,
-        ),
+        list[str] | None, argument("PATH...", "Python files, or directories to search for *.py; - reads stdin.")
     ] = None,
     python: PythonOption = None,
     select: SelectOption = None,

@@ -55,6 +55,12 @@ def option(long: str, *aliases: str, metavar: str | None = None, help: str, **se
     return typer.Option(*names, metavar=metavar, help=help, **settings)
 
 
+def argument(metavar: str, help: str, complete: Callable[[str], list[tuple[str, str]]] | None = None) -> Any:
+    """A ``typer.Argument`` as every command's are: named ``metavar`` in the usage line, no default
+    shown, its values completed by ``complete`` (when the shell can)."""
+    return typer.Argument(metavar=metavar, help=help, show_default=False, autocompletion=complete)
+
+
 def deprecated(command: str, short: str) -> Any:
     """The hidden old spelling ``short`` of ``command`` (see :data:`DEPRECATED`): it still works,
     and says once on stderr what to write instead."""
@@ -186,6 +192,13 @@ DataOption = Annotated[
 ]  # fmt: skip
 WideOption = Annotated[
     bool, option("--wide", help="Full table rows, however wide (the default fits a terminal; piped output is full)."),
+]
+HostsArgument = Annotated[
+    list[str] | None,
+    argument("HOST...", "HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address; several are probed concurrently."),
+]
+TargetsArgument = Annotated[
+    list[str] | None, argument("TARGET...", "Host names, addresses, [v6] or CIDR blocks (127.0.0.0/29).")
 ]
 InputOption = Annotated[
     str | None,
