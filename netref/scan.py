@@ -441,7 +441,7 @@ class _Stage:
         scan = self.scan
         while not scan.stopped:
             if scan.interrupted:  # what finished meanwhile is kept; the rest is stopped
-                yield from (item for item in scan._results if isinstance(item, PortResult))
+                yield from self.finished()
                 return
             now = time.monotonic()
             self.begin(now)
@@ -463,6 +463,15 @@ class _Stage:
                 else:
                     self.hand(key.data, silent=False)
             self.expire(time.monotonic())
+
+    def finished(self) -> Iterator[PortResult]:
+        """The results already in, taken one by one (examiners may still add to the queue: it is
+        never iterated over while it can change)."""
+        results = self.scan._results
+        while results:
+            item = results.popleft()
+            if isinstance(item, PortResult):
+                yield item
 
     def wait(self, now: float) -> float | None:
         """How long the selector may sleep: until the first deadline, or the next token."""
