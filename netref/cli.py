@@ -26,9 +26,14 @@ from netref.exits import EXIT_FAILED as EXIT_NOT_FOUND
 from netref.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, first_failure
 from netref.options import (
     CafileOption,
+    CheckFormatOption,
     ColorOption,
     DataOption,
+    ExtendIgnoreOption,
+    ExtendSelectOption,
     FormatOption,
+    HostsArgument,
+    IgnoreOption,
     InputOption,
     InsecureOption,
     Ipv4Option,
@@ -38,7 +43,10 @@ from netref.options import (
     ProbeFormatOption,
     PythonOption,
     ScanFormatOption,
+    SelectOption,
+    TargetsArgument,
     WideOption,
+    argument,
     complete_modules,
     complete_modules_and_protocols,
     complete_protocols,
@@ -47,6 +55,7 @@ from netref.options import (
     complete_transports,
     deprecated,
     option,
+    with_family_options,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -351,10 +360,8 @@ def list_command(
 def port_command(
     port: Annotated[
         str,
-        typer.Argument(
-            metavar="PORT", show_default=False, autocompletion=complete_protocols,
-            help="A port, 0-65535 (53/udp, U:53: one transport), or a service name (smtp, as getent services).",
-        ),
+        argument("PORT", "A port, 0-65535 (53/udp, U:53: one transport), or a service name (smtp, as getent services).",
+                 complete_protocols),
     ],
     transport: Annotated[
         str | None,
@@ -441,11 +448,7 @@ def service_port(name: str, catalog: Catalog, transport: str | None) -> tuple[in
 @command("show")
 def show_command(
     protocol: Annotated[
-        str,
-        typer.Argument(
-            metavar="PROTOCOL", help="A protocol key or alias: smtp, imap4, https, socket, ...", show_default=False,
-            autocompletion=complete_protocols,
-        ),
+        str, argument("PROTOCOL", "A protocol key or alias: smtp, imap4, https, socket, ...", complete_protocols)
     ],
     python: PythonOption = None,
     fmt: FormatOption = "table",
@@ -467,11 +470,12 @@ def show_command(
 def module_command(
     name: Annotated[
         str,
-        typer.Argument(
-            metavar="MODULE", show_default=False, autocompletion=complete_modules,
-            help="A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...; or one of its "
+        argument(
+            "MODULE",
+            "A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...; or one of its "
             "functions, classes, constants or parameters: ssl.wrap_socket, urllib.urlencode, "
             "smtplib.SMTP.starttls(keyfile)",
+            complete_modules,
         ),
     ],
     python: PythonOption = None,
@@ -499,10 +503,8 @@ def module_command(
 def matrix_command(
     names: Annotated[
         list[str] | None,
-        typer.Argument(
-            metavar="[MODULE|PROTOCOL]...", show_default=False, autocompletion=complete_modules_and_protocols,
-            help="Modules, or protocol keys for their modules (default: the tutorial's modules and their successors).",
-        ),
+        argument("[MODULE|PROTOCOL]...", "Modules, or protocol keys for their modules (default: the tutorial's modules"
+                 " and their successors).", complete_modules_and_protocols),
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="Every module in the catalogue.")] = False,
     first: Annotated[
@@ -518,6 +520,7 @@ def matrix_command(
     python: MarkPythonOption = None,
     color: ColorOption = "auto",
     fmt: FormatOption = "table",
+    wide: WideOption = False,
     data: DataOption = None,
 ) -> None:
     """Which modules work on which Python: a module × version grid of computed statuses, with a legend.
@@ -546,7 +549,7 @@ def matrix_command(
             modules += found
     else:
         modules = views.tutorial_modules(catalog)
-    print_view(views.matrix_view(modules, versions, target, running=python is None), fmt, color)
+    print_view(views.matrix_view(modules, versions, target, running=python is None), fmt, color, wide)
 
 
 Entry = TypeVar("Entry")
@@ -577,21 +580,12 @@ def print_entry(
 
 
 @command("probe")
+@with_family_options
 def probe_command(
     protocol: Annotated[
-        str,
-        typer.Argument(
-            metavar="PROTOCOL", help="http, https, smtp, imaps, telnet, gopher, tcp, ...", show_default=False,
-            autocompletion=complete_protocols,
-        ),
+        str, argument("PROTOCOL", "http, https, smtp, imaps, telnet, gopher, tcp, ...", complete_protocols)
     ],
-    targets: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="HOST...", show_default=False,
-            help="HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address; several are probed concurrently.",
-        ),
-    ] = None,
+    targets: HostsArgument = None,
     input_file: InputOption = None,
     concurrency: JobsOption = 100,
     port: Annotated[
@@ -621,35 +615,7 @@ def probe_command(
     allow_plaintext_auth: Annotated[
         bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")
     ] = False,
-    query: Annotated[
-        str | None, typer.Option("--query", metavar="NAME", help="dns/dot: the name to ask about (default: the root).")
-    ] = None,
-    qtype: Annotated[
-        str | None,
-        typer.Option("--type", metavar="TYPE", help="dns/dot: the record type (A, AAAA, MX, TXT, ...; default SOA)."),
-    ] = None,
-    tcp: Annotated[bool, typer.Option("--tcp", help="dns: ask over TCP instead of UDP.")] = False,
-    community: Annotated[
-        str | None,
-        typer.Option("--community", metavar="NAME",
-                     help="snmp: the v2c community (default public, or $NETREF_COMMUNITY); never printed."),
-    ] = None,
-    path: Annotated[
-        str | None,
-        typer.Option("--path", metavar="PATH", help="xmlrpc, websocket: the HTTP path (default /RPC2, /)."),
-    ] = None,
-    to: Annotated[
-        str | None,
-        typer.Option("--to", metavar="HOST:PORT", help="socks: ask the proxy to CONNECT there (default: none)."),
-    ] = None,
-    mqtt_version: Annotated[
-        str | None,
-        typer.Option("--mqtt-version", metavar="VERSION", help="mqtt: protocol version, 3.1.1 (default) or 5."),
-    ] = None,
-    domain: Annotated[
-        str | None,
-        typer.Option("--domain", metavar="NAME", help="xmpp: the domain to open a stream to (default: HOST)."),
-    ] = None,
+    family_options: dict[str, Any] | None = None,  # --query, --type, ...: netref.options.FAMILY_OPTIONS
     warning: Annotated[
         float | None,
         option("--warning", metavar="SECONDS", help="nagios: WARNING above this response time."),
@@ -690,6 +656,8 @@ def probe_command(
     from netref.views import probe_view
 
     fmt, color = output_format(fmt, ("nagios",)), color_choice(color)
+    given = dict(family_options or {})
+    tcp, community = bool(given.pop("tcp", False)), given.pop("community", None)
     try:
         if fmt != "nagios" and (warning, critical, cert_days) != (None, None, None):
             raise ProbeUsageError("--warning, --critical and --cert-days apply to --format nagios")
@@ -711,9 +679,7 @@ def probe_command(
                 host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
                 family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
                 insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
-                transport="tcp" if tcp else transport, query=query, qtype=qtype,
-                path=path, to=to, mqtt_version=mqtt_version, domain=domain,
-                **_community(protocol, community),
+                transport="tcp" if tcp else transport, **given, **_community(protocol, community),
             ))  # fmt: skip
         catalog = open_catalog(data)
         password = _probe_password(user, password_needed(protocol, requests[0], catalog))
@@ -775,13 +741,7 @@ def _probe_password(user: str | None, needed: bool) -> str | None:
 
 @command("scan")
 def scan_command(
-    targets: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="TARGET...", show_default=False,
-            help="Host names, addresses, [v6] or CIDR blocks (127.0.0.0/29).",
-        ),
-    ] = None,
+    targets: TargetsArgument = None,
     input_file: InputOption = None,
     ports: Annotated[
         str | None,
@@ -914,6 +874,7 @@ def _collect(running: Any, stream: bool, only_open: bool = False) -> tuple[list[
     import time
 
     from netref import render
+    from netref.scan import until_sigint
 
     finished: list[Any] = []
     progress = sys.stderr.isatty() and not (stream and sys.stdout.isatty())
@@ -921,7 +882,7 @@ def _collect(running: Any, stream: bool, only_open: bool = False) -> tuple[list[
     done = opened = 0
     failures: list[tuple[Any, str]] = []
     try:
-        for result in running:
+        for result in until_sigint(running):
             done += 1
             opened += result.state == "open"
             if result.port is None:
@@ -942,7 +903,7 @@ def _collect(running: Any, stream: bool, only_open: bool = False) -> tuple[list[
         if progress:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
-    return finished, False, failures
+    return finished, running.interrupted, failures
 
 
 # -- check (legacy imports in source; netref.check is imported only when this command runs) -----
@@ -955,31 +916,13 @@ _CHECK_FORMATS = ("text", *_FINDING_FORMATS)
 @command("check")
 def check_command(
     paths: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="PATH...", help="Python files, or directories to search for *.py; - reads stdin.",
-            show_default=False,
-        ),
+        list[str] | None, argument("PATH...", "Python files, or directories to search for *.py; - reads stdin.")
     ] = None,
     python: PythonOption = None,
-    select: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--select", metavar="CODE", help="Report only these codes or prefixes (NR1, NR201, ...); repeatable."
-        ),
-    ] = None,
-    ignore: Annotated[
-        list[str] | None,
-        typer.Option("--ignore", metavar="CODE", help="Do not report these codes or prefixes; repeatable."),
-    ] = None,
-    extend_select: Annotated[
-        list[str] | None,
-        typer.Option("--extend-select", metavar="CODE", help="Report these codes too (NR401); repeatable."),
-    ] = None,
-    extend_ignore: Annotated[
-        list[str] | None,
-        typer.Option("--extend-ignore", metavar="CODE", help="Also do not report these codes (as --ignore)."),
-    ] = None,
+    select: SelectOption = None,
+    ignore: IgnoreOption = None,
+    extend_select: ExtendSelectOption = None,
+    extend_ignore: ExtendIgnoreOption = None,
     exit_zero: Annotated[
         bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings (usage errors still exit 2).")
     ] = False,
@@ -1018,14 +961,8 @@ def check_command(
         int,
         typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes for large trees (0: one per core)."),
     ] = 0,
-    fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", "-f", metavar="FORMAT",
-            help="text (default: path:line:col: CODE message), json, csv, table, github-actions, sarif,"
-            " or a tabulate format.",
-        ),
-    ] = "text",
+    fmt: CheckFormatOption = "text",
+    wide: WideOption = False,
     data: DataOption = None,
 ) -> None:
     """Find imports of renamed, deprecated and removed network modules, judged for the target Python.
@@ -1083,14 +1020,14 @@ def check_command(
         counts = checker.statistics(report)
         width = max((len(str(row["count"])) for row in counts), default=1)
         lines = [f"{row['count']:>{width}}  {row['code']}  {row['title']}" for row in counts]
-        print_view(render.Records(counts, counts, lines=lines), fmt)
+        print_view(render.Records(counts, counts, lines=lines), fmt, wide=wide)
         raise typer.Exit(found if findings else EXIT_OK)
     objects = [checker.finding_dict(finding, report.target_for(finding.path)) for finding in findings]
     lines = [finding.text() for finding in findings]
     print_view(
         render.Findings(objects, objects, rules=checker.code_descriptions(), tool="netref", version=__version__,
                         columns=_CHECK_COLUMNS, lines=lines),
-        fmt,
+        fmt, wide=wide,
     )  # fmt: skip
     raise typer.Exit(found if findings else EXIT_OK)
 

@@ -12,9 +12,11 @@ functions run only when a shell asks, and never print an error.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -51,6 +53,12 @@ def option(long: str, *aliases: str, metavar: str | None = None, help: str, **se
     :data:`SHORT_LETTERS` when it has one."""
     names = [long, *aliases, *([_LETTER[long]] if long in _LETTER else [])]
     return typer.Option(*names, metavar=metavar, help=help, **settings)
+
+
+def argument(metavar: str, help: str, complete: Callable[[str], list[tuple[str, str]]] | None = None) -> Any:
+    """A ``typer.Argument`` as every command's are: named ``metavar`` in the usage line, no default
+    shown, its values completed by ``complete`` (when the shell can)."""
+    return typer.Argument(metavar=metavar, help=help, show_default=False, autocompletion=complete)
 
 
 def deprecated(command: str, short: str) -> Any:
@@ -185,6 +193,13 @@ DataOption = Annotated[
 WideOption = Annotated[
     bool, option("--wide", help="Full table rows, however wide (the default fits a terminal; piped output is full)."),
 ]
+HostsArgument = Annotated[
+    list[str] | None,
+    argument("HOST...", "HOST, HOST:PORT, [IPv6]:PORT or a bare IPv6 address; several are probed concurrently."),
+]
+TargetsArgument = Annotated[
+    list[str] | None, argument("TARGET...", "Host names, addresses, [v6] or CIDR blocks (127.0.0.0/29).")
+]
 InputOption = Annotated[
     str | None,
     option("--input", metavar="FILE", help="Read more hosts from FILE (- for stdin): one a line, # comments."),
@@ -198,3 +213,105 @@ CafileOption = Annotated[
     Path | None, option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
 ]
 InsecureOption = Annotated[bool, option("--insecure", help="Do not verify certificates (still reported).")]
+
+
+# -- check's rule-code options ------------------------------------------------------------------------
+
+
+def _codes(flag: str, help: str) -> Any:
+    """A repeatable option of rule codes or code prefixes (``check --select NR1``), as ruff's."""
+    return option(flag, metavar="CODE", help=help)
+
+
+SelectOption = Annotated[
+    list[str] | None, _codes("--select", "Report only these codes or prefixes (NR1, NR201, ...); repeatable.")
+]
+IgnoreOption = Annotated[list[str] | None, _codes("--ignore", "Do not report these codes or prefixes; repeatable.")]
+ExtendSelectOption = Annotated[
+    list[str] | None, _codes("--extend-select", "Report these codes too (NR401); repeatable.")
+]
+ExtendIgnoreOption = Annotated[
+    list[str] | None, _codes("--extend-ignore", "Also do not report these codes (as --ignore).")
+]
+
+
+# -- probe's options for some families only: one table ----------------------------------------------
+
+
+class FamilyOption:
+    """An option of ``probe`` that only some protocol families take (a family lists the ones it
+    takes in its ``TAKES``): the parameter (a :class:`netref.probes.ProbeOptions` field, but for
+    ``tcp`` and ``community``, which the command turns into one), the flag, the value's name
+    (None: a flag without a value) and the help. A plain class: this module is read on every
+    start, and a NamedTuple costs many times as much to define."""
+
+    __slots__ = ("flag", "help", "metavar", "name")
+
+    def __init__(self, name: str, flag: str, metavar: str | None, help: str) -> None:
+        self.name, self.flag, self.metavar, self.help = name, flag, metavar, help
+
+
+#: probe's family options, in the order ``--help`` lists them: a new one is a row here.
+FAMILY_OPTIONS: tuple[FamilyOption, ...] = (
+    FamilyOption("query", "--query", "NAME", "dns/dot: the name to ask about (default: the root)."),
+    FamilyOption("qtype", "--type", "TYPE", "dns/dot: the record type (A, AAAA, MX, TXT, ...; default SOA)."),
+    FamilyOption("tcp", "--tcp", None, "dns: ask over TCP instead of UDP."),
+    FamilyOption(
+        "community", "--community", "NAME",
+        "snmp: the v2c community (default public, or $NETREF_COMMUNITY); never printed.",
+    ),
+    FamilyOption("path", "--path", "PATH", "xmlrpc, websocket: the HTTP path (default /RPC2, /)."),
+    FamilyOption("to", "--to", "HOST:PORT", "socks: ask the proxy to CONNECT there (default: none)."),
+    FamilyOption("mqtt_version", "--mqtt-version", "VERSION", "mqtt: protocol version, 3.1.1 (default) or 5."),
+    FamilyOption("domain", "--domain", "NAME", "xmpp: the domain to open a stream to (default: HOST)."),
+)  # fmt: skip
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def with_family_options(command: _Command) -> _Command:
+    """``command`` with one option per :data:`FAMILY_OPTIONS` row where its ``family_options``
+    parameter stands: Typer reads the signature, so ``--help`` lists each as if declared there,
+    and ``command`` receives their values in one dict, ``family_options`` (name → value)."""
+    return _WithFamilyOptions(command)  # type: ignore[return-value]
+
+
+class _WithFamilyOptions:
+    """The command of :func:`with_family_options`. Its signature is spliced when Typer first reads
+    it, which is when the command runs or is listed: reading a signature evaluates every
+    annotation (a few milliseconds), and the CLI's start-up is benchmarked."""
+
+    def __init__(self, command: Callable[..., Any]) -> None:
+        self.command = command
+        self.__name__, self.__qualname__ = command.__name__, command.__qualname__
+        self.__doc__, self.__module__ = command.__doc__, command.__module__
+
+    def __call__(self, **values: Any) -> Any:
+        given = {row.name: values.pop(row.name) for row in FAMILY_OPTIONS}
+        return self.command(**values, family_options=given)
+
+    @functools.cached_property
+    def __signature__(self) -> inspect.Signature:
+        signature = inspect.signature(self.command, eval_str=True)
+        parameters: list[inspect.Parameter] = []
+        for parameter in signature.parameters.values():
+            parameters += _family_parameters() if parameter.name == "family_options" else [parameter]
+        return signature.replace(parameters=parameters)
+
+    @functools.cached_property
+    def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
+        return {parameter.name: parameter.annotation for parameter in self.__signature__.parameters.values()}
+
+
+def _family_parameters() -> list[inspect.Parameter]:
+    """The :data:`FAMILY_OPTIONS` as Typer reads parameters: ``Annotated[type, typer.Option(...)]``."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters: list[inspect.Parameter] = []
+    for row in FAMILY_OPTIONS:
+        if row.metavar is None:  # a flag
+            annotation: Any = Annotated[bool, typer.Option(row.flag, help=row.help)]
+        else:
+            annotation = Annotated[str | None, typer.Option(row.flag, metavar=row.metavar, help=row.help)]
+        default = None if row.metavar else False
+        parameters.append(inspect.Parameter(row.name, kind, default=default, annotation=annotation))
+    return parameters

@@ -85,7 +85,9 @@ class Records:
     ``document`` is what ``json`` prints (a documented schema); ``rows``, one mapping per object,
     are the table's rows and CSV's records (CSV: every key, in order); ``columns`` are the columns
     the table formats show (default: every key); ``lines`` are what ``text`` prints, one per object;
-    ``notes`` are lines for a reader, printed after the default table only (after a blank line).
+    ``notes`` are lines for a reader, printed after the default table only (after a blank line);
+    ``drop`` names the columns a table that cannot fit the terminal hides first, in that order
+    (default: the last column first, the first one never).
     """
 
     def __init__(
@@ -96,8 +98,10 @@ class Records:
         columns: Sequence[str] = (),
         lines: Sequence[str] = (),
         notes: Sequence[str] = (),
+        drop: Sequence[str] = (),
     ) -> None:
         self.document, self.rows, self.columns, self.lines, self.notes = document, rows, columns, lines, notes
+        self.drop = drop  # the columns a too narrow table hides first (default: the last first)
 
     def render_with(self, formatter: Formatter) -> str:
         return formatter.records(self)
@@ -138,7 +142,9 @@ class Findings(Records):
         lines: Sequence[str] = (),
         notes: Sequence[str] = (),
     ) -> None:
-        super().__init__(document, rows, columns=columns, lines=lines, notes=notes)
+        # Too narrow a table gives up a finding's column first, then its line and code: never its
+        # file or its message.
+        super().__init__(document, rows, columns=columns, lines=lines, notes=notes, drop=("col", "line", "code"))
         self.rules, self.tool, self.version = rules, tool, version
 
     def render_with(self, formatter: Formatter) -> str:
@@ -196,10 +202,11 @@ class Timeline:
 
 class Terminal:
     """Where the output goes: whether it may carry colour, how many columns wide it is, and whether
-    tables are fitted to that width (``fit``: wrapped and folded; else full rows, as for a pipe)."""
+    tables are fitted to that width (``fit``: wrapped and folded; else full rows, as for a pipe);
+    ``wide`` (``--wide``): full rows asked for, so a grid is drawn however wide it is."""
 
-    def __init__(self, color: bool = False, width: int = 80, fit: bool = False) -> None:
-        self.color, self.width, self.fit = color, width, fit
+    def __init__(self, color: bool = False, width: int = 80, fit: bool = False, wide: bool = False) -> None:
+        self.color, self.width, self.fit, self.wide = color, width, fit, wide
 
     @classmethod
     def detect(cls, color: str = "auto", stream: Any = None, wide: bool = False) -> Terminal:
@@ -220,7 +227,7 @@ class Terminal:
             tty = False
         colored = color == "always" or (color == "auto" and tty and not os.environ.get("NO_COLOR"))
         asked = os.environ.get("COLUMNS", "").strip().isdigit()
-        return cls(colored, _terminal_width(tty, stream), fit=(tty or asked) and not wide)
+        return cls(colored, _terminal_width(tty, stream), fit=(tty or asked) and not wide, wide=wide)
 
 
 COLOR_CHOICES = ("auto", "always", "never")
@@ -326,13 +333,22 @@ class TableFormatter(Formatter):
     def records(self, view: Records) -> str:
         columns = _columns(view)
         body = [[_cell(row.get(column), "\n") for column in columns] for row in view.rows]
-        return _with_notes(self._table([column.upper() for column in columns], body), self._notes(view.notes))
+        hidden: list[str] = []
+        table = self._table([column.upper() for column in columns], body, _drop_order(columns, view.drop), hidden)
+        return _with_notes(table, self._notes([*view.notes, *_hidden_note(hidden)]))
 
     def _notes(self, notes: Sequence[str]) -> list[str]:
-        return [_fold(note, self.terminal.width if self.terminal.fit else None) for note in notes]
+        """Notes folded to the terminal; a note of several lines is ``show``'s example, code:
+        :func:`_fold_code`."""
+        room = self.terminal.width if self.terminal.fit else None
+        return [_fold_code(note, room) if "\n" in note else _fold(note, room) for note in notes]
 
-    def _table(self, headers: list[str], body: list[list[str]]) -> str:
-        return _plain_table(headers, body, self.terminal.width if self.terminal.fit else None)
+    def _table(
+        self, headers: list[str], body: list[list[str]], drop: Sequence[int] = (), hidden: list[str] | None = None
+    ) -> str:
+        """The plain table, fitted to the terminal when it is one; the headings of the columns it
+        had to hide are added to ``hidden``."""
+        return _plain_table(headers, body, self.terminal.width if self.terminal.fit else None, drop, hidden)
 
     def card(self, view: Card) -> str:
         width = max((len(key) for key, _ in view.pairs), default=0)
@@ -351,11 +367,13 @@ class TableFormatter(Formatter):
     def sections(self, view: Sections) -> str:
         columns = [column for column in view.columns if column not in view.titled]
         headers = [column.upper() for column in columns]
+        drop, hidden = _drop_order(columns, ()), list[str]()  # the last column first
         parts = []
         for title, rows in view.sections:
             body = [[_cell(row.get(column), "\n") for column in columns] for row in rows]
-            parts.append(title + ("\n" + self._table(headers, body) if rows else ""))
-        return _with_notes("\n\n".join(parts), self._notes(view.notes))
+            parts.append(title + ("\n" + self._table(headers, body, drop, hidden) if rows else ""))
+        notes = [*view.notes, *_hidden_note(list(dict.fromkeys(hidden)))]
+        return _with_notes("\n\n".join(parts), self._notes(notes))
 
 
 class JsonFormatter(Formatter):
@@ -502,19 +520,28 @@ def _csv(table: list[list[str]]) -> str:
     return buffer.getvalue().rstrip("\n") + "\n"
 
 
-def _plain_table(headers: list[str], body: list[list[str]], room: int | None = None) -> str:
+def _plain_table(
+    headers: list[str],
+    body: list[list[str]],
+    room: int | None = None,
+    drop: Sequence[int] = (),
+    hidden: list[str] | None = None,
+) -> str:
     """Columns padded to their widest line, a dashed rule under the headers; multi-line cells.
 
-    With ``room`` (a terminal's width) the table fits it where it can: the widest columns give way
-    first (:func:`_fit_widths`) and their cells wrap at spaces and commas onto more lines."""
+    With ``room`` (a terminal's width) a table too wide is fitted (:func:`_fit_columns`): cells
+    wrap between words, then inside dotted names and paths; what cannot fit so loses columns, in
+    the order ``drop`` gives (their headings go to ``hidden``). A word is broken only where it is
+    wider than the room itself."""
     split = [[cell.splitlines() or [""] for cell in row] for row in body]
     widths = [max([len(header)] + [len(line) for row in split for line in row[i]]) for i, header in enumerate(headers)]
-    if room is not None and sum(widths) + 2 * (len(widths) - 1) > room:
-        words = [max([len(word) for row in split for line in row[i] for word in line.split()] or [0])
-                 for i in range(len(headers))]  # fmt: skip
-        widths = _fit_widths(headers, widths, room, words)
-        split = [[[piece for line in cell for piece in _wrap(line, width)]
-                  for cell, width in zip(row, widths, strict=True)] for row in split]  # fmt: skip
+    if room is not None and _span(widths) > room:
+        kept, widths = _fit_columns(headers, split, widths, room, drop)
+        if hidden is not None:
+            hidden.extend(header for i, header in enumerate(headers) if i not in kept)
+        headers = [headers[i] for i in kept]
+        split = [[[piece for line in row[i] for piece in _wrap(line, width)]
+                  for i, width in zip(kept, widths, strict=True)] for row in split]  # fmt: skip
 
     def line(cells: list[str]) -> str:
         return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
@@ -530,39 +557,110 @@ def _plain_table(headers: list[str], body: list[list[str]], room: int | None = N
 MIN_COLUMN = 4
 
 
-def _fit_widths(headers: list[str], widths: list[int], room: int, words: list[int] | None = None) -> list[int]:
-    """Column widths that fit ``room``: one column at a time, the one with the most to spare narrows
-    (the first column, a row's name, last of all). First no column narrows below its longest word
-    (``words``), so cells wrap between words; if that is still too wide, down to its heading (or
-    :data:`MIN_COLUMN`), breaking words. Too wide even so, the table is as narrow as it can be."""
+def _span(widths: Sequence[int]) -> int:
+    """How wide columns of these widths are, two spaces between each."""
+    return sum(widths) + 2 * (len(widths) - 1)
+
+
+def _fit_columns(
+    headers: list[str], split: list[list[list[str]]], widths: list[int], room: int, drop: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """The columns to show (indices) and their widths, for a table wider than ``room``.
+
+    Tried in turn, the first that fits wins: every column, narrowed no further than its longest
+    word (cells wrap between words), then than its longest piece of a word (dotted names and
+    paths wrap after ``.``, ``/`` and ``,``); the same with the next column of ``drop`` hidden,
+    and so on. With only what ``drop`` leaves, too wide even so, words break (at the heading's
+    width, :data:`MIN_COLUMN` at least): a word wider than the terminal cannot do otherwise."""
+    words = [_longest(headers[i], split, i, str.split) for i in range(len(headers))]
+    pieces = [_longest(headers[i], split, i, _pieces) for i in range(len(headers))]
+    kept = list(range(len(headers)))
+    for hide in [None, *drop]:
+        if hide is not None:
+            kept.remove(hide)
+        for floors in (words, pieces):
+            least = [min(widths[i], floors[i]) for i in kept]
+            if _span(least) <= room:
+                return kept, _narrow([widths[i] for i in kept], least, room)
+    least = [min(widths[i], max(len(headers[i]), MIN_COLUMN)) for i in kept]
+    return kept, _narrow([widths[i] for i in kept], least, room)
+
+
+def _longest(header: str, split: list[list[list[str]]], column: int, parts: Any) -> int:
+    """The width a column cannot go below without breaking what ``parts`` splits a line into."""
+    return max([len(header)] + [len(part) for row in split for line in row[column] for part in parts(line)])
+
+
+def _narrow(widths: list[int], floors: list[int], room: int) -> list[int]:
+    """Column widths that fit ``room`` where the ``floors`` allow: one column at a time, the one
+    with the most to spare narrows (the first column, a row's name, last of all)."""
     fitted = list(widths)
-    by_words = [max(len(header), word) for header, word in zip(headers, words or widths, strict=True)]
-    by_headings = [max(len(header), MIN_COLUMN) for header in headers]
-    for least in (by_words, by_headings):
-        floors = [min(width, floor) for width, floor in zip(fitted, least, strict=True)]
-        excess = sum(fitted) + 2 * (len(fitted) - 1) - room
-        while excess > 0:
-            narrowable = [i for i in range(len(fitted)) if fitted[i] > floors[i]]
-            if not narrowable:
-                break
-            pick = max(narrowable, key=lambda i: (fitted[i] - floors[i], i != 0, i))
-            others = [fitted[i] - floors[i] for i in narrowable if i != pick] or [0]
-            step = min(excess, max(1, fitted[pick] - floors[pick] - max(others)))
-            fitted[pick] -= step
-            excess -= step
-        if excess <= 0:
+    excess = _span(fitted) - room
+    while excess > 0:
+        narrowable = [i for i in range(len(fitted)) if fitted[i] > floors[i]]
+        if not narrowable:
             break
+        pick = max(narrowable, key=lambda i: (fitted[i] - floors[i], i != 0, i))
+        others = [fitted[i] - floors[i] for i in narrowable if i != pick] or [0]
+        step = min(excess, max(1, fitted[pick] - floors[pick] - max(others)))
+        fitted[pick] -= step
+        excess -= step
     return fitted
 
 
+def _drop_order(columns: Sequence[str], drop: Sequence[str]) -> list[int]:
+    """The indices of the columns a narrow table hides, first first: ``drop``'s, else the last
+    column first; never the first column (what a row is about)."""
+    named = [columns.index(name) for name in drop if name in columns[1:]]
+    return named or list(range(len(columns) - 1, 0, -1))
+
+
+def _hidden_note(hidden: Sequence[str]) -> list[str]:
+    if not hidden:
+        return []
+    count = f"{len(hidden)} column{'s' if len(hidden) > 1 else ''}"
+    return [f"{count} hidden to fit the terminal ({', '.join(hidden)}); --wide shows all."]
+
+
+def _pieces(text: str) -> list[str]:
+    """``text``'s words cut where a dotted name, a path or an address may wrap: after ``,``, ``-``
+    and ``#``, after a ``/`` not following a digit (``443/tcp`` stays whole), and after a ``.``
+    followed by a letter (``urllib.`` ``request``; ``3.13`` stays whole)."""
+    import re  # already loaded by the command line; a cached pattern
+
+    piece = re.compile(r".+?(?:[,#-]|(?<!\d)/|\.(?=[A-Za-z_])|$)")
+    return [part for word in text.split() for part in piece.findall(word)]
+
+
 def _wrap(line: str, width: int) -> list[str]:
-    """``line`` in pieces of at most ``width`` characters, broken after spaces or ", " where it
-    can be, inside a word only where a word is longer than the width."""
+    """``line`` in pieces of at most ``width`` characters: broken between words; a word longer than
+    the width after its dots, slashes and commas (:func:`_pieces`); a piece longer still, anywhere."""
     if len(line) <= width:
         return [line]
-    import textwrap
-
-    return textwrap.wrap(line, width, break_on_hyphens=False, subsequent_indent="") or [""]
+    lines: list[str] = []
+    current = ""
+    for word in line.split():
+        if current and len(current) + 1 + len(word) <= width:
+            current += " " + word
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        if len(word) <= width:
+            current = word
+            continue
+        for piece in _pieces(word):
+            rest = piece
+            while len(rest) > width:  # a piece wider than the room: the only break inside a word
+                if current:
+                    lines.append(current)
+                lines.append(rest[:width])
+                current, rest = "", rest[width:]
+            if current and len(current) + len(rest) > width:
+                lines.append(current)
+                current = ""
+            current += rest
+    return [*lines, current] if current or not lines else lines
 
 
 def _fold(text: str, room: int | None) -> str:
@@ -570,6 +668,22 @@ def _fold(text: str, room: int | None) -> str:
     if room is None or room < MIN_COLUMN:
         return text
     return "\n".join(piece for line in text.splitlines() for piece in _wrap(line, room)) if text else text
+
+
+def _fold_code(text: str, room: int | None) -> str:
+    """Python source fitted to ``room`` where that keeps it the same program: a long comment
+    wraps onto more comment lines at its indentation; any other line stays as it is."""
+    if room is None:
+        return text
+    lines = []
+    for line in text.splitlines():
+        body = line.lstrip()
+        indent = " " * (len(line) - len(body))
+        if len(line) <= room or not body.startswith("# ") or room - len(indent) - 2 < MIN_COLUMN:
+            lines.append(line)
+            continue
+        lines.extend(f"{indent}# {piece}" for piece in _wrap(body[2:], room - len(indent) - 2))
+    return "\n".join(lines)
 
 
 def _gha_data(text: str) -> str:
@@ -619,12 +733,14 @@ _CELL = 2  # a grid cell: two characters (a symbol under a two-digit heading), t
 
 
 def _draw_grid(view: Grid, terminal: Terminal) -> str:
-    """The grid with its legend; when it does not fit the terminal, each row's runs instead."""
+    """The grid with its legend; when it does not fit the terminal, each row's runs instead (unless
+    ``--wide`` asked for the grid)."""
     label_width = max([len(view.label_heading), *(len(label) for label in view.labels)])
     tail_width = max([len(view.tail_heading), *(len(tail) for tail in view.tails)])
     cells_width = len(view.headings) * (_CELL + 1)
     # A tail longer than its heading may run past the edge: it is one row's last word, not a bar.
-    if label_width + 2 + cells_width + 1 + min(tail_width, len(view.tail_heading)) > terminal.width:
+    too_wide = label_width + 2 + cells_width + 1 + min(tail_width, len(view.tail_heading)) > terminal.width
+    if too_wide and not terminal.wide:
         return _grid_runs(view, terminal)
     groups = [group if i == 0 or view.headings[i - 1][0] != group else "" for i, (group, _) in enumerate(view.headings)]
     top = "".join(group.rjust(_CELL) + " " for group in groups)

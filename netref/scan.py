@@ -18,7 +18,9 @@ it finishes (the CLI sorts them into input order unless it streams). For each po
 Concurrency: ``concurrency`` workers, each with at most one socket open at a time, clamped below
 the process's open-file limit. Workers are daemon threads; :meth:`Scan.stop` (or Ctrl-C in the
 consumer) shuts the identification sockets at once, and probes in flight end at their deadline
-(or with the process).
+(or with the process). Ctrl-C is best turned into :meth:`Scan.interrupt` (:func:`until_sigint`):
+a ``KeyboardInterrupt`` can land anywhere in the iterating thread, while it holds a lock or between
+a job's start and its bookkeeping; the interrupt is a flag the stage reads at its next turn.
 """
 
 from __future__ import annotations
@@ -218,6 +220,7 @@ class Scan:
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._stopped = threading.Event()
+        self.interrupted = False  # set by interrupt(): the iteration ends at the stage's next turn
         self._started = False
         self._wake: socket.socket | None = None
 
@@ -257,6 +260,13 @@ class Scan:
             sockets = list(self._sockets)
         for sock in sockets:
             _shut(sock)
+        self.wake()
+
+    def interrupt(self) -> None:
+        """End the iteration at the stage's next turn, keeping what finished: safe in a signal
+        handler, which runs between any two bytecodes of the iterating thread (so no lock here:
+        :meth:`stop`'s lock may be the one the interrupted code holds; the iteration calls it)."""
+        self.interrupted = True
         self.wake()
 
     def wake(self) -> None:
@@ -430,6 +440,9 @@ class _Stage:
     def run(self) -> Iterator[PortResult]:
         scan = self.scan
         while not scan.stopped:
+            if scan.interrupted:  # what finished meanwhile is kept; the rest is stopped
+                yield from self.finished()
+                return
             now = time.monotonic()
             self.begin(now)
             while scan._results:
@@ -450,6 +463,15 @@ class _Stage:
                 else:
                     self.hand(key.data, silent=False)
             self.expire(time.monotonic())
+
+    def finished(self) -> Iterator[PortResult]:
+        """The results already in, taken one by one (examiners may still add to the queue: it is
+        never iterated over while it can change)."""
+        results = self.scan._results
+        while results:
+            item = results.popleft()
+            if isinstance(item, PortResult):
+                yield item
 
     def wait(self, now: float) -> float | None:
         """How long the selector may sleep: until the first deadline, or the next token."""
@@ -989,6 +1011,25 @@ def scan(targets: Iterable[str], options: ScanOptions | None = None, catalog: Ca
     if not hosts.count:
         raise ScanUsageError("no targets to scan")
     return Scan(hosts, options, catalog)
+
+
+def until_sigint(running: Scan) -> Iterator[PortResult]:
+    """``running``'s results, with Ctrl-C (SIGINT) turned into :meth:`Scan.interrupt` instead of a
+    ``KeyboardInterrupt`` while they come; the previous handler is back once the iteration ends
+    (or is dropped). Left alone where SIGINT is ignored (a background job without job control
+    inherits that, and a program keeps it so) or off the main thread (only there can a handler
+    be set): a ``KeyboardInterrupt`` still ends the scan there."""
+    import signal
+
+    previous = signal.getsignal(signal.SIGINT)
+    if previous == signal.SIG_IGN or threading.current_thread() is not threading.main_thread():
+        yield from running
+        return
+    signal.signal(signal.SIGINT, lambda number, frame: running.interrupt())
+    try:
+        yield from running
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def probe_each(

@@ -40,6 +40,7 @@ def protocols_view(catalog: Catalog, protocols: list[Protocol], target: Version)
         document={"target": version, "protocols": [protocol_dict(catalog, protocol, target) for protocol in protocols]},
         rows=[protocol_row(catalog, protocol, target) for protocol in protocols],
         notes=(f"Status judged for Python {version} (change with --python X.Y).",),
+        drop=("legacy", "function", "tls", "ports"),  # a narrow table keeps the name, key and modules
     )
 
 
@@ -104,20 +105,23 @@ def _match_notes(match: dict[str, Any]) -> list[str]:
 # -- JSON objects --------------------------------------------------------------------------------
 
 
+def _fields(value: Any, *names: str) -> dict[str, Any]:
+    """The named attributes of ``value`` under their own names (tuples as lists): the fields a JSON
+    object carries as they are, in the documented order (docs/json.md)."""
+    fields = {name: getattr(value, name) for name in names}
+    return {name: list(field) if isinstance(field, tuple) else field for name, field in fields.items()}
+
+
+def _status_json(status: Status | ApiStatus, *names: str) -> dict[str, Any]:
+    """A module's or an API's status on one Python: its kind and target, the ``names`` fields, and
+    its one-line summary last."""
+    target = format_version(status.target)
+    return {"kind": status.kind, "target": target, **_fields(status, *names), "summary": status.summary()}
+
+
 def status_dict(status: Status) -> dict[str, Any]:
-    return {
-        "kind": status.kind,
-        "target": format_version(status.target),
-        "since": status.since,
-        "replacement": status.replacement,
-        "advice": status.advice,
-        "removal": status.removal,
-        "pep": status.pep,
-        "backport": status.backport,
-        "pypi": list(status.pypi),
-        "warns_on_import": status.warns_on_import,
-        "summary": status.summary(),
-    }
+    named = ("since", "replacement", "advice", "removal", "pep", "backport", "pypi", "warns_on_import")
+    return _status_json(status, *named)
 
 
 def module_dict(catalog: Catalog, module: Module, target: Version) -> dict[str, Any]:
@@ -125,16 +129,8 @@ def module_dict(catalog: Catalog, module: Module, target: Version) -> dict[str, 
         "name": module.name,
         "summary": module.summary,
         "status": status_dict(module.status(target)),
-        "added": module.added,
-        "deprecated": module.deprecated,
-        "warns": module.warns,
-        "renamed": module.renamed,
-        "renamed_to": module.renamed_to,
-        "removed": module.removed,
-        "replacement": module.replacement,
-        "pypi": list(module.pypi),
-        "backport": module.backport,
-        "pep": module.pep,
+        **_fields(module, "added", "deprecated", "warns", "renamed", "renamed_to", "removed", "replacement", "pypi",
+                  "backport", "pep"),
         "renamed_from": catalog.renamed_from(module.name),
         "protocols": [protocol.key for protocol in catalog.protocols_using(module.name)],
         "moved_attributes": dict(module.moved_attributes),
@@ -145,15 +141,7 @@ def module_dict(catalog: Catalog, module: Module, target: Version) -> dict[str, 
 
 
 def api_status_dict(status: ApiStatus) -> dict[str, Any]:
-    return {
-        "kind": status.kind,
-        "target": format_version(status.target),
-        "since": status.since,
-        "removal": status.removal,
-        "warns": status.warns,
-        "replacement": status.replacement,
-        "summary": status.summary(),
-    }
+    return _status_json(status, "since", "removal", "warns", "replacement")
 
 
 def api_dict(catalog: Catalog, api: Api, target: Version) -> dict[str, Any]:
@@ -162,17 +150,8 @@ def api_dict(catalog: Catalog, api: Api, target: Version) -> dict[str, Any]:
         "module": api.module,
         "kind": api.kind,
         "status": api_status_dict(catalog.api_status(api, target)),
-        "added": api.added,
-        "deprecated": api.deprecated,
-        "warns": api.warns,
-        "removed": api.removed,
-        "replacement": list(api.replacement),
-        "instead": api.instead,
-        "moved": api.moved,
-        "pep": api.pep,
-        "documented_only": list(api.documented_only),
-        "note": api.note,
-        "sources": list(api.sources),
+        **_fields(api, "added", "deprecated", "warns", "removed", "replacement", "instead", "moved", "pep",
+                  "documented_only", "note", "sources"),
     }
 
 
@@ -610,4 +589,5 @@ def probes_view(results: list[Any]) -> Records:
         }
         for result in results
     ]
-    return Records([result.to_dict() for result in results], rows, columns=PROBES_COLUMNS)
+    documents = [result.to_dict() for result in results]
+    return Records(documents, rows, columns=PROBES_COLUMNS, drop=("tls", "server", "message"))

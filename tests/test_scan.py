@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import captures_ssh
 import pytest
@@ -254,18 +255,86 @@ def _command(*args: str) -> list[str]:
     return [sys.executable, "-m", "netref", "scan", *args]
 
 
+@contextlib.contextmanager
+def default_sigint() -> Iterator[None]:
+    """Children started in the block get SIGINT's default action whatever this process has: a test
+    run as a background job without job control ignores SIGINT, its children inherit that, and a
+    Python started so (rightly) keeps ignoring it: the scan under test then ran to its timeout.
+    A handler, unlike SIG_IGN, is reset to the default on exec."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def read_until(fd: int, wanted: bytes, seconds: float = 30) -> bytes:
+    """What ``fd`` (a pty's leader) shows until ``wanted`` appears (the child's readiness signal)."""
+    import select
+
+    shown, until = b"", time.monotonic() + seconds
+    while wanted not in shown:
+        left = until - time.monotonic()
+        assert left > 0, f"no {wanted!r} in {shown!r}"
+        if select.select([fd], [], [], left)[0]:
+            shown += os.read(fd, 4096)
+    return shown
+
+
 def test_ctrl_c_prints_what_finished_and_exits_130():
-    with serve(silent) as mute, closed_port() as closed:
+    # Ready means the closed port's result is in (the progress line on a terminal's stderr says
+    # "1/2 ports") and the silent one is being waited for: then Ctrl-C, at no fixed time.
+    with serve(silent) as mute, closed_port() as closed, default_sigint():
+        leader, follower = pty.openpty()
         process = subprocess.Popen(_command("127.0.0.1", "--ports", f"{closed},{mute.port}", "--timeout", "30"),
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.5)
-        process.send_signal(signal.SIGINT)
-        started = time.monotonic()
-        out, err = process.communicate(timeout=10)
-        assert time.monotonic() - started < 3
+                                   stdout=subprocess.PIPE, stderr=follower, text=True)
+        os.close(follower)
+        try:
+            read_until(leader, b"1/2 ports")
+            process.send_signal(signal.SIGINT)
+            started = time.monotonic()
+            out, _ = process.communicate(timeout=10)
+            elapsed = time.monotonic() - started
+            err = b""
+            with contextlib.suppress(OSError):
+                while chunk := os.read(leader, 4096):
+                    err += chunk
+        finally:
+            process.kill()
+            os.close(leader)
+    assert elapsed < 3
     assert process.returncode == 130
     assert f"{closed}/tcp  closed" in out and f"{mute.port}/tcp" not in out
-    assert err.strip() == "netref: error: interrupted"
+    assert err.decode().rpartition("\x1b[K")[2].strip() == "netref: error: interrupted"
+
+
+def test_sigint_is_an_interrupt_of_the_scan_and_the_handler_comes_back():
+    with serve(silent) as mute, closed_port() as closed, default_sigint():
+        running = scan(["127.0.0.1"], ScanOptions(ports=[closed, mute.port], timeout=30))
+        before = signal.getsignal(signal.SIGINT)
+        seen, started = [], time.monotonic()
+        for result in scanner.until_sigint(running):  # no KeyboardInterrupt reaches the loop
+            seen.append(result)
+            signal.raise_signal(signal.SIGINT)
+        assert time.monotonic() - started < 5
+        assert signal.getsignal(signal.SIGINT) is before
+    assert running.interrupted and running.stopped
+    assert [(result.port, result.state) for result in seen] == [(closed, "closed")]
+
+
+@pytest.mark.parametrize("entry", ["module", "script"])
+def test_ctrl_c_while_importing_is_a_clean_exit_130(tmp_path, entry):
+    # A "typer" that is Ctrl-C'd as it is imported: the moment the command line is imported.
+    (tmp_path / "typer").mkdir()
+    (tmp_path / "typer" / "__init__.py").write_text("import signal\nsignal.raise_signal(signal.SIGINT)\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    script = str(Path(sys.executable).with_name("netref"))
+    command = _command("127.0.0.1") if entry == "module" else [script, "scan", "127.0.0.1"]
+    if entry == "script" and not Path(script).exists():
+        pytest.skip(f"no console script next to {sys.executable}")
+    with default_sigint():
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=30, check=False)
+    assert (done.returncode, done.stderr) == (130, "netref: error: interrupted\n")
 
 
 def test_progress_bar_on_a_terminal_and_not_when_piped():

@@ -302,7 +302,7 @@ def _connect(
     result.address_used = net.format_address(sockaddr)
     module = result.module or "socket"
     if udp:
-        return DatagramSession(options, proto, result, sock, deadline, host, port, module, catalog, sockaddr)
+        return DatagramSession(options, proto, result, sock, deadline, host, port, module, catalog)
     return Session(options, proto, result, sock, deadline, host, port, module, catalog)
 
 

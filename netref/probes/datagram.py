@@ -27,6 +27,7 @@ the wait for the accepted reply from the first send, ``exchange`` the rest.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import socket
 import time
@@ -34,10 +35,9 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from netref.probes.session import READ_BUDGET, Session
-from netref.probes.values import ProbeFailure, ProbeOptions, ProbeResult
+from netref.probes.values import ProbeFailure
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
-    from netref.catalog import Catalog, Protocol
     from netref.probes.net import AddrInfo, SockAddr
 
 #: Seconds before the first retransmission; each later wait doubles (1, 2, 4, ...).
@@ -73,26 +73,19 @@ class DatagramSession(Session):
     :meth:`send_only` (a datagram that gets no reply: syslog). :meth:`stream` opens a TCP
     session to the same address under the same deadline (DNS's fallback for a truncated
     answer). ``peer`` is the address the socket is connected to.
+
+    It is made as a stream :class:`Session` is (the same arguments, one constructor): what UDP
+    adds starts from class defaults, and the peer is the connected socket's own.
     """
 
-    def __init__(
-        self,
-        options: ProbeOptions,
-        protocol: Protocol,
-        result: ProbeResult,
-        sock: socket.socket,
-        deadline: float,
-        host: str,
-        port: int,
-        module: str,
-        catalog: Catalog | None,
-        peer: SockAddr,
-    ) -> None:
-        super().__init__(options, protocol, result, sock, deadline, host, port, module, catalog)
-        self.peer = peer
-        self.ignored = 0  # datagrams received and not accepted (strangers, wrong ids)
-        self.sends = 0
-        self.sent_at = 0.0  # wall-clock time (time.time()) of the last send: NTP's T1
+    ignored = 0  # datagrams received and not accepted (strangers, wrong ids)
+    sends = 0
+    sent_at = 0.0  # wall-clock time (time.time()) of the last send: NTP's T1
+
+    @functools.cached_property
+    def peer(self) -> SockAddr:
+        """The address the socket is connected to, in the form ``recvfrom`` reports a source in."""
+        return tuple(self._sock.getpeername())
 
     # -- the exchange ------------------------------------------------------------------------
 

@@ -531,7 +531,8 @@ def test_cli_takes_the_community_from_the_environment_for_snmp_only(seeded, monk
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     other = CliRunner().invoke(app, ["probe", "dns", f"127.0.0.1:{port}", "-t", "1"], env={"NETREF_COMMUNITY": "x"})
-    assert other.exit_code == 7 and "closed: ICMP port unreachable" in other.output  # not a usage error
+    # not a usage error: refused, curl's 7 (netref.exits)
+    assert other.exit_code == 7 and "closed: ICMP port unreachable" in other.output
 
 
 def test_nagios_judges_a_udp_probe_as_any_other(seeded):
