@@ -18,7 +18,6 @@ from the catalogue's ``identify`` facts), and on top one module per protocol fam
 
 from __future__ import annotations
 
-import dataclasses
 import heapq
 import importlib
 import itertools
@@ -311,6 +310,11 @@ def transport(protocol: Protocol, options: ProbeOptions) -> str:
     for the protocol's default port (DNS's 53 is listed for UDP first; DoT's 853 for TCP)."""
     if options.transport is not None:
         return options.transport
+    return _catalogue_transport(protocol)
+
+
+def _catalogue_transport(protocol: Protocol) -> str:
+    """The catalogue's transport for the protocol's default port (see :func:`transport`)."""
     return datagram.transport([(port.number, port.transport) for port in protocol.ports], protocol.default_port)
 
 
@@ -335,7 +339,7 @@ def transport_details(session: Session) -> dict[str, str]:
     ``--tcp``); nothing for the others (https, whose 443/udp is QUIC), whose JSON stays as it was."""
     if isinstance(session, DatagramSession):
         return {"transport": "udp"}
-    if transport(session.protocol, dataclasses.replace(session.options, transport=None)) == "udp":
+    if _catalogue_transport(session.protocol) == "udp":  # not dataclasses.replace: it costs a probe's 10 µs
         return {"transport": "tcp"}
     return {}
 
