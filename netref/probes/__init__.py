@@ -235,14 +235,17 @@ def run_probe(protocol: str, options: ProbeOptions, catalog: Catalog | None = No
 def _name_software(session: Session) -> None:
     """The software the server named in its opening, by the catalogue's patterns, for a family
     that named none itself (a raw TCP read of an SSH version line): every family gets it."""
-    from netref.identify import software
     from netref.probes.mismatch import identify_facts
 
     if session.catalog is None or not session.opening:
         return
     facts = identify_facts(session.catalog, session.protocol)
+    if facts is None or not facts.software:  # no pattern to name it by (raw tcp): nothing to decode
+        return
+    from netref.identify import software
+
     named = software(bytes(session.opening).decode("latin-1"), facts, session.catalog)
-    if named and facts is not None:
+    if named:
         session.result.server_software, session.result.software_source = printable(named, 120), facts.software_source
 
 

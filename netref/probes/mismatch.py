@@ -311,10 +311,25 @@ def identify_facts(catalog: Catalog, protocol: Protocol) -> Identify | None:
     return plain.identify if plain is not None else None
 
 
+#: (id(catalog), protocol key) -> (catalog, TLS form): asked after every probe, answered once.
+_TLS_FORMS: dict[tuple[int, str], tuple[Catalog, Protocol | None]] = {}
+
+
 def _tls_form(catalog: Catalog, protocol: Protocol) -> Protocol | None:
-    """The implicit-TLS protocol of the same dialect (``imaps`` for ``imap``), if any."""
+    """The implicit-TLS protocol of the same dialect (``imaps`` for ``imap``), if any
+    (remembered per catalogue object: the search walks the whole catalogue)."""
     if protocol.tls == "implicit":
         return protocol
+    memo = (id(catalog), protocol.key)
+    known = _TLS_FORMS.get(memo)
+    if known is None or known[0] is not catalog:
+        if len(_TLS_FORMS) > 4096:
+            _TLS_FORMS.clear()
+        known = _TLS_FORMS[memo] = (catalog, _find_tls_form(catalog, protocol))
+    return known[1]
+
+
+def _find_tls_form(catalog: Catalog, protocol: Protocol) -> Protocol | None:
     base = protocol.plain or protocol.key
     for candidate in catalog.protocols.values():
         if candidate.tls == "implicit" and candidate.plain == base and candidate.family:
