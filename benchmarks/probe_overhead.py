@@ -68,7 +68,10 @@ class Case:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-_HEAD = b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: identity\r\nUser-Agent: netref-probe\r\nAccept: */*\r\n\r\n"
+_HEAD = (
+    b"HEAD / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: identity\r\n"
+    b"User-Agent: netref-probe\r\nAccept: */*\r\n\r\n"
+)
 #: nginx 1.22.1's answer to HEAD (tests/probes/real_bytes.py's date and server line), status 200.
 _NGINX_HEAD = (
     b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Fri, 04 Dec 2026 14:37:36 GMT\r\n"
@@ -95,7 +98,11 @@ CASES: list[Case] = [
         "pop3",
         (
             (b"", b"+OK Dovecot (Debian) ready.\r\n"),
-            (b"CAPA\r\n", b"+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nSTLS\r\nUSER\r\nSASL PLAIN\r\n.\r\n"),
+            (
+                b"CAPA\r\n",
+                b"+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nSTLS\r\nUSER\r\n"
+                b"SASL PLAIN\r\n.\r\n",
+            ),
             (b"QUIT\r\n", b"+OK Logging out\r\n"),
         ),
     ),
@@ -119,7 +126,10 @@ CASES: list[Case] = [
         "ftp",
         (
             (b"", b"220 (vsFTPd 3.0.3)\r\n"),
-            (b"FEAT\r\n", b"211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n"),
+            (
+                b"FEAT\r\n",
+                b"211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n",
+            ),
             (b"QUIT\r\n", b"221 Goodbye.\r\n"),
         ),
     ),
@@ -250,8 +260,7 @@ def raw_exchange(case: Case, port: int, cafile: str | None) -> None:
         for client, server in case.turns:
             if client:
                 sock.sendall(_expected(client, port))
-            server = _expected(server, port)
-            left = len(server)
+            left = len(_expected(server, port))
             while left > 0:
                 chunk = sock.recv(max(left, 4096))
                 if not chunk:

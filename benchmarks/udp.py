@@ -143,13 +143,18 @@ def measure(rounds: int, delay: float, warmup: int = 20) -> list[Row]:
         replies = [bytes.fromhex(item["replies"][0]) for item in answered]
         seed = entry["options"]["seed"]
 
-        def probe(protocol: str = protocol, port: int = port, options: dict[str, str] = options) -> None:
+        def probe(
+            protocol: str = protocol, port: int = port, options: dict[str, str] = options, seed: int = seed
+        ) -> None:
             datagram.random_bytes = random.Random(seed).randbytes  # type: ignore[assignment]
             result = run_probe(protocol, ProbeOptions("127.0.0.1", port=port, timeout=3, **options))
             assert result.ok, result.message
 
+        def raw(port: int = port, requests: list[bytes] = requests, replies: list[bytes] = replies) -> None:
+            raw_exchange(port, requests, replies)
+
         try:
-            row = _interleaved(rounds, warmup, probe, lambda: raw_exchange(port, requests, replies))
+            row = _interleaved(rounds, warmup, probe, raw)
         finally:
             child.kill()
             child.wait()
@@ -285,7 +290,8 @@ def main() -> None:
         print(f"  {'probe':<8} {'netref ms':>25} {'raw ms':>25} {'ratio':>6} {'per round [IQR]':>19} {'cpu ratio':>9}")
         for protocol, probe_wall, raw_wall, probe_cpu, raw_cpu in measure(args.rounds, delay):
             ratio = statistics.median(probe_wall) / statistics.median(raw_wall)
-            low, mid, high = statistics.quantiles([p / r for p, r in zip(probe_wall, raw_wall)], n=4, method="inclusive")
+            per_round = [took / raw for took, raw in zip(probe_wall, raw_wall, strict=True)]
+            low, mid, high = statistics.quantiles(per_round, n=4, method="inclusive")
             cpu = statistics.median(probe_cpu) / statistics.median(raw_cpu)
             failed |= ratio > TARGET and bool(delay)
             over = "  OVER" if ratio > TARGET else ""
