@@ -98,6 +98,10 @@ class Class(IntEnum):
     PRIVATE = 3
 
 
+#: The classes by their two bits: an index, not an enum call, for every element decoded.
+_CLASSES = tuple(Class)
+
+
 class BerError(ValueError):
     """Bytes that are not a strict, bounded BER encoding; the message is one line."""
 
@@ -253,7 +257,7 @@ def _header(view: memoryview, offset: int, end: int, max_length: int) -> tuple[C
     if offset >= end:
         raise Truncated("no bytes where an element was expected")
     first = view[offset]
-    cls, constructed, number = Class(first >> 6), bool(first & 0x20), first & 0x1F
+    cls, constructed, number = _CLASSES[first >> 6], bool(first & 0x20), first & 0x1F
     at = offset + 1
     if number == 0x1F:
         number, at = _high_tag(view, at, end)
