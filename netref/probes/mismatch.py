@@ -297,10 +297,48 @@ def _answers_as_expected(session: Session, catalog: Catalog, opening: bytes) -> 
     matches would share the expected dialect in :func:`judge` too)."""
     facts = identify_facts(catalog, session.protocol)
     text = opening[: ident.PEEK_BYTES].decode("latin-1")
-    if facts is None or not ident.matches(text, facts.patterns):
+    if facts is None:
         return False
+    if not ident.matches(text, facts.patterns):
+        return session.tls_active and _answers_in_plain_dialect(catalog, session.protocol, text)
     tls_form = None if session.tls_active else _tls_form(catalog, session.protocol)
     return tls_form is None or tls_form.identify is None or not ident.matches(text, tls_form.identify.patterns)
+
+
+def _answers_in_plain_dialect(catalog: Catalog, expected: Protocol, text: str) -> bool:
+    """Inside TLS, an implicit-TLS protocol with facts of its own (https's are what a TLS port says
+    to plaintext) is answered in its plain form's dialect: an opening the plain form's patterns
+    match, and no other TLS form of it, is what :func:`judge` would accept after identifying it
+    against the whole catalogue, found with one pattern instead of all of them."""
+    plain = catalog.protocol(expected.plain) if expected.plain else None
+    if plain is None or plain.identify is None or not ident.speaks(catalog, expected.key, plain.key):
+        return False
+    if not ident.matches(text, plain.identify.patterns):
+        return False
+    others = _other_forms(catalog, expected, plain)
+    return others is not None and not any(
+        other.identify is not None and ident.matches(text, other.identify.patterns) for other in others
+    )
+
+
+#: (id(catalog), expected key) -> (catalog, the plain form's other forms, or None: no shortcut).
+_OTHER_FORMS: dict[tuple[int, str], tuple[Catalog, tuple[Protocol, ...] | None]] = {}
+
+
+def _other_forms(catalog: Catalog, expected: Protocol, plain: Protocol) -> tuple[Protocol, ...] | None:
+    """The protocols besides ``expected`` whose plain form is ``plain`` (a match of theirs would hide
+    ``plain`` among the candidates); None when some protocol is a form of ``expected`` itself."""
+    memo = (id(catalog), expected.key)
+    known = _OTHER_FORMS.get(memo)
+    if known is None or known[0] is not catalog:
+        forms = [protocol for protocol in catalog.protocols.values() if protocol.plain in (plain.key, expected.key)]
+        others = None if any(form.plain == expected.key for form in forms) else tuple(
+            form for form in forms if form.key != expected.key
+        )  # fmt: skip
+        if len(_OTHER_FORMS) > 4096:
+            _OTHER_FORMS.clear()
+        known = _OTHER_FORMS[memo] = (catalog, others)
+    return known[1]
 
 
 def identify_facts(catalog: Catalog, protocol: Protocol) -> Identify | None:
