@@ -21,7 +21,8 @@ Both sides are **warm**: a warm-up of both before the clock (imports, the catalo
 contexts, the server's threads). Times are wall-clock medians with the spread (25th–75th
 percentile) over ``--rounds`` rounds; the per-round ratio (the two runs of a round sit side by
 side in time, so they share the machine's noise) and the CPU time of the measuring thread are
-printed beside them: on a busy machine these move least.
+printed beside them (as a ratio, and as the probe's CPU microseconds beyond the raw exchange's:
+its fixed cost): on a busy machine these move least.
 
 To add a protocol, add a :class:`Case` to :data:`CASES`: its key, and its turns as
 ``(client bytes, server bytes)`` pairs; a first turn with empty client bytes is a server that
@@ -328,7 +329,7 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
     print(f"Python {sys.version.split()[0]}; {args.rounds} rounds each, interleaved, both warm; "
           f"wall-clock ms: median [25th–75th percentile]; target ratio ≤ {TARGET:.2f}\n")  # fmt: skip
     header = f"{'protocol':<9} {'raw exchange ms':>26} {'netref probe ms':>26} {'ratio':>6}"
-    print(f"{header} {'per round [IQR]':>19} {'cpu ratio':>9}")
+    print(f"{header} {'per round [IQR]':>19} {'cpu ratio':>9} {'+cpu µs':>7}")
     worst = 0.0
     by_key = {case.protocol: case for case in CASES}
     for key in args.protocols:
@@ -340,9 +341,10 @@ def run_rounds(args: argparse.Namespace, ports: dict[str, int], cafile: str | No
         ratio = statistics.median(probed.wall) / statistics.median(raw.wall)
         low, mid, high = quartiles(ratios)
         cpu = statistics.median(probed.cpu) / statistics.median(raw.cpu)
+        extra = (statistics.median(probed.cpu) - statistics.median(raw.cpu)) * 1e6
         worst = max(worst, ratio)
         print(f"{key:<9} {_ms(raw.wall):>26} {_ms(probed.wall):>26} {ratio:>6.2f} "
-              f"{mid:>6.2f} [{low:.2f}–{high:.2f}] {cpu:>9.2f}", flush=True)  # fmt: skip
+              f"{mid:>6.2f} [{low:.2f}–{high:.2f}] {cpu:>9.2f} {extra:>7.0f}", flush=True)  # fmt: skip
     return worst
 
 

@@ -8,7 +8,8 @@ exchange is what a minimal correct client does: a connected socket, each request
 received and checked (the captured reply, byte for byte), close (syslog: one datagram, then the
 same 0.5 s wait for an ICMP error the probe makes). Both run in this process, interleaved (each
 first in half of the rounds) and warm (a warm-up of both first); wall-clock medians with the
-25th–75th percentiles, the per-round ratio and the CPU-time ratio beside them.
+25th–75th percentiles, the per-round ratio, the CPU-time ratio and the probe's CPU microseconds
+beyond the raw exchange's beside them.
 
 Two tables: the server answering at once (bare loopback: the raw exchange is a few tens of
 microseconds, so the probe's fixed cost in Python shows whole) and after ``--delay`` ms (a LAN's
@@ -287,16 +288,18 @@ def main() -> None:
     for delay in (0.0, args.delay / 1000):
         where = " (bare loopback)" if not delay else " (a LAN's round trip)"
         print(f"server answers after {delay * 1000:g} ms{where}")
-        print(f"  {'probe':<8} {'netref ms':>25} {'raw ms':>25} {'ratio':>6} {'per round [IQR]':>19} {'cpu ratio':>9}")
+        columns = f"{'ratio':>6} {'per round [IQR]':>19} {'cpu ratio':>9} {'+cpu µs':>7}"
+        print(f"  {'probe':<8} {'netref ms':>25} {'raw ms':>25} {columns}")
         for protocol, probe_wall, raw_wall, probe_cpu, raw_cpu in measure(args.rounds, delay):
             ratio = statistics.median(probe_wall) / statistics.median(raw_wall)
             per_round = [took / raw for took, raw in zip(probe_wall, raw_wall, strict=True)]
             low, mid, high = statistics.quantiles(per_round, n=4, method="inclusive")
             cpu = statistics.median(probe_cpu) / statistics.median(raw_cpu)
+            extra = (statistics.median(probe_cpu) - statistics.median(raw_cpu)) * 1e6
             failed |= ratio > TARGET and bool(delay)
             over = "  OVER" if ratio > TARGET else ""
             print(f"  {protocol:<8} {_spread(probe_wall):>25} {_spread(raw_wall):>25} {ratio:>6.2f} "
-                  f"{mid:>6.2f} [{low:.2f}–{high:.2f}] {cpu:>9.2f}{over}")  # fmt: skip
+                  f"{mid:>6.2f} [{low:.2f}–{high:.2f}] {cpu:>9.2f} {extra:>7.0f}{over}")  # fmt: skip
     if args.scan:
         compare_scan()
     sys.exit(1 if failed else 0)
