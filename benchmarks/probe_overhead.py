@@ -134,6 +134,30 @@ CASES: list[Case] = [
             (b"QUIT\r\n", b"221 Goodbye.\r\n"),
         ),
     ),
+    Case(
+        "nntp",
+        (
+            (b"", b"200 news.example.test InterNetNews server INN 2.7.1 ready (transit mode)\r\n"),
+            (
+                b"CAPABILITIES\r\n",
+                b"101 Capability list:\r\nVERSION 2\r\nIMPLEMENTATION INN 2.7.1\r\nIHAVE\r\nLIST ACTIVE\r\n"
+                b"MODE-READER\r\nSTARTTLS\r\nSTREAMING\r\n.\r\n",
+            ),
+            (b"QUIT\r\n", b"205 Bye!\r\n"),
+        ),
+    ),
+    Case(
+        "gopher",
+        (
+            (
+                b"\r\n",
+                b"iWelcome to the bench gopher server\t\terror.host\t1\r\n"
+                b"1About this server\t/about\tgopher.example.test\t70\r\n"
+                b"0README\t/README.txt\tgopher.example.test\t70\r\n"
+                b"7Search\t/search\tgopher.example.test\t70\r\n.\r\n",
+            ),
+        ),
+    ),
 ]
 
 
