@@ -4,8 +4,17 @@ Target (issue #19, point 8): probe time ÷ raw exchange time ≤ 1.20 (medians),
 syslog. The servers replay real daemons' datagrams (``tests/probes/udp_captures/``: unbound,
 chronyd, net-snmp), in a child process so that they do not compete with the measured code for the
 GIL. The probe's ids come from the capture's seed, so it sends exactly the captured requests; the raw
-exchange sends the same requests on a connected socket and waits for each reply (syslog: one
-datagram, then the same 0.5 s wait for an ICMP error the probe makes).
+exchange is what a minimal correct client does: a connected socket, each request sent and its reply
+received and checked (the captured reply, byte for byte), close (syslog: one datagram, then the
+same 0.5 s wait for an ICMP error the probe makes). Both run in this process, interleaved (each
+first in half of the rounds) and warm (a warm-up of both first); wall-clock medians with the
+25th–75th percentiles, the per-round ratio, the CPU-time ratio and the probe's CPU microseconds
+beyond the raw exchange's beside them.
+
+Two tables: the server answering at once (bare loopback: the raw exchange is a few tens of
+microseconds, so the probe's fixed cost in Python shows whole) and after ``--delay`` ms (a LAN's
+round trip, where a probe is used). To add a UDP protocol, add a row to :data:`CASES` (its key,
+the capture's program in ``tests/probes/udp_captures/``, probe options).
 
 Then, with ``--scan`` (root: it starts unbound on 53, chronyd on 123, snmpd on 161 and rsyslogd on
 514 where the ports are free and the programs installed), ``netref scan 127.0.0.1 --udp`` over the
@@ -28,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,14 +81,17 @@ def start_server(answers: dict[str, list[str]], delay: float) -> tuple[subproces
     return child, int(child.stdout.readline())
 
 
-def raw_exchange(port: int, requests: list[bytes]) -> None:
-    """What the probe does on the wire, with nothing else: send each request, wait for its reply."""
+def raw_exchange(port: int, requests: list[bytes], replies: list[bytes] | None = None) -> None:
+    """What the probe does on the wire, with nothing else: send each request, wait for its reply
+    (and check it is the one expected: a client must know its answer from a stranger's)."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.connect(("127.0.0.1", port))
         sock.settimeout(2.0)
-        for request in requests:
+        for index, request in enumerate(requests):
             sock.send(request)
-            sock.recv(65535)
+            reply = sock.recv(65535)
+            if replies is not None and reply != replies[index]:
+                raise SystemExit(f"raw exchange: reply {index} is not the captured one")
 
 
 def raw_syslog(port: int, message: bytes) -> None:
@@ -92,48 +105,78 @@ def raw_syslog(port: int, message: bytes) -> None:
             pass
 
 
-def measure(rounds: int, delay: float) -> list[tuple[str, float, float]]:
+#: A measured row: protocol, then (wall, cpu) seconds per round for the probe and for the raw exchange.
+Row = tuple[str, list[float], list[float], list[float], list[float]]
+
+
+def _timed(call: Callable[[], object], wall: list[float], cpu: list[float]) -> None:
+    started, cpu_started = time.perf_counter(), time.thread_time()
+    call()
+    cpu.append(time.thread_time() - cpu_started)
+    wall.append(time.perf_counter() - started)
+
+
+def _interleaved(rounds: int, warmup: int, probe: Callable[[], object], raw: Callable[[], object]) -> Row:
+    for _ in range(warmup):
+        probe()
+        raw()
+    probe_wall: list[float] = []
+    probe_cpu: list[float] = []
+    raw_wall: list[float] = []
+    raw_cpu: list[float] = []
+    for index in range(rounds):
+        if index % 2:
+            _timed(probe, probe_wall, probe_cpu)
+            _timed(raw, raw_wall, raw_cpu)
+        else:
+            _timed(raw, raw_wall, raw_cpu)
+            _timed(probe, probe_wall, probe_cpu)
+    return "", probe_wall, raw_wall, probe_cpu, raw_cpu
+
+
+def measure(rounds: int, delay: float, warmup: int = 20) -> list[Row]:
     rows = []
     for protocol, program, options in CASES:
         entry = capture(protocol, program)
         answered = [item for item in entry["exchanges"] if item["replies"]]
         child, port = start_server({item["request"]: item["replies"] for item in answered}, delay)
         requests = [bytes.fromhex(item["request"]) for item in answered]
+        replies = [bytes.fromhex(item["replies"][0]) for item in answered]
         seed = entry["options"]["seed"]
-        probe_times, raw_times = [], []
+
+        def probe(
+            protocol: str = protocol, port: int = port, options: dict[str, str] = options, seed: int = seed
+        ) -> None:
+            datagram.random_bytes = random.Random(seed).randbytes  # type: ignore[assignment]
+            result = run_probe(protocol, ProbeOptions("127.0.0.1", port=port, timeout=3, **options))
+            assert result.ok, result.message
+
+        def raw(port: int = port, requests: list[bytes] = requests, replies: list[bytes] = replies) -> None:
+            raw_exchange(port, requests, replies)
+
         try:
-            for index in range(rounds):
-                order = (0, 1) if index % 2 else (1, 0)
-                for which in order:
-                    if which == 0:
-                        datagram.random_bytes = random.Random(seed).randbytes  # type: ignore[assignment]
-                        started = time.perf_counter()
-                        result = run_probe(protocol, ProbeOptions("127.0.0.1", port=port, timeout=3, **options))
-                        probe_times.append(time.perf_counter() - started)
-                        assert result.ok, result.message
-                    else:
-                        started = time.perf_counter()
-                        raw_exchange(port, requests)
-                        raw_times.append(time.perf_counter() - started)
+            row = _interleaved(rounds, warmup, probe, raw)
         finally:
             child.kill()
             child.wait()
-        rows.append((protocol, statistics.median(probe_times) * 1000, statistics.median(raw_times) * 1000))
+        rows.append((protocol, *row[1:]))
     if delay:
         return rows
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as collector:
         collector.bind(("127.0.0.1", 0))
         port = collector.getsockname()[1]
-        probe_times, raw_times = [], []
-        for _ in range(max(rounds // 20, 3)):
-            started = time.perf_counter()
-            run_probe("syslog", ProbeOptions("127.0.0.1", port=port, timeout=3))
-            probe_times.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            raw_syslog(port, syslog.message("0" * 16))
-            raw_times.append(time.perf_counter() - started)
-    rows.append(("syslog", statistics.median(probe_times) * 1000, statistics.median(raw_times) * 1000))
+        row = _interleaved(
+            max(rounds // 20, 4), 1,
+            lambda: run_probe("syslog", ProbeOptions("127.0.0.1", port=port, timeout=3)),
+            lambda: raw_syslog(port, syslog.message("0" * 16)),
+        )  # fmt: skip
+    rows.append(("syslog", *row[1:]))
     return rows
+
+
+def _spread(values: list[float]) -> str:
+    low, median, high = statistics.quantiles(values, n=4, method="inclusive")
+    return f"{median * 1000:8.3f} [{low * 1000:.3f}–{high * 1000:.3f}]"
 
 
 # -- the scan beside nmap ---------------------------------------------------------------------------
@@ -239,17 +282,24 @@ def main() -> None:
     parser.add_argument("--scan", action="store_true", help="also scan the catalogue's UDP ports beside nmap")
     parser.add_argument("--delay", type=float, default=1.0, help="the server's answer delay for the second table (ms)")
     args = parser.parse_args()
-    print(f"UDP probe ÷ raw socket exchange of the same datagrams (median of {args.rounds}; target ≤ {TARGET:.2f})")
+    print(f"UDP probe ÷ raw socket exchange of the same datagrams ({args.rounds} rounds each, interleaved, "
+          f"both warm; wall-clock ms: median [25th–75th percentile]; target ≤ {TARGET:.2f})")  # fmt: skip
     failed = False
     for delay in (0.0, args.delay / 1000):
         where = " (bare loopback)" if not delay else " (a LAN's round trip)"
         print(f"server answers after {delay * 1000:g} ms{where}")
-        print(f"  {'probe':<8} {'netref ms':>10} {'raw ms':>10} {'ratio':>7}")
-        for protocol, probe_ms, raw_ms in measure(args.rounds, delay):
-            ratio = probe_ms / raw_ms
+        columns = f"{'ratio':>6} {'per round [IQR]':>19} {'cpu ratio':>9} {'+cpu µs':>7}"
+        print(f"  {'probe':<8} {'netref ms':>25} {'raw ms':>25} {columns}")
+        for protocol, probe_wall, raw_wall, probe_cpu, raw_cpu in measure(args.rounds, delay):
+            ratio = statistics.median(probe_wall) / statistics.median(raw_wall)
+            per_round = [took / raw for took, raw in zip(probe_wall, raw_wall, strict=True)]
+            low, mid, high = statistics.quantiles(per_round, n=4, method="inclusive")
+            cpu = statistics.median(probe_cpu) / statistics.median(raw_cpu)
+            extra = (statistics.median(probe_cpu) - statistics.median(raw_cpu)) * 1e6
             failed |= ratio > TARGET and bool(delay)
             over = "  OVER" if ratio > TARGET else ""
-            print(f"  {protocol:<8} {probe_ms:>10.3f} {raw_ms:>10.3f} {ratio:>7.2f}{over}")
+            print(f"  {protocol:<8} {_spread(probe_wall):>25} {_spread(raw_wall):>25} {ratio:>6.2f} "
+                  f"{mid:>6.2f} [{low:.2f}–{high:.2f}] {cpu:>9.2f} {extra:>7.0f}{over}")  # fmt: skip
     if args.scan:
         compare_scan()
     sys.exit(1 if failed else 0)

@@ -138,8 +138,6 @@ class DatagramSession(Session):
 
     def _receive_until(self, until: float, accept: Accept) -> bytes | None:
         """Datagrams until ``accept`` takes one (returned) or ``until`` passes (None)."""
-        buffer = bytearray(RECEIVE_BUFFER)
-        view = memoryview(buffer)
         while True:
             left = until - time.monotonic()
             if left <= 0 or self._expired:
@@ -150,7 +148,7 @@ class DatagramSession(Session):
                 )
             self._sock.settimeout(left)
             try:
-                count, source = self._sock.recvfrom_into(view)
+                data, source = self._sock.recvfrom(RECEIVE_BUFFER)  # no zeroed 64 KiB buffer per wait
             except TimeoutError:
                 return None
             except ConnectionRefusedError:
@@ -161,8 +159,8 @@ class DatagramSession(Session):
                 raise _network_failure(error) from None
             if self.expired:
                 return None
+            count = len(data)
             self._received += count
-            data = bytes(view[:count])
             if not self.opening:
                 self.opening += data[:4096]
             if count > MAX_DATAGRAM or not _same_peer(source, self.peer) or not accept(data):

@@ -26,14 +26,23 @@ def probe(session: Session) -> None:
         raise ProbeFailure("protocol", f"not an HTTP answer: {printable(str(exc), 120) or 'empty'}") from None
     version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(response.version, "HTTP/0.9")
     result = session.result
+    headers = _headers(response)
     result.greeting = printable(f"{version} {response.status} {response.reason}")
-    result.server_software = printable(response.getheader("Server") or "") or None
+    result.server_software = printable(headers.get("server", "")) or None
     result.software_source = "Server header" if result.server_software else None
     result.capabilities = [version] + [
-        f"{name}: {printable(response.getheader(name) or '', 100)}"
-        for name in _FEATURE_HEADERS
-        if response.getheader(name)
+        f"{name}: {printable(headers[name], 100)}" for name in _FEATURE_HEADERS if headers.get(name)
     ]
     result.details["status"] = response.status
     result.message = f"HTTP {response.status} {printable(response.reason, 60)}".rstrip()
     connection.close()
+
+
+def _headers(response: http.client.HTTPResponse) -> dict[str, str]:
+    """The headers by lower-case name, repeated ones joined as ``getheader`` joins them: one pass
+    over the list, where each ``getheader`` walks (and lower-cases) all of it again."""
+    headers: dict[str, str] = {}
+    for name, value in response.getheaders():
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers

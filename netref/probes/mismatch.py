@@ -332,10 +332,48 @@ def _answers_as_expected(session: Session, catalog: Catalog, opening: bytes) -> 
     matches would share the expected dialect in :func:`judge` too)."""
     facts = identify_facts(catalog, session.protocol)
     text = opening[: ident.PEEK_BYTES].decode("latin-1")
-    if facts is None or not ident.matches(text, facts.patterns):
+    if facts is None:
         return False
+    if not ident.matches(text, facts.patterns):
+        return session.tls_active and _answers_in_plain_dialect(catalog, session.protocol, text)
     tls_form = None if session.tls_active else _tls_form(catalog, session.protocol)
     return tls_form is None or tls_form.identify is None or not ident.matches(text, tls_form.identify.patterns)
+
+
+def _answers_in_plain_dialect(catalog: Catalog, expected: Protocol, text: str) -> bool:
+    """Inside TLS, an implicit-TLS protocol with facts of its own (https's are what a TLS port says
+    to plaintext) is answered in its plain form's dialect: an opening the plain form's patterns
+    match, and no other TLS form of it, is what :func:`judge` would accept after identifying it
+    against the whole catalogue, found with one pattern instead of all of them."""
+    plain = catalog.protocol(expected.plain) if expected.plain else None
+    if plain is None or plain.identify is None or not ident.speaks(catalog, expected.key, plain.key):
+        return False
+    if not ident.matches(text, plain.identify.patterns):
+        return False
+    others = _other_forms(catalog, expected, plain)
+    return others is not None and not any(
+        other.identify is not None and ident.matches(text, other.identify.patterns) for other in others
+    )
+
+
+#: (id(catalog), expected key) -> (catalog, the plain form's other forms, or None: no shortcut).
+_OTHER_FORMS: dict[tuple[int, str], tuple[Catalog, tuple[Protocol, ...] | None]] = {}
+
+
+def _other_forms(catalog: Catalog, expected: Protocol, plain: Protocol) -> tuple[Protocol, ...] | None:
+    """The protocols besides ``expected`` whose plain form is ``plain`` (a match of theirs would hide
+    ``plain`` among the candidates); None when some protocol is a form of ``expected`` itself."""
+    memo = (id(catalog), expected.key)
+    known = _OTHER_FORMS.get(memo)
+    if known is None or known[0] is not catalog:
+        forms = [protocol for protocol in catalog.protocols.values() if protocol.plain in (plain.key, expected.key)]
+        others = None if any(form.plain == expected.key for form in forms) else tuple(
+            form for form in forms if form.key != expected.key
+        )  # fmt: skip
+        if len(_OTHER_FORMS) > 4096:
+            _OTHER_FORMS.clear()
+        known = _OTHER_FORMS[memo] = (catalog, others)
+    return known[1]
 
 
 def identify_facts(catalog: Catalog, protocol: Protocol) -> Identify | None:
@@ -346,10 +384,25 @@ def identify_facts(catalog: Catalog, protocol: Protocol) -> Identify | None:
     return plain.identify if plain is not None else None
 
 
+#: (id(catalog), protocol key) -> (catalog, TLS form): asked after every probe, answered once.
+_TLS_FORMS: dict[tuple[int, str], tuple[Catalog, Protocol | None]] = {}
+
+
 def _tls_form(catalog: Catalog, protocol: Protocol) -> Protocol | None:
-    """The implicit-TLS protocol of the same dialect (``imaps`` for ``imap``), if any."""
+    """The implicit-TLS protocol of the same dialect (``imaps`` for ``imap``), if any
+    (remembered per catalogue object: the search walks the whole catalogue)."""
     if protocol.tls == "implicit":
         return protocol
+    memo = (id(catalog), protocol.key)
+    known = _TLS_FORMS.get(memo)
+    if known is None or known[0] is not catalog:
+        if len(_TLS_FORMS) > 4096:
+            _TLS_FORMS.clear()
+        known = _TLS_FORMS[memo] = (catalog, _find_tls_form(catalog, protocol))
+    return known[1]
+
+
+def _find_tls_form(catalog: Catalog, protocol: Protocol) -> Protocol | None:
     base = protocol.plain or protocol.key
     for candidate in catalog.protocols.values():
         if candidate.tls == "implicit" and candidate.plain == base and candidate.family:

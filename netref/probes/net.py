@@ -112,7 +112,7 @@ def resolve(host: str, port: int, family: int, deadline: float) -> Sequence[Addr
         literal = socket.AF_INET6 if ":" in host else socket.AF_INET
         if want not in (socket.AF_UNSPEC, literal):
             raise ProbeFailure("dns", f"{host} is not an IPv{family} address")
-        return socket.getaddrinfo(host, port, literal, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)
+        return [literal_info(host, port, literal)]
     outcome: list[Sequence[AddrInfo] | OSError | UnicodeError] = []
     done = threading.Event()
 
@@ -133,6 +133,18 @@ def resolve(host: str, port: int, family: int, deadline: float) -> Sequence[Addr
     if not answer:
         raise ProbeFailure("dns", f"cannot resolve {host}: no addresses")
     return answer
+
+
+def literal_info(host: str, port: int, literal: socket.AddressFamily) -> AddrInfo:
+    """What ``getaddrinfo(host, port, literal, SOCK_STREAM, 0, AI_NUMERICHOST)`` answers for an
+    address literal, built here: the C library's call costs more than a loopback exchange's
+    own send and receive. A scoped IPv6 address (``fe80::1%eth0``) still asks it, for the
+    interface number."""
+    if "%" in host:
+        return socket.getaddrinfo(host, port, literal, socket.SOCK_STREAM, 0, socket.AI_NUMERICHOST)[0]
+    address = socket.inet_ntop(literal, socket.inet_pton(literal, host))  # the canonical text, as getaddrinfo's
+    sockaddr: SockAddr = (address, port) if literal == socket.AF_INET else (address, port, 0, 0)
+    return (literal, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", sockaddr)
 
 
 def interleave(infos: Sequence[AddrInfo]) -> list[AddrInfo]:

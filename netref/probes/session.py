@@ -208,7 +208,9 @@ class Session:
             view = view[:budget]
         impatient = False
         if self.silence_check is not None and not self._received:
-            self._check_silence(view, wait)
+            early = self._check_silence(view, wait)
+            if early is not None:
+                return early
         if self.silence_limit is not None and not self._received:
             patience = self.silence_limit[0] - (time.monotonic() - self._ready_at)
             if wait is None or patience < wait:
@@ -240,28 +242,32 @@ class Session:
                 raise failure
         return count
 
-    def _check_silence(self, view: memoryview, wait: float | None) -> None:
-        """Wait up to the silence check's time for a first byte; still silent, run the check
-        (once) and raise what it finds. A byte that arrives meanwhile is left for the read."""
+    def _check_silence(self, view: memoryview, wait: float | None) -> int | None:
+        """Read for up to the silence check's time; still silent, run the check (once) and raise
+        what it finds. Returns the count when the read got an answer (or end of file) meanwhile,
+        None to go on with the caller's read. The wait is the read itself, not a ``select``
+        before it: a timed ``recv`` polls already, and a probe's reads are its fixed cost."""
         if self.silence_check is None:  # pragma: no cover - the caller checks
-            return
+            return None
         seconds, check = self.silence_check
         patience = seconds - (time.monotonic() - self._ready_at)
         if wait is not None and wait <= patience:
-            return
+            return None
         if patience > 0:
-            import select
-
-            self._arm("waiting for the server")
-            pending = getattr(self._sock, "pending", lambda: 0)()
-            if pending or select.select([self._sock], [], [], min(patience, max(self.remaining(), 0)))[0]:
-                return
+            self.silence_check = None  # not for the read that waits for it
+            try:
+                count = self._receive(view, min(patience, max(self.remaining(), 0.0)))
+            finally:
+                self.silence_check = (seconds, check) if self.silence_check is None else self.silence_check
+            if count is not None:
+                return count
         self.silence_check = None
         if self.expired:
-            return
+            return None
         failure = check(self)
         if failure is not None:
             raise failure
+        return None
 
     @property
     def received(self) -> int:

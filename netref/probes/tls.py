@@ -233,19 +233,44 @@ def describe(wrapped: ssl.SSLSocket, insecure: bool) -> TlsDetails:
     return details
 
 
+#: What the report takes from a certificate: subject, issuer, SANs, validity (as text), expiry.
+_Described = tuple[str, str, tuple[str, ...], str, str, dt.datetime]
+#: Certificates already described, by their DER bytes: a monitoring loop meets the same one on
+#: every probe, and decoding it (two ``strptime`` among the rest) costs more than a loopback
+#: exchange. None for one this decoder cannot read. Cleared when it grows past a scan's worth.
+_DESCRIBED: dict[bytes, _Described | None] = {}
+
+
 def fill_certificate(details: TlsDetails, der: bytes) -> None:
     """Subject, issuer, SANs and validity from a DER certificate (best effort: a
     certificate this small decoder cannot read leaves the fields empty, not the probe failed)."""
+    if der in _DESCRIBED:
+        described = _DESCRIBED[der]
+    else:
+        described = _describe_certificate(der)
+        if len(_DESCRIBED) >= 1024:
+            _DESCRIBED.clear()
+        _DESCRIBED[der] = described
+    if described is None:
+        return
+    details.subject, details.issuer, sans, details.not_before, details.not_after, expiry = described
+    details.sans = list(sans)
+    details.days_left = days_left(expiry)  # counted now, not when first seen
+
+
+def _describe_certificate(der: bytes) -> _Described | None:
     try:
         cert = decode_certificate(der)
     except (ValueError, IndexError):
-        return
-    details.subject = format_name(cert["subject"])
-    details.issuer = format_name(cert["issuer"])
-    details.sans = cert["sans"]
-    details.not_before = cert["not_before"].isoformat()
-    details.not_after = cert["not_after"].isoformat()
-    details.days_left = days_left(cert["not_after"])
+        return None
+    return (
+        format_name(cert["subject"]),
+        format_name(cert["issuer"]),
+        tuple(cert["sans"]),
+        cert["not_before"].isoformat(),
+        cert["not_after"].isoformat(),
+        cert["not_after"],
+    )
 
 
 def days_left(not_after: dt.datetime, now: dt.datetime | None = None) -> int:
