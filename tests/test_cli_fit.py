@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
+import captures_ssh
 import pytest
 from servers import banner, serve
 from typer.testing import CliRunner
@@ -92,8 +93,9 @@ def test_list_at_200_columns_hides_nothing() -> None:
 
 @pytest.mark.parametrize("columns", WIDTHS)
 def test_scan_table_fits(columns: int, closed_port: int) -> None:
-    greeting = b"SSH-2.0-OpenSSH_9.6p1 Debian-3 with.a.rather.long/banner,that-wraps somewhere\r\n"
-    with serve(banner(greeting)) as server:
+    greeting = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10 with.a.rather.long/banner,that-wraps somewhere\r\n"
+    kexinit = captures_ssh.split(captures_ssh.OPENSSH_DEFAULT)[1]  # the whole dialogue: the same verdict each run
+    with serve(captures_ssh.Replay(greeting + kexinit)) as server:
         ports = f"{closed_port},{server.port}"
         text = assert_fitted(("scan", "127.0.0.1", "localhost", "--ports", ports, "--timeout", "2"), columns)
     assert f"{closed_port}/tcp" in text and f"{server.port}/tcp" in text
