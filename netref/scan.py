@@ -271,6 +271,8 @@ class Scan:
         self._stopped = threading.Event()
         self._started = False
         self._wake: socket.socket | None = None
+        self._sleeping = False  # the stage waits in its selector (set before it looks at _results)
+        self._woken = False  # a wake byte is on its way
 
     @property
     def hosts(self) -> Targets:
@@ -294,6 +296,7 @@ class Scan:
         self._started = True
         if self.total <= 0:
             return
+        _warm(self._expected)
         stage = _Stage(self)
         try:
             yield from stage.run()
@@ -318,9 +321,13 @@ class Scan:
                 wake.send(b"\0")
 
     def finish(self, item: PortResult | tuple[int, str | None, str]) -> None:
-        """An examiner's result (or a name's resolution) for the stage."""
+        """An examiner's result (or a name's resolution) for the stage: the stage is woken only
+        when it sleeps and nobody has woken it yet (a fleet finishes thousands of ports a second:
+        a wake each would cost a system call and a thread switch each)."""
         self._results.append(item)
-        self.wake()
+        if self._sleeping and not self._woken:
+            self._woken = True
+            self.wake()
 
     # -- examiners ----------------------------------------------------------------------------
 
@@ -392,6 +399,17 @@ class Scan:
         with self._lock:
             self._sockets.discard(sock)
         sock.close()
+
+
+def _warm(expected: Iterable[Protocol | None]) -> None:
+    """Load the families of the ports' usual protocols (and the clients they import) once, here:
+    left to the first probes, hundreds of examiner threads would queue on the import lock at once.
+    A family that cannot load is the examination's to report, port by port."""
+    from netref.probes.family import load_family
+
+    for name in dict.fromkeys(protocol.family for protocol in expected if protocol is not None and protocol.family):
+        with contextlib.suppress(Exception):
+            load_family(name)
 
 
 class _Stopped(Exception):
@@ -492,7 +510,10 @@ class _Stage:
                     yield failed
             if self.exhausted and not (self.busy or self.ready or self.parked or scan._results):
                 return
-            for key, events in self.selector.select(self.wait(time.monotonic())):
+            scan._sleeping = True  # before the look at _results: an examiner finishing now wakes us
+            ready = self.selector.select(0.0 if scan._results else self.wait(time.monotonic()))
+            scan._sleeping = scan._woken = False
+            for key, events in ready:
                 if key.data is None:
                     with contextlib.suppress(OSError):
                         self.wake_in.recv(4096)
@@ -536,10 +557,10 @@ class _Stage:
 
     def start(self, target: int, port: int, now: float) -> None:
         scan = self.scan
-        address = self.address(target, port)
+        host, is_name = scan.targets.entry(target)
+        address = self.address(target, port, host, is_name)
         if address is None:
             return
-        host = scan.targets.host(target)
         number, transport = port_key(scan.ports[port])
         self.busy += 1
         if transport != "tcp":  # a UDP port needs no connection stage: netref.scan_udp examines it
@@ -565,13 +586,12 @@ class _Stage:
         else:
             self.refused(attempt, error, now)
 
-    def address(self, target: int, port: int) -> str | None:
-        """The address to connect to for this job, or None when the job waits for (or was
-        dropped with) its host's name."""
+    def address(self, target: int, port: int, host: str, is_name: bool) -> str | None:
+        """The address to connect to for this job (``host``, the target's, when it is an
+        address), or None when the job waits for (or was dropped with) its host's name."""
         scan = self.scan
         family = scan.options.family
-        host = scan.targets.host(target)
-        if not scan.targets.is_name(target) and (not family or (":" in host) == (family == 6)):
+        if not is_name and (not family or (":" in host) == (family == 6)):
             return host
         if target in self.addresses:
             address = self.addresses[target]
@@ -997,9 +1017,11 @@ def _identification_context() -> ssl.SSLContext:
     return _CONTEXT[0]
 
 
+@lru_cache(maxsize=1024)
 def expected_protocol(catalog: Catalog, port: int) -> Protocol | None:
     """The catalogue protocol the port number suggests (one with a probe first): only a first
-    guess, for what to say first and which probe to start early; never the answer."""
+    guess, for what to say first and which probe to start early; never the answer. Remembered:
+    every open port of a fleet asks it (the catalogue lists every protocol's ports)."""
     matches = [match.protocol for match in catalog.by_port(port, "tcp") if match.protocol is not None]
     matches.sort(key=lambda protocol: (protocol.family is None, protocol.identify is None))
     return matches[0] if matches else None
