@@ -4,7 +4,8 @@
 it finishes (the CLI sorts them into input order unless it streams). For each port:
 
 1. Where the catalogue has a probe for the protocol the port number suggests (SMTP on 25), that
-   probe runs first, through the same :func:`netref.probes.run_probe` as ``netref probe``. If it
+   probe runs first, through the same :func:`netref.probes.run_probe` as ``netref probe``, on the
+   connection the scan's connection stage made (:class:`netref.probes.net.Handed`). If it
    could not connect, the port is ``closed`` (refused) or ``filtered`` (no answer). If it succeeded
    and what the server said is that protocol (:func:`netref.identify.identify` on its greeting), or
    says nothing of another one while the family's own exchange succeeded, that is the answer: one
@@ -627,14 +628,14 @@ class _Stage:
             self.on_connect(attempt, now)
 
     def on_connect(self, attempt: _Attempt, now: float) -> None:
-        """The port accepted: to an examiner, after its first bytes where the examination reads
-        this connection's greeting (no probe of the port's protocol comes first)."""
+        """The port accepted: to an examiner with this connection, on which the port's own probe
+        speaks (or the client's first words are said), or after its first bytes where the
+        examination reads this connection's greeting (no probe of the port's protocol comes first)."""
         attempt.connected, attempt.phase = now, HANDED
         expected = self.scan._expected[attempt.order[1]]
-        if expected is not None and expected.family:  # the probe comes first, on its own connection
-            attempt.sock.close()
-            self.examine(attempt, None)
-        elif expected is not None and expected.identify and expected.identify.first == "client":
+        probe_first = expected is not None and bool(expected.family)  # the probe speaks on this connection
+        client_first = expected is not None and expected.identify is not None and expected.identify.first == "client"
+        if probe_first or client_first:
             self.examine(attempt, _Handoff(attempt.sock, attempt.started, now))
         else:
             attempt.phase, attempt.deadline = LISTENING, now + self.greeting
@@ -975,6 +976,23 @@ class _Handed(Examination):
         sock.settimeout(self.timeout)
         self.deadline = handed.connected + self.timeout
         return sock
+
+    def probe(self, key: str) -> ProbeResult:
+        """The port's own probe runs on the stage's connection (one connection a port, not two);
+        any other probe, or one after the connection was used, connects for itself."""
+        handed = self.handed
+        sock = handed.sock
+        if sock is None or self.expected is None or key != self.expected.key:
+            return super().probe(key)
+        handed.sock = None
+        try:
+            sock.setblocking(True)
+            lent = net.Handed(sock)
+        except OSError:  # the server closed it already (getpeername): the probe connects
+            sock.close()
+            return super().probe(key)
+        with lent:
+            return super().probe(key)
 
     def read(self, sock: socket.socket, wait: float) -> bytes:
         if self.handed.silent:  # the stage has waited for a greeting already
