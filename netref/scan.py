@@ -985,13 +985,7 @@ class _Handed(Examination):
         if sock is None or self.expected is None or key != self.expected.key:
             return super().probe(key)
         handed.sock = None
-        try:
-            sock.setblocking(True)
-            lent = net.Handed(sock)
-        except OSError:  # the server closed it already (getpeername): the probe connects
-            sock.close()
-            return super().probe(key)
-        with lent:
+        with net.Handed(sock, (self.address, self.port)):  # closed if the probe does not take it
             return super().probe(key)
 
     def read(self, sock: socket.socket, wait: float) -> bytes:

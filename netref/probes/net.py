@@ -211,10 +211,12 @@ _HANDED = threading.local()
 class Handed:
     """``with Handed(sock):`` a connection already made (a scan's connection stage made it and
     saw it accepted), which the next :func:`connect` to its peer in this thread returns instead
-    of connecting again; closed on leaving when nothing took it."""
+    of connecting again; closed on leaving when nothing took it. ``peer``: its (address, port),
+    when the caller knows it (else asked of the socket). The socket is given as it is: the
+    session sets its timeout before every use."""
 
-    def __init__(self, sock: socket.socket) -> None:
-        self.connection = (sock, sock.getpeername())
+    def __init__(self, sock: socket.socket, peer: SockAddr | None = None) -> None:
+        self.connection = (sock, peer or sock.getpeername())
 
     def __enter__(self) -> None:
         _HANDED.connection = self.connection
