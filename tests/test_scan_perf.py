@@ -1,7 +1,8 @@
 """What makes a scan's open port cheap (issue 22 item 5), as behaviour: the port's own probe runs
 on the connection the stage made (one connection a port), the families load before the examiners
 start, identifications and the port's protocol are remembered, a target is looked up once a job,
-and results still stream while the stage sleeps. Everything stays on 127.0.0.1."""
+the switch interval is raised while a scan runs, and results still stream while the stage sleeps.
+Everything stays on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import socket
 import threading
 import time
 
+import pytest
 from servers import banner, serve
 
 from netref import identify, targets
@@ -126,3 +128,20 @@ def test_results_stream_while_the_stage_sleeps():
     opened = [result for result in found if result.state == "open"]
     assert len(found) == 40 and len(opened) == 1 and opened[0].protocol == "ssh"
     assert elapsed < 2, elapsed  # a lost wake would sit out the 4 s deadline (or the 1.5 s greeting wait)
+
+
+def test_the_switch_interval_is_raised_while_scans_run_and_put_back(monkeypatch):
+    """Raised for the examiners' sake while any scan runs; the caller's own setting afterwards,
+    also when two scans overlap and when one is stopped half-way."""
+    import sys
+
+    monkeypatch.setattr(sys, "setswitchinterval", sys.setswitchinterval)  # restored after the test
+    before = sys.getswitchinterval()
+    with serve(banner(b"SSH-2.0-OpenSSH_9.2p1\r\n")) as server:
+        first = iter(scan(["127.0.0.1-3"], ScanOptions(ports=[server.port], timeout=3)))
+        next(first)
+        assert sys.getswitchinterval() == pytest.approx(max(before, scanner.SWITCH_INTERVAL))
+        assert len(list(scan(["127.0.0.1"], ScanOptions(ports=[server.port], timeout=3)))) == 1
+        assert sys.getswitchinterval() == pytest.approx(max(before, scanner.SWITCH_INTERVAL))  # the first still runs
+        first.close()  # stopped half-way (as Ctrl-C in the consumer)
+    assert sys.getswitchinterval() == before
