@@ -159,7 +159,8 @@ def connect(infos: Sequence[AddrInfo], deadline: float) -> tuple[socket.socket, 
 
     Returns the connected blocking socket and the sockaddr that answered. Raises a
     ``refused`` failure when every address refused or was unreachable, ``timeout`` when
-    the deadline came first.
+    the deadline came first. A connection lent to this thread (:class:`Handed`) to one of the
+    addresses is returned instead, once.
     """
     handed: tuple[socket.socket, SockAddr] | None = getattr(_HANDED, "connection", None)
     if handed is not None and any(info[4][:2] == handed[1][:2] for info in infos):
