@@ -13,7 +13,10 @@
    child process. Targets: wall ≤ 1.3 × the ideal (max(targets ÷ concurrency, 1) × one probe's
    time) for both; peak memory for 65,536 ≤ 1.5 × that for 1,000; ``--rate`` (5000) on a port
    nobody listens on holds the measured rate within 10 %. Where a figure is missed, what bounds it
-   (CPU and the interpreter lock, open files) is printed, with the connection stage's own speed.
+   (CPU and the interpreter lock, open files) is printed in numbers — the CPU a port, its kernel
+   share and thread switches, the family run's own CPU (HTTP probes one after another against a
+   second listener, on 8082, answering at once), the machine's CPUs and load — with the
+   connection stage's own speed and the 10,000-host × 34-port scan on paper.
 
     python benchmarks/scan.py [--delay 0.5] [--targets 65536] [--concurrency 4096] [--rate 5000] [--fleet-only]
 
@@ -34,7 +37,7 @@ import time
 from typing import Self
 
 from netref.probes import ProbeOptions, run_probe
-from netref.scan import ScanOptions, expected_protocol, scan
+from netref.scan import MAX_EXAMINERS, ScanOptions, expected_protocol, scan
 
 GREETINGS = {
     "ftp": b"220 (vsFTPd 3.0.5)\r\n",
@@ -186,7 +189,7 @@ delay = float(sys.argv[1])
 answer = (b"HTTP/1.1 200 OK\\r\\nServer: nginx/1.24.0\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok")
 listener = socket.socket()
 listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-listener.bind(("0.0.0.0", 8080))
+listener.bind(("0.0.0.0", int(sys.argv[2])))
 listener.listen(65535)
 listener.setblocking(False)
 selector = selectors.DefaultSelector()
@@ -238,12 +241,19 @@ if concurrency:
     for result in scan([spec], options):
         count += 1
         named += result.protocol == "http" and result.verdict == "ok"
+elif rate < 0:  # one probe after another (-rate of them), warm: the CPU of the family run alone
+    run_probe("http", ProbeOptions(spec, port=port, timeout=5))
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    count = int(-rate)
+    named = sum(run_probe("http", ProbeOptions(f"127.1.{n // 250}.{n % 250 + 1}", port=port, timeout=5)).ok
+                for n in range(count))
 else:  # one probe's time
     count = named = int(run_probe("http", ProbeOptions(spec, port=port, timeout=5)).ok)
 usage = resource.getrusage(resource.RUSAGE_SELF)
 cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime  # the scan's, not the imports'
-print(json.dumps({"wall": time.monotonic() - begun, "cpu": cpu,
-                  "rss": usage.ru_maxrss, "count": count, "named": named,
+switches = usage.ru_nvcsw + usage.ru_nivcsw - before.ru_nvcsw - before.ru_nivcsw
+print(json.dumps({"wall": time.monotonic() - begun, "cpu": cpu, "sys": usage.ru_stime - before.ru_stime,
+                  "switches": switches, "rss": usage.ru_maxrss, "count": count, "named": named,
                   "files": resource.getrlimit(resource.RLIMIT_NOFILE)}))
 """
 
@@ -254,7 +264,7 @@ class Namespace:
 
     def __init__(self) -> None:
         self.name = f"netref-bench-{os.getpid()}"
-        self.listener: subprocess.Popen[str] | None = None
+        self.listeners: list[subprocess.Popen[str]] = []
 
     def __enter__(self) -> Self:
         subprocess.run(["ip", "netns", "add", self.name], check=True)
@@ -268,16 +278,17 @@ class Namespace:
         done = subprocess.run(["ip", "netns", "exec", self.name, *argv], capture_output=True, text=True, check=True)
         return done.stdout
 
-    def listen(self, delay: float) -> None:
-        self.listener = subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-c", LISTENER, str(delay)],
-                                         stdout=subprocess.PIPE, text=True)
-        assert self.listener.stdout is not None
-        self.listener.stdout.readline()  # "ready"
+    def listen(self, delay: float, port: int = 8080) -> None:
+        listener = subprocess.Popen(["ip", "netns", "exec", self.name, sys.executable, "-c", LISTENER, str(delay),
+                                     str(port)], stdout=subprocess.PIPE, text=True)  # fmt: skip
+        self.listeners.append(listener)
+        assert listener.stdout is not None
+        listener.stdout.readline()  # "ready"
 
     def __exit__(self, *exc: object) -> None:
-        if self.listener is not None:
-            self.listener.terminate()
-            self.listener.wait()
+        for listener in self.listeners:
+            listener.terminate()
+            listener.wait()
         subprocess.run(["ip", "netns", "delete", self.name], check=False)
 
 
@@ -290,6 +301,7 @@ def fleet(delay: float, concurrency: int, targets: int, rate: float) -> bool:
         return True
     with Namespace() as space:
         space.listen(delay)
+        space.listen(0.0, 8082)  # answers at once: the family run's own CPU, nothing waited for
 
         def child(spec: str, port: int, workers: int, per_second: float = 0.0) -> dict:
             return json.loads(space.run(sys.executable, "-c", SCANNER, spec, str(port), str(workers), str(per_second)))
@@ -300,7 +312,9 @@ def fleet(delay: float, concurrency: int, targets: int, rate: float) -> bool:
         large = child(f"127.1.0-{(targets - 1) // 256}.0-255", 8080, concurrency)
         paced = child("127.2.0-78.0-255", 8081, concurrency, rate)  # 20,224 on a closed port
         bare = child(f"127.3.0-{(targets - 1) // 256}.0-255", 8081, concurrency)  # the stage alone
+        alone = child("127.1.0.1", 8082, 0, -FLOOR_PROBES)  # one probe after another, warm
     met = True
+    floor = alone["cpu"] / alone["count"]
     for label, run in (("1,000", small), (f"{large['count']:,}", large)):
         ideal = max(run["count"] / concurrency, 1) * one
         ratio = run["wall"] / ideal
@@ -309,7 +323,7 @@ def fleet(delay: float, concurrency: int, targets: int, rate: float) -> bool:
               f"{run['wall']:.2f} s, ideal {ideal:.2f} s (one probe {one:.3f} s): ratio {ratio:.2f} (target ≤ 1.30); "
               f"{run['named']} identified and probed")
         if ratio > 1.3:
-            print("   " + bound(run, ideal, concurrency))
+            print("   " + "\n   ".join(bound(run, ideal, concurrency, floor)))
     print(f"   the connection stage alone ({bare['count']:,} refused connections, concurrency {concurrency}): "
           f"{bare['wall']:.2f} s, {bare['count'] / bare['wall']:.0f}/s, "
           f"{bare['cpu'] / bare['count'] * 1e6:.0f} µs of CPU a port: the examinations (identify, probe) are the cost")
@@ -321,19 +335,45 @@ def fleet(delay: float, concurrency: int, targets: int, rate: float) -> bool:
     met &= abs(measured / rate - 1) <= 0.1
     print(f"   --rate {rate:g}: {paced['count']:,} connections (refused port) in {paced['wall']:.2f} s = "
           f"{measured:.0f}/s: {measured / rate:.3f} of the rate (target within 10 %)")
+    on_paper(bare["cpu"] / bare["count"], large["cpu"] / large["count"], concurrency, one)
     return met
 
 
-def bound(run: dict, ideal: float, concurrency: int) -> str:
-    """What holds a run above its ideal: the CPU (one interpreter lock) or the descriptors."""
+#: Probes run one after another to measure the family run's own CPU (a listener answering at once).
+FLOOR_PROBES = 500
+
+
+def on_paper(refused: float, opened: float, concurrency: int, one: float) -> None:
+    """What a 10,000-host × 34-port scan costs at the CPU figures just measured (issue 22)."""
+    jobs, ports = 10_000 * 34, 10_000  # one open port a host, say: the rest refused
+    waits = jobs / concurrency * one
+    cpu = (jobs - ports) * refused + ports * opened
+    print(f"   on paper, 10,000 hosts × 34 ports (340,000 jobs, one open port a host): the waits alone "
+          f"{waits:.1f} s at concurrency {concurrency}; the CPU {cpu:.1f} s ({refused * 1e6:.0f} µs a refused "
+          f"port, {opened * 1e6:.0f} µs an open one): about {max(waits, cpu):.0f} s on one core")
+
+
+def bound(run: dict, ideal: float, concurrency: int, floor: float) -> list[str]:
+    """What holds a run above its ideal, in numbers: the descriptors, or the CPU — the family run's
+    own Python (``floor``: its CPU a probe, one after another) on the one core the interpreter
+    lock allows, plus the lock passing between the examiner threads."""
     per_port = run["cpu"] / run["count"]
     if run["files"][0] < concurrency:
-        return f"bound by open files: the limit is {run['files'][0]}"
-    if run["cpu"] >= 0.8 * run["wall"]:
-        return (f"bound by the CPU: the scan used {run['cpu']:.2f} s of CPU in {run['wall']:.2f} s "
-                f"({per_port * 1e6:.0f} µs a port, one interpreter lock: at most {1 / per_port:.0f} ports a second "
-                f"on one core, {run['count'] * per_port:.2f} s for these, against an ideal of {ideal:.2f} s)")
-    return f"not bound by the CPU ({run['cpu']:.2f} s in {run['wall']:.2f} s): the listener or the kernel"
+        return [f"bound by open files: the limit is {run['files'][0]}"]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    machine = f"this machine: {cpus} CPUs, load average {os.getloadavg()[0]:.1f}"
+    least = run["count"] * floor
+    busy = run["cpu"] >= 0.8 * run["wall"]
+    return [
+        f"{'bound by the CPU' if busy else 'the CPU, when it had one (other processes share it)'}: "
+        f"{run['cpu']:.2f} s of CPU in {run['wall']:.2f} s ({per_port * 1e6:.0f} µs a port, "
+        f"{run['sys'] / run['cpu']:.0%} of it in the kernel, {run['switches'] / run['count']:.0f} thread switches "
+        f"a port): at most {1 / per_port:.0f} ports a second",
+        f"the family run alone (HTTP probes one after another, answered at once) is {floor * 1e6:.0f} µs of CPU a "
+        f"probe: {run['count']:,} need {least:.2f} s, {least / ideal:.1f}× the ideal, on the one core the "
+        f"interpreter lock runs Python on; the other {max(per_port - floor, 0) * 1e6:.0f} µs a port are the "
+        f"stage's connect and the lock passing between {min(concurrency, MAX_EXAMINERS)} examiner threads ({machine})",
+    ]
 
 
 def main() -> int:

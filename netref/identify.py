@@ -61,8 +61,31 @@ def identify(data: bytes, catalog: Catalog) -> Identification | None:
     return found[0] if found else None
 
 
+#: Answers remembered per catalogue (the last :data:`MEMO_ENTRIES`, each at most
+#: :data:`MEMO_BYTES` long): a fleet's servers greet alike, and every pattern of every protocol
+#: is tried on each answer, twice per port in a scan (the scan's naming, the probe's mismatch check).
+MEMO_ENTRIES = 256
+MEMO_BYTES = 512
+_MEMOS: dict[int, tuple[Catalog, dict[bytes, tuple[Identification, ...]]]] = {}
+
+
 def candidates(data: bytes, catalog: Catalog) -> list[Identification]:
     """Every protocol ``data`` may belong to, most likely first (see the module's docstring)."""
+    if len(data) > MEMO_BYTES:
+        return _candidates(data, catalog)
+    if id(catalog) not in _MEMOS:
+        _MEMOS[id(catalog)] = (catalog, {})  # the catalogue kept: its id() stays its own
+    memo = _MEMOS[id(catalog)][1]
+    key = bytes(data)
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= MEMO_ENTRIES:
+            memo.clear()
+        found = memo[key] = tuple(_candidates(key, catalog))
+    return list(found)
+
+
+def _candidates(data: bytes, catalog: Catalog) -> list[Identification]:
     if _TLS_RECORD.match(data):
         return [Identification(TLS, CERTAIN)]
     text = data[:PEEK_BYTES].decode("latin-1")

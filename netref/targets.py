@@ -294,6 +294,14 @@ class Targets:
             return block[inner]
         return _text(block.version, block.address(inner))
 
+    def entry(self, index: int) -> tuple[str, bool]:
+        """The ``index``-th host and whether it is a name: :meth:`host` and :meth:`is_name` in one
+        look-up (the scan asks both for every job)."""
+        block, inner = self._locate(index)
+        if isinstance(block, list):
+            return block[inner], True
+        return _text(block.version, block.address(inner)), False
+
     def is_name(self, index: int) -> bool:
         """Whether the ``index``-th host is a name (to be resolved) rather than an address."""
         return isinstance(self._locate(index)[0], list)

@@ -171,8 +171,13 @@ def connect(infos: Sequence[AddrInfo], deadline: float) -> tuple[socket.socket, 
 
     Returns the connected blocking socket and the sockaddr that answered. Raises a
     ``refused`` failure when every address refused or was unreachable, ``timeout`` when
-    the deadline came first.
+    the deadline came first. A connection lent to this thread (:class:`Handed`) to one of the
+    addresses is returned instead, once.
     """
+    handed: tuple[socket.socket, SockAddr] | None = getattr(_HANDED, "connection", None)
+    if handed is not None and any(info[4][:2] == handed[1][:2] for info in infos):
+        _HANDED.connection = None
+        return handed
     if len(infos) == 1:
         return _connect_one(infos[0], deadline)
     import select
@@ -211,6 +216,28 @@ def connect(infos: Sequence[AddrInfo], deadline: float) -> tuple[socket.socket, 
     finally:
         for sock, _ in attempts.values():
             sock.close()
+
+
+_HANDED = threading.local()
+
+
+class Handed:
+    """``with Handed(sock):`` a connection already made (a scan's connection stage made it and
+    saw it accepted), which the next :func:`connect` to its peer in this thread returns instead
+    of connecting again; closed on leaving when nothing took it. ``peer``: its (address, port),
+    when the caller knows it (else asked of the socket). The socket is given as it is: the
+    session sets its timeout before every use."""
+
+    def __init__(self, sock: socket.socket, peer: SockAddr | None = None) -> None:
+        self.connection = (sock, peer or sock.getpeername())
+
+    def __enter__(self) -> None:
+        _HANDED.connection = self.connection
+
+    def __exit__(self, *exc: object) -> None:
+        if getattr(_HANDED, "connection", None) is self.connection:
+            _HANDED.connection = None
+            self.connection[0].close()
 
 
 def _connect_one(info: AddrInfo, deadline: float) -> tuple[socket.socket, SockAddr]:
