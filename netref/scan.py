@@ -50,7 +50,7 @@ from netref import targets as targets_module
 from netref.catalog import legacy_modules, python_text
 from netref.probes import ProbeOptions, ProbeResult, ProbeUsageError, default_catalog, net, run_probe
 from netref.probes.values import ProbeFailure, is_ip_address, printable
-from netref.scan_values import CLOSED, FILTERED, OPEN, UNKNOWN, UNRESOLVED, PortResult
+from netref.scan_values import CLOSED, FILTERED, OPEN, UNKNOWN, UNRESOLVED, PortResult, scan_warnings
 from netref.targets import ScanUsageError as ScanUsageError  # re-exported: the scan's usage error
 from netref.targets import Targets
 
@@ -953,6 +953,7 @@ class Examination:
             result.message = result.message or f"identified; netref has no probe for {key}"
             return
         result.verdict, result.category, result.message = probe.verdict, probe.category, probe.message
+        result.warnings = scan_warnings(probe)
         if probe.server_software:
             result.software, result.software_source = probe.server_software, probe.software_source
         if probe.tls is not None and probe.tls.days_left is not None:

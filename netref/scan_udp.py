@@ -26,7 +26,7 @@ from netref import identify as ident
 from netref.catalog import legacy_modules, python_text
 from netref.probes import ProbeOptions, ProbeResult, run_probe
 from netref.probes.datagram import CLOSED as ICMP_CLOSED
-from netref.scan_values import CLOSED, OPEN, OPEN_FILTERED, UNKNOWN, PortResult, ScanContext
+from netref.scan_values import CLOSED, OPEN, OPEN_FILTERED, UNKNOWN, PortResult, ScanContext, scan_warnings
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from netref.catalog import Catalog, Protocol
@@ -162,6 +162,7 @@ def _judge(scan: ScanContext, result: PortResult, protocol: Protocol, probed: Pr
         result.message = f"identified; netref has no probe for {protocol.key}"
         return
     result.verdict, result.category, result.message = probed.verdict, probed.category, probed.message
+    result.warnings = scan_warnings(probed)
     result.software = probed.server_software
     result.confidence = ident.CERTAIN
 

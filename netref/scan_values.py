@@ -11,8 +11,11 @@ import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from netref.probes.replies import is_unused_upgrade
+
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from netref.catalog import Catalog
+    from netref.probes import ProbeResult
     from netref.versions import Version
 
 #: States of a port, and the one state of a host that could not be scanned at all.
@@ -62,6 +65,7 @@ class PortResult:
     verdict: str | None = None  # the family probe's verdict
     category: str | None = None
     message: str = ""
+    warnings: list[str] = field(default_factory=list)  # the probe's warnings (ssh's legacy algorithms, ...)
     elapsed_ms: float = 0.0
     order: tuple[int, int] = field(default=(0, 0), repr=False)  # (target, port) input order
     transport: str = "tcp"  # "udp" for a port netref.scan_udp examined
@@ -86,5 +90,12 @@ class PortResult:
             "verdict": self.verdict,
             "category": self.category,
             "message": self.message,
+            "warnings": list(self.warnings),
             "elapsed_ms": round(self.elapsed_ms, 3),
         }
+
+
+def scan_warnings(probe: ProbeResult) -> list[str]:
+    """A probe's warnings as a scanned port shows them: without "offers STARTTLS, but this probe
+    did not use it" (the scan never upgrades; its TLS column says ``starttls``)."""
+    return [warning for warning in probe.warnings if not is_unused_upgrade(warning)]

@@ -551,6 +551,9 @@ def scan_row(result: dict[str, Any]) -> dict[str, Any]:
     note = result["banner"] if result["protocol"] == "unknown" and result["banner"] else None
     if note is None and (result["verdict"] == "failed" or result["state"] in ("filtered", "open|filtered")):
         note = result["message"]
+    warnings = result.get("warnings") or []
+    if note is None and warnings:  # an answer worth a look: the first warning, and how many more
+        note = warnings[0] + (f" (+{len(warnings) - 1} more)" if len(warnings) > 1 else "")
     return {
         "host": result["host"],
         "address": result["address"],

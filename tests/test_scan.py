@@ -85,6 +85,17 @@ def test_each_protocol_identified_from_what_its_server_says(server_ssl_context):
     assert all(result.state == "open" and result.address == "127.0.0.1" for result in found.values())
 
 
+def test_the_probes_warnings_reach_the_scan_and_its_note():
+    """An sshd offering legacy algorithms (the real capture): ok, with ssh-audit's warnings in
+    JSON's ``warnings`` and the first of them, counted, in the table's NOTE."""
+    with serve(Replay(captures_ssh.OPENSSH_LEGACY)) as ssh:
+        found = results(["127.0.0.1"], [ssh.port])[ssh.port]
+        table = CliRunner().invoke(app, ["scan", "127.0.0.1", "--ports", str(ssh.port), "--wide"])
+    assert found.verdict == "ok" and len(found.warnings) > 1
+    assert found.to_dict()["warnings"] == found.warnings and "diffie-hellman-group1-sha1" in " ".join(found.warnings)
+    assert f"{found.warnings[0]} (+{len(found.warnings) - 1} more)" in table.output
+
+
 def test_legacy_module_flagged_and_substitution_named_for_the_target_python():
     with serve(telnet_login()) as telnet:
         on_311 = results(["127.0.0.1"], [telnet.port], target=(3, 11))[telnet.port]

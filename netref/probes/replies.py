@@ -133,13 +133,25 @@ def capabilities_around_tls(
         upgrade(capabilities)
         capabilities = ask()
     elif in_band and result.details["starttls_offered"]:
-        command = session.protocol.starttls or "STARTTLS"
-        result.warnings.append(
-            f"the server offers {command}, but this probe did not use it (--starttls): "
-            "anything sent next, credentials included, would travel in plaintext"
-        )
+        result.warnings.append(unused_upgrade(session.protocol.starttls or "STARTTLS"))
     result.capabilities = capabilities or []
     return capabilities
+
+
+#: How :func:`unused_upgrade`'s warning reads, after the command: what marks it for a reader that
+#: shows the upgrade elsewhere (the scan's TLS column says ``starttls``).
+_UNUSED_UPGRADE = ", but this probe did not use it (--starttls): "
+
+
+def unused_upgrade(command: str) -> str:
+    """The warning for an in-band upgrade the server offers and the probe did not use."""
+    return (f"the server offers {command}{_UNUSED_UPGRADE}"
+            "anything sent next, credentials included, would travel in plaintext")  # fmt: skip
+
+
+def is_unused_upgrade(warning: str) -> bool:
+    """Whether ``warning`` is :func:`unused_upgrade`'s."""
+    return _UNUSED_UPGRADE in warning
 
 
 def refuses_service(shown: str) -> ProbeFailure:
