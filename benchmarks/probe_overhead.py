@@ -1,4 +1,4 @@
-"""In-process cost of a probe, side by side with a raw socket exchange of the same bytes.
+r"""In-process cost of a probe, side by side with a raw socket exchange of the same bytes.
 
 Target (issue 18, point 6; issue 3, point 12): probe time ÷ raw exchange time ≤ 1.20 (medians).
 
@@ -26,10 +26,29 @@ its fixed cost): on a busy machine these move least.
 
 To add a protocol, add a :class:`Case` to :data:`CASES`: its key, and its turns as
 ``(client bytes, server bytes)`` pairs; a first turn with empty client bytes is a server that
-speaks first. ``{port}`` in client bytes is replaced by the server's port (an HTTP Host header).
-Run with ``--protocols KEY`` and paste what the server reports the probe sent if it differs.
-``tls=True`` runs the whole conversation inside TLS (implicit TLS); ``options`` are extra
-``ProbeOptions`` fields.
+speaks first. Run with ``--protocols KEY`` and paste what the server reports the probe sent if it
+differs. ``tls=True`` runs the whole conversation inside TLS (implicit TLS); ``options`` are extra
+``ProbeOptions`` fields; ``settle`` is how long the client listens after the last turn for a
+refusal that may come (syslog over TLS: the probe waits :data:`netref.probes.syslog.SETTLE` for an
+alert, so the raw client waits as long).
+
+Placeholders in a case's bytes:
+
+- ``{port}`` is the server's port (an HTTP Host header), ``{pid}`` the measuring process's id
+  (syslog puts it in the message): constants of the run, known to both sides;
+- ``{NAME}`` for one of the case's :class:`Field`\ s is a part the probe draws afresh on every run
+  (an IMAP tag, an MQTT client id, an IRC nick, a WebSocket key and mask, a syslog message id and
+  time stamp). The server matches it by the field's fixed-length pattern, every other byte of the
+  turn literally (so the check stays byte for byte), keeps what the client sent, and fills it into
+  its answers (an IRC server echoes the nick, an IMAP server the tag); a field with ``derive`` is
+  computed from the others — what a real server computes (a ``Sec-WebSocket-Accept`` from the key)
+  or what the client must send given its draw (a masked payload from the mask) — and where the
+  client sends it, it must be exactly that. The raw client sends each field's ``raw`` value (the
+  one the capture was made with, so its answers are the captured bytes exactly).
+
+Fields rather than seeding the probes' random draws: the probe runs untouched, with the costs of
+its real draws (``secrets``, ``os.urandom``), and nothing global (``os.urandom`` is TLS's source
+too) is patched in the measured process.
 
     python benchmarks/probe_overhead.py [--rounds 400] [--protocols tcp http ...]
 """
@@ -37,6 +56,8 @@ Run with ``--protocols KEY`` and paste what the server reports the probe sent if
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import os
 import re
@@ -49,14 +70,38 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from netref.probes import ProbeOptions, run_probe
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "probes"))  # the captures
+
+import captures_http_carried as http_carried
+import captures_irc_xmpp as irc_xmpp
+import captures_mqtt_socks as mqtt_socks
+import captures_ssh
+
+from netref import __version__
+from netref.probes import ProbeOptions, run_probe, syslog
 
 TARGET = 1.20
+#: The measuring process's id, for ``{pid}``: the server's process (a child) finds it here.
+_PID_VARIABLE = "NETREF_BENCH_CLIENT_PID"
+CLIENT_PID = int(os.environ.get(_PID_VARIABLE) or os.getpid())
+
+
+@dataclass(frozen=True)
+class Field:
+    """A part of the client's bytes that the probe draws afresh each time (``{name}`` in a case).
+
+    ``pattern`` must match exactly ``len(raw)`` bytes (the server reads each turn by its length);
+    ``derive``, when set, computes the field from the values of the others instead."""
+
+    name: str
+    pattern: bytes
+    raw: bytes = b""
+    derive: Callable[[Mapping[str, bytes]], bytes] | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +112,21 @@ class Case:
     turns: tuple[tuple[bytes, bytes], ...]
     tls: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    fields: tuple[Field, ...] = ()
+    settle: float = 0.0
+
+    def __post_init__(self) -> None:
+        values = raw_values(self)
+        for one in self.fields:
+            if not re.fullmatch(one.pattern, values[one.name], re.DOTALL):
+                raise ValueError(f"{self.protocol}: field {one.name}: {values[one.name]!r} does not match its pattern")
+
+
+def raw_values(case: Case) -> dict[str, bytes]:
+    """What the raw client sends for each field: ``raw``, or derived from the others."""
+    values = {one.name: one.raw for one in case.fields if one.derive is None}
+    values.update({one.name: one.derive(values) for one in case.fields if one.derive is not None})
+    return values
 
 
 _HEAD = (
@@ -88,6 +148,123 @@ _SMTP = (
     ),
     (b"quit\r\n", b"221 2.0.0 Bye\r\n"),
 )
+
+_PLACEHOLDER = re.compile(rb"\{(\w+)\}")
+
+
+def fill(data: bytes, port: int, values: Mapping[str, bytes]) -> bytes:
+    """``data`` with its placeholders replaced: the run's constants, then the fields' ``values``."""
+    constants = {b"port": str(port).encode(), b"pid": str(CLIENT_PID).encode()}
+
+    def one(match: re.Match[bytes]) -> bytes:
+        name = match[1]
+        return constants.get(name) or values.get(name.decode(), match[0])
+
+    return _PLACEHOLDER.sub(one, data)
+
+
+#: imaplib's tags: a prefix of four random letters A–P (drawn per connection), then a counter.
+IMAP_TAG = Field("tag", rb"[A-P]{4}", b"ABCD")
+
+
+def templated(data: bytes, fields: Mapping[bytes, bytes]) -> bytes:
+    """A capture with the values it was made with (``fields``: value → ``{name}``) as placeholders."""
+    for value, placeholder in fields.items():
+        data = data.replace(value, placeholder)
+    return data
+
+
+def _ws_accept(values: Mapping[str, bytes]) -> bytes:
+    """RFC 6455 4.2.2, computed here (not by the probe's code): base64(SHA-1(key + the GUID))."""
+    return base64.b64encode(hashlib.sha1(values["key"] + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+
+
+def _ws_masked_close(values: Mapping[str, bytes]) -> bytes:
+    """The Close frame's payload (code 1000) masked with the client's mask (RFC 6455 5.3)."""
+    return bytes(byte ^ values["mask"][index % 4] for index, byte in enumerate(b"\x03\xe8"))
+
+
+def _ldap(name: str) -> list[tuple[bytes, bytes]]:
+    """A capture of tests/probes/captures_ldap.json as turns: each request the probe sent, its answer."""
+    captures = json.loads((Path(__file__).resolve().parents[1] / "tests/probes/captures_ldap.json").read_text())
+    capture = next(entry for entry in captures if entry["name"] == name)
+    return [(bytes.fromhex(step["sent"]), bytes.fromhex(step["received"])) for step in capture["exchanges"]]
+
+
+#: The ldap probe's UnbindRequest after its search (message ID 2): the server answers nothing.
+_LDAP_UNBIND = (b"0\x05\x02\x01\x02B\x00", b"")
+
+#: mqtt: the probe's 3.1.1 CONNECT (clean session, keep alive 60, its client id of 18 characters),
+#: mosquitto 2.0.11's CONNACK (captures_mqtt_socks.py, made with client id ``netref00c0ffee0001``), DISCONNECT.
+_MQTT = (
+    (b"\x10\x1e\x00\x04MQTT\x04\x02\x00<\x00\x12{client_id}", mqtt_socks.MOSQUITTO_311_ACCEPTED),
+    (b"\xe0\x00", b""),
+)
+_MQTT_ID = Field("client_id", rb"netref[0-9a-f]{12}", b"netref00c0ffee0001")
+
+#: websocket: the probe's Upgrade (a fresh key) and its masked Close frame; websocketd 0.4.1's 101
+#: and Close reply (captures_http_carried.py, made with the key WS_KEY), its Accept computed from the key.
+_WS_HEAD, _WS_CLOSE = http_carried.WEBSOCKETD.split(b"\r\n\r\n")
+_WEBSOCKET = (
+    (
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        b"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\nUser-Agent: netref-probe\r\n\r\n",
+        templated(_WS_HEAD + b"\r\n\r\n", {_ws_accept({"key": http_carried.WS_KEY.encode()}): b"{accept}"}),
+    ),
+    (b"\x88\x82{mask}{masked}", _WS_CLOSE),
+)
+_WS_FIELDS = (
+    Field("key", rb"[A-Za-z0-9+/]{22}==", http_carried.WS_KEY.encode()),
+    Field("accept", rb"[A-Za-z0-9+/]{27}=", derive=_ws_accept),
+    Field("mask", rb".{4}", b"\x37\xfa\x21\x3d"),
+    Field("masked", rb".{2}", derive=_ws_masked_close),
+)
+assert b"{accept}" in _WEBSOCKET[0][1], "the capture's Accept is not the one its key gives"
+
+#: xmlrpc: the probe's system.listMethods POST to /RPC2; supervisord 4.2.5's answer (41 methods).
+_XMLRPC_BODY = (
+    b"<?xml version='1.0'?>\n<methodCall>\n<methodName>system.listMethods</methodName>\n<params>\n"
+    b"</params>\n</methodCall>\n"
+)
+_XMLRPC = (
+    (
+        b"POST /RPC2 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: identity\r\nContent-Type: text/xml\r\n"
+        b"User-Agent: netref-probe\r\nContent-Length: %d\r\n\r\n%s" % (len(_XMLRPC_BODY), _XMLRPC_BODY),
+        http_carried.SUPERVISORD,
+    ),
+)
+
+#: irc: ngIRCd 26.1's registration and QUIT (captures_irc_xmpp.py, made with the nick nr1a2b3c).
+_IRC = tuple((templated(sent, {b"nr1a2b3c": b"{nick}"}), templated(received, {b"nr1a2b3c": b"{nick}"}))
+             for sent, received, _closed in irc_xmpp.NGIRCD_REGISTRATION)  # fmt: skip
+_IRC_NICK = Field("nick", rb"nr[0-9a-f]{6}", b"nr1a2b3c")
+
+#: xmpp (``--domain localhost``): ejabberd 23.01's stream header and features (STARTTLS offered),
+#: then the close of the stream; xmpps: its direct-TLS listener, the whole capture.
+_XMPP = tuple((sent, received) for sent, received, _closed in irc_xmpp.EJABBERD_STARTTLS[::3])
+_XMPPS = tuple((sent, received) for sent, received, _closed in irc_xmpp.EJABBERD_DIRECT_TLS)
+
+#: ssh: OpenSSH 9.2p1's version line; netref's; OpenSSH's KEXINIT (captures_ssh.py).
+_SSH_VERSION, _SSH_KEXINIT = captures_ssh.split(captures_ssh.OPENSSH_DEFAULT)
+
+#: syslog-tls: one RFC 5424 message, octet-counted (RFC 5425); a collector (rsyslog) answers nothing.
+_SYSLOG_MESSAGE = (
+    b'<14>1 {stamp} %s netref {pid} probe [origin software="netref" swVersion="%s"] '
+    b"netref syslog probe {ident}: a test message, nothing to do"
+    % ((socket.gethostname() or "-").split(".")[0][:255].encode() or b"-", __version__.encode())
+)
+_SYSLOG_FIELDS = (
+    Field("stamp", rb"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z", b"2026-12-04T19:30:00.000Z"),
+    Field("ident", rb"[0-9a-f]{16}", b"00c0ffee00c0ffee"),
+)
+
+
+def _octet_counted(message: bytes, fields: tuple[Field, ...]) -> bytes:
+    """RFC 5425 4.3 framing, ``MSG-LEN SP`` counted on the message as sent (every field fixed-length)."""
+    values = {one.name: one.raw for one in fields}
+    return b"%d %s" % (len(fill(message, 0, values)), message)
+
 
 #: The conversations measured. Other families add theirs here (see the module's docstring).
 CASES: list[Case] = [
@@ -122,6 +299,7 @@ CASES: list[Case] = [
             ),
             (b"{tag}1 LOGOUT\r\n", b"* BYE Logging out\r\n{tag}1 OK Logout completed (0.001 + 0.000 secs).\r\n"),
         ),
+        fields=(IMAP_TAG,),
     ),
     Case(
         "ftp",
@@ -158,29 +336,67 @@ CASES: list[Case] = [
             ),
         ),
     ),
+    Case("mqtt", _MQTT, fields=(_MQTT_ID,)),
+    Case("mqtts", _MQTT, tls=True, fields=(_MQTT_ID,)),
+    Case("socks", ((b"\x05\x03\x00\x02\x01", mqtt_socks.SOCKS5_NO_AUTH),)),  # Dante 1.4.2's choice
+    Case("ldap", (*_ldap("openldap"), _LDAP_UNBIND)),  # slapd 2.5.13 (captures_ldap.json)
+    Case("ldaps", (*_ldap("openldap-ldaps"), _LDAP_UNBIND), tls=True),
+    Case("xmlrpc", _XMLRPC),
+    Case("xmlrpcs", _XMLRPC, tls=True),
+    Case("websocket", _WEBSOCKET, fields=_WS_FIELDS),
+    Case("wss", _WEBSOCKET, tls=True, fields=_WS_FIELDS),
+    Case("irc", _IRC, fields=(_IRC_NICK,)),
+    Case("ircs", _IRC, tls=True, fields=(_IRC_NICK,)),
+    Case("xmpp", _XMPP, options={"domain": "localhost"}),
+    Case("xmpps", _XMPPS, tls=True, options={"domain": "localhost"}),
+    Case("ssh", ((b"", _SSH_VERSION), (b"SSH-2.0-netref_%s\r\n" % __version__.encode(), _SSH_KEXINIT))),
+    Case(
+        "syslog-tls",
+        ((_octet_counted(_SYSLOG_MESSAGE, _SYSLOG_FIELDS), b""),),
+        tls=True,
+        fields=_SYSLOG_FIELDS,
+        settle=syslog.SETTLE,
+    ),
 ]
 
 
 # -- the server (child process) -------------------------------------------------------------------
 
 
-#: What the raw client sends for ``{tag}``: imaplib's tags are four random letters A–P, which the
-#: server accepts wherever a case writes ``{tag}`` and echoes in its answer.
-RAW_TAG = b"ABCD"
-_TAG = re.compile(rb"[A-P]{4}")
+def turn_pattern(case: Case, client: bytes, port: int, known: Mapping[str, bytes]) -> re.Pattern[bytes]:
+    """A turn's client bytes as a pattern: every byte literal, but each field not yet known (a
+    group matching the field's pattern; a second time in the turn, the same value again)."""
+    fields = {one.name: one for one in case.fields}
+    parts, seen, at = [], set(), 0
+    for match in _PLACEHOLDER.finditer(client):
+        name = match[1].decode()
+        if name not in fields or name in known:
+            continue  # a constant, or a value from an earlier turn: filled in, literal
+        parts.append(re.escape(fill(client[at : match.start()], port, known)))
+        parts.append(b"(?P=%s)" % match[1] if name in seen else b"(?P<%s>%s)" % (match[1], fields[name].pattern))
+        seen.add(name)
+        at = match.end()
+    parts.append(re.escape(fill(client[at:], port, known)))
+    return re.compile(b"".join(parts), re.DOTALL)
 
 
-def _expected(data: bytes, port: int, tag: bytes = RAW_TAG) -> bytes:
-    return data.replace(b"{port}", str(port).encode()).replace(b"{tag}", tag)
-
-
-def _client_tag(wanted: bytes, got: bytes) -> bytes | None:
-    """The tag the client used where ``wanted`` (with :data:`RAW_TAG` for ``{tag}``) has one."""
-    at = wanted.find(b"{tag}")
-    if at < 0:
-        return RAW_TAG
-    tag = got[at : at + 4]
-    return tag if _TAG.fullmatch(tag) else None
+def check_turn(case: Case, client: bytes, port: int, got: bytes, values: dict[str, bytes]) -> bool:
+    """Whether ``got`` is the turn's bytes, byte for byte, with the client's own draws in the
+    fields; those go into ``values`` (with what derives from them) for the server's answers."""
+    match = turn_pattern(case, client, port, values).fullmatch(got)
+    if match is None:
+        return False
+    sent = match.groupdict()
+    values.update({one.name: sent[one.name] for one in case.fields if one.derive is None and one.name in sent})
+    for one in case.fields:
+        if one.derive is not None:
+            try:
+                values[one.name] = one.derive(values)
+            except KeyError:  # what it derives from is not sent yet
+                continue
+            if one.name in sent and sent[one.name] != values[one.name]:
+                return False
+    return True
 
 
 class _Replay(socketserver.BaseRequestHandler):
@@ -193,18 +409,18 @@ class _Replay(socketserver.BaseRequestHandler):
         sock: socket.socket = self.request
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(5)
+        raw = raw_values(self.case)
         try:
-            tag = RAW_TAG
+            values: dict[str, bytes] = {}
             for number, (client, server) in enumerate(self.case.turns):
-                wanted = _expected(client, self.port, b"{tag}")
-                got = _read(sock, len(_expected(client, self.port)))
-                tag = _client_tag(wanted, got) or b"?"
-                if got != _expected(client, self.port, tag):
-                    print(f"{self.case.protocol} turn {number}: expected {_expected(client, self.port)!r}, "
+                got = _read(sock, len(fill(client, self.port, raw)))
+                if not check_turn(self.case, client, self.port, got, values):
+                    print(f"{self.case.protocol} turn {number}: expected {fill(client, self.port, raw)!r} "
+                          f"(fields: {', '.join(one.name for one in self.case.fields) or 'none'}), "
                           f"the client sent {got!r}: the case's bytes are not the probe's; stopping",
                           file=sys.stderr, flush=True)  # fmt: skip
                     os._exit(3)  # every later probe then fails: the run stops with this line above it
-                sock.sendall(_expected(server, self.port, tag))
+                sock.sendall(fill(server, self.port, values))
             while sock.recv(4096):  # the client closes first
                 pass
         except OSError:
@@ -270,29 +486,52 @@ def tls_files(directory: Path) -> tuple[str, str] | None:
 # -- the two clients ------------------------------------------------------------------------------
 
 _RAW_CONTEXTS: dict[str, ssl.SSLContext] = {}
+_RAW_TURNS: dict[tuple[str, int], list[tuple[bytes, int]]] = {}
+
+
+def raw_turns(case: Case, port: int) -> list[tuple[bytes, int]]:
+    """Each turn as the raw client speaks it: (its bytes, the answer's length), filled in once."""
+    key = case.protocol, port
+    if key not in _RAW_TURNS:
+        values = raw_values(case)
+        _RAW_TURNS[key] = [(fill(sent, port, values), len(fill(answer, port, values))) for sent, answer in case.turns]
+    return _RAW_TURNS[key]
 
 
 def raw_exchange(case: Case, port: int, cafile: str | None) -> None:
-    """Connect, each turn's bytes out and its whole answer in, close: nothing else."""
+    """Connect, each turn's bytes out and its whole answer in, the settle time's wait, close."""
+    turns = raw_turns(case, port)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.settimeout(10)
         sock.connect(("127.0.0.1", port))
         if case.tls:
-            if cafile not in _RAW_CONTEXTS:
+            if (cafile or "") not in _RAW_CONTEXTS:
                 _RAW_CONTEXTS[cafile or ""] = ssl.create_default_context(cafile=cafile)
             sock = _RAW_CONTEXTS[cafile or ""].wrap_socket(sock, server_hostname="127.0.0.1")
-        for client, server in case.turns:
+        for client, size in turns:
             if client:
-                sock.sendall(_expected(client, port))
-            left = len(_expected(server, port))
+                sock.sendall(client)
+            left = size
             while left > 0:
                 chunk = sock.recv(max(left, 4096))
                 if not chunk:
                     raise SystemExit(f"raw {case.protocol}: the server closed early")
                 left -= len(chunk)
+        if case.settle:
+            _settle(sock, case)
     finally:
         sock.close()
+
+
+def _settle(sock: socket.socket, case: Case) -> None:
+    """Listen ``case.settle`` seconds for a refusal (an alert, a hang-up), as the probe does."""
+    sock.settimeout(case.settle)
+    try:
+        data = sock.recv(4096)
+    except TimeoutError:
+        return
+    raise SystemExit(f"raw {case.protocol}: the server answered {data!r} where it should stay silent")
 
 
 def probe(case: Case, port: int, cafile: str | None) -> None:
@@ -388,6 +627,7 @@ def main() -> int:
         child = subprocess.Popen(
             [sys.executable, __file__, "--serve", tls[0] if tls else ""],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env={**os.environ, _PID_VARIABLE: str(CLIENT_PID)},
         )  # fmt: skip
         assert child.stdin is not None and child.stdout is not None
         try:
