@@ -1,7 +1,8 @@
 """A scan of one host with a server on every TCP catalogue port, beside ``nmap -sV`` (issue 18, item 6).
 
 One loopback address (``--address``, 127.0.0.42: nobody else's servers are there) gets a server on
-each port of :data:`ROWS`: Debian's real daemons where installed (nginx, Dovecot, vsftpd, Dropbear:
+each port of :data:`ROWS`: Debian's real daemons where installed (nginx, Dovecot, vsftpd, Dropbear,
+slapd, ngIRCd, Prosody, mosquitto, Dante, rsyslogd with GnuTLS, unbound:
 tests/daemons/daemon_configs.py), else a replay of the bytes such a server sends, in a process of
 its own (so the servers do not share the scanner's interpreter). Printed in one run:
 
@@ -11,7 +12,8 @@ its own (so the servers do not share the scanner's interpreter). Printed in one 
    ≥ 20× faster, and the protocol named on at least as many ports as nmap names one;
 3. port by port, what netref named and what nmap named, in two columns.
 
-Table-driven: a family that lands later adds its row (port, protocol, server) to :data:`ROWS`.
+The ports are the catalogue's (every TCP port of data/catalog.toml, what ``netref scan`` scans by
+default); :data:`SERVERS` says who serves each, and the run fails naming a port nobody serves.
 Binding ports below 1024 needs root, as on the CI machine.
 
     python benchmarks/scan_catalogue.py [--address 127.0.0.42] [--timeout 5] [--delay 0.5] [--no-nmap]
@@ -27,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import re
 import shutil
 import socket
@@ -49,12 +52,13 @@ import daemon_configs  # noqa: E402 - the tests' daemon configurations
 import real_bytes  # noqa: E402 - bytes captured from Debian's servers
 
 from netref.probes import ProbeOptions, run_probe  # noqa: E402
-from netref.scan import ScanOptions, scan  # noqa: E402
+from netref.probes import default_catalog  # noqa: E402
+from netref.scan import ScanOptions, catalogue_ports, expected_protocol, scan  # noqa: E402
 
 
 class Row(NamedTuple):
-    """One port of the benchmark host: the protocol its server speaks, the daemon that serves it
-    when installed (a key of :data:`DAEMONS`), and the replay that stands in otherwise."""
+    """One port of the benchmark host: the protocol the catalogue gives it, the daemon that serves
+    it when installed (a key of :data:`DAEMONS`), and the replay that stands in otherwise."""
 
     port: int
     protocol: str
@@ -85,33 +89,63 @@ REPLAYS: dict[str, tuple[bytes, bool, bool]] = {
     "socks": (captures_mqtt_socks.SOCKS5_NO_AUTH, False, True),  # Dante, socksmethod none
 }
 
-ROWS = [
-    Row(20, "ftp", None, "ftp"),  # ftp-data: a control-port server there is what a scan meets
-    Row(21, "ftp", "vsftpd", "ftp"),
-    Row(22, "ssh", "dropbear", "ssh"),
-    Row(23, "telnet", None, "telnet"),
-    Row(25, "smtp", None, "smtp"),
-    Row(70, "gopher", None, "gopher"),
-    Row(80, "http", "nginx", "http"),
-    Row(110, "pop3", "dovecot", "pop3"),
-    Row(119, "nntp", None, "nntp"),
-    Row(143, "imap", "dovecot", "imap"),
-    Row(443, "https", "nginx", "https"),
-    Row(465, "smtps", None, "smtps"),
-    Row(563, "nntps", None, "nntps"),
-    Row(587, "submission", None, "smtp"),
-    Row(989, "ftps", None, "ftps"),
-    Row(990, "ftps", None, "ftps"),
-    Row(993, "imaps", "dovecot", "imaps"),
-    Row(995, "pop3s", "dovecot", "pop3s"),
-    Row(8080, "http", "nginx", "http"),
-    Row(8443, "https", "nginx", "https"),
-    Row(1080, "socks", None, "socks"),
-    Row(1883, "mqtt", None, "mqtt"),
-    Row(8883, "mqtts", None, "mqtts"),
-    # Ports whose families land from other branches add their rows here (ldap 389/636, irc 6667/6697,
-    # xmpp 5222/5223/5269, syslog-tls 6514, dns 53, dot 853).
-]
+#: Who serves each TCP port of the catalogue: (daemon, replay). Every catalogue port must be here
+#: (:func:`rows` fails naming the ones that are not), and a port whose daemon is not installed
+#: needs a replay (:func:`host` fails naming it otherwise).
+SERVERS: dict[int, tuple[str | None, str | None]] = {
+    20: (None, "ftp"),  # ftp-data: a control-port server there is what a scan meets
+    21: ("vsftpd", "ftp"),
+    22: ("dropbear", "ssh"),
+    23: (None, "telnet"),
+    25: (None, "smtp"),
+    53: ("unbound", None),  # DNS over TCP
+    70: (None, "gopher"),
+    80: ("nginx", "http"),
+    110: ("dovecot", "pop3"),
+    119: (None, "nntp"),
+    143: ("dovecot", "imap"),
+    194: ("ngircd", None),  # IRC on IANA's own port
+    389: ("slapd", None),
+    443: ("nginx", "https"),
+    465: (None, "smtps"),
+    563: (None, "nntps"),
+    587: (None, "smtp"),
+    636: ("slapd", None),
+    853: ("unbound", None),  # DNS over TLS
+    989: (None, "ftps"),
+    990: (None, "ftps"),
+    993: ("dovecot", "imaps"),
+    995: ("dovecot", "pop3s"),
+    1080: ("danted", "socks"),
+    1883: ("mosquitto", "mqtt"),
+    5222: ("prosody", None),
+    5223: ("prosody", None),
+    5269: ("prosody", None),  # server-to-server streams
+    6514: ("rsyslogd", None),
+    6667: ("ngircd", None),
+    6697: ("ngircd", None),
+    8080: ("nginx", "http"),
+    8443: ("nginx", "https"),
+    8883: ("mosquitto", "mqtts"),
+}
+
+
+def rows() -> list[Row]:
+    """One row per TCP port of the catalogue (``netref scan``'s default ports), its protocol the
+    one a scan expects there; fails naming every catalogue port :data:`SERVERS` has no server for."""
+    catalog = default_catalog()
+    ports = catalogue_ports(catalog)
+    if missing := [port for port in ports if port not in SERVERS]:
+        raise SystemExit(f"no server for catalogue port(s) {', '.join(map(str, missing))}: add them to SERVERS")
+    table = []
+    for port in ports:
+        expected = expected_protocol(catalog, port)
+        assert expected is not None, port
+        table.append(Row(port, expected.key, *SERVERS[port]))
+    return table
+
+
+ROWS = rows()
 
 
 def _reply(kind: str, line: bytes) -> tuple[bytes, bool]:
@@ -185,37 +219,118 @@ def _program(name: str) -> str | None:
     return shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
 
 
-def _daemons(directory: Path, address: str, cert: Path, key: Path) -> tuple[list[list[str]], set[int]]:
-    """The real daemons that are installed, as argvs, and the ports they serve."""
-    argvs, served = [], set()
-    ports = {row.daemon: [r.port for r in ROWS if r.daemon == row.daemon] for row in ROWS if row.daemon}
-    if (nginx := _program("nginx")) and ports.get("nginx"):
-        argv = daemon_configs.nginx(directory / "nginx", nginx, 80, 443, cert, key)
-        conf = directory / "nginx" / "nginx.conf"
-        text = conf.read_text().replace("127.0.0.1:80;", f"{address}:80; listen {address}:8080;")
-        text = text.replace("127.0.0.1:443 ssl;", f"{address}:443 ssl; listen {address}:8443 ssl;")
-        conf.write_text(text)
-        argvs.append(argv)
-        served |= {80, 443, 8080, 8443}
-    if (dovecot := _program("dovecot")) and ports.get("dovecot"):
-        argv = daemon_configs.dovecot(directory / "dovecot", dovecot,
-                                      {"imap": 143, "imaps": 993, "pop3": 110, "pop3s": 995}, cert, key)  # fmt: skip
-        conf = directory / "dovecot" / "dovecot.conf"
-        conf.write_text(conf.read_text().replace("listen = 127.0.0.1", f"listen = {address}"))
-        argvs.append(argv)
-        served |= {110, 143, 993, 995}
-    if (vsftpd := _program("vsftpd")) and ports.get("vsftpd"):
-        argv = daemon_configs.vsftpd(directory / "vsftpd", vsftpd, 21)
-        conf = directory / "vsftpd" / "vsftpd.conf"
-        conf.write_text(conf.read_text().replace("listen_address=127.0.0.1", f"listen_address={address}"))
-        argvs.append(argv)
-        served.add(21)
-    if (dropbear := _program("dropbear")) and (keygen := _program("dropbearkey")) and ports.get("dropbear"):
-        make_key, argv = daemon_configs.dropbear(directory / "dropbear", dropbear, keygen, 22)
-        subprocess.run(make_key, check=True, capture_output=True)
-        argvs.append([part.replace("127.0.0.1:22", f"{address}:22") for part in argv])
-        served.add(22)
-    return argvs, served
+class Daemon(NamedTuple):
+    """A real daemon of the benchmark host: its argv, extra environment, and the ports it serves."""
+
+    argv: list[str]
+    env: dict[str, str]
+    ports: set[int]
+
+
+def _ports(name: str) -> list[int]:
+    return [row.port for row in ROWS if row.daemon == name]
+
+
+def _daemons(directory: Path, address: str, cert: Path, key: Path) -> list[Daemon]:
+    """The real daemons that are installed, configured for ``address``."""
+    found: list[Daemon] = []
+    starters: dict[str, Callable[[Path, str, Path, Path], Daemon | None]] = {
+        "nginx": _nginx, "dovecot": _dovecot, "vsftpd": _vsftpd, "dropbear": _dropbear, "slapd": _slapd,
+        "ngircd": _ngircd, "prosody": _prosody, "mosquitto": _mosquitto, "danted": _danted,
+        "rsyslogd": _rsyslogd, "unbound": _unbound,
+    }  # fmt: skip
+    for name, start in starters.items():
+        if _ports(name) and (daemon := start(directory / name, address, cert, key)) is not None:
+            found.append(daemon)
+    return found
+
+
+def _nginx(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("nginx")):
+        return None
+    argv = daemon_configs.nginx(directory, program, 80, 443, cert, key)
+    conf = directory / "nginx.conf"
+    text = conf.read_text().replace("127.0.0.1:80;", f"{address}:80; listen {address}:8080;")
+    conf.write_text(text.replace("127.0.0.1:443 ssl;", f"{address}:443 ssl; listen {address}:8443 ssl;"))
+    return Daemon(argv, {}, {80, 443, 8080, 8443})
+
+
+def _dovecot(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("dovecot")):
+        return None
+    argv = daemon_configs.dovecot(directory, program, {"imap": 143, "imaps": 993, "pop3": 110, "pop3s": 995},
+                                  cert, key)  # fmt: skip
+    conf = directory / "dovecot.conf"
+    conf.write_text(conf.read_text().replace("listen = 127.0.0.1", f"listen = {address}"))
+    return Daemon(argv, {}, {110, 143, 993, 995})
+
+
+def _vsftpd(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("vsftpd")):
+        return None
+    argv = daemon_configs.vsftpd(directory, program, 21)
+    conf = directory / "vsftpd.conf"
+    conf.write_text(conf.read_text().replace("listen_address=127.0.0.1", f"listen_address={address}"))
+    return Daemon(argv, {}, {21})
+
+
+def _dropbear(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not ((program := _program("dropbear")) and (keygen := _program("dropbearkey"))):
+        return None
+    make_key, argv = daemon_configs.dropbear(directory, program, keygen, 22)
+    subprocess.run(make_key, check=True, capture_output=True)
+    return Daemon([part.replace("127.0.0.1:22", f"{address}:22") for part in argv], {}, {22})
+
+
+def _slapd(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("slapd")):
+        return None
+    return Daemon(daemon_configs.slapd(directory, program, 389, 636, cert, key, address), {}, {389, 636})
+
+
+def _ngircd(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("ngircd")):
+        return None
+    return Daemon(daemon_configs.ngircd(directory, program, [194, 6667], 6697, cert, key, address), {},
+                  {194, 6667, 6697})  # fmt: skip
+
+
+def _prosody(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("prosody")):
+        return None
+    argv = daemon_configs.prosody(directory, program, 5222, 5223, 5269, cert, key, address)
+    return Daemon(argv, {"HOME": str(directory)}, {5222, 5223, 5269})
+
+
+def _mosquitto(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("mosquitto")):
+        return None
+    return Daemon(daemon_configs.mosquitto(directory, program, 1883, 8883, cert, key, address), {}, {1883, 8883})
+
+
+def _danted(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("danted")):
+        return None
+    return Daemon(daemon_configs.danted(directory, program, 1080, address), {}, {1080})
+
+
+#: Where rsyslogd writes what it received (printed after the run: netref's messages and any others).
+SYSLOG: list[Path] = []
+
+
+def _rsyslogd(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    program = _program("rsyslogd")
+    if not program or not list(Path("/usr/lib").glob("*/rsyslog/lmnsd_gtls.so")):
+        return None
+    argv, log = daemon_configs.rsyslog_tls(directory, program, 6514, cert, key, address)
+    SYSLOG.append(log)
+    return Daemon(argv, {}, {6514})
+
+
+def _unbound(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("unbound")):
+        return None
+    return Daemon(daemon_configs.unbound(directory, program, 53, 853, cert, key, address), {}, {53, 853})
 
 
 @contextlib.contextmanager
@@ -226,11 +341,16 @@ def host(address: str, delay: float) -> Iterator[dict[int, str]]:
         cert, key = directory / "cert.pem", directory / "key.pem"
         openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"]
         subprocess.run([*openssl, "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-        argvs, served = _daemons(directory, address, cert, key)
+        daemons = _daemons(directory, address, cert, key)
+        served = {port for daemon in daemons for port in daemon.ports}
+        if nobody := [row.port for row in ROWS if row.port not in served and not row.replay]:
+            raise SystemExit(f"no server for port(s) {', '.join(map(str, nobody))}: install "
+                             + ", ".join(sorted({row.daemon or "?" for row in ROWS if row.port in nobody})))
         replays = [(row.port, row.replay) for row in ROWS if row.port not in served and row.replay]
         spec = ",".join(f"{port}:{kind}" for port, kind in replays)
-        processes = [subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                      start_new_session=True) for argv in argvs]  # fmt: skip
+        processes = [subprocess.Popen(daemon.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      env={**os.environ, **daemon.env}, start_new_session=True)
+                     for daemon in daemons]  # fmt: skip
         serve = ["--serve", address, "--spec", spec, "--cert", str(cert), "--key", str(key), "--delay", str(delay)]
         replayer = subprocess.Popen([sys.executable, __file__, *serve], stdout=subprocess.PIPE, text=True)
         try:
@@ -282,7 +402,10 @@ def netref_scan(address: str, timeout: float) -> tuple[float, dict[int, str]]:
     wall = time.monotonic() - started
     named = {}
     for port, row in found.items():
-        named[port] = f"{row.protocol}{' ' + row.software if row.software else ''}" if row.protocol else row.state
+        text = f"{row.protocol}{' ' + row.software if row.software else ''}" if row.protocol else row.state
+        if row.verdict not in (None, "ok"):  # named, but its family's exchange did not succeed
+            text += f" [{row.verdict}{': ' + row.category if row.category else ''}]"
+        named[port] = text
     return wall, named
 
 
@@ -329,6 +452,7 @@ def main() -> int:
         probe_wall, probe_port, probes_sum = single_probes(args.address, args.timeout)
         scan_wall, netref_named = netref_scan(args.address, args.timeout)
         nmap = None if args.no_nmap else nmap_scan(args.address)
+        logged = _collector_lines()
     ok = True
     ratio = scan_wall / probe_wall
     print(f"{len(ROWS)} ports on {args.address}: scan {scan_wall:.2f} s, slowest single probe {probe_wall:.2f} s "
@@ -354,7 +478,20 @@ def main() -> int:
     for row in ROWS:
         print(f"{row.port:<7}{servers[row.port]:<17}{netref_named.get(row.port, '-'):<{width}}"
               f"{nmap_named.get(row.port, '-') if nmap else 'not run'}")  # fmt: skip
+    if logged is not None:
+        junk = [line for line in logged if "netref" not in line]
+        print(f"\nthe syslog-tls collector (rsyslogd) logged {len(logged)} lines, {len(junk)} not netref's messages"
+              + "".join(f"\n  not netref's: {line[:100]}" for line in junk))
     return 0 if ok else 1
+
+
+def _collector_lines() -> list[str] | None:
+    """What rsyslogd wrote (after a moment to flush): probes and scan of 6514 should each have left
+    one netref message, and nothing else (no fallback hello of the scan read as a message)."""
+    if not SYSLOG:
+        return None
+    time.sleep(0.5)
+    return SYSLOG[0].read_text(errors="replace").splitlines() if SYSLOG[0].exists() else []
 
 
 if __name__ == "__main__":

@@ -923,9 +923,12 @@ def accepts(catalog: Catalog, expected: Protocol, probe: ProbeResult, heard: Hea
     """Whether the port's own probe proves what the server is: it succeeded, and what the server
     said is that protocol (or says nothing of any other: a gopher menu line, a telnet prompt,
     where the family's exchange itself is the proof). A raw TCP probe accepts any banner, so for
-    a protocol probed that way (ssh) the banner must identify it."""
+    a protocol probed that way (ssh) the banner must identify it. A TLS-first protocol that no
+    identify table can name (syslog-tls: it never replies) is accepted when its probe failed only
+    on the certificate: the handshake is all a scan could learn, and fallback hellos inside TLS
+    would reach the collector as messages."""
     if not probe.ok:
-        return False
+        return probe.category == "certificate" and expected.tls == "implicit" and expected.identify is None
     if heard.found is not None:
         return heard.found.protocol != ident.TLS and ident.speaks(catalog, expected.key, heard.found.protocol)
     return expected.family != "tcp"

@@ -375,3 +375,26 @@ def test_port_names_the_module_for_the_target_python_in_every_format(fmt):
     smtp = runner.invoke(app, ["port", "25", "-f", fmt]).stdout
     assert "smtplib" in smtp
     assert runner.invoke(app, ["port", "25", "--python", "4.x"]).exit_code == 2
+
+
+def test_syslog_tls_with_an_unverified_certificate_is_named_and_sent_no_fallback_hello(monkeypatch, server_ssl_context):
+    """A collector on the syslog-tls port whose certificate does not verify (no --cafile, no
+    --insecure): the protocol sends no reply, so nothing inside TLS could name it, and a fallback
+    hello there (GET /, an empty line) would be logged by the collector as junk messages. The
+    port's own probe failing only on the certificate is the answer: syslog-tls, failed on it."""
+    received: list[bytes] = []
+
+    def collector(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            tls = server_ssl_context.wrap_socket(conn, server_side=True)
+            tls.settimeout(3)
+            while data := tls.recv(4096):
+                received.append(data)
+
+    with serve(collector) as server:
+        monkeypatch.setattr(scanner, "expected_protocol",
+                            lambda catalog, port: catalog.protocols["syslog-tls"])  # fmt: skip
+        row = results(["127.0.0.1"], [server.port])[server.port]
+        time.sleep(0.2)
+    assert (row.protocol, row.verdict, row.category) == ("syslog-tls", "failed", "certificate"), row.message
+    assert received == []  # nothing was sent inside TLS: no message, no hello
