@@ -2,7 +2,7 @@
 
 One loopback address (``--address``, 127.0.0.42: nobody else's servers are there) gets a server on
 each port of :data:`ROWS`: Debian's real daemons where installed (nginx, Dovecot, vsftpd, Dropbear,
-slapd, ngIRCd, Prosody, mosquitto, Dante, rsyslogd with GnuTLS, unbound:
+slapd, ngIRCd, InspIRCd, Prosody, mosquitto, Dante, rsyslogd with GnuTLS, unbound:
 tests/daemons/daemon_configs.py), else a replay of the bytes such a server sends, in a process of
 its own (so the servers do not share the scanner's interpreter). Printed in one run:
 
@@ -104,7 +104,7 @@ SERVERS: dict[int, tuple[str | None, str | None]] = {
     110: ("dovecot", "pop3"),
     119: (None, "nntp"),
     143: ("dovecot", "imap"),
-    194: ("ngircd", None),  # IRC on IANA's own port
+    194: ("inspircd", None),  # IRC on IANA's own port (ngIRCd binds after dropping root)
     389: ("slapd", None),
     443: ("nginx", "https"),
     465: (None, "smtps"),
@@ -236,7 +236,7 @@ def _daemons(directory: Path, address: str, cert: Path, key: Path) -> list[Daemo
     found: list[Daemon] = []
     starters: dict[str, Callable[[Path, str, Path, Path], Daemon | None]] = {
         "nginx": _nginx, "dovecot": _dovecot, "vsftpd": _vsftpd, "dropbear": _dropbear, "slapd": _slapd,
-        "ngircd": _ngircd, "prosody": _prosody, "mosquitto": _mosquitto, "danted": _danted,
+        "ngircd": _ngircd, "inspircd": _inspircd, "prosody": _prosody, "mosquitto": _mosquitto, "danted": _danted,
         "rsyslogd": _rsyslogd, "unbound": _unbound,
     }  # fmt: skip
     for name, start in starters.items():
@@ -291,8 +291,13 @@ def _slapd(directory: Path, address: str, cert: Path, key: Path) -> Daemon | Non
 def _ngircd(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
     if not (program := _program("ngircd")):
         return None
-    return Daemon(daemon_configs.ngircd(directory, program, [194, 6667], 6697, cert, key, address), {},
-                  {194, 6667, 6697})  # fmt: skip
+    return Daemon(daemon_configs.ngircd(directory, program, [6667], 6697, cert, key, address), {}, {6667, 6697})
+
+
+def _inspircd(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:
+    if not (program := _program("inspircd")):
+        return None
+    return Daemon(daemon_configs.inspircd(directory, program, 194, os.geteuid() == 0, address), {}, {194})
 
 
 def _prosody(directory: Path, address: str, cert: Path, key: Path) -> Daemon | None:

@@ -120,8 +120,9 @@ def ngircd(directory: Path, program: str, ports: list[int], tls: int, cert: Path
 
 def prosody(directory: Path, program: str, c2s: int, direct: int, s2s: int, cert: Path, key: Path,
             address: str = "127.0.0.1") -> list[str]:  # fmt: skip
-    """Prosody for the domain localhost: client streams on ``c2s`` (STARTTLS) and ``direct`` (TLS
-    first), server streams on ``s2s``. Run it with HOME set to ``directory``."""
+    """Prosody for the domains localhost and ``address`` (what a probe of the address names as its
+    domain): client streams on ``c2s`` (STARTTLS) and ``direct`` (TLS first), server streams on
+    ``s2s``. Run it with HOME set to ``directory``."""
     (directory / "data").mkdir(parents=True, exist_ok=True)
     (directory / "prosody.cfg.lua").write_text(f"""pidfile = "{directory}/prosody.pid"
 daemonize = false
@@ -138,6 +139,7 @@ modules_enabled = {{ "roster"; "saslauth"; "tls"; "disco"; "ping"; "dialback" }}
 authentication = "internal_hashed"
 ssl = {{ key = "{key}"; certificate = "{cert}" }}
 VirtualHost "localhost"
+VirtualHost "{address}"
 """)
     return [program, "--config", str(directory / "prosody.cfg.lua"), "-F"]
 
@@ -205,3 +207,20 @@ remote-control:
   control-enable: no
 """)
     return [program, "-d", "-c", str(directory / "unbound.conf")]
+
+
+def inspircd(directory: Path, program: str, port: int, root: bool, address: str = "127.0.0.1") -> list[str]:
+    """InspIRCd on ``port`` (it binds before leaving root, so a port below 1024 works: ngIRCd's
+    does not, it drops to nobody first); ``root``: the process runs as root (``--runasroot``)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "motd.txt").write_text("netref benchmark\n")
+    (directory / "inspircd.conf").write_text(f"""<server name="irc.netref.test" description="netref" network="NetrefNet">
+<admin name="netref" nick="netref" email="netref@localhost">
+<bind address="{address}" port="{port}" type="clients">
+<connect name="open" allow="*" port="{port}" useident="no" localmax="10" globalmax="10">
+<files motd="{directory}/motd.txt">
+<pid file="{directory}/inspircd.pid">
+<dns timeout="1">
+<options>
+""")
+    return [program, "--nofork", f"--config={directory / 'inspircd.conf'}", *(["--runasroot"] if root else [])]
