@@ -19,7 +19,7 @@ Binding ports below 1024 needs root, as on the CI machine.
     python benchmarks/scan_catalogue.py [--address 127.0.0.42] [--timeout 5] [--delay 0.5] [--no-nmap]
 
 ``--delay`` makes each replayed server wait before it speaks (a slow server, or a far one): at 0 on
-loopback every probe takes milliseconds of CPU, and 20 probes at once on a busy machine cost more than
+loopback every probe takes milliseconds of CPU, and 34 probes at once on a busy machine cost more than
 the slowest one alone; the target is about waiting, which a scan must do once, not once per port.
 
 Exit status 1 when a target is missed.
@@ -51,8 +51,7 @@ import captures_mqtt_socks  # noqa: E402 - bytes captured from mosquitto and Dan
 import daemon_configs  # noqa: E402 - the tests' daemon configurations
 import real_bytes  # noqa: E402 - bytes captured from Debian's servers
 
-from netref.probes import ProbeOptions, run_probe  # noqa: E402
-from netref.probes import default_catalog  # noqa: E402
+from netref.probes import ProbeOptions, default_catalog, run_probe  # noqa: E402
 from netref.scan import ScanOptions, catalogue_ports, expected_protocol, scan  # noqa: E402
 
 
@@ -456,6 +455,7 @@ def main() -> int:
     with host(args.address, args.delay) as servers:
         probe_wall, probe_port, probes_sum = single_probes(args.address, args.timeout)
         scan_wall, netref_named = netref_scan(args.address, args.timeout)
+        ours_logged = _collector_lines()
         nmap = None if args.no_nmap else nmap_scan(args.address)
         logged = _collector_lines()
     ok = True
@@ -483,10 +483,12 @@ def main() -> int:
     for row in ROWS:
         print(f"{row.port:<7}{servers[row.port]:<17}{netref_named.get(row.port, '-'):<{width}}"
               f"{nmap_named.get(row.port, '-') if nmap else 'not run'}")  # fmt: skip
-    if logged is not None:
-        junk = [line for line in logged if "netref" not in line]
-        print(f"\nthe syslog-tls collector (rsyslogd) logged {len(logged)} lines, {len(junk)} not netref's messages"
-              + "".join(f"\n  not netref's: {line[:100]}" for line in junk))
+    if ours_logged is not None and logged is not None:
+        junk = [line for line in ours_logged if "netref" not in line]
+        print(f"\nthe syslog-tls collector (rsyslogd) logged {len(ours_logged)} lines from netref's probes and "
+              f"scan, {len(junk)} of them not netref's message"
+              + "".join(f"\n  not netref's: {line[:100]}" for line in junk)
+              + ("" if nmap is None else f"; {len(logged) - len(ours_logged)} lines from nmap -sV's probes"))
     return 0 if ok else 1
 
 

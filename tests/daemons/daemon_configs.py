@@ -111,7 +111,7 @@ def ngircd(directory: Path, program: str, ports: list[int], tls: int, cert: Path
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "ngircd.conf").write_text(
         f"[Global]\nName = irc.netref.test\nInfo = netref benchmark\nListen = {address}\n"
-        f"Ports = {', '.join(map(str, ports))}\nNetwork = NetrefNet\nMotdPhrase = \"netref benchmark\"\n"
+        f'Ports = {", ".join(map(str, ports))}\nNetwork = NetrefNet\nMotdPhrase = "netref benchmark"\n'
         f"PidFile = {directory / 'ngircd.pid'}\n[Options]\nPAM = no\nIdent = no\nDNS = no\n"
         f"[SSL]\nCertFile = {cert}\nKeyFile = {key}\nPorts = {tls}\n"
     )
@@ -214,7 +214,8 @@ def inspircd(directory: Path, program: str, port: int, root: bool, address: str 
     does not, it drops to nobody first); ``root``: the process runs as root (``--runasroot``)."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "motd.txt").write_text("netref benchmark\n")
-    (directory / "inspircd.conf").write_text(f"""<server name="irc.netref.test" description="netref" network="NetrefNet">
+    conf = directory / "inspircd.conf"
+    conf.write_text(f"""<server name="irc.netref.test" description="netref" network="NetrefNet">
 <admin name="netref" nick="netref" email="netref@localhost">
 <bind address="{address}" port="{port}" type="clients">
 <connect name="open" allow="*" port="{port}" useident="no" localmax="10" globalmax="10">
@@ -223,4 +224,4 @@ def inspircd(directory: Path, program: str, port: int, root: bool, address: str 
 <dns timeout="1">
 <options>
 """)
-    return [program, "--nofork", f"--config={directory / 'inspircd.conf'}", *(["--runasroot"] if root else [])]
+    return [program, "--nofork", f"--config={conf}", *(["--runasroot"] if root else [])]
