@@ -16,7 +16,7 @@ The ports are the catalogue's (every TCP port of data/catalog.toml, what ``netre
 default); :data:`SERVERS` says who serves each, and the run fails naming a port nobody serves.
 Binding ports below 1024 needs root, as on the CI machine.
 
-    python benchmarks/scan_catalogue.py [--address 127.0.0.42] [--timeout 5] [--delay 0.5] [--no-nmap]
+    python benchmarks/scan_catalogue.py [--address 127.0.0.42] [--timeout 5] [--delay 0.5] [--no-nmap] [--replays]
 
 ``--delay`` makes each replayed server wait before it speaks (a slow server, or a far one): at 0 on
 loopback every probe takes milliseconds of CPU, and 34 probes at once on a busy machine cost more than
@@ -47,9 +47,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "daemons"))
 sys.path.insert(0, str(ROOT / "tests" / "probes"))
 
+import captures_irc_xmpp  # noqa: E402 - conversations captured from ngIRCd, InspIRCd and Prosody
 import captures_mqtt_socks  # noqa: E402 - bytes captured from mosquitto and Dante
+import captures_ssh  # noqa: E402 - OpenSSH's version line and KEXINIT
 import daemon_configs  # noqa: E402 - the tests' daemon configurations
+import ldap_replay  # noqa: E402 - slapd's answers to the ldap probe
 import real_bytes  # noqa: E402 - bytes captured from Debian's servers
+import udp_replay  # noqa: E402 - unbound's answers to the dns probe
 
 from netref.probes import ProbeOptions, default_catalog, run_probe  # noqa: E402
 from netref.scan import ScanOptions, catalogue_ports, expected_protocol, scan  # noqa: E402
@@ -62,14 +66,13 @@ class Row(NamedTuple):
     port: int
     protocol: str
     daemon: str | None
-    replay: str | None  # a key of REPLAYS
+    replay: str | None  # a key of REPLAYS or CONVERSATIONS, or dns/dot/syslog-tls
 
 
 #: Replays: (greeting or answer, whether inside TLS, whether the client speaks first).
 REPLAYS: dict[str, tuple[bytes, bool, bool]] = {
     "ftp": (real_bytes.VSFTPD, False, False),
     "ftps": (real_bytes.VSFTPD, True, False),
-    "ssh": (real_bytes.OPENSSH, False, False),
     # inetutils telnetd: its options, then (answered or not) the issue and the login prompt
     "telnet": (b"\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23\xff\xfd\x27\r\nDebian GNU/Linux 12\r\nlogin: ", False, False),
     "smtp": (b"220 mail.example.test ESMTP Postfix (Debian/GNU)\r\n", False, False),  # Postfix's default banner
@@ -97,32 +100,32 @@ SERVERS: dict[int, tuple[str | None, str | None]] = {
     22: ("dropbear", "ssh"),
     23: (None, "telnet"),
     25: (None, "smtp"),
-    53: ("unbound", None),  # DNS over TCP
+    53: ("unbound", "dns"),  # DNS over TCP
     70: (None, "gopher"),
     80: ("nginx", "http"),
     110: ("dovecot", "pop3"),
     119: (None, "nntp"),
     143: ("dovecot", "imap"),
-    194: ("inspircd", None),  # IRC on IANA's own port (ngIRCd binds after dropping root)
-    389: ("slapd", None),
+    194: ("inspircd", "irc-inspircd"),  # IRC on IANA's own port (ngIRCd binds after dropping root)
+    389: ("slapd", "ldap"),
     443: ("nginx", "https"),
     465: (None, "smtps"),
     563: (None, "nntps"),
     587: (None, "smtp"),
-    636: ("slapd", None),
-    853: ("unbound", None),  # DNS over TLS
+    636: ("slapd", "ldaps"),
+    853: ("unbound", "dot"),  # DNS over TLS
     989: (None, "ftps"),
     990: (None, "ftps"),
     993: ("dovecot", "imaps"),
     995: ("dovecot", "pop3s"),
     1080: ("danted", "socks"),
     1883: ("mosquitto", "mqtt"),
-    5222: ("prosody", None),
-    5223: ("prosody", None),
-    5269: ("prosody", None),  # server-to-server streams
-    6514: ("rsyslogd", None),
-    6667: ("ngircd", None),
-    6697: ("ngircd", None),
+    5222: ("prosody", "xmpp"),
+    5223: ("prosody", "xmpps"),
+    5269: ("prosody", "xmpp"),  # server-to-server streams
+    6514: ("rsyslogd", "syslog-tls"),
+    6667: ("ngircd", "irc"),
+    6697: ("ngircd", "ircs"),
     8080: ("nginx", "http"),
     8443: ("nginx", "https"),
     8883: ("mosquitto", "mqtts"),
@@ -163,7 +166,133 @@ def _reply(kind: str, line: bytes) -> tuple[bytes, bool]:
     return answers.get(kind, b""), False
 
 
+Step = captures_irc_xmpp.Step
+
+
+def _ldap_steps(name: str) -> list[Step]:
+    """slapd's capture as steps: each request the probe sends, slapd's answer (then the unbind)."""
+    return [(bytes.fromhex(x["sent"]), bytes.fromhex(x["received"]), False)
+            for x in ldap_replay.capture(name)["exchanges"]]  # fmt: skip
+
+
+#: Conversations replayed step by step (captured from the real servers, the probe's own requests):
+#: (steps, whether inside TLS). The captured nick, XMPP domain and DNS message ID are replaced by
+#: the client's (:func:`_as_asked`): the probe draws its own.
+CONVERSATIONS: dict[str, tuple[Callable[[], list[Step]], bool]] = {
+    # OpenSSH: its version line, then (once the client has sent its own) its KEXINIT
+    "ssh": (lambda: [(b"", captures_ssh.split(captures_ssh.OPENSSH_DEFAULT)[0], False),
+                     (b"SSH-", captures_ssh.split(captures_ssh.OPENSSH_DEFAULT)[1], False)], False),
+    "irc": (lambda: captures_irc_xmpp.NGIRCD_REGISTRATION, False),
+    "ircs": (lambda: captures_irc_xmpp.NGIRCD_REGISTRATION, True),
+    "irc-inspircd": (lambda: captures_irc_xmpp.INSPIRCD_REGISTRATION, False),
+    "xmpp": (lambda: captures_irc_xmpp.PROSODY_STARTTLS, False),
+    "xmpps": (lambda: captures_irc_xmpp.PROSODY_DIRECT_TLS, True),
+    "ldap": (lambda: _ldap_steps("openldap"), False),
+    "ldaps": (lambda: _ldap_steps("openldap-ldaps"), True),
+}
+
+
+def _as_asked(reply: bytes, captured: bytes, asked: bytes) -> bytes:
+    """The captured reply, with the captured nick or stream domain replaced by the client's."""
+    for pattern in (rb"NICK (\S+)", rb"to='([^']*)'"):
+        old, new = re.search(pattern, captured), re.search(pattern, asked)
+        if old and new:
+            reply = reply.replace(old[1], new[1])
+    return reply
+
+
+def _read_like(conn: socket.socket, expected: bytes) -> bytes:
+    """What the client sends for a step: as many bytes as were captured, or what it sent before a
+    short pause (a longer domain or shorter nick than the capture's); b"" if it hung up."""
+    got = b""
+    while len(got) < len(expected):
+        conn.settimeout(0.3 if got else 10)
+        try:
+            chunk = conn.recv(4096)
+        except TimeoutError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    conn.settimeout(10)
+    return got
+
+
+def _conversation_handler(kind: str, context: ssl.SSLContext, delay: float) -> Callable[[socket.socket], None]:
+    steps, in_tls = CONVERSATIONS[kind][0](), CONVERSATIONS[kind][1]
+
+    def handle(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError, ssl.SSLError):
+            conn.settimeout(10)
+            if in_tls:
+                conn = context.wrap_socket(conn, server_side=True)
+            for index, (expected, reply, closed) in enumerate(steps):
+                asked = _read_like(conn, expected) if expected else b""
+                if expected and not asked:
+                    return
+                if index == 0:
+                    time.sleep(delay)
+                conn.sendall(_as_asked(reply, expected, asked))
+                if closed:
+                    return
+                if b"<proceed " in reply:
+                    conn = context.wrap_socket(conn, server_side=True)
+            while conn.recv(4096):
+                pass
+        conn.close()
+
+    return handle
+
+
+def _dns_handler(in_tls: bool, context: ssl.SSLContext, delay: float) -> Callable[[socket.socket], None]:
+    """unbound's captured answers over TCP (RFC 7766 length prefix), found by the query after its
+    ID, sent back with the client's ID."""
+    answers = {bytes.fromhex(x["request"])[2:]: bytes.fromhex(x["replies"][0])
+               for x in udp_replay.capture("dns", "unbound")["exchanges"]}  # fmt: skip
+
+    def handle(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError, ssl.SSLError):
+            conn.settimeout(10)
+            if in_tls:
+                conn = context.wrap_socket(conn, server_side=True)
+            buffer, waited = b"", False
+            while data := conn.recv(4096):
+                buffer += data
+                while len(buffer) >= 2 and len(buffer) >= 2 + int.from_bytes(buffer[:2], "big"):
+                    size = int.from_bytes(buffer[:2], "big")
+                    query, buffer = buffer[2 : 2 + size], buffer[2 + size :]
+                    if (answer := answers.get(query[2:])) is None:
+                        return
+                    if not waited:
+                        time.sleep(delay)
+                        waited = True
+                    conn.sendall(len(answer).to_bytes(2, "big") + query[:2] + answer[2:])
+        conn.close()
+
+    return handle
+
+
+def _collector_handler(context: ssl.SSLContext) -> Callable[[socket.socket], None]:
+    """A syslog-tls collector: TLS, then read whatever comes until the client leaves (it never replies)."""
+
+    def handle(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError, ssl.SSLError):
+            conn.settimeout(10)
+            conn = context.wrap_socket(conn, server_side=True)
+            while conn.recv(4096):
+                pass
+        conn.close()
+
+    return handle
+
+
 def _replay_handler(kind: str, context: ssl.SSLContext, delay: float) -> Callable[[socket.socket], None]:
+    if kind in CONVERSATIONS:
+        return _conversation_handler(kind, context, delay)
+    if kind in ("dns", "dot"):
+        return _dns_handler(kind == "dot", context, delay)
+    if kind == "syslog-tls":
+        return _collector_handler(context)
     sent, in_tls, client_first = REPLAYS[kind]
 
     def handle(conn: socket.socket) -> None:
@@ -338,14 +467,15 @@ def _unbound(directory: Path, address: str, cert: Path, key: Path) -> Daemon | N
 
 
 @contextlib.contextmanager
-def host(address: str, delay: float) -> Iterator[dict[int, str]]:
-    """Every row's server running on ``address``; yields port -> what serves it."""
+def host(address: str, delay: float, replays_only: bool = False) -> Iterator[dict[int, str]]:
+    """Every row's server running on ``address`` (only replays with ``replays_only``); yields port ->
+    what serves it."""
     with tempfile.TemporaryDirectory(prefix="netref-bench-") as temp:
         directory = Path(temp)
         cert, key = directory / "cert.pem", directory / "key.pem"
         openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost"]
         subprocess.run([*openssl, "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-        daemons = _daemons(directory, address, cert, key)
+        daemons = [] if replays_only else _daemons(directory, address, cert, key)
         served = {port for daemon in daemons for port in daemon.ports}
         if nobody := [row.port for row in ROWS if row.port not in served and not row.replay]:
             raise SystemExit(f"no server for port(s) {', '.join(map(str, nobody))}: install "
@@ -443,6 +573,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=5.0)
     parser.add_argument("--delay", type=float, default=0.5, help="seconds a replayed server waits before it speaks")
     parser.add_argument("--no-nmap", action="store_true", help="skip the nmap comparison")
+    parser.add_argument("--replays", action="store_true", help="replays on every port, no daemon (their check)")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     parser.add_argument("--cert", help=argparse.SUPPRESS)
@@ -452,7 +583,7 @@ def main() -> int:
         rows = [(int(port), kind) for port, kind in (item.split(":") for item in args.spec.split(",") if item)]
         serve_replays(args.serve, rows, Path(args.cert), Path(args.key), args.delay)
         return 0
-    with host(args.address, args.delay) as servers:
+    with host(args.address, args.delay, args.replays) as servers:
         probe_wall, probe_port, probes_sum = single_probes(args.address, args.timeout)
         scan_wall, netref_named = netref_scan(args.address, args.timeout)
         ours_logged = _collector_lines()

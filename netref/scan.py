@@ -26,6 +26,7 @@ from __future__ import annotations
 import bisect
 import collections
 import contextlib
+import dataclasses
 import errno
 import functools
 import os
@@ -838,7 +839,10 @@ class Examination:
     # -- probing ------------------------------------------------------------------------------
 
     def probe(self, key: str) -> ProbeResult:
-        return run_probe(key, self.probe_options(), self.catalog)
+        options, ports = self.probe_options(), self.catalog.protocols[key].ports
+        if any(port.transport == "udp" for port in ports) and any(port.transport == "tcp" for port in ports):
+            options = dataclasses.replace(options, transport="tcp")  # a TCP port: DNS over TCP, not its UDP default
+        return run_probe(key, options, self.catalog)
 
     def probe_options(self) -> ProbeOptions:
         options = self.scan.options

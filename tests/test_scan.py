@@ -398,3 +398,28 @@ def test_syslog_tls_with_an_unverified_certificate_is_named_and_sent_no_fallback
         time.sleep(0.2)
     assert (row.protocol, row.verdict, row.category) == ("syslog-tls", "failed", "certificate"), row.message
     assert received == []  # nothing was sent inside TLS: no message, no hello
+
+
+def test_dns_on_a_tcp_port_is_probed_over_tcp(monkeypatch):
+    """DNS on a TCP port of the scan (53/tcp): its probe speaks TCP there, not the UDP it uses by
+    default, so a server answering over TCP only is named DNS (and a UDP answer never names a TCP
+    port). The answer is unbound's, captured (tests/probes/udp_captures/dns.json), with the query's ID."""
+    import udp_replay
+
+    answers = {bytes.fromhex(x["request"])[2:]: bytes.fromhex(x["replies"][0])
+               for x in udp_replay.capture("dns", "unbound")["exchanges"]}  # fmt: skip
+
+    def tcp_dns(conn: socket.socket) -> None:
+        conn.settimeout(3)
+        with contextlib.suppress(OSError):
+            while (size := conn.recv(2)) and len(size) == 2:
+                query = conn.recv(int.from_bytes(size, "big"))
+                if (answer := answers.get(query[2:])) is None:
+                    return
+                conn.sendall(len(answer).to_bytes(2, "big") + query[:2] + answer[2:])
+
+    with serve(tcp_dns) as server:
+        monkeypatch.setattr(scanner, "expected_protocol", lambda catalog, port: catalog.protocols["dns"])
+        [row] = scan(["127.0.0.1"], ScanOptions(ports=[server.port], timeout=3))
+    assert (row.state, row.protocol, row.verdict) == ("open", "dns", "ok"), row.message
+    assert row.software == "unbound 1.17.1"
