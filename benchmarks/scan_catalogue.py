@@ -185,7 +185,8 @@ CONVERSATIONS: dict[str, tuple[Callable[[], list[Step]], bool]] = {
     "irc": (lambda: captures_irc_xmpp.NGIRCD_REGISTRATION, False),
     "ircs": (lambda: captures_irc_xmpp.NGIRCD_REGISTRATION, True),
     "irc-inspircd": (lambda: captures_irc_xmpp.INSPIRCD_REGISTRATION, False),
-    "xmpp": (lambda: captures_irc_xmpp.PROSODY_STARTTLS, False),
+    # Prosody's stream features, then the close of the stream (the probe asks no STARTTLS)
+    "xmpp": (lambda: [captures_irc_xmpp.PROSODY_STARTTLS[0], captures_irc_xmpp.PROSODY_STARTTLS[-1]], False),
     "xmpps": (lambda: captures_irc_xmpp.PROSODY_DIRECT_TLS, True),
     "ldap": (lambda: _ldap_steps("openldap"), False),
     "ldaps": (lambda: _ldap_steps("openldap-ldaps"), True),
@@ -523,7 +524,11 @@ def single_probes(address: str, timeout: float) -> tuple[float, int, float]:
     times = []
     for row in ROWS:
         started = time.monotonic()
-        run_probe(row.protocol, ProbeOptions(address, port=row.port, timeout=timeout, insecure=True))
+        # every row is a TCP port: DNS on 53 is probed over TCP there, not over its default UDP
+        options = ProbeOptions(address, port=row.port, timeout=timeout, insecure=True, transport="tcp")
+        result = run_probe(row.protocol, options)
+        if not result.ok:
+            print(f"note: probe {row.protocol} of port {row.port}: {result.verdict}: {result.message}")
         times.append((time.monotonic() - started, row.port))
     slowest, port = max(times)
     return slowest, port, sum(elapsed for elapsed, _ in times)
