@@ -932,10 +932,18 @@ def accepts(catalog: Catalog, expected: Protocol, probe: ProbeResult, heard: Hea
     on the certificate: the handshake is all a scan could learn, and fallback hellos inside TLS
     would reach the collector as messages."""
     if not probe.ok:
-        return probe.category == "certificate" and expected.tls == "implicit" and expected.identify is None
+        return probe.category == "certificate" and expected.tls == "implicit" and not _nameable(catalog, expected)
     if heard.found is not None:
         return heard.found.protocol != ident.TLS and ident.speaks(catalog, expected.key, heard.found.protocol)
     return expected.family != "tcp"
+
+
+
+def _nameable(catalog: Catalog, protocol: Protocol) -> bool:
+    """Whether what speaks inside TLS could name the protocol: an identify table of its own or of
+    its plain form (DoT by DNS's); syslog-tls has neither."""
+    plain = catalog.protocols.get(protocol.plain or "")
+    return protocol.identify is not None or (plain is not None and plain.identify is not None)
 
 
 _CONTEXT: list[ssl.SSLContext] = []
