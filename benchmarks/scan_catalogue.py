@@ -10,7 +10,10 @@ its own (so the servers do not share the scanner's interpreter). Printed in one 
    every row's port at once. Target: scan ≤ 1.3 × the slowest probe;
 2. ``nmap -sV`` on the same ports, when nmap is installed (Debian's package). Targets: netref
    ≥ 20× faster, and the protocol named on at least as many ports as nmap names one;
-3. port by port, what netref named and what nmap named, in two columns.
+3. port by port, what netref named and what nmap named, in two columns (a row netref named whose
+   family's exchange failed says so in brackets; a single probe that failed is noted);
+4. what the syslog-tls collector (rsyslogd) logged: netref's probe and scan each leave one
+   message, nothing else; nmap's probes, read as messages, are counted.
 
 The ports are the catalogue's (every TCP port of data/catalog.toml, what ``netref scan`` scans by
 default); :data:`SERVERS` says who serves each, and the run fails naming a port nobody serves.
@@ -18,6 +21,7 @@ Binding ports below 1024 needs root, as on the CI machine.
 
     python benchmarks/scan_catalogue.py [--address 127.0.0.42] [--timeout 5] [--delay 0.5] [--no-nmap] [--replays]
 
+``--replays`` serves every port from its replay, no daemon (the fallbacks' own check).
 ``--delay`` makes each replayed server wait before it speaks (a slow server, or a far one): at 0 on
 loopback every probe takes milliseconds of CPU, and 34 probes at once on a busy machine cost more than
 the slowest one alone; the target is about waiting, which a scan must do once, not once per port.
