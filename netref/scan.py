@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import collections
 import contextlib
+import dataclasses
 import errno
 import functools
 import os
@@ -918,7 +919,10 @@ class Examination:
     # -- probing ------------------------------------------------------------------------------
 
     def probe(self, key: str) -> ProbeResult:
-        return run_probe(key, self.probe_options(), self.catalog)
+        options, ports = self.probe_options(), self.catalog.protocols[key].ports
+        if any(port.transport == "udp" for port in ports) and any(port.transport == "tcp" for port in ports):
+            options = dataclasses.replace(options, transport="tcp")  # a TCP port: DNS over TCP, not its UDP default
+        return run_probe(key, options, self.catalog)
 
     def probe_options(self) -> ProbeOptions:
         options = self.scan.options
@@ -1015,12 +1019,23 @@ def accepts(catalog: Catalog, expected: Protocol, probe: ProbeResult, heard: Hea
     """Whether the port's own probe proves what the server is: it succeeded, and what the server
     said is that protocol (or says nothing of any other: a gopher menu line, a telnet prompt,
     where the family's exchange itself is the proof). A raw TCP probe accepts any banner, so for
-    a protocol probed that way (ssh) the banner must identify it."""
+    a protocol probed that way (ssh) the banner must identify it. A TLS-first protocol that no
+    identify table can name (syslog-tls: it never replies) is accepted when its probe failed only
+    on the certificate: the handshake is all a scan could learn, and fallback hellos inside TLS
+    would reach the collector as messages."""
     if not probe.ok:
-        return False
+        return probe.category == "certificate" and expected.tls == "implicit" and not _nameable(catalog, expected)
     if heard.found is not None:
         return heard.found.protocol != ident.TLS and ident.speaks(catalog, expected.key, heard.found.protocol)
     return expected.family != "tcp"
+
+
+
+def _nameable(catalog: Catalog, protocol: Protocol) -> bool:
+    """Whether what speaks inside TLS could name the protocol: an identify table of its own or of
+    its plain form (DoT by DNS's); syslog-tls has neither."""
+    plain = catalog.protocols.get(protocol.plain or "")
+    return protocol.identify is not None or (plain is not None and plain.identify is not None)
 
 
 _CONTEXT: list[ssl.SSLContext] = []

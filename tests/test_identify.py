@@ -252,3 +252,22 @@ def test_every_probe_family_but_raw_tcp_can_be_identified():
     collector never answers, and raw tcp is whatever answers."""
     families = {p.family for p in CATALOG.protocols.values() if p.identify or p.identify_udp} | {"tcp", "syslog"}
     assert families >= {p.family for p in CATALOG.protocols.values() if p.family}
+
+
+def test_dns_over_tcp_is_identified_by_its_length_prefixed_answer():
+    """unbound's answer to the root SOA question (tests/probes/udp_captures/dns.json), sent over TCP
+    as RFC 1035 §4.2.2 frames it (two-byte length) and with the scan's id "nr": DNS. The hello is
+    binary, so it is sent only on DNS's own ports (53/tcp, and inside TLS on DoT's 853)."""
+    import json
+
+    capture = Path(__file__).parent / "probes" / "udp_captures" / "dns.json"
+    [unbound] = [entry for entry in json.loads(capture.read_text()) if entry["version"].startswith("Debian unbound")
+                 and entry["options"]["query"] is None]  # fmt: skip
+    answer = b"nr" + bytes.fromhex(unbound["exchanges"][0]["replies"][0])[2:]
+    found = identify(len(answer).to_bytes(2, "big") + answer, CATALOG)
+    assert found is not None and (found.protocol, found.confidence) == ("dns", 1.0)
+    hello = hellos(CATALOG)["dns"]
+    assert hello[:2] == len(hello[2:]).to_bytes(2, "big") and hello[2:4] == b"nr"
+    assert hello_plan(CATALOG, "dns")[0] == hello_plan(CATALOG, "dot")[0] == hello
+    assert hello not in hello_plan(CATALOG, "http") and hello not in hello_plan(CATALOG, None)
+    assert identify(b"\x00\x11nr\x01\x00", CATALOG) is None  # the question itself is no answer

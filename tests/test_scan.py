@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import captures_ssh
@@ -455,3 +455,71 @@ def test_port_names_the_module_for_the_target_python_in_every_format(fmt):
     smtp = runner.invoke(app, ["port", "25", "-f", fmt]).stdout
     assert "smtplib" in smtp
     assert runner.invoke(app, ["port", "25", "--python", "4.x"]).exit_code == 2
+
+
+def test_syslog_tls_with_an_unverified_certificate_is_named_and_sent_no_fallback_hello(monkeypatch, server_ssl_context):
+    """A collector on the syslog-tls port whose certificate does not verify (no --cafile, no
+    --insecure): the protocol sends no reply, so nothing inside TLS could name it, and a fallback
+    hello there (GET /, an empty line) would be logged by the collector as junk messages. The
+    port's own probe failing only on the certificate is the answer: syslog-tls, failed on it."""
+    received: list[bytes] = []
+
+    def collector(conn: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            tls = server_ssl_context.wrap_socket(conn, server_side=True)
+            tls.settimeout(3)
+            while data := tls.recv(4096):
+                received.append(data)
+
+    with serve(collector) as server:
+        monkeypatch.setattr(scanner, "expected_protocol",
+                            lambda catalog, port: catalog.protocols["syslog-tls"])  # fmt: skip
+        row = results(["127.0.0.1"], [server.port])[server.port]
+        time.sleep(0.2)
+    assert (row.protocol, row.verdict, row.category) == ("syslog-tls", "failed", "certificate"), row.message
+    assert received == []  # nothing was sent inside TLS: no message, no hello
+
+
+def _unbound_over_tcp(asked: list[bytes]) -> Callable[[socket.socket], None]:
+    """A DNS server over TCP answering with unbound's captured answers (tests/probes/udp_captures/
+    dns.json), with the query's ID; ``asked`` collects the questions."""
+    import udp_replay
+
+    exchanges = udp_replay.capture("dns", "unbound")["exchanges"]
+    answers = {bytes.fromhex(x["request"])[2:]: bytes.fromhex(x["replies"][0]) for x in exchanges}
+    # the scan's hello asks the same (the root's SOA) without EDNS: the first exchange's answer
+    answers[b"\x01\x00\x00\x01" + bytes(8) + b"\x06\x00\x01"] = bytes.fromhex(exchanges[0]["replies"][0])
+
+    def handle(conn: socket.socket) -> None:
+        conn.settimeout(3)
+        with contextlib.suppress(OSError):
+            while (size := conn.recv(2)) and len(size) == 2:
+                query = conn.recv(int.from_bytes(size, "big"))
+                asked.append(query)
+                if (answer := answers.get(query[2:])) is None:
+                    return
+                conn.sendall(len(answer).to_bytes(2, "big") + query[:2] + answer[2:])
+
+    return handle
+
+
+def test_dns_on_a_tcp_port_is_probed_over_tcp(monkeypatch):
+    """DNS on a TCP port of the scan (53/tcp): its probe speaks TCP there, not the UDP it uses by
+    default, so a server answering over TCP only is named DNS (and a UDP answer never names a TCP
+    port)."""
+    with serve(_unbound_over_tcp([])) as server:
+        monkeypatch.setattr(scanner, "expected_protocol", lambda catalog, port: catalog.protocols["dns"])
+        [row] = scan(["127.0.0.1"], ScanOptions(ports=[server.port], timeout=3))
+    assert (row.state, row.protocol, row.verdict) == ("open", "dns", "ok"), row.message
+    assert row.software == "unbound 1.17.1"
+
+
+def test_dot_with_an_unverified_certificate_is_still_identified_inside_tls(monkeypatch, server_ssl_context):
+    """Unlike syslog-tls, DoT can be named from inside TLS (DNS's TCP hello): a certificate that does
+    not verify does not stop the scan from asking, and naming it from the answer."""
+    asked: list[bytes] = []
+    with serve(_unbound_over_tcp(asked), ssl_context=server_ssl_context) as server:
+        monkeypatch.setattr(scanner, "expected_protocol", lambda catalog, port: catalog.protocols["dot"])
+        [row] = scan(["127.0.0.1"], ScanOptions(ports=[server.port], timeout=3))
+    assert (row.protocol, row.verdict, row.category, row.tls) == ("dot", "failed", "certificate", "implicit")
+    assert any(query.startswith(b"nr") for query in asked)  # the scan's own question, inside TLS

@@ -93,3 +93,25 @@ def test_scan_names_every_real_daemon_and_its_module(tmp_path: Path, pem_files: 
     assert modules["imap"] == modules["imaps"] == "imaplib"
     assert modules["pop3"] == "poplib" and modules["ftp"] == "ftplib, urllib.request"
     assert "paramiko" in modules["ssh"]  # no stdlib client: the PyPI projects the catalogue names
+
+
+def test_scan_of_rsyslog_over_tls_with_an_unverified_certificate(tmp_path: Path, pem_files: tuple[Path, Path],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """rsyslogd's RFC 5425 listener scanned without --cafile: its certificate (the test CA's) does
+    not verify, and the port is still named syslog-tls, failed on the certificate; rsyslogd logs
+    nothing, where fallback hellos inside TLS (GET /, an empty line) used to become junk lines."""
+    import time
+
+    from netref import scan as scanner
+
+    program = need("rsyslogd", "rsyslog")
+    if not list(Path("/usr/lib").glob("*/rsyslog/lmnsd_gtls.so")):
+        pytest.skip("rsyslog's GnuTLS driver is not installed (Debian package rsyslog-gnutls; .ci/run installs it)")
+    port = free_port()
+    argv, log = daemon_configs.rsyslog_tls(tmp_path / "rsyslog", program, port, *pem_files)
+    monkeypatch.setattr(scanner, "expected_protocol", lambda catalog, number: catalog.protocols["syslog-tls"])
+    with running(argv, port):
+        [row] = scan(["127.0.0.1"], ScanOptions(ports=[port], timeout=4))
+        time.sleep(0.5)
+    assert (row.protocol, row.verdict, row.category) == ("syslog-tls", "failed", "certificate"), row.message
+    assert not log.exists() or log.read_text() == ""
