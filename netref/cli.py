@@ -46,15 +46,6 @@ from netref.options import (
     SelectOption,
     TargetsArgument,
     WideOption,
-    argument,
-    complete_modules,
-    complete_modules_and_protocols,
-    complete_protocols,
-    complete_pythons,
-    complete_statuses,
-    complete_transports,
-    deprecated,
-    option,
     with_family_options,
 )  # fmt: skip
 
@@ -64,6 +55,7 @@ if TYPE_CHECKING:
     from typer._click.exceptions import ClickException as _ClickException
     from typer._click.exceptions import UsageError as _ClickUsageError
 
+    from netref import command_options as own
     from netref.catalog import Catalog
     from netref.render import Card, View
     from netref.versions import Version
@@ -72,6 +64,23 @@ else:
     # (whether click is its own package, as for older Typers, or vendored inside Typer).
     _ClickUsageError = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
     _ClickException = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
+
+
+class _OnDemand:
+    """A module imported when one of its names is first read: ``own``, each command's own options
+    (netref.command_options), is read only when Typer builds the command that runs."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self.name), attribute)
+
+
+if not TYPE_CHECKING:
+    own = _OnDemand("netref.command_options")
 
 
 def _usage_exit_code(args: list[str]) -> int:
@@ -325,17 +334,9 @@ def _root(
 
 @command("list")
 def list_command(
-    status: Annotated[
-        str | None,
-        option(
-            "--status", metavar="STATUS", autocompletion=complete_statuses,
-            help="Only protocols with a module of this status: current, renamed, deprecated, removed, not-yet.",
-        ),
-    ] = None,
-    tls: Annotated[
-        bool, typer.Option("--tls", help="Only protocols that can run over TLS (implicit or upgraded).")
-    ] = False,
-    tutorial: Annotated[bool, typer.Option("--tutorial", help="Only the tutorial table's own rows.")] = False,
+    status: own.StatusOption = None,
+    tls: own.TlsOption = False,
+    tutorial: own.TutorialOption = False,
     python: PythonOption = None,
     fmt: FormatOption = "table",
     wide: WideOption = False,
@@ -358,17 +359,9 @@ def list_command(
 
 @command("port")
 def port_command(
-    port: Annotated[
-        str,
-        argument("PORT", "A port, 0-65535 (53/udp, U:53: one transport), or a service name (smtp, as getent services).",
-                 complete_protocols),
-    ],
-    transport: Annotated[
-        str | None,
-        option("--transport", metavar="tcp|udp", autocompletion=complete_transports,
-               help="Transport protocol (default: both)."),
-    ] = None,
-    old_transport: Annotated[str | None, deprecated("port", "-t")] = None,
+    port: own.PortArgument,
+    transport: own.TransportOption = None,
+    old_transport: own.OldTransportOption = None,
     python: PythonOption = None,
     fmt: FormatOption = "table",
     wide: WideOption = False,
@@ -447,9 +440,7 @@ def service_port(name: str, catalog: Catalog, transport: str | None) -> tuple[in
 
 @command("show")
 def show_command(
-    protocol: Annotated[
-        str, argument("PROTOCOL", "A protocol key or alias: smtp, imap4, https, socket, ...", complete_protocols)
-    ],
+    protocol: own.ProtocolArgument,
     python: PythonOption = None,
     fmt: FormatOption = "table",
     wide: WideOption = False,
@@ -468,16 +459,7 @@ def show_command(
 
 @command("module")
 def module_command(
-    name: Annotated[
-        str,
-        argument(
-            "MODULE",
-            "A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...; or one of its "
-            "functions, classes, constants or parameters: ssl.wrap_socket, urllib.urlencode, "
-            "smtplib.SMTP.starttls(keyfile)",
-            complete_modules,
-        ),
-    ],
+    name: own.ModuleArgument,
     python: PythonOption = None,
     fmt: FormatOption = "table",
     wide: WideOption = False,
@@ -501,22 +483,10 @@ def module_command(
 
 @command("matrix")
 def matrix_command(
-    names: Annotated[
-        list[str] | None,
-        argument("[MODULE|PROTOCOL]...", "Modules, or protocol keys for their modules (default: the tutorial's modules"
-                 " and their successors).", complete_modules_and_protocols),
-    ] = None,
-    everything: Annotated[bool, typer.Option("--all", help="Every module in the catalogue.")] = False,
-    first: Annotated[
-        str | None,
-        option("--from", metavar="X.Y", autocompletion=complete_pythons,
-               help="First Python version shown (default 2.7)."),
-    ] = None,
-    last: Annotated[
-        str | None,
-        option("--to", metavar="X.Y", autocompletion=complete_pythons,
-               help="Last Python version shown (default: the newest one catalogued)."),
-    ] = None,
+    names: own.MatrixArgument = None,
+    everything: own.AllOption = False,
+    first: own.FromOption = None,
+    last: own.ToOption = None,
     python: MarkPythonOption = None,
     color: ColorOption = "auto",
     fmt: FormatOption = "table",
@@ -582,60 +552,27 @@ def print_entry(
 @command("probe")
 @with_family_options
 def probe_command(
-    protocol: Annotated[
-        str, argument("PROTOCOL", "http, https, smtp, imaps, telnet, gopher, tcp, ...", complete_protocols)
-    ],
+    protocol: own.ProbeProtocolArgument,
     targets: HostsArgument = None,
     input_file: InputOption = None,
     concurrency: JobsOption = 100,
-    port: Annotated[
-        str | None,
-        typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default)."),
-    ] = None,
-    starttls: Annotated[
-        bool, typer.Option("--starttls", help="Upgrade to TLS in band (STARTTLS, STLS, AUTH TLS); fail if not offered.")
-    ] = False,
-    timeout: Annotated[
-        float, option("--timeout", metavar="SECONDS", help="Deadline for the whole probe, name resolution included.")
-    ] = 10.0,
+    port: own.ProbePortOption = None,
+    starttls: own.StarttlsOption = False,
+    timeout: own.ProbeTimeoutOption = 10.0,
     ipv4: Ipv4Option = False,
     ipv6: Ipv6Option = False,
-    sni: Annotated[
-        str | None,
-        typer.Option("--sni", metavar="NAME", help="TLS server name to send and verify (when HOST is an address)."),
-    ] = None,
+    sni: own.SniOption = None,
     cafile: CafileOption = None,
     insecure: InsecureOption = False,
-    user: Annotated[
-        str | None,
-        option("--user", metavar="NAME",
-               help="ftp, ftps: log in as NAME (password: $NETREF_PASSWORD or a prompt); no other protocol"
-               " logs in."),
-    ] = None,
-    allow_plaintext_auth: Annotated[
-        bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")
-    ] = False,
+    user: own.UserOption = None,
+    allow_plaintext_auth: own.PlaintextAuthOption = False,
     family_options: dict[str, Any] | None = None,  # --query, --type, ...: netref.options.FAMILY_OPTIONS
-    warning: Annotated[
-        float | None,
-        option("--warning", metavar="SECONDS", help="nagios: WARNING above this response time."),
-    ] = None,
-    critical: Annotated[
-        float | None,
-        option("--critical", metavar="SECONDS", help="nagios: CRITICAL above this response time."),
-    ] = None,
-    cert_days: Annotated[
-        str | None,
-        typer.Option(
-            "--cert-days", metavar="WARN[,CRIT]",
-            help="nagios: WARNING/CRITICAL when the certificate has fewer days left.",
-        ),
-    ] = None,
+    warning: own.WarningOption = None,
+    critical: own.CriticalOption = None,
+    cert_days: own.CertDaysOption = None,
     fmt: ProbeFormatOption = "table",
     wide: WideOption = False,
-    no_waterfall: Annotated[
-        bool, typer.Option("--no-waterfall", help="Timings as numbers only, without the table's bars.")
-    ] = False,
+    no_waterfall: own.NoWaterfallOption = False,
     color: ColorOption = "auto",
     data: DataOption = None,
 ) -> None:
@@ -743,54 +680,27 @@ def _probe_password(user: str | None, needed: bool) -> str | None:
 def scan_command(
     targets: TargetsArgument = None,
     input_file: InputOption = None,
-    ports: Annotated[
-        str | None,
-        option("--ports", metavar="LIST",
-               help="Ports: 25,80,8000-8100, 80- (to 65535), -1024 (from 1), - (all), U:53,161,T:80"
-               " (default: the catalogue's)."),
-    ] = None,
-    only_open: Annotated[
-        bool, option("--open", help="Show only open ports (and how many others there were).")
-    ] = False,
-    udp: Annotated[
-        bool, typer.Option("--udp", help="Scan UDP: the catalogue's UDP ports, or --ports without T:/U: as UDP.")
-    ] = False,
-    timeout: Annotated[
-        float, option("--timeout", metavar="SECONDS", help="Per connection attempt and per probe.")
-    ] = 5.0,
+    ports: own.PortsOption = None,
+    only_open: own.OpenOption = False,
+    udp: own.UdpOption = False,
+    timeout: own.ScanTimeoutOption = 5.0,
     concurrency: JobsOption = 100,
-    old_concurrency: Annotated[int | None, deprecated("scan", "-c")] = None,
-    max_hosts: Annotated[
-        int, typer.Option("--max-hosts", metavar="N", help="Refuse to scan more hosts than this.")
-    ] = 4096,
+    old_concurrency: own.OldConcurrencyOption = None,
+    max_hosts: own.MaxHostsOption = 4096,
     ipv4: Ipv4Option = False,
     ipv6: Ipv6Option = False,
     cafile: CafileOption = None,
     insecure: InsecureOption = False,
-    stream: Annotated[
-        bool, typer.Option("--stream", help="Write one JSON object a line as each port finishes.")
-    ] = False,
+    stream: own.StreamOption = False,
     python: PythonOption = None,
     fmt: ScanFormatOption = "table",
     wide: WideOption = False,
     data: DataOption = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option("--exclude", metavar="TARGETS", help="Do not scan these (comma-separated; repeatable)."),
-    ] = None,
-    exclude_file: Annotated[
-        str | None, typer.Option("--exclude-file", metavar="FILE", help="Do not scan the targets in FILE.")
-    ] = None,
-    rate: Annotated[
-        float | None, typer.Option("--rate", metavar="N", help="New connections a second at most.")
-    ] = None,
-    shard: Annotated[
-        str | None, typer.Option("--shard", metavar="K/N", help="Scan only the K-th of N disjoint slices.")
-    ] = None,
-    resume: Annotated[
-        str | None,
-        typer.Option("--resume", metavar="FILE", help="Skip the ports a previous run's -f jsonl output FILE holds."),
-    ] = None,
+    exclude: own.ExcludeTargetsOption = None,
+    exclude_file: own.ExcludeFileOption = None,
+    rate: own.RateOption = None,
+    shard: own.ShardOption = None,
+    resume: own.ResumeOption = None,
 ) -> None:
     """What each host answers on, what the server really is, and the Python module to speak it.
 
@@ -915,52 +825,22 @@ _CHECK_FORMATS = ("text", *_FINDING_FORMATS)
 
 @command("check")
 def check_command(
-    paths: Annotated[
-        list[str] | None, argument("PATH...", "Python files, or directories to search for *.py; - reads stdin.")
-    ] = None,
+    paths: own.PathsArgument = None,
     python: PythonOption = None,
     select: SelectOption = None,
     ignore: IgnoreOption = None,
     extend_select: ExtendSelectOption = None,
     extend_ignore: ExtendIgnoreOption = None,
-    exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings (usage errors still exit 2).")
-    ] = False,
-    explain: Annotated[
-        str | None,
-        typer.Option("--explain", metavar="CODE", help="Say what CODE finds, why, an example and its fix; no PATH."),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude", metavar="GLOB", help="Skip files and directories whose name or path matches; repeatable."
-        ),
-    ] = None,
-    respect_gitignore: Annotated[
-        bool | None,
-        typer.Option(
-            "--respect-gitignore/--no-respect-gitignore", show_default=False,
-            help="Skip files that .gitignore ignores below a directory (default: yes, or [tool.netref]).",
-        ),
-    ] = None,
-    isolated: Annotated[
-        bool, typer.Option("--isolated", help="Ignore [tool.netref] tables in pyproject.toml files.")
-    ] = False,
-    stdin_filename: Annotated[
-        str | None,
-        typer.Option("--stdin-filename", metavar="PATH", help="The name of the file read from stdin (PATH -)."),
-    ] = None,
-    fix: Annotated[
-        bool, typer.Option("--fix", help="Rewrite renamed imports in place (only what is mechanically safe).")
-    ] = False,
-    diff: Annotated[bool, typer.Option("--diff", help="Show the fixes as a unified diff; write nothing.")] = False,
-    statistics: Annotated[
-        bool, typer.Option("--statistics", help="Count the findings per code instead of listing them.")
-    ] = False,
-    jobs: Annotated[
-        int,
-        typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes for large trees (0: one per core)."),
-    ] = 0,
+    exit_zero: own.ExitZeroOption = False,
+    explain: own.ExplainOption = None,
+    exclude: own.ExcludeGlobOption = None,
+    respect_gitignore: own.GitignoreOption = None,
+    isolated: own.IsolatedOption = False,
+    stdin_filename: own.StdinFilenameOption = None,
+    fix: own.FixOption = False,
+    diff: own.DiffOption = False,
+    statistics: own.StatisticsOption = False,
+    jobs: own.WorkersOption = 0,
     fmt: CheckFormatOption = "text",
     wide: WideOption = False,
     data: DataOption = None,

@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("netref.render",),
     ("netref.views",),
     ("netref.options",),
+    ("netref.command_options",),
     ("netref.cli",),
     ("netref.__main__",),
 )
