@@ -45,8 +45,9 @@ from netref.options import (
     ScanFormatOption,
     SelectOption,
     TargetsArgument,
+    ViewOptions,
     WideOption,
-    with_family_options,
+    composed,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     when it runs or ``--help`` lists it."""
 
     def register(function: Callable[..., None]) -> Callable[..., None]:
-        _COMMANDS[name] = function
+        _COMMANDS[name] = composed(function)  # its option groups spliced (netref.options.OptionGroup)
         return function
 
     return register
@@ -337,10 +338,8 @@ def list_command(
     status: own.StatusOption = None,
     tls: own.TlsOption = False,
     tutorial: own.TutorialOption = False,
-    python: PythonOption = None,
-    fmt: FormatOption = "table",
-    wide: WideOption = False,
-    data: DataOption = None,
+    *,
+    view: ViewOptions,
 ) -> None:
     """One row per protocol: ports, function, modern modules, and legacy names with their status.
 
@@ -349,12 +348,12 @@ def list_command(
     from netref import views
     from netref.catalog import STATUS_KINDS
 
-    fmt, target = output_format(fmt), target_version(python)
+    fmt, target = output_format(view.fmt), target_version(view.python)
     if status is not None and status not in STATUS_KINDS:
         usage_error(f"--status: unknown status {status!r} (choose from {', '.join(STATUS_KINDS)})")
-    catalog = open_catalog(data)
+    catalog = open_catalog(view.data)
     protocols = views.select_protocols(catalog, target, status, tls, tutorial)
-    print_view(views.protocols_view(catalog, protocols, target), fmt, wide=wide)
+    print_view(views.protocols_view(catalog, protocols, target), fmt, wide=view.wide)
 
 
 @command("port")
@@ -362,10 +361,8 @@ def port_command(
     port: own.PortArgument,
     transport: own.TransportOption = None,
     old_transport: own.OldTransportOption = None,
-    python: PythonOption = None,
-    fmt: FormatOption = "table",
-    wide: WideOption = False,
-    data: DataOption = None,
+    *,
+    view: ViewOptions,
 ) -> None:
     """Which protocol runs on PORT, and the Python module to speak it (judged for --python X.Y).
     Ports the catalogue lacks fall back to the system's services database. A service name
@@ -376,9 +373,9 @@ def port_command(
     from netref import views
     from netref.catalog import lookup_service
 
-    fmt, target = output_format(fmt), target_version(python)
+    fmt, target = output_format(view.fmt), target_version(view.python)
     transport = transport if transport is not None else old_transport
-    catalog = open_catalog(data)
+    catalog = open_catalog(view.data)
     number, given = parse_port(port, catalog, transport)
     if transport is not None and transport not in ("tcp", "udp"):
         usage_error(f"--transport: expected tcp or udp, not {transport!r}")
@@ -392,7 +389,7 @@ def port_command(
     if not matches:
         shown = f"{number}/{transport}" if transport else f"{number}/tcp or {number}/udp"
         fail(f"nothing known on port {shown} (neither the catalogue nor the system services database)")
-    print_view(views.port_view(catalog, number, transport, matches, target), fmt, wide=wide)
+    print_view(views.port_view(catalog, number, transport, matches, target), fmt, wide=view.wide)
 
 
 def parse_port(text: str, catalog: Catalog | None = None, transport: str | None = None) -> tuple[int, str | None]:
@@ -441,10 +438,7 @@ def service_port(name: str, catalog: Catalog, transport: str | None) -> tuple[in
 @command("show")
 def show_command(
     protocol: own.ProtocolArgument,
-    python: PythonOption = None,
-    fmt: FormatOption = "table",
-    wide: WideOption = False,
-    data: DataOption = None,
+    view: ViewOptions,
 ) -> None:
     """A protocol's full card: ports, standards, modules with their status, and a modern example.
 
@@ -454,16 +448,13 @@ def show_command(
     from netref.views import protocol_view
 
     find, suggest = Catalog.protocol, Catalog.suggest_protocols
-    print_entry("protocol", protocol, find, suggest, protocol_view, python, fmt, data, wide)
+    print_entry("protocol", protocol, find, suggest, protocol_view, view)
 
 
 @command("module")
 def module_command(
     name: own.ModuleArgument,
-    python: PythonOption = None,
-    fmt: FormatOption = "table",
-    wide: WideOption = False,
-    data: DataOption = None,
+    view: ViewOptions,
 ) -> None:
     """A module's life: added, deprecated, renamed or removed, why (PEP), and what replaces it.
 
@@ -476,9 +467,9 @@ def module_command(
     from netref.views import module_or_api_view
 
     find: Callable[[Catalog, str], Module | Api | None] = Catalog.module_or_api
-    view: Callable[[Catalog, Any, Version], Card] = module_or_api_view  # mypy cannot solve a NamedTuple union
+    card: Callable[[Catalog, Any, Version], Card] = module_or_api_view  # mypy cannot solve a NamedTuple union
     kind = "module or API" if "." in name else "module"
-    print_entry(kind, name, find, Catalog.suggest_modules_or_apis, view, python, fmt, data, wide)
+    print_entry(kind, name, find, Catalog.suggest_modules_or_apis, card, view)
 
 
 @command("matrix")
@@ -530,27 +521,23 @@ def print_entry(
     name: str,
     find: Callable[[Catalog, str], Entry | None],
     suggest: Callable[[Catalog, str], list[str]],
-    view: Callable[[Catalog, Entry, Version], Card],
-    python: str | None,
-    fmt: str,
-    data: Path | None,
-    wide: bool = False,
+    card: Callable[[Catalog, Entry, Version], Card],
+    view: ViewOptions,
 ) -> None:
     """``show`` and ``module``: find ``name`` in the catalogue (or fail, suggesting close names)
     and print its card, judged for ``--python``."""
-    fmt, target = output_format(fmt), target_version(python)
-    catalog = open_catalog(data)
+    fmt, target = output_format(view.fmt), target_version(view.python)
+    catalog = open_catalog(view.data)
     found = find(catalog, name)
     if found is None:
         not_found(kind, name, suggest(catalog, name))
-    print_view(view(catalog, found, target), fmt, wide=wide)
+    print_view(card(catalog, found, target), fmt, wide=view.wide)
 
 
 # -- probe (live servers; netref.probes is imported only when this command runs) ----------------
 
 
 @command("probe")
-@with_family_options
 def probe_command(
     protocol: own.ProbeProtocolArgument,
     targets: HostsArgument = None,

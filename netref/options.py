@@ -266,20 +266,48 @@ FAMILY_OPTIONS: tuple[FamilyOption, ...] = (
     FamilyOption("domain", "--domain", "NAME", "xmpp: the domain to open a stream to (default: HOST)."),
 )  # fmt: skip
 
+
+# -- options that commands take together: one parameter in the command, spliced for Typer ---------
+
+
+class OptionGroup:
+    """Options that several commands take together, declared once: a subclass's ``__init__``
+    parameters are the options (``--help`` lists them in that order), and its instance holds their
+    values. A command takes the group as one parameter (``view: ViewOptions``); :func:`composed`
+    gives Typer the options in its place and the command one object."""
+
+    __slots__ = ()
+
+
+class ViewOptions(OptionGroup):
+    """How a catalogue command answers (list, port, show, module): for which Python, in which format,
+    how wide, from which catalogue."""
+
+    __slots__ = ("data", "fmt", "python", "wide")
+
+    def __init__(
+        self, python: PythonOption = None, fmt: FormatOption = "table", wide: WideOption = False,
+        data: DataOption = None,
+    ) -> None:  # fmt: skip
+        self.python, self.fmt, self.wide, self.data = python, fmt, wide, data
+
+
 _Command = TypeVar("_Command", bound=Callable[..., Any])
+_Gather = Callable[[dict[str, Any]], Any]
 
 
-def with_family_options(command: _Command) -> _Command:
-    """``command`` with one option per :data:`FAMILY_OPTIONS` row where its ``family_options``
-    parameter stands: Typer reads the signature, so ``--help`` lists each as if declared there,
-    and ``command`` receives their values in one dict, ``family_options`` (name → value)."""
-    return _WithFamilyOptions(command)  # type: ignore[return-value]
+def composed(command: _Command) -> _Command:
+    """``command`` as Typer should read it: each :class:`OptionGroup` parameter replaced by the
+    group's options, and the ``family_options`` parameter (probe's) by one option per
+    :data:`FAMILY_OPTIONS` row; ``command`` receives each group as one object and the family
+    options as one dict (name → value)."""
+    return _Composed(command)  # type: ignore[return-value]
 
 
-class _WithFamilyOptions:
-    """The command of :func:`with_family_options`. Its signature is spliced when Typer first reads
-    it, which is when the command runs or is listed: reading a signature evaluates every
-    annotation (a few milliseconds), and the CLI's start-up is benchmarked."""
+class _Composed:
+    """The command of :func:`composed`. Its signature is spliced when Typer first reads it, which
+    is when the command runs or is listed: reading a signature evaluates every annotation (a few
+    milliseconds), and the CLI's start-up is benchmarked."""
 
     def __init__(self, command: Callable[..., Any]) -> None:
         self.command = command
@@ -287,20 +315,45 @@ class _WithFamilyOptions:
         self.__doc__, self.__module__ = command.__doc__, command.__module__
 
     def __call__(self, **values: Any) -> Any:
-        given = {row.name: values.pop(row.name) for row in FAMILY_OPTIONS}
-        return self.command(**values, family_options=given)
+        for name, gather in self._spliced[1].items():
+            values[name] = gather(values)
+        return self.command(**values)
 
     @functools.cached_property
-    def __signature__(self) -> inspect.Signature:
+    def _spliced(self) -> tuple[inspect.Signature, dict[str, _Gather]]:
+        """Typer's signature, and for each spliced parameter how its value is gathered from theirs."""
         signature = inspect.signature(self.command, eval_str=True)
         parameters: list[inspect.Parameter] = []
+        gathers: dict[str, _Gather] = {}
         for parameter in signature.parameters.values():
-            parameters += _family_parameters() if parameter.name == "family_options" else [parameter]
-        return signature.replace(parameters=parameters)
+            splice = _splice(parameter)
+            if splice is None:
+                parameters.append(parameter)
+            else:
+                parameters += splice[0]
+                gathers[parameter.name] = splice[1]
+        return signature.replace(parameters=parameters), gathers
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return self._spliced[0]
 
     @functools.cached_property
     def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
         return {parameter.name: parameter.annotation for parameter in self.__signature__.parameters.values()}
+
+
+def _splice(parameter: inspect.Parameter) -> tuple[list[inspect.Parameter], _Gather] | None:
+    """What stands in Typer's signature for ``parameter``, and how its value is gathered from those
+    options' values; None for a parameter Typer reads as it is."""
+    if parameter.name == "family_options":
+        return _family_parameters(), lambda values: {row.name: values.pop(row.name) for row in FAMILY_OPTIONS}
+    group = parameter.annotation
+    if not (isinstance(group, type) and issubclass(group, OptionGroup)):
+        return None
+    declared = inspect.signature(group, eval_str=True).parameters.values()
+    members = [member.replace(kind=parameter.kind) for member in declared]  # keyword-only after a ``*``
+    return members, lambda values: group(**{member.name: values.pop(member.name) for member in members})
 
 
 def _family_parameters() -> list[inspect.Parameter]:
