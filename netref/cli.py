@@ -25,26 +25,20 @@ from netref import __version__
 from netref.exits import EXIT_FAILED as EXIT_NOT_FOUND
 from netref.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, first_failure
 from netref.options import (
-    CafileOption,
+    AddressOptions,
     CheckFormatOption,
     ColorOption,
     DataOption,
-    ExtendIgnoreOption,
-    ExtendSelectOption,
     FormatOption,
     HostsArgument,
-    IgnoreOption,
     InputOption,
-    InsecureOption,
-    Ipv4Option,
-    Ipv6Option,
     JobsOption,
     MarkPythonOption,
     ProbeFormatOption,
     PythonOption,
     ScanFormatOption,
-    SelectOption,
     TargetsArgument,
+    TrustOptions,
     ViewOptions,
     WideOption,
     composed,
@@ -546,17 +540,14 @@ def probe_command(
     port: own.ProbePortOption = None,
     starttls: own.StarttlsOption = False,
     timeout: own.ProbeTimeoutOption = 10.0,
-    ipv4: Ipv4Option = False,
-    ipv6: Ipv6Option = False,
+    *,
+    address: AddressOptions,
     sni: own.SniOption = None,
-    cafile: CafileOption = None,
-    insecure: InsecureOption = False,
+    trust: TrustOptions,
     user: own.UserOption = None,
     allow_plaintext_auth: own.PlaintextAuthOption = False,
     family_options: dict[str, Any] | None = None,  # --query, --type, ...: netref.options.FAMILY_OPTIONS
-    warning: own.WarningOption = None,
-    critical: own.CriticalOption = None,
-    cert_days: own.CertDaysOption = None,
+    nagios: own.NagiosOptions,
     fmt: ProbeFormatOption = "table",
     wide: WideOption = False,
     no_waterfall: own.NoWaterfallOption = False,
@@ -574,7 +565,7 @@ def probe_command(
     """
     from netref import render
     from netref.probes import ProbeOptions, ProbeUsageError, password_needed, run_probe
-    from netref.probes.monitoring import judge, make_thresholds
+    from netref.probes.monitoring import judge
     from netref.probes.net import parse_port_spec as probe_port
     from netref.probes.net import parse_target
     from netref.views import probe_view
@@ -583,11 +574,7 @@ def probe_command(
     given = dict(family_options or {})
     tcp, community = bool(given.pop("tcp", False)), given.pop("community", None)
     try:
-        if fmt != "nagios" and (warning, critical, cert_days) != (None, None, None):
-            raise ProbeUsageError("--warning, --critical and --cert-days apply to --format nagios")
-        if ipv4 and ipv6:
-            raise ProbeUsageError("-4 and -6 exclude each other")
-        limits = make_thresholds(warning, critical, cert_days)
+        limits, family = nagios.thresholds(fmt == "nagios"), address.family()
         hosts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
         if not hosts:
             raise ProbeUsageError("missing HOST (give one or more, or -i FILE)")
@@ -601,8 +588,8 @@ def probe_command(
             parsed = parse_target(host, number)
             requests.append(ProbeOptions(
                 host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
-                family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
-                insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
+                family=family, sni=sni, cafile=trust.cafile, insecure=trust.insecure, user=user,
+                allow_plaintext_auth=allow_plaintext_auth,
                 transport="tcp" if tcp else transport, **given, **_community(protocol, community),
             ))  # fmt: skip
         catalog = open_catalog(data)
@@ -674,10 +661,9 @@ def scan_command(
     concurrency: JobsOption = 100,
     old_concurrency: own.OldConcurrencyOption = None,
     max_hosts: own.MaxHostsOption = 4096,
-    ipv4: Ipv4Option = False,
-    ipv6: Ipv6Option = False,
-    cafile: CafileOption = None,
-    insecure: InsecureOption = False,
+    *,
+    address: AddressOptions,
+    trust: TrustOptions,
     stream: own.StreamOption = False,
     python: PythonOption = None,
     fmt: ScanFormatOption = "table",
@@ -707,16 +693,15 @@ def scan_command(
     stream = stream or fmt == "jsonl"
     catalog = open_catalog(data)
     try:
-        if ipv4 and ipv6:
-            raise scanner.ScanUsageError("-4 and -6 exclude each other")
+        family = address.family()
         texts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
         excluded = target_lists.split_excludes(exclude or []) + (
             _target_lines(exclude_file, "--exclude-file") if exclude_file is not None else [])  # fmt: skip
         tcp_ports, udp_ports = scanner.parse_port_list(ports, udp, catalog)
         options = scanner.ScanOptions(
             ports=tcp_ports, udp_ports=udp_ports, timeout=timeout,
-            concurrency=concurrency, target=target, family=4 if ipv4 else 6 if ipv6 else 0,
-            insecure=insecure, cafile=str(cafile) if cafile else None, max_hosts=max_hosts, exclude=excluded,
+            concurrency=concurrency, target=target, family=family,
+            insecure=trust.insecure, cafile=trust.cafile, max_hosts=max_hosts, exclude=excluded,
             rate=rate, shard=jobs.parse_shard(shard) if shard is not None else None,
         )  # fmt: skip
         with _resume_lines(resume) as done:
@@ -814,10 +799,8 @@ _CHECK_FORMATS = ("text", *_FINDING_FORMATS)
 def check_command(
     paths: own.PathsArgument = None,
     python: PythonOption = None,
-    select: SelectOption = None,
-    ignore: IgnoreOption = None,
-    extend_select: ExtendSelectOption = None,
-    extend_ignore: ExtendIgnoreOption = None,
+    *,
+    rules: own.RuleOptions,
     exit_zero: own.ExitZeroOption = False,
     explain: own.ExplainOption = None,
     exclude: own.ExcludeGlobOption = None,
@@ -858,7 +841,7 @@ def check_command(
     catalog = open_catalog(data)
     run_check = functools.partial(
         checker.check, [stdin_filename or "-"] if stdin is not None else paths, catalog, target,
-        select=select or (), ignore=[*(ignore or ()), *(extend_ignore or ())], extend_select=extend_select or (),
+        select=rules.select, ignore=rules.ignore, extend_select=rules.extend_select,
         exclude=exclude or (), jobs=jobs or None,
         config=not isolated, respect_gitignore=True if isolated and respect_gitignore is None else respect_gitignore,
         stdin=stdin,

@@ -11,19 +11,29 @@ letter of :data:`netref.options.SHORT_LETTERS`), every argument through
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from netref.options import (
+    OptionGroup,
     argument,
     complete_modules,
     complete_modules_and_protocols,
     complete_protocols,
-    complete_pythons,
     complete_statuses,
     complete_transports,
     deprecated,
     option,
+    version_option,
 )
+
+if TYPE_CHECKING:
+    from netref.probes.monitoring import Thresholds
+
+
+def _seconds(flag: str, help: str) -> Any:
+    """An option of a duration in seconds (--timeout, probe's nagios limits)."""
+    return option(flag, metavar="SECONDS", help=help)
+
 
 # -- list -------------------------------------------------------------------------------------------
 
@@ -62,14 +72,10 @@ MatrixArgument = Annotated[
                                " tutorial's modules and their successors).", complete_modules_and_protocols),
 ]  # fmt: skip
 AllOption = Annotated[bool, option("--all", help="Every module in the catalogue.")]
-FromOption = Annotated[
-    str | None, option("--from", metavar="X.Y", autocompletion=complete_pythons,
-                       help="First Python version shown (default 2.7)."),
-]  # fmt: skip
+FromOption = Annotated[str | None, version_option("--from", "First Python version shown (default 2.7).")]
 ToOption = Annotated[
-    str | None, option("--to", metavar="X.Y", autocompletion=complete_pythons,
-                       help="Last Python version shown (default: the newest one catalogued)."),
-]  # fmt: skip
+    str | None, version_option("--to", "Last Python version shown (default: the newest one catalogued).")
+]
 
 # -- probe (its options for some families only: netref.options.FAMILY_OPTIONS) ----------------------
 
@@ -83,7 +89,7 @@ StarttlsOption = Annotated[
     bool, option("--starttls", help="Upgrade to TLS in band (STARTTLS, STLS, AUTH TLS); fail if not offered.")
 ]
 ProbeTimeoutOption = Annotated[
-    float, option("--timeout", metavar="SECONDS", help="Deadline for the whole probe, name resolution included.")
+    float, _seconds("--timeout", "Deadline for the whole probe, name resolution included.")
 ]
 SniOption = Annotated[
     str | None, option("--sni", metavar="NAME", help="TLS server name to send and verify (when HOST is an address).")
@@ -93,16 +99,33 @@ UserOption = Annotated[
                        " prompt); no other protocol logs in."),
 ]  # fmt: skip
 PlaintextAuthOption = Annotated[bool, option("--allow-plaintext-auth", help="Allow sending the password without TLS.")]
-WarningOption = Annotated[
-    float | None, option("--warning", metavar="SECONDS", help="nagios: WARNING above this response time.")
-]
-CriticalOption = Annotated[
-    float | None, option("--critical", metavar="SECONDS", help="nagios: CRITICAL above this response time.")
-]
+WarningOption = Annotated[float | None, _seconds("--warning", "nagios: WARNING above this response time.")]
+CriticalOption = Annotated[float | None, _seconds("--critical", "nagios: CRITICAL above this response time.")]
 CertDaysOption = Annotated[
     str | None, option("--cert-days", metavar="WARN[,CRIT]",
                        help="nagios: WARNING/CRITICAL when the certificate has fewer days left."),
 ]  # fmt: skip
+
+
+class NagiosOptions(OptionGroup):
+    """probe's --warning, --critical and --cert-days: the limits --format nagios judges by."""
+
+    __slots__ = ("cert_days", "critical", "warning")
+
+    def __init__(
+        self, warning: WarningOption = None, critical: CriticalOption = None, cert_days: CertDaysOption = None
+    ) -> None:
+        self.warning, self.critical, self.cert_days = warning, critical, cert_days
+
+    def thresholds(self, nagios: bool) -> Thresholds:
+        """The validated limits; any of them without --format nagios is a usage error."""
+        from netref.probes import ProbeUsageError
+        from netref.probes.monitoring import make_thresholds
+
+        if not nagios and (self.warning, self.critical, self.cert_days) != (None, None, None):
+            raise ProbeUsageError("--warning, --critical and --cert-days apply to --format nagios")
+        return make_thresholds(self.warning, self.critical, self.cert_days)
+
 NoWaterfallOption = Annotated[bool, option("--no-waterfall", help="Timings as numbers only, without the table's bars.")]
 
 # -- scan -------------------------------------------------------------------------------------------
@@ -115,9 +138,7 @@ OpenOption = Annotated[bool, option("--open", help="Show only open ports (and ho
 UdpOption = Annotated[
     bool, option("--udp", help="Scan UDP: the catalogue's UDP ports, or --ports without T:/U: as UDP.")
 ]
-ScanTimeoutOption = Annotated[
-    float, option("--timeout", metavar="SECONDS", help="Per connection attempt and per probe.")
-]
+ScanTimeoutOption = Annotated[float, _seconds("--timeout", "Per connection attempt and per probe.")]
 OldConcurrencyOption = Annotated[int | None, deprecated("scan", "-c")]
 MaxHostsOption = Annotated[int, option("--max-hosts", metavar="N", help="Refuse to scan more hosts than this.")]
 StreamOption = Annotated[bool, option("--stream", help="Write one JSON object a line as each port finishes.")]
@@ -133,7 +154,39 @@ ResumeOption = Annotated[
     str | None, option("--resume", metavar="FILE", help="Skip the ports a previous run's -f jsonl output FILE holds.")
 ]
 
-# -- check (its rule-code options: netref.options) ---------------------------------------------------
+# -- check ------------------------------------------------------------------------------------------
+
+def _codes(flag: str, help: str) -> Any:
+    """A repeatable option of rule codes or code prefixes (``check --select NR1``), as ruff's."""
+    return option(flag, metavar="CODE", help=help)
+
+
+SelectOption = Annotated[
+    list[str] | None, _codes("--select", "Report only these codes or prefixes (NR1, NR201, ...); repeatable.")
+]
+IgnoreOption = Annotated[list[str] | None, _codes("--ignore", "Do not report these codes or prefixes; repeatable.")]
+ExtendSelectOption = Annotated[
+    list[str] | None, _codes("--extend-select", "Report these codes too (NR401); repeatable.")
+]
+ExtendIgnoreOption = Annotated[
+    list[str] | None, _codes("--extend-ignore", "Also do not report these codes (as --ignore).")
+]
+
+
+
+class RuleOptions(OptionGroup):
+    """check's --select, --ignore, --extend-select and --extend-ignore: which rule codes it reports,
+    as ruff's (--extend-ignore adds to --ignore)."""
+
+    __slots__ = ("extend_select", "ignore", "select")
+
+    def __init__(
+        self, select: SelectOption = None, ignore: IgnoreOption = None, extend_select: ExtendSelectOption = None,
+        extend_ignore: ExtendIgnoreOption = None,
+    ) -> None:  # fmt: skip
+        self.select, self.extend_select = tuple(select or ()), tuple(extend_select or ())
+        self.ignore = (*(ignore or ()), *(extend_ignore or ()))
+
 
 PathsArgument = Annotated[
     list[str] | None, argument("PATH...", "Python files, or directories to search for *.py; - reads stdin.")

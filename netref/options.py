@@ -174,14 +174,20 @@ CheckFormatOption = Annotated[
                 help="text (default: path:line:col: CODE message), json, csv, table, github-actions, sarif,"
                 " or a tabulate format."),
 ]  # fmt: skip
+
+
+def version_option(flag: str, help: str) -> Any:
+    """An option naming a Python version, X.Y, completed from the catalogue (--python; matrix's
+    --from and --to)."""
+    return option(flag, metavar="X.Y", autocompletion=complete_pythons, help=help)
+
+
 PythonOption = Annotated[
-    str | None, option("--python", metavar="X.Y", autocompletion=complete_pythons,
-                       help="Judge modules for this Python version (default: the running one)."),
-]  # fmt: skip
+    str | None, version_option("--python", "Judge modules for this Python version (default: the running one).")
+]
 MarkPythonOption = Annotated[
-    str | None, option("--python", metavar="X.Y", autocompletion=complete_pythons,
-                       help="Mark this version's column (default: the running one)."),
-]  # fmt: skip
+    str | None, version_option("--python", "Mark this version's column (default: the running one).")
+]
 ColorOption = Annotated[
     str, option("--color", metavar="WHEN", autocompletion=complete_colors,
                 help="Colour the drawing: auto (a terminal, unless NO_COLOR is set), always or never."),
@@ -213,26 +219,6 @@ CafileOption = Annotated[
     Path | None, option("--cafile", metavar="PEM", help="Trust this CA bundle instead of the system store.")
 ]
 InsecureOption = Annotated[bool, option("--insecure", help="Do not verify certificates (still reported).")]
-
-
-# -- check's rule-code options ------------------------------------------------------------------------
-
-
-def _codes(flag: str, help: str) -> Any:
-    """A repeatable option of rule codes or code prefixes (``check --select NR1``), as ruff's."""
-    return option(flag, metavar="CODE", help=help)
-
-
-SelectOption = Annotated[
-    list[str] | None, _codes("--select", "Report only these codes or prefixes (NR1, NR201, ...); repeatable.")
-]
-IgnoreOption = Annotated[list[str] | None, _codes("--ignore", "Do not report these codes or prefixes; repeatable.")]
-ExtendSelectOption = Annotated[
-    list[str] | None, _codes("--extend-select", "Report these codes too (NR401); repeatable.")
-]
-ExtendIgnoreOption = Annotated[
-    list[str] | None, _codes("--extend-ignore", "Also do not report these codes (as --ignore).")
-]
 
 
 # -- probe's options for some families only: one table ----------------------------------------------
@@ -292,6 +278,33 @@ class ViewOptions(OptionGroup):
         self.python, self.fmt, self.wide, self.data = python, fmt, wide, data
 
 
+class AddressOptions(OptionGroup):
+    """-4 and -6 (probe, scan): which of a name's addresses to connect to."""
+
+    __slots__ = ("ipv4", "ipv6")
+
+    def __init__(self, ipv4: Ipv4Option = False, ipv6: Ipv6Option = False) -> None:
+        self.ipv4, self.ipv6 = ipv4, ipv6
+
+    def family(self) -> int:
+        """4, 6, or 0 for either (the ``family`` of a probe's or a scan's options); -4 with -6 is a
+        usage error."""
+        if self.ipv4 and self.ipv6:
+            from netref.probes import ProbeUsageError
+
+            raise ProbeUsageError("-4 and -6 exclude each other")
+        return 4 if self.ipv4 else 6 if self.ipv6 else 0
+
+
+class TrustOptions(OptionGroup):
+    """--cafile and --insecure (probe, scan): what a TLS handshake trusts."""
+
+    __slots__ = ("cafile", "insecure")
+
+    def __init__(self, cafile: CafileOption = None, insecure: InsecureOption = False) -> None:
+        self.cafile, self.insecure = str(cafile) if cafile else None, insecure
+
+
 _Command = TypeVar("_Command", bound=Callable[..., Any])
 _Gather = Callable[[dict[str, Any]], Any]
 
@@ -330,7 +343,7 @@ class _Composed:
             if splice is None:
                 parameters.append(parameter)
             else:
-                parameters += splice[0]
+                parameters += [member.replace(kind=parameter.kind) for member in splice[0]]  # keyword-only after *
                 gathers[parameter.name] = splice[1]
         return signature.replace(parameters=parameters), gathers
 
@@ -351,8 +364,7 @@ def _splice(parameter: inspect.Parameter) -> tuple[list[inspect.Parameter], _Gat
     group = parameter.annotation
     if not (isinstance(group, type) and issubclass(group, OptionGroup)):
         return None
-    declared = inspect.signature(group, eval_str=True).parameters.values()
-    members = [member.replace(kind=parameter.kind) for member in declared]  # keyword-only after a ``*``
+    members = list(inspect.signature(group, eval_str=True).parameters.values())
     return members, lambda values: group(**{member.name: values.pop(member.name) for member in members})
 
 
