@@ -4,7 +4,9 @@ Exit codes (README.md, "Exit codes"; netref.exits): 0 success; 1 nothing found /
 failure; 2 usage error (bad argument, unknown format, broken catalogue); 3 UNKNOWN in ``--format
 nagios``; probe and scan: curl's codes for the cause of a failure (6, 7, 8, 28, 35, 60).
 Every error is one line on stderr, ``netref: error: ...``. The options commands share are declared
-once, in netref.options (with the one table of short letters).
+once, in netref.options (with the one table of short letters, and the groups of options commands
+take together); each command's own, in netref.command_options (``own``, imported on demand): a
+command's signature is one line a parameter.
 
 Start-up time matters (``netref port 25`` is benchmarked against a bare Typer app), so the library
 is imported inside the commands, and probe and check code only when their command runs.

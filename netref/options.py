@@ -1,7 +1,9 @@
 """netref's command-line vocabulary: every option that more than one command takes, declared once.
 
-A command composes these (``fmt: FormatOption = "table"``); it declares inline only what is its
-own. :data:`SHORT_LETTERS` is the one table of short letters: :func:`option` gives a long option
+A command composes these (``fmt: FormatOption = "table"``), and options taken together as one
+:class:`OptionGroup` parameter (``view: ViewOptions``, spliced for Typer by :func:`composed`); what
+is a command's own is declared in netref.command_options, read only when that command is built.
+Either way a command's signature is one line a parameter. :data:`SHORT_LETTERS` is the one table of short letters: :func:`option` gives a long option
 its letter from it, so a letter cannot mean two things (``tests/test_cli_options.py`` checks every
 command against the table, and docs/options.md documents it). Spellings that changed meaning keep
 working for a while, hidden from ``--help``, with a note on stderr: :data:`DEPRECATED`.
