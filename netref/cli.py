@@ -5,7 +5,7 @@ failure; 2 usage error (bad argument, unknown format, broken catalogue); 3 UNKNO
 nagios``; probe and scan: curl's codes for the cause of a failure (6, 7, 8, 28, 35, 60).
 Every error is one line on stderr, ``netref: error: ...``. The options commands share are declared
 once, in netref.options (with the one table of short letters, and the groups of options commands
-take together); each command's own, in netref.command_options (``own``, imported on demand): a
+take together); each command's own, in netref.command_options (a module a command, imported on demand): a
 command's signature is one line a parameter.
 
 Start-up time matters (``netref port 25`` is benchmarked against a bare Typer app), so the library
@@ -52,8 +52,8 @@ if TYPE_CHECKING:
     from typer._click.exceptions import ClickException as _ClickException
     from typer._click.exceptions import UsageError as _ClickUsageError
 
-    from netref import command_options as own
     from netref.catalog import Catalog
+    from netref.command_options import catalogue, check, probe, scan
     from netref.render import Card, View
     from netref.versions import Version
 else:
@@ -64,8 +64,8 @@ else:
 
 
 class _OnDemand:
-    """A module imported when one of its names is first read: ``own``, each command's own options
-    (netref.command_options), is read only when Typer builds the command that runs."""
+    """A module imported when one of its names is first read: a command's own options
+    (netref.command_options), read only when Typer builds that command."""
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -76,8 +76,9 @@ class _OnDemand:
         return getattr(importlib.import_module(self.name), attribute)
 
 
+_OWN_OPTIONS = ("catalogue", "check", "probe", "scan")  # netref.command_options' modules
 if not TYPE_CHECKING:
-    own = _OnDemand("netref.command_options")
+    catalogue, check, probe, scan = (_OnDemand(f"netref.command_options.{name}") for name in _OWN_OPTIONS)
 
 
 def _usage_exit_code(args: list[str]) -> int:
@@ -331,9 +332,9 @@ def _root(
 
 @command("list")
 def list_command(
-    status: own.StatusOption = None,
-    tls: own.TlsOption = False,
-    tutorial: own.TutorialOption = False,
+    status: catalogue.StatusOption = None,
+    tls: catalogue.TlsOption = False,
+    tutorial: catalogue.TutorialOption = False,
     *,
     view: ViewOptions,
 ) -> None:
@@ -354,9 +355,9 @@ def list_command(
 
 @command("port")
 def port_command(
-    port: own.PortArgument,
-    transport: own.TransportOption = None,
-    old_transport: own.OldTransportOption = None,
+    port: catalogue.PortArgument,
+    transport: catalogue.TransportOption = None,
+    old_transport: catalogue.OldTransportOption = None,
     *,
     view: ViewOptions,
 ) -> None:
@@ -433,7 +434,7 @@ def service_port(name: str, catalog: Catalog, transport: str | None) -> tuple[in
 
 @command("show")
 def show_command(
-    protocol: own.ProtocolArgument,
+    protocol: catalogue.ProtocolArgument,
     view: ViewOptions,
 ) -> None:
     """A protocol's full card: ports, standards, modules with their status, and a modern example.
@@ -449,7 +450,7 @@ def show_command(
 
 @command("module")
 def module_command(
-    name: own.ModuleArgument,
+    name: catalogue.ModuleArgument,
     view: ViewOptions,
 ) -> None:
     """A module's life: added, deprecated, renamed or removed, why (PEP), and what replaces it.
@@ -470,10 +471,10 @@ def module_command(
 
 @command("matrix")
 def matrix_command(
-    names: own.MatrixArgument = None,
-    everything: own.AllOption = False,
-    first: own.FromOption = None,
-    last: own.ToOption = None,
+    names: catalogue.MatrixArgument = None,
+    everything: catalogue.AllOption = False,
+    first: catalogue.FromOption = None,
+    last: catalogue.ToOption = None,
     python: MarkPythonOption = None,
     color: ColorOption = "auto",
     fmt: FormatOption = "table",
@@ -535,24 +536,24 @@ def print_entry(
 
 @command("probe")
 def probe_command(
-    protocol: own.ProbeProtocolArgument,
+    protocol: probe.ProtocolArgument,
     targets: HostsArgument = None,
     input_file: InputOption = None,
     concurrency: JobsOption = 100,
-    port: own.ProbePortOption = None,
-    starttls: own.StarttlsOption = False,
-    timeout: own.ProbeTimeoutOption = 10.0,
+    port: probe.PortOption = None,
+    starttls: probe.StarttlsOption = False,
+    timeout: probe.TimeoutOption = 10.0,
     *,
     address: AddressOptions,
-    sni: own.SniOption = None,
+    sni: probe.SniOption = None,
     trust: TrustOptions,
-    user: own.UserOption = None,
-    allow_plaintext_auth: own.PlaintextAuthOption = False,
+    user: probe.UserOption = None,
+    allow_plaintext_auth: probe.PlaintextAuthOption = False,
     family_options: dict[str, Any] | None = None,  # --query, --type, ...: netref.options.FAMILY_OPTIONS
-    nagios: own.NagiosOptions,
+    nagios: probe.NagiosOptions,
     fmt: ProbeFormatOption = "table",
     wide: WideOption = False,
-    no_waterfall: own.NoWaterfallOption = False,
+    no_waterfall: probe.NoWaterfallOption = False,
     color: ColorOption = "auto",
     data: DataOption = None,
 ) -> None:
@@ -656,26 +657,26 @@ def _probe_password(user: str | None, needed: bool) -> str | None:
 def scan_command(
     targets: TargetsArgument = None,
     input_file: InputOption = None,
-    ports: own.PortsOption = None,
-    only_open: own.OpenOption = False,
-    udp: own.UdpOption = False,
-    timeout: own.ScanTimeoutOption = 5.0,
+    ports: scan.PortsOption = None,
+    only_open: scan.OpenOption = False,
+    udp: scan.UdpOption = False,
+    timeout: scan.TimeoutOption = 5.0,
     concurrency: JobsOption = 100,
-    old_concurrency: own.OldConcurrencyOption = None,
-    max_hosts: own.MaxHostsOption = 4096,
+    old_concurrency: scan.OldConcurrencyOption = None,
+    max_hosts: scan.MaxHostsOption = 4096,
     *,
     address: AddressOptions,
     trust: TrustOptions,
-    stream: own.StreamOption = False,
+    stream: scan.StreamOption = False,
     python: PythonOption = None,
     fmt: ScanFormatOption = "table",
     wide: WideOption = False,
     data: DataOption = None,
-    exclude: own.ExcludeTargetsOption = None,
-    exclude_file: own.ExcludeFileOption = None,
-    rate: own.RateOption = None,
-    shard: own.ShardOption = None,
-    resume: own.ResumeOption = None,
+    exclude: scan.ExcludeOption = None,
+    exclude_file: scan.ExcludeFileOption = None,
+    rate: scan.RateOption = None,
+    shard: scan.ShardOption = None,
+    resume: scan.ResumeOption = None,
 ) -> None:
     """What each host answers on, what the server really is, and the Python module to speak it.
 
@@ -799,20 +800,20 @@ _CHECK_FORMATS = ("text", *_FINDING_FORMATS)
 
 @command("check")
 def check_command(
-    paths: own.PathsArgument = None,
+    paths: check.PathsArgument = None,
     python: PythonOption = None,
     *,
-    rules: own.RuleOptions,
-    exit_zero: own.ExitZeroOption = False,
-    explain: own.ExplainOption = None,
-    exclude: own.ExcludeGlobOption = None,
-    respect_gitignore: own.GitignoreOption = None,
-    isolated: own.IsolatedOption = False,
-    stdin_filename: own.StdinFilenameOption = None,
-    fix: own.FixOption = False,
-    diff: own.DiffOption = False,
-    statistics: own.StatisticsOption = False,
-    jobs: own.WorkersOption = 0,
+    rules: check.RuleOptions,
+    exit_zero: check.ExitZeroOption = False,
+    explain: check.ExplainOption = None,
+    exclude: check.ExcludeOption = None,
+    respect_gitignore: check.GitignoreOption = None,
+    isolated: check.IsolatedOption = False,
+    stdin_filename: check.StdinFilenameOption = None,
+    fix: check.FixOption = False,
+    diff: check.DiffOption = False,
+    statistics: check.StatisticsOption = False,
+    jobs: check.WorkersOption = 0,
     fmt: CheckFormatOption = "text",
     wide: WideOption = False,
     data: DataOption = None,

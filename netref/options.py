@@ -3,9 +3,10 @@
 A command composes these (``fmt: FormatOption = "table"``), and options taken together as one
 :class:`OptionGroup` parameter (``view: ViewOptions``, spliced for Typer by :func:`composed`); what
 is a command's own is declared in netref.command_options, read only when that command is built.
-Either way a command's signature is one line a parameter. :data:`SHORT_LETTERS` is the one table of short letters: :func:`option` gives a long option
-its letter from it, so a letter cannot mean two things (``tests/test_cli_options.py`` checks every
-command against the table, and docs/options.md documents it). Spellings that changed meaning keep
+Either way a command's signature is one line a parameter. :data:`SHORT_LETTERS` is the one table
+of short letters: :func:`option` gives a long option its letter from it, so a letter cannot mean
+two things (``tests/test_cli_options.py`` checks every command against the table, and
+docs/options.md documents it). Spellings that changed meaning keep
 working for a while, hidden from ``--help``, with a note on stderr: :data:`DEPRECATED`.
 
 Shell completion of option values (formats, statuses, Python versions, ...) is here too; the
@@ -182,6 +183,11 @@ def version_option(flag: str, help: str) -> Any:
     """An option naming a Python version, X.Y, completed from the catalogue (--python; matrix's
     --from and --to)."""
     return option(flag, metavar="X.Y", autocompletion=complete_pythons, help=help)
+
+
+def seconds_option(flag: str, help: str) -> Any:
+    """An option of a duration in seconds (probe's and scan's --timeout, probe's nagios limits)."""
+    return option(flag, metavar="SECONDS", help=help)
 
 
 PythonOption = Annotated[
