@@ -613,9 +613,9 @@ def probe_command(
             raise typer.Exit(EXIT_UNKNOWN) from None
         usage_error(str(error))
     if fmt == "nagios":
-        check = judge(result, limits)
-        emit(render.nagios_line(result.protocol, check.state, check.summary, check.perfdata))
-        raise typer.Exit(check.code)
+        verdict = judge(result, limits)
+        emit(render.nagios_line(result.protocol, verdict.state, verdict.summary, verdict.perfdata))
+        raise typer.Exit(verdict.code)
     print_view(probe_view(result, waterfall=not no_waterfall), fmt, color, wide)
     raise typer.Exit(first_failure([(result.ok, result.category)]))
 

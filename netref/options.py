@@ -265,7 +265,7 @@ FAMILY_OPTIONS: tuple[FamilyOption, ...] = (
 
 
 class OptionGroup:
-    """Options that several commands take together, declared once: a subclass's ``__init__``
+    """Options a command takes together (several commands, often), declared once: a subclass's ``__init__``
     parameters are the options (``--help`` lists them in that order), and its instance holds their
     values. A command takes the group as one parameter (``view: ViewOptions``); :func:`composed`
     gives Typer the options in its place and the command one object."""
