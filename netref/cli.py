@@ -4,7 +4,9 @@ Exit codes (README.md, "Exit codes"; netref.exits): 0 success; 1 nothing found /
 failure; 2 usage error (bad argument, unknown format, broken catalogue); 3 UNKNOWN in ``--format
 nagios``; probe and scan: curl's codes for the cause of a failure (6, 7, 8, 28, 35, 60).
 Every error is one line on stderr, ``netref: error: ...``. The options commands share are declared
-once, in netref.options (with the one table of short letters).
+once, in netref.options (with the one table of short letters, and the groups of options commands
+take together); each command's own, in netref.command_options (a module a command, imported on demand): a
+command's signature is one line a parameter.
 
 Start-up time matters (``netref port 25`` is benchmarked against a bare Typer app), so the library
 is imported inside the commands, and probe and check code only when their command runs.
@@ -25,37 +27,23 @@ from netref import __version__
 from netref.exits import EXIT_FAILED as EXIT_NOT_FOUND
 from netref.exits import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, first_failure
 from netref.options import (
-    CafileOption,
+    AddressOptions,
     CheckFormatOption,
     ColorOption,
     DataOption,
-    ExtendIgnoreOption,
-    ExtendSelectOption,
     FormatOption,
     HostsArgument,
-    IgnoreOption,
     InputOption,
-    InsecureOption,
-    Ipv4Option,
-    Ipv6Option,
     JobsOption,
     MarkPythonOption,
     ProbeFormatOption,
     PythonOption,
     ScanFormatOption,
-    SelectOption,
     TargetsArgument,
+    TrustOptions,
+    ViewOptions,
     WideOption,
-    argument,
-    complete_modules,
-    complete_modules_and_protocols,
-    complete_protocols,
-    complete_pythons,
-    complete_statuses,
-    complete_transports,
-    deprecated,
-    option,
-    with_family_options,
+    composed,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -65,6 +53,7 @@ if TYPE_CHECKING:
     from typer._click.exceptions import UsageError as _ClickUsageError
 
     from netref.catalog import Catalog
+    from netref.command_options import catalogue, check, probe, scan
     from netref.render import Card, View
     from netref.versions import Version
 else:
@@ -72,6 +61,24 @@ else:
     # (whether click is its own package, as for older Typers, or vendored inside Typer).
     _ClickUsageError = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "UsageError")
     _ClickException = next(cls for cls in typer.BadParameter.__mro__ if cls.__name__ == "ClickException")
+
+
+class _OnDemand:
+    """A module imported when one of its names is first read: a command's own options
+    (netref.command_options), read only when Typer builds that command."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self.name), attribute)
+
+
+_OWN_OPTIONS = ("catalogue", "check", "probe", "scan")  # netref.command_options' modules
+if not TYPE_CHECKING:
+    catalogue, check, probe, scan = (_OnDemand(f"netref.command_options.{name}") for name in _OWN_OPTIONS)
 
 
 def _usage_exit_code(args: list[str]) -> int:
@@ -170,7 +177,7 @@ def command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     when it runs or ``--help`` lists it."""
 
     def register(function: Callable[..., None]) -> Callable[..., None]:
-        _COMMANDS[name] = function
+        _COMMANDS[name] = composed(function)  # its option groups spliced (netref.options.OptionGroup)
         return function
 
     return register
@@ -325,21 +332,11 @@ def _root(
 
 @command("list")
 def list_command(
-    status: Annotated[
-        str | None,
-        option(
-            "--status", metavar="STATUS", autocompletion=complete_statuses,
-            help="Only protocols with a module of this status: current, renamed, deprecated, removed, not-yet.",
-        ),
-    ] = None,
-    tls: Annotated[
-        bool, typer.Option("--tls", help="Only protocols that can run over TLS (implicit or upgraded).")
-    ] = False,
-    tutorial: Annotated[bool, typer.Option("--tutorial", help="Only the tutorial table's own rows.")] = False,
-    python: PythonOption = None,
-    fmt: FormatOption = "table",
-    wide: WideOption = False,
-    data: DataOption = None,
+    status: catalogue.StatusOption = None,
+    tls: catalogue.TlsOption = False,
+    tutorial: catalogue.TutorialOption = False,
+    *,
+    view: ViewOptions,
 ) -> None:
     """One row per protocol: ports, function, modern modules, and legacy names with their status.
 
@@ -348,31 +345,21 @@ def list_command(
     from netref import views
     from netref.catalog import STATUS_KINDS
 
-    fmt, target = output_format(fmt), target_version(python)
+    fmt, target = output_format(view.fmt), target_version(view.python)
     if status is not None and status not in STATUS_KINDS:
         usage_error(f"--status: unknown status {status!r} (choose from {', '.join(STATUS_KINDS)})")
-    catalog = open_catalog(data)
+    catalog = open_catalog(view.data)
     protocols = views.select_protocols(catalog, target, status, tls, tutorial)
-    print_view(views.protocols_view(catalog, protocols, target), fmt, wide=wide)
+    print_view(views.protocols_view(catalog, protocols, target), fmt, wide=view.wide)
 
 
 @command("port")
 def port_command(
-    port: Annotated[
-        str,
-        argument("PORT", "A port, 0-65535 (53/udp, U:53: one transport), or a service name (smtp, as getent services).",
-                 complete_protocols),
-    ],
-    transport: Annotated[
-        str | None,
-        option("--transport", metavar="tcp|udp", autocompletion=complete_transports,
-               help="Transport protocol (default: both)."),
-    ] = None,
-    old_transport: Annotated[str | None, deprecated("port", "-t")] = None,
-    python: PythonOption = None,
-    fmt: FormatOption = "table",
-    wide: WideOption = False,
-    data: DataOption = None,
+    port: catalogue.PortArgument,
+    transport: catalogue.TransportOption = None,
+    old_transport: catalogue.OldTransportOption = None,
+    *,
+    view: ViewOptions,
 ) -> None:
     """Which protocol runs on PORT, and the Python module to speak it (judged for --python X.Y).
     Ports the catalogue lacks fall back to the system's services database. A service name
@@ -383,9 +370,9 @@ def port_command(
     from netref import views
     from netref.catalog import lookup_service
 
-    fmt, target = output_format(fmt), target_version(python)
+    fmt, target = output_format(view.fmt), target_version(view.python)
     transport = transport if transport is not None else old_transport
-    catalog = open_catalog(data)
+    catalog = open_catalog(view.data)
     number, given = parse_port(port, catalog, transport)
     if transport is not None and transport not in ("tcp", "udp"):
         usage_error(f"--transport: expected tcp or udp, not {transport!r}")
@@ -399,7 +386,7 @@ def port_command(
     if not matches:
         shown = f"{number}/{transport}" if transport else f"{number}/tcp or {number}/udp"
         fail(f"nothing known on port {shown} (neither the catalogue nor the system services database)")
-    print_view(views.port_view(catalog, number, transport, matches, target), fmt, wide=wide)
+    print_view(views.port_view(catalog, number, transport, matches, target), fmt, wide=view.wide)
 
 
 def parse_port(text: str, catalog: Catalog | None = None, transport: str | None = None) -> tuple[int, str | None]:
@@ -447,13 +434,8 @@ def service_port(name: str, catalog: Catalog, transport: str | None) -> tuple[in
 
 @command("show")
 def show_command(
-    protocol: Annotated[
-        str, argument("PROTOCOL", "A protocol key or alias: smtp, imap4, https, socket, ...", complete_protocols)
-    ],
-    python: PythonOption = None,
-    fmt: FormatOption = "table",
-    wide: WideOption = False,
-    data: DataOption = None,
+    protocol: catalogue.ProtocolArgument,
+    view: ViewOptions,
 ) -> None:
     """A protocol's full card: ports, standards, modules with their status, and a modern example.
 
@@ -463,25 +445,13 @@ def show_command(
     from netref.views import protocol_view
 
     find, suggest = Catalog.protocol, Catalog.suggest_protocols
-    print_entry("protocol", protocol, find, suggest, protocol_view, python, fmt, data, wide)
+    print_entry("protocol", protocol, find, suggest, protocol_view, view)
 
 
 @command("module")
 def module_command(
-    name: Annotated[
-        str,
-        argument(
-            "MODULE",
-            "A module name, Python 2 or 3, any case: httplib, telnetlib, http.client ...; or one of its "
-            "functions, classes, constants or parameters: ssl.wrap_socket, urllib.urlencode, "
-            "smtplib.SMTP.starttls(keyfile)",
-            complete_modules,
-        ),
-    ],
-    python: PythonOption = None,
-    fmt: FormatOption = "table",
-    wide: WideOption = False,
-    data: DataOption = None,
+    name: catalogue.ModuleArgument,
+    view: ViewOptions,
 ) -> None:
     """A module's life: added, deprecated, renamed or removed, why (PEP), and what replaces it.
 
@@ -494,29 +464,17 @@ def module_command(
     from netref.views import module_or_api_view
 
     find: Callable[[Catalog, str], Module | Api | None] = Catalog.module_or_api
-    view: Callable[[Catalog, Any, Version], Card] = module_or_api_view  # mypy cannot solve a NamedTuple union
+    card: Callable[[Catalog, Any, Version], Card] = module_or_api_view  # mypy cannot solve a NamedTuple union
     kind = "module or API" if "." in name else "module"
-    print_entry(kind, name, find, Catalog.suggest_modules_or_apis, view, python, fmt, data, wide)
+    print_entry(kind, name, find, Catalog.suggest_modules_or_apis, card, view)
 
 
 @command("matrix")
 def matrix_command(
-    names: Annotated[
-        list[str] | None,
-        argument("[MODULE|PROTOCOL]...", "Modules, or protocol keys for their modules (default: the tutorial's modules"
-                 " and their successors).", complete_modules_and_protocols),
-    ] = None,
-    everything: Annotated[bool, typer.Option("--all", help="Every module in the catalogue.")] = False,
-    first: Annotated[
-        str | None,
-        option("--from", metavar="X.Y", autocompletion=complete_pythons,
-               help="First Python version shown (default 2.7)."),
-    ] = None,
-    last: Annotated[
-        str | None,
-        option("--to", metavar="X.Y", autocompletion=complete_pythons,
-               help="Last Python version shown (default: the newest one catalogued)."),
-    ] = None,
+    names: catalogue.MatrixArgument = None,
+    everything: catalogue.AllOption = False,
+    first: catalogue.FromOption = None,
+    last: catalogue.ToOption = None,
     python: MarkPythonOption = None,
     color: ColorOption = "auto",
     fmt: FormatOption = "table",
@@ -560,82 +518,42 @@ def print_entry(
     name: str,
     find: Callable[[Catalog, str], Entry | None],
     suggest: Callable[[Catalog, str], list[str]],
-    view: Callable[[Catalog, Entry, Version], Card],
-    python: str | None,
-    fmt: str,
-    data: Path | None,
-    wide: bool = False,
+    card: Callable[[Catalog, Entry, Version], Card],
+    view: ViewOptions,
 ) -> None:
     """``show`` and ``module``: find ``name`` in the catalogue (or fail, suggesting close names)
     and print its card, judged for ``--python``."""
-    fmt, target = output_format(fmt), target_version(python)
-    catalog = open_catalog(data)
+    fmt, target = output_format(view.fmt), target_version(view.python)
+    catalog = open_catalog(view.data)
     found = find(catalog, name)
     if found is None:
         not_found(kind, name, suggest(catalog, name))
-    print_view(view(catalog, found, target), fmt, wide=wide)
+    print_view(card(catalog, found, target), fmt, wide=view.wide)
 
 
 # -- probe (live servers; netref.probes is imported only when this command runs) ----------------
 
 
 @command("probe")
-@with_family_options
 def probe_command(
-    protocol: Annotated[
-        str, argument("PROTOCOL", "http, https, smtp, imaps, telnet, gopher, tcp, ...", complete_protocols)
-    ],
+    protocol: probe.ProtocolArgument,
     targets: HostsArgument = None,
     input_file: InputOption = None,
     concurrency: JobsOption = 100,
-    port: Annotated[
-        str | None,
-        typer.Option("--port", metavar="PORT", help="Port (overrides HOST:PORT and the protocol's default)."),
-    ] = None,
-    starttls: Annotated[
-        bool, typer.Option("--starttls", help="Upgrade to TLS in band (STARTTLS, STLS, AUTH TLS); fail if not offered.")
-    ] = False,
-    timeout: Annotated[
-        float, option("--timeout", metavar="SECONDS", help="Deadline for the whole probe, name resolution included.")
-    ] = 10.0,
-    ipv4: Ipv4Option = False,
-    ipv6: Ipv6Option = False,
-    sni: Annotated[
-        str | None,
-        typer.Option("--sni", metavar="NAME", help="TLS server name to send and verify (when HOST is an address)."),
-    ] = None,
-    cafile: CafileOption = None,
-    insecure: InsecureOption = False,
-    user: Annotated[
-        str | None,
-        option("--user", metavar="NAME",
-               help="ftp, ftps: log in as NAME (password: $NETREF_PASSWORD or a prompt); no other protocol"
-               " logs in."),
-    ] = None,
-    allow_plaintext_auth: Annotated[
-        bool, typer.Option("--allow-plaintext-auth", help="Allow sending the password without TLS.")
-    ] = False,
+    port: probe.PortOption = None,
+    starttls: probe.StarttlsOption = False,
+    timeout: probe.TimeoutOption = 10.0,
+    *,
+    address: AddressOptions,
+    sni: probe.SniOption = None,
+    trust: TrustOptions,
+    user: probe.UserOption = None,
+    allow_plaintext_auth: probe.PlaintextAuthOption = False,
     family_options: dict[str, Any] | None = None,  # --query, --type, ...: netref.options.FAMILY_OPTIONS
-    warning: Annotated[
-        float | None,
-        option("--warning", metavar="SECONDS", help="nagios: WARNING above this response time."),
-    ] = None,
-    critical: Annotated[
-        float | None,
-        option("--critical", metavar="SECONDS", help="nagios: CRITICAL above this response time."),
-    ] = None,
-    cert_days: Annotated[
-        str | None,
-        typer.Option(
-            "--cert-days", metavar="WARN[,CRIT]",
-            help="nagios: WARNING/CRITICAL when the certificate has fewer days left.",
-        ),
-    ] = None,
+    nagios: probe.NagiosOptions,
     fmt: ProbeFormatOption = "table",
     wide: WideOption = False,
-    no_waterfall: Annotated[
-        bool, typer.Option("--no-waterfall", help="Timings as numbers only, without the table's bars.")
-    ] = False,
+    no_waterfall: probe.NoWaterfallOption = False,
     color: ColorOption = "auto",
     data: DataOption = None,
 ) -> None:
@@ -650,7 +568,7 @@ def probe_command(
     """
     from netref import render
     from netref.probes import ProbeOptions, ProbeUsageError, password_needed, run_probe
-    from netref.probes.monitoring import judge, make_thresholds
+    from netref.probes.monitoring import judge
     from netref.probes.net import parse_port_spec as probe_port
     from netref.probes.net import parse_target
     from netref.views import probe_view
@@ -659,11 +577,7 @@ def probe_command(
     given = dict(family_options or {})
     tcp, community = bool(given.pop("tcp", False)), given.pop("community", None)
     try:
-        if fmt != "nagios" and (warning, critical, cert_days) != (None, None, None):
-            raise ProbeUsageError("--warning, --critical and --cert-days apply to --format nagios")
-        if ipv4 and ipv6:
-            raise ProbeUsageError("-4 and -6 exclude each other")
-        limits = make_thresholds(warning, critical, cert_days)
+        limits, family = nagios.thresholds(fmt == "nagios"), address.family()
         hosts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
         if not hosts:
             raise ProbeUsageError("missing HOST (give one or more, or -i FILE)")
@@ -677,8 +591,8 @@ def probe_command(
             parsed = parse_target(host, number)
             requests.append(ProbeOptions(
                 host=parsed.host, port=parsed.port, timeout=timeout, starttls=starttls,
-                family=4 if ipv4 else 6 if ipv6 else 0, sni=sni, cafile=str(cafile) if cafile else None,
-                insecure=insecure, user=user, allow_plaintext_auth=allow_plaintext_auth,
+                family=family, sni=sni, cafile=trust.cafile, insecure=trust.insecure, user=user,
+                allow_plaintext_auth=allow_plaintext_auth,
                 transport="tcp" if tcp else transport, **given, **_community(protocol, community),
             ))  # fmt: skip
         catalog = open_catalog(data)
@@ -699,9 +613,9 @@ def probe_command(
             raise typer.Exit(EXIT_UNKNOWN) from None
         usage_error(str(error))
     if fmt == "nagios":
-        check = judge(result, limits)
-        emit(render.nagios_line(result.protocol, check.state, check.summary, check.perfdata))
-        raise typer.Exit(check.code)
+        verdict = judge(result, limits)
+        emit(render.nagios_line(result.protocol, verdict.state, verdict.summary, verdict.perfdata))
+        raise typer.Exit(verdict.code)
     print_view(probe_view(result, waterfall=not no_waterfall), fmt, color, wide)
     raise typer.Exit(first_failure([(result.ok, result.category)]))
 
@@ -743,54 +657,26 @@ def _probe_password(user: str | None, needed: bool) -> str | None:
 def scan_command(
     targets: TargetsArgument = None,
     input_file: InputOption = None,
-    ports: Annotated[
-        str | None,
-        option("--ports", metavar="LIST",
-               help="Ports: 25,80,8000-8100, 80- (to 65535), -1024 (from 1), - (all), U:53,161,T:80"
-               " (default: the catalogue's)."),
-    ] = None,
-    only_open: Annotated[
-        bool, option("--open", help="Show only open ports (and how many others there were).")
-    ] = False,
-    udp: Annotated[
-        bool, typer.Option("--udp", help="Scan UDP: the catalogue's UDP ports, or --ports without T:/U: as UDP.")
-    ] = False,
-    timeout: Annotated[
-        float, option("--timeout", metavar="SECONDS", help="Per connection attempt and per probe.")
-    ] = 5.0,
+    ports: scan.PortsOption = None,
+    only_open: scan.OpenOption = False,
+    udp: scan.UdpOption = False,
+    timeout: scan.TimeoutOption = 5.0,
     concurrency: JobsOption = 100,
-    old_concurrency: Annotated[int | None, deprecated("scan", "-c")] = None,
-    max_hosts: Annotated[
-        int, typer.Option("--max-hosts", metavar="N", help="Refuse to scan more hosts than this.")
-    ] = 4096,
-    ipv4: Ipv4Option = False,
-    ipv6: Ipv6Option = False,
-    cafile: CafileOption = None,
-    insecure: InsecureOption = False,
-    stream: Annotated[
-        bool, typer.Option("--stream", help="Write one JSON object a line as each port finishes.")
-    ] = False,
+    old_concurrency: scan.OldConcurrencyOption = None,
+    max_hosts: scan.MaxHostsOption = 4096,
+    *,
+    address: AddressOptions,
+    trust: TrustOptions,
+    stream: scan.StreamOption = False,
     python: PythonOption = None,
     fmt: ScanFormatOption = "table",
     wide: WideOption = False,
     data: DataOption = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option("--exclude", metavar="TARGETS", help="Do not scan these (comma-separated; repeatable)."),
-    ] = None,
-    exclude_file: Annotated[
-        str | None, typer.Option("--exclude-file", metavar="FILE", help="Do not scan the targets in FILE.")
-    ] = None,
-    rate: Annotated[
-        float | None, typer.Option("--rate", metavar="N", help="New connections a second at most.")
-    ] = None,
-    shard: Annotated[
-        str | None, typer.Option("--shard", metavar="K/N", help="Scan only the K-th of N disjoint slices.")
-    ] = None,
-    resume: Annotated[
-        str | None,
-        typer.Option("--resume", metavar="FILE", help="Skip the ports a previous run's -f jsonl output FILE holds."),
-    ] = None,
+    exclude: scan.ExcludeOption = None,
+    exclude_file: scan.ExcludeFileOption = None,
+    rate: scan.RateOption = None,
+    shard: scan.ShardOption = None,
+    resume: scan.ResumeOption = None,
 ) -> None:
     """What each host answers on, what the server really is, and the Python module to speak it.
 
@@ -810,16 +696,15 @@ def scan_command(
     stream = stream or fmt == "jsonl"
     catalog = open_catalog(data)
     try:
-        if ipv4 and ipv6:
-            raise scanner.ScanUsageError("-4 and -6 exclude each other")
+        family = address.family()
         texts = list(targets or []) + (_target_lines(input_file) if input_file is not None else [])
         excluded = target_lists.split_excludes(exclude or []) + (
             _target_lines(exclude_file, "--exclude-file") if exclude_file is not None else [])  # fmt: skip
         tcp_ports, udp_ports = scanner.parse_port_list(ports, udp, catalog)
         options = scanner.ScanOptions(
             ports=tcp_ports, udp_ports=udp_ports, timeout=timeout,
-            concurrency=concurrency, target=target, family=4 if ipv4 else 6 if ipv6 else 0,
-            insecure=insecure, cafile=str(cafile) if cafile else None, max_hosts=max_hosts, exclude=excluded,
+            concurrency=concurrency, target=target, family=family,
+            insecure=trust.insecure, cafile=trust.cafile, max_hosts=max_hosts, exclude=excluded,
             rate=rate, shard=jobs.parse_shard(shard) if shard is not None else None,
         )  # fmt: skip
         with _resume_lines(resume) as done:
@@ -915,52 +800,20 @@ _CHECK_FORMATS = ("text", *_FINDING_FORMATS)
 
 @command("check")
 def check_command(
-    paths: Annotated[
-        list[str] | None, argument("PATH...", "Python files, or directories to search for *.py; - reads stdin.")
-    ] = None,
+    paths: check.PathsArgument = None,
     python: PythonOption = None,
-    select: SelectOption = None,
-    ignore: IgnoreOption = None,
-    extend_select: ExtendSelectOption = None,
-    extend_ignore: ExtendIgnoreOption = None,
-    exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings (usage errors still exit 2).")
-    ] = False,
-    explain: Annotated[
-        str | None,
-        typer.Option("--explain", metavar="CODE", help="Say what CODE finds, why, an example and its fix; no PATH."),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude", metavar="GLOB", help="Skip files and directories whose name or path matches; repeatable."
-        ),
-    ] = None,
-    respect_gitignore: Annotated[
-        bool | None,
-        typer.Option(
-            "--respect-gitignore/--no-respect-gitignore", show_default=False,
-            help="Skip files that .gitignore ignores below a directory (default: yes, or [tool.netref]).",
-        ),
-    ] = None,
-    isolated: Annotated[
-        bool, typer.Option("--isolated", help="Ignore [tool.netref] tables in pyproject.toml files.")
-    ] = False,
-    stdin_filename: Annotated[
-        str | None,
-        typer.Option("--stdin-filename", metavar="PATH", help="The name of the file read from stdin (PATH -)."),
-    ] = None,
-    fix: Annotated[
-        bool, typer.Option("--fix", help="Rewrite renamed imports in place (only what is mechanically safe).")
-    ] = False,
-    diff: Annotated[bool, typer.Option("--diff", help="Show the fixes as a unified diff; write nothing.")] = False,
-    statistics: Annotated[
-        bool, typer.Option("--statistics", help="Count the findings per code instead of listing them.")
-    ] = False,
-    jobs: Annotated[
-        int,
-        typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes for large trees (0: one per core)."),
-    ] = 0,
+    *,
+    rules: check.RuleOptions,
+    exit_zero: check.ExitZeroOption = False,
+    explain: check.ExplainOption = None,
+    exclude: check.ExcludeOption = None,
+    respect_gitignore: check.GitignoreOption = None,
+    isolated: check.IsolatedOption = False,
+    stdin_filename: check.StdinFilenameOption = None,
+    fix: check.FixOption = False,
+    diff: check.DiffOption = False,
+    statistics: check.StatisticsOption = False,
+    jobs: check.WorkersOption = 0,
     fmt: CheckFormatOption = "text",
     wide: WideOption = False,
     data: DataOption = None,
@@ -991,7 +844,7 @@ def check_command(
     catalog = open_catalog(data)
     run_check = functools.partial(
         checker.check, [stdin_filename or "-"] if stdin is not None else paths, catalog, target,
-        select=select or (), ignore=[*(ignore or ()), *(extend_ignore or ())], extend_select=extend_select or (),
+        select=rules.select, ignore=rules.ignore, extend_select=rules.extend_select,
         exclude=exclude or (), jobs=jobs or None,
         config=not isolated, respect_gitignore=True if isolated and respect_gitignore is None else respect_gitignore,
         stdin=stdin,

@@ -1,9 +1,12 @@
 """netref's command-line vocabulary: every option that more than one command takes, declared once.
 
-A command composes these (``fmt: FormatOption = "table"``); it declares inline only what is its
-own. :data:`SHORT_LETTERS` is the one table of short letters: :func:`option` gives a long option
-its letter from it, so a letter cannot mean two things (``tests/test_cli_options.py`` checks every
-command against the table, and docs/options.md documents it). Spellings that changed meaning keep
+A command composes these (``fmt: FormatOption = "table"``), and options taken together as one
+:class:`OptionGroup` parameter (``view: ViewOptions``, spliced for Typer by :func:`composed`); what
+is a command's own is declared in netref.command_options, read only when that command is built.
+Either way a command's signature is one line a parameter. :data:`SHORT_LETTERS` is the one table
+of short letters: :func:`option` gives a long option its letter from it, so a letter cannot mean
+two things (``tests/test_cli_options.py`` checks every command against the table, and
+docs/options.md documents it). Spellings that changed meaning keep
 working for a while, hidden from ``--help``, with a note on stderr: :data:`DEPRECATED`.
 
 Shell completion of option values (formats, statuses, Python versions, ...) is here too; the
@@ -174,14 +177,25 @@ CheckFormatOption = Annotated[
                 help="text (default: path:line:col: CODE message), json, csv, table, github-actions, sarif,"
                 " or a tabulate format."),
 ]  # fmt: skip
+
+
+def version_option(flag: str, help: str) -> Any:
+    """An option naming a Python version, X.Y, completed from the catalogue (--python; matrix's
+    --from and --to)."""
+    return option(flag, metavar="X.Y", autocompletion=complete_pythons, help=help)
+
+
+def seconds_option(flag: str, help: str) -> Any:
+    """An option of a duration in seconds (probe's and scan's --timeout, probe's nagios limits)."""
+    return option(flag, metavar="SECONDS", help=help)
+
+
 PythonOption = Annotated[
-    str | None, option("--python", metavar="X.Y", autocompletion=complete_pythons,
-                       help="Judge modules for this Python version (default: the running one)."),
-]  # fmt: skip
+    str | None, version_option("--python", "Judge modules for this Python version (default: the running one).")
+]
 MarkPythonOption = Annotated[
-    str | None, option("--python", metavar="X.Y", autocompletion=complete_pythons,
-                       help="Mark this version's column (default: the running one)."),
-]  # fmt: skip
+    str | None, version_option("--python", "Mark this version's column (default: the running one).")
+]
 ColorOption = Annotated[
     str, option("--color", metavar="WHEN", autocompletion=complete_colors,
                 help="Colour the drawing: auto (a terminal, unless NO_COLOR is set), always or never."),
@@ -215,26 +229,6 @@ CafileOption = Annotated[
 InsecureOption = Annotated[bool, option("--insecure", help="Do not verify certificates (still reported).")]
 
 
-# -- check's rule-code options ------------------------------------------------------------------------
-
-
-def _codes(flag: str, help: str) -> Any:
-    """A repeatable option of rule codes or code prefixes (``check --select NR1``), as ruff's."""
-    return option(flag, metavar="CODE", help=help)
-
-
-SelectOption = Annotated[
-    list[str] | None, _codes("--select", "Report only these codes or prefixes (NR1, NR201, ...); repeatable.")
-]
-IgnoreOption = Annotated[list[str] | None, _codes("--ignore", "Do not report these codes or prefixes; repeatable.")]
-ExtendSelectOption = Annotated[
-    list[str] | None, _codes("--extend-select", "Report these codes too (NR401); repeatable.")
-]
-ExtendIgnoreOption = Annotated[
-    list[str] | None, _codes("--extend-ignore", "Also do not report these codes (as --ignore).")
-]
-
-
 # -- probe's options for some families only: one table ----------------------------------------------
 
 
@@ -266,20 +260,75 @@ FAMILY_OPTIONS: tuple[FamilyOption, ...] = (
     FamilyOption("domain", "--domain", "NAME", "xmpp: the domain to open a stream to (default: HOST)."),
 )  # fmt: skip
 
+
+# -- options that commands take together: one parameter in the command, spliced for Typer ---------
+
+
+class OptionGroup:
+    """Options a command takes together (several commands, often), declared once: a subclass's ``__init__``
+    parameters are the options (``--help`` lists them in that order), and its instance holds their
+    values. A command takes the group as one parameter (``view: ViewOptions``); :func:`composed`
+    gives Typer the options in its place and the command one object."""
+
+    __slots__ = ()
+
+
+class ViewOptions(OptionGroup):
+    """How a catalogue command answers (list, port, show, module): for which Python, in which format,
+    how wide, from which catalogue."""
+
+    __slots__ = ("data", "fmt", "python", "wide")
+
+    def __init__(
+        self, python: PythonOption = None, fmt: FormatOption = "table", wide: WideOption = False,
+        data: DataOption = None,
+    ) -> None:  # fmt: skip
+        self.python, self.fmt, self.wide, self.data = python, fmt, wide, data
+
+
+class AddressOptions(OptionGroup):
+    """-4 and -6 (probe, scan): which of a name's addresses to connect to."""
+
+    __slots__ = ("ipv4", "ipv6")
+
+    def __init__(self, ipv4: Ipv4Option = False, ipv6: Ipv6Option = False) -> None:
+        self.ipv4, self.ipv6 = ipv4, ipv6
+
+    def family(self) -> int:
+        """4, 6, or 0 for either (the ``family`` of a probe's or a scan's options); -4 with -6 is a
+        usage error."""
+        if self.ipv4 and self.ipv6:
+            from netref.probes import ProbeUsageError
+
+            raise ProbeUsageError("-4 and -6 exclude each other")
+        return 4 if self.ipv4 else 6 if self.ipv6 else 0
+
+
+class TrustOptions(OptionGroup):
+    """--cafile and --insecure (probe, scan): what a TLS handshake trusts."""
+
+    __slots__ = ("cafile", "insecure")
+
+    def __init__(self, cafile: CafileOption = None, insecure: InsecureOption = False) -> None:
+        self.cafile, self.insecure = str(cafile) if cafile else None, insecure
+
+
 _Command = TypeVar("_Command", bound=Callable[..., Any])
+_Gather = Callable[[dict[str, Any]], Any]
 
 
-def with_family_options(command: _Command) -> _Command:
-    """``command`` with one option per :data:`FAMILY_OPTIONS` row where its ``family_options``
-    parameter stands: Typer reads the signature, so ``--help`` lists each as if declared there,
-    and ``command`` receives their values in one dict, ``family_options`` (name → value)."""
-    return _WithFamilyOptions(command)  # type: ignore[return-value]
+def composed(command: _Command) -> _Command:
+    """``command`` as Typer should read it: each :class:`OptionGroup` parameter replaced by the
+    group's options, and the ``family_options`` parameter (probe's) by one option per
+    :data:`FAMILY_OPTIONS` row; ``command`` receives each group as one object and the family
+    options as one dict (name → value)."""
+    return _Composed(command)  # type: ignore[return-value]
 
 
-class _WithFamilyOptions:
-    """The command of :func:`with_family_options`. Its signature is spliced when Typer first reads
-    it, which is when the command runs or is listed: reading a signature evaluates every
-    annotation (a few milliseconds), and the CLI's start-up is benchmarked."""
+class _Composed:
+    """The command of :func:`composed`. Its signature is spliced when Typer first reads it, which
+    is when the command runs or is listed: reading a signature evaluates every annotation (a few
+    milliseconds), and the CLI's start-up is benchmarked."""
 
     def __init__(self, command: Callable[..., Any]) -> None:
         self.command = command
@@ -287,20 +336,44 @@ class _WithFamilyOptions:
         self.__doc__, self.__module__ = command.__doc__, command.__module__
 
     def __call__(self, **values: Any) -> Any:
-        given = {row.name: values.pop(row.name) for row in FAMILY_OPTIONS}
-        return self.command(**values, family_options=given)
+        for name, gather in self._spliced[1].items():
+            values[name] = gather(values)
+        return self.command(**values)
 
     @functools.cached_property
-    def __signature__(self) -> inspect.Signature:
+    def _spliced(self) -> tuple[inspect.Signature, dict[str, _Gather]]:
+        """Typer's signature, and for each spliced parameter how its value is gathered from theirs."""
         signature = inspect.signature(self.command, eval_str=True)
         parameters: list[inspect.Parameter] = []
+        gathers: dict[str, _Gather] = {}
         for parameter in signature.parameters.values():
-            parameters += _family_parameters() if parameter.name == "family_options" else [parameter]
-        return signature.replace(parameters=parameters)
+            splice = _splice(parameter)
+            if splice is None:
+                parameters.append(parameter)
+            else:
+                parameters += [member.replace(kind=parameter.kind) for member in splice[0]]  # keyword-only after *
+                gathers[parameter.name] = splice[1]
+        return signature.replace(parameters=parameters), gathers
+
+    @property
+    def __signature__(self) -> inspect.Signature:
+        return self._spliced[0]
 
     @functools.cached_property
     def __annotations__(self) -> dict[str, Any]:  # type: ignore[override]
         return {parameter.name: parameter.annotation for parameter in self.__signature__.parameters.values()}
+
+
+def _splice(parameter: inspect.Parameter) -> tuple[list[inspect.Parameter], _Gather] | None:
+    """What stands in Typer's signature for ``parameter``, and how its value is gathered from those
+    options' values; None for a parameter Typer reads as it is."""
+    if parameter.name == "family_options":
+        return _family_parameters(), lambda values: {row.name: values.pop(row.name) for row in FAMILY_OPTIONS}
+    group = parameter.annotation
+    if not (isinstance(group, type) and issubclass(group, OptionGroup)):
+        return None
+    members = list(inspect.signature(group, eval_str=True).parameters.values())
+    return members, lambda values: group(**{member.name: values.pop(member.name) for member in members})
 
 
 def _family_parameters() -> list[inspect.Parameter]:

@@ -18,12 +18,14 @@ from netref.cli import _COMMANDS, app
 from netref.options import (
     DEPRECATED,
     SHORT_LETTERS,
+    ViewOptions,
     complete_check_formats,
     complete_formats,
     complete_probe_formats,
     complete_pythons,
     complete_scan_formats,
     complete_statuses,
+    composed,
 )
 from netref.probes.values import CATEGORIES
 
@@ -60,6 +62,27 @@ def test_every_short_letter_means_what_the_table_says(name: str) -> None:
             letter = next((s for s, lo in SHORT_LETTERS.items() if lo == long), None)
             if letter is not None and long == longs[0]:
                 assert letter in param.opts, f"{name}: {long} lacks {letter}"
+
+
+def test_an_option_group_is_one_parameter_to_the_command_and_its_options_to_typer() -> None:
+    import typer
+
+    seen: list[tuple[Any, ...]] = []
+
+    def show(name: str, *, view: ViewOptions) -> None:
+        seen.append((name, view.python, view.fmt, view.wide, view.data))
+
+    single = typer.Typer(add_completion=False, rich_markup_mode=None)
+    single.command()(composed(show))
+    result = runner.invoke(single, ["smtp", "-f", "json", "--wide"])
+    assert result.exit_code == 0, result.output
+    assert seen == [("smtp", None, "json", True, None)]
+    assert [param.name for param in typer.main.get_command(single).params] == ["name", "python", "fmt", "wide", "data"]
+
+
+def test_dash_4_with_dash_6_is_a_usage_error_in_scan_as_in_probe() -> None:
+    result = netref("scan", "127.0.0.1", "-4", "-6")
+    assert result.exit_code == 2 and result.stderr == "netref: error: -4 and -6 exclude each other\n"
 
 
 def test_the_decided_letters() -> None:

@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("netref.render",),
     ("netref.views",),
     ("netref.options",),
+    ("netref.command_options",),  # each command's own options (its modules)
     ("netref.cli",),
     ("netref.__main__",),
 )
