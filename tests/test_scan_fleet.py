@@ -139,7 +139,9 @@ def test_rate_holds_new_connections_per_second():
         started = time.monotonic()
         stamps = [time.monotonic() - started for _ in running]
     assert len(stamps) == 200
-    assert 0.42 <= stamps[-1] <= 0.7, stamps[-1]
+    # the rate is a ceiling: never faster (0.42 s: the burst bound's head start); slower only as far
+    # as a busy machine delays the stage (a loose bound: a rate off by half would still fail)
+    assert 0.42 <= stamps[-1] <= 1.0, stamps[-1]
     # never more than the burst bound beyond the rate, in any tenth of a second
     assert max(sum(begin <= stamp < begin + 0.1 for stamp in stamps) for begin in stamps) <= 40 + 8 + 2
 
