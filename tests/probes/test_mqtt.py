@@ -211,11 +211,6 @@ def test_an_mqtt_version_other_than_311_or_5_is_a_usage_error(bad):
         run_probe("mqtt", ProbeOptions("127.0.0.1", port=1, mqtt_version=bad))
 
 
-def test_mqtt_version_does_not_apply_to_other_protocols():
-    with pytest.raises(ProbeUsageError, match="--mqtt-version does not apply to socks"):
-        run_probe("socks", ProbeOptions("127.0.0.1", port=1, mqtt_version="5"))
-
-
 # -- hostile brokers ---------------------------------------------------------------------------
 
 

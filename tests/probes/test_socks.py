@@ -193,11 +193,6 @@ def test_to_must_be_host_port(bad):
         run_probe("socks", ProbeOptions("127.0.0.1", port=1, to=bad))
 
 
-def test_to_does_not_apply_to_other_protocols():
-    with pytest.raises(ProbeUsageError, match="--to does not apply to mqtt"):
-        run_probe("mqtt", ProbeOptions("127.0.0.1", port=1, to="a:1"))
-
-
 # -- hostile proxies ---------------------------------------------------------------------------
 
 

@@ -210,15 +210,6 @@ def test_a_path_that_is_no_path_is_a_usage_error():
         run_probe("websocket", ProbeOptions("127.0.0.1", port=1, path="ws"))
 
 
-def test_a_tls_port_probed_in_plaintext_suggests_wss(server_ssl_context):
-    from http_carried_servers import websocket_server
-
-    with websocket_server(server_ssl_context) as server:
-        result = probe("websocket", server)
-    assert (result.verdict, result.category) == ("failed", "tls")
-    assert f"try netref probe wss 127.0.0.1:{server.port}" in result.message, result.message
-
-
 def test_the_upgrade_header_is_recognised_in_any_case():
     answer = real.NGINX_WEBSOCKETD.replace(b"Upgrade: websocket", b"upgrade: WebSocket")
     assert identify(answer, default_catalog()).protocol == "websocket"

@@ -107,11 +107,6 @@ def test_a_path_that_is_no_path_is_a_usage_error(path):
         run_probe("xmlrpc", ProbeOptions("127.0.0.1", port=1, path=path))
 
 
-def test_path_does_not_apply_to_plain_http():
-    with pytest.raises(ProbeUsageError, match="--path does not apply to http"):
-        run_probe("http", ProbeOptions("127.0.0.1", port=1, path="/RPC2"))
-
-
 def test_xmlrpcs_over_tls(server_ssl_context, ca_file):
     with servers.serve(replay(real.PYTHON_XMLRPC), ssl_context=server_ssl_context) as server:
         result = probe("xmlrpcs", server, ca_file=ca_file)
@@ -183,15 +178,6 @@ def test_an_ssh_server_is_named():
         result = probe("xmlrpc", server)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert "SSH server" in result.message and "netref probe ssh" in result.message
-
-
-def test_a_tls_port_probed_in_plaintext_suggests_xmlrpcs(server_ssl_context):
-    from http_carried_servers import xmlrpc_server
-
-    with xmlrpc_server(server_ssl_context) as server:
-        result = probe("xmlrpc", server)
-    assert (result.verdict, result.category) == ("failed", "tls")
-    assert f"try netref probe xmlrpcs 127.0.0.1:{server.port}" in result.message, result.message
 
 
 def test_the_xml_rpc_hello_goes_only_where_xml_rpc_is_expected():
