@@ -277,18 +277,6 @@ def test_a_drip_feeding_broker_gets_a_timeout_inside_the_deadline():
         assert_times_out("mqtt", server, 1, mqtt_version="5")
 
 
-def test_an_ssh_server_is_named(ssh_catalog):
-    def ssh(conn: socket.socket) -> None:
-        conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n")
-        time.sleep(0.5)
-
-    with serve(ssh) as server:
-        result = probe("mqtt", server, catalog=ssh_catalog, timeout=3)
-    assert not result.ok and result.category == "protocol"
-    assert result.message.startswith("an SSH server (OpenSSH_9.2p1) answered")
-    assert "not MQTT: try netref probe ssh" in result.message
-
-
 def test_an_http_server_is_named():
     def http(conn: socket.socket) -> None:
         read_packet(conn)

@@ -269,15 +269,3 @@ def test_real_method_answers_identify_socks_for_certain():
     assert socks4 is not None and (socks4.protocol, socks4.certain) == ("socks", False)  # a hint: 8 bytes of a shape
     assert hello_plan(catalog, "socks")[0] == b"\x05\x02\x00\x02"  # no authentication or username/password
     assert b"\x05\x02\x00\x02" in hello_plan(catalog)
-
-
-def test_an_ssh_server_is_named(ssh_catalog):
-    def ssh(conn: socket.socket) -> None:
-        conn.sendall(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n")
-        time.sleep(0.5)
-
-    with serve(ssh) as listening:
-        result = probe("socks", listening, catalog=ssh_catalog, timeout=3)
-    assert not result.ok and result.category == "protocol"
-    assert result.message.startswith("an SSH server (OpenSSH_9.2p1) answered")
-    assert result.message.endswith(f"not SOCKS: try netref probe ssh 127.0.0.1:{listening.port}")
