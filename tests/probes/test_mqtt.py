@@ -277,17 +277,6 @@ def test_a_drip_feeding_broker_gets_a_timeout_inside_the_deadline():
         assert_times_out("mqtt", server, 1, mqtt_version="5")
 
 
-def test_an_http_server_is_named():
-    def http(conn: socket.socket) -> None:
-        read_packet(conn)
-        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n")
-
-    with serve(http) as server:
-        result = probe("mqtt", server, timeout=3)
-    assert not result.ok and result.category == "protocol"
-    assert result.message.startswith("an HTTP server (nginx/1.22.1) answered")
-
-
 def test_the_connect_packet_and_length_encoding():
     assert mqtt.encode_length(0) == b"\x00" and mqtt.encode_length(127) == b"\x7f"
     assert mqtt.encode_length(128) == b"\x80\x01" and mqtt.encode_length(268435455) == b"\xff\xff\xff\x7f"

@@ -1,7 +1,7 @@
 """The core tests' hostile servers (tests/probes/servers.py) against the mqtt and socks probes: each
 gets a verdict within the deadline, whatever the server does — silent, dripping, flooding, sending
 garbage, resetting — and the socks probe with ``--to`` as well, past its greeting; an SSH server's
-greeting is named as such by both."""
+greeting and an HTTP server's refusal are named as such by both."""
 
 from __future__ import annotations
 
@@ -80,3 +80,15 @@ def test_an_ssh_server_is_named(protocol, name, ssh_catalog):
     assert not result.ok and result.category == "protocol"
     assert result.message.startswith("an SSH server (OpenSSH_9.2p1) answered")
     assert result.message.endswith(f"not {name}: try netref probe ssh 127.0.0.1:{server.port}")
+
+
+@pytest.mark.parametrize("protocol", ["mqtt", "socks"])
+def test_an_http_server_is_named(protocol):
+    def nginx(conn) -> None:  # reads what the client sends first, and refuses it as nginx does
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n")
+
+    with servers.serve(nginx) as server:
+        result, _ = timed(protocol, server.port, 3)
+    assert not result.ok and result.category == "protocol"
+    assert result.message.startswith("an HTTP server (nginx/1.22.1) answered")

@@ -231,17 +231,6 @@ def test_a_drip_feeding_proxy_gets_a_timeout_inside_the_deadline():
         assert_times_out("socks", listening, 1, to="127.0.0.1:80")
 
 
-def test_an_http_server_is_named():
-    def http(conn: socket.socket) -> None:
-        conn.recv(64)
-        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n")
-
-    with serve(http) as listening:
-        result = probe("socks", listening, timeout=3)
-    assert not result.ok and result.category == "protocol"
-    assert result.message.startswith("an HTTP server (nginx/1.22.1) answered")
-
-
 def test_an_mqtt_broker_is_not_a_socks_proxy():
     """mosquitto closes a connection whose first byte is no MQTT packet type (5 is reserved)."""
 
