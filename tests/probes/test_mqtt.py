@@ -11,7 +11,7 @@ import time
 import captures_mqtt_socks as real
 import pytest
 from probing import assert_times_out, probe
-from servers import serve
+from servers import receive_exactly, serve
 
 from netref.probes import ProbeOptions, ProbeUsageError, mqtt, run_probe
 
@@ -32,13 +32,8 @@ def read_packet(conn: socket.socket) -> bytes | None:
         shift += 7
         if not byte[0] & 0x80:
             break
-    body = b""
-    while len(body) < length:
-        chunk = conn.recv(length - len(body))
-        if not chunk:
-            return None
-        body += chunk
-    return head + raw + body
+    body = receive_exactly(conn, length)
+    return None if body is None else head + raw + body
 
 
 def broker(answer: bytes, received: list[bytes] | None = None, *, close: bool = False, drip: float = 0.0):

@@ -10,32 +10,22 @@ import time
 import captures_mqtt_socks as real
 import pytest
 from probing import assert_times_out, probe
-from servers import serve
+from servers import receive_exactly, serve
 
 from netref.probes import ProbeOptions, ProbeUsageError, run_probe, socks
 
 
 def read_request(conn: socket.socket) -> bytes | None:
     """One SOCKS5 CONNECT request (RFC 1928 4), read by its address type; None at EOF."""
-    head = _exactly(conn, 4)
+    head = receive_exactly(conn, 4)
     if head is None:
         return None
     if head[3] == 3:
-        size = _exactly(conn, 1)
-        rest = None if size is None else _exactly(conn, size[0] + 2)
+        size = receive_exactly(conn, 1)
+        rest = None if size is None else receive_exactly(conn, size[0] + 2)
         return None if rest is None or size is None else head + size + rest
-    rest = _exactly(conn, (4 if head[3] == 1 else 16) + 2)
+    rest = receive_exactly(conn, (4 if head[3] == 1 else 16) + 2)
     return None if rest is None else head + rest
-
-
-def _exactly(conn: socket.socket, size: int) -> bytes | None:
-    data = b""
-    while len(data) < size:
-        chunk = conn.recv(size - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
 
 
 def proxy(
@@ -52,7 +42,7 @@ def proxy(
 
     def handle(conn: socket.socket) -> None:
         conn.settimeout(3)
-        greeting = _exactly(conn, len(socks.GREETING))
+        greeting = receive_exactly(conn, len(socks.GREETING))
         if greeting is None:
             return
         if sent is not None:
