@@ -266,23 +266,25 @@ def _octet_counted(message: bytes, fields: tuple[Field, ...]) -> bytes:
     return b"%d %s" % (len(fill(message, 0, values)), message)
 
 
+def _ask_and_quit(protocol: str, greeting: bytes, command: bytes, reply: bytes, bye: bytes) -> Case:
+    """A line protocol's conversation as its probe holds it: the greeting, one command (what the
+    server can do) and its reply, then QUIT and the goodbye."""
+    return Case(protocol, ((b"", greeting), (command, reply), (b"QUIT\r\n", bye)))
+
+
 #: The conversations measured. Other families add theirs here (see the module's docstring).
 CASES: list[Case] = [
     Case("tcp", ((b"", b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n"),)),
     Case("http", ((_HEAD, _NGINX_HEAD),)),
     Case("https", ((_HEAD, _NGINX_HEAD),), tls=True),
     Case("smtp", _SMTP),
-    Case(
+    _ask_and_quit(
         "pop3",
-        (
-            (b"", b"+OK Dovecot (Debian) ready.\r\n"),
-            (
-                b"CAPA\r\n",
-                b"+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nSTLS\r\nUSER\r\n"
-                b"SASL PLAIN\r\n.\r\n",
-            ),
-            (b"QUIT\r\n", b"+OK Logging out\r\n"),
-        ),
+        b"+OK Dovecot (Debian) ready.\r\n",
+        b"CAPA\r\n",
+        b"+OK\r\nCAPA\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nAUTH-RESP-CODE\r\nSTLS\r\nUSER\r\n"
+        b"SASL PLAIN\r\n.\r\n",
+        b"+OK Logging out\r\n",
     ),
     Case(
         "imap",
@@ -301,28 +303,20 @@ CASES: list[Case] = [
         ),
         fields=(IMAP_TAG,),
     ),
-    Case(
+    _ask_and_quit(
         "ftp",
-        (
-            (b"", b"220 (vsFTPd 3.0.3)\r\n"),
-            (
-                b"FEAT\r\n",
-                b"211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n",
-            ),
-            (b"QUIT\r\n", b"221 Goodbye.\r\n"),
-        ),
+        b"220 (vsFTPd 3.0.3)\r\n",
+        b"FEAT\r\n",
+        b"211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n",
+        b"221 Goodbye.\r\n",
     ),
-    Case(
+    _ask_and_quit(
         "nntp",
-        (
-            (b"", b"200 news.example.test InterNetNews server INN 2.7.1 ready (transit mode)\r\n"),
-            (
-                b"CAPABILITIES\r\n",
-                b"101 Capability list:\r\nVERSION 2\r\nIMPLEMENTATION INN 2.7.1\r\nIHAVE\r\nLIST ACTIVE\r\n"
-                b"MODE-READER\r\nSTARTTLS\r\nSTREAMING\r\n.\r\n",
-            ),
-            (b"QUIT\r\n", b"205 Bye!\r\n"),
-        ),
+        b"200 news.example.test InterNetNews server INN 2.7.1 ready (transit mode)\r\n",
+        b"CAPABILITIES\r\n",
+        b"101 Capability list:\r\nVERSION 2\r\nIMPLEMENTATION INN 2.7.1\r\nIHAVE\r\n"
+        b"LIST ACTIVE\r\nMODE-READER\r\nSTARTTLS\r\nSTREAMING\r\n.\r\n",
+        b"205 Bye!\r\n",
     ),
     Case(
         "gopher",

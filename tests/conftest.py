@@ -6,7 +6,9 @@ touches the internet, and every server a test needs listens on 127.0.0.1 or ::1.
 
 from __future__ import annotations
 
+import socket
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,11 @@ def _private_cache_dir(tmp_path_factory):
     mp.delenv("NETREF_DATA", raising=False)
     yield
     mp.undo()
+
+
+@pytest.fixture()
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 bound but not listening: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]

@@ -6,8 +6,6 @@ is broken but where a dotted name, a path or an address may wrap (after ``.``, `
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from typing import Any
 
 import captures_ssh
@@ -61,16 +59,6 @@ def assert_fitted(args: tuple[str, ...], columns: int) -> str:
     if widest(full) <= columns:
         assert text == full  # what fits is not touched
     return fitted.stdout
-
-
-@pytest.fixture()
-def closed_port() -> Iterator[int]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
 
 
 @pytest.mark.parametrize("args", [("list",), ("module", "telnetlib"), ("show", "smtp")])

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import ssl
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -185,13 +184,6 @@ def test_probe_help_lists_the_codes() -> None:
     text = " ".join(netref("probe", "--help").stdout.split())
     for code, _ in exits.PROBE_CODES:
         assert f" {code} " in text
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
 
 
 def test_probe_refused_is_7_and_several_hosts_take_the_first_failure(closed_port: int) -> None:

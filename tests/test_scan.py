@@ -57,16 +57,6 @@ def filtered_port() -> Iterator[int]:
         listener.close()
 
 
-@contextlib.contextmanager
-def closed_port() -> Iterator[int]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
-
-
 def test_each_protocol_identified_from_what_its_server_says(server_ssl_context):
     with SmtpServer(starttls_context=server_ssl_context) as smtp, pop3_server() as pop3, imap_server() as imap, \
             nntp_server() as nntp, HttpServer() as http, serve(telnet_login()) as telnet, \
@@ -131,12 +121,12 @@ def test_unknown_service_shows_its_banner_and_silence_is_unknown():
     assert found[mute.port].protocol == "unknown" and found[mute.port].banner is None
 
 
-def test_closed_and_filtered_ports():
-    with closed_port() as closed, filtered_port() as filtered:
+def test_closed_and_filtered_ports(closed_port):
+    with filtered_port() as filtered:
         started = time.monotonic()
-        found = results(["127.0.0.1"], [closed, filtered], timeout=1)
+        found = results(["127.0.0.1"], [closed_port, filtered], timeout=1)
         assert time.monotonic() - started < 2.5
-    assert found[closed].state == "closed" and found[closed].protocol is None
+    assert found[closed_port].state == "closed" and found[closed_port].protocol is None
     assert found[filtered].state == "filtered"
 
 
@@ -218,9 +208,9 @@ def test_concurrency_bounds_open_sockets(monkeypatch):
 # -- the command -------------------------------------------------------------------------------
 
 
-def test_cli_table_json_csv_and_stream(server_ssl_context):
-    with SmtpServer() as smtp, closed_port() as closed:
-        ports = f"{smtp.port},{closed}"
+def test_cli_table_json_csv_and_stream(server_ssl_context, closed_port):
+    with SmtpServer() as smtp:
+        ports = f"{smtp.port},{closed_port}"
         table = runner.invoke(app, ["scan", "127.0.0.1", "--ports", ports])
         document = json.loads(runner.invoke(app, ["scan", "127.0.0.1", "--ports", ports, "-f", "json"]).stdout)
         csv_out = runner.invoke(app, ["scan", "127.0.0.1", "--ports", ports, "-f", "csv"]).stdout
@@ -229,28 +219,27 @@ def test_cli_table_json_csv_and_stream(server_ssl_context):
     assert table.stdout.startswith("127.0.0.1: 1 open of 2\nPORT")
     assert f"{smtp.port}/tcp" in table.stdout and "smtplib" in table.stdout
     # input order, not the order they finished in
-    assert table.stdout.index(f"{smtp.port}/tcp") < table.stdout.index(f"{closed}/tcp")
+    assert table.stdout.index(f"{smtp.port}/tcp") < table.stdout.index(f"{closed_port}/tcp")
     [host] = document["hosts"]
     assert [port["state"] for port in host["ports"]] == ["open", "closed"]
     assert host["ports"][0]["protocol"] == "smtp"
     assert csv_out.splitlines()[0].startswith("host,address,port,state,protocol")
     lines = [json.loads(line) for line in streamed.splitlines()]
-    assert sorted(line["port"] for line in lines) == sorted([smtp.port, closed])
+    assert sorted(line["port"] for line in lines) == sorted([smtp.port, closed_port])
 
 
-def test_cli_exit_codes_and_usage_errors(tmp_path):
+def test_cli_exit_codes_and_usage_errors(tmp_path, closed_port):
     not_pem = tmp_path / "not.pem"
     not_pem.write_text("not a certificate\n")
-    with closed_port() as closed:
-        unresolved = runner.invoke(app, ["scan", "127.0.0.1", "nothing.invalid", "--ports", str(closed)])
-        assert unresolved.exit_code == 6  # curl's code for a name that does not resolve
-        assert "nothing.invalid: not scanned: cannot resolve" in unresolved.stdout
-        for args in (["10.0.0.0/8"], ["127.0.0.1", "--ports", "0"], [], ["127.0.0.1", "-4", "-6"],
-                     ["127.0.0.1", "--concurrency", "0"], ["127.0.0.1", "-i", "/nonexistent"],
-                     ["127.0.0.1", "--cafile", str(not_pem)], ["127.0.0.1", "--timeout", "0"]):
-            result = runner.invoke(app, ["scan", *args])
-            assert result.exit_code == 2, (args, result.output)
-            assert result.stderr.startswith("netref: error:") and len(result.stderr.splitlines()) == 1
+    unresolved = runner.invoke(app, ["scan", "127.0.0.1", "nothing.invalid", "--ports", str(closed_port)])
+    assert unresolved.exit_code == 6  # curl's code for a name that does not resolve
+    assert "nothing.invalid: not scanned: cannot resolve" in unresolved.stdout
+    for args in (["10.0.0.0/8"], ["127.0.0.1", "--ports", "0"], [], ["127.0.0.1", "-4", "-6"],
+                 ["127.0.0.1", "--concurrency", "0"], ["127.0.0.1", "-i", "/nonexistent"],
+                 ["127.0.0.1", "--cafile", str(not_pem)], ["127.0.0.1", "--timeout", "0"]):
+        result = runner.invoke(app, ["scan", *args])
+        assert result.exit_code == 2, (args, result.output)
+        assert result.stderr.startswith("netref: error:") and len(result.stderr.splitlines()) == 1
 
 
 def test_cli_targets_from_stdin():
@@ -292,12 +281,12 @@ def read_until(fd: int, wanted: bytes, seconds: float = 30) -> bytes:
     return shown
 
 
-def test_ctrl_c_prints_what_finished_and_exits_130():
+def test_ctrl_c_prints_what_finished_and_exits_130(closed_port):
     # Ready means the closed port's result is in (the progress line on a terminal's stderr says
     # "1/2 ports") and the silent one is being waited for: then Ctrl-C, at no fixed time.
-    with serve(silent) as mute, closed_port() as closed, default_sigint():
+    with serve(silent) as mute, default_sigint():
         leader, follower = pty.openpty()
-        process = subprocess.Popen(_command("127.0.0.1", "--ports", f"{closed},{mute.port}", "--timeout", "30"),
+        process = subprocess.Popen(_command("127.0.0.1", "--ports", f"{closed_port},{mute.port}", "--timeout", "30"),
                                    stdout=subprocess.PIPE, stderr=follower, text=True)
         os.close(follower)
         try:
@@ -315,13 +304,13 @@ def test_ctrl_c_prints_what_finished_and_exits_130():
             os.close(leader)
     assert elapsed < 3
     assert process.returncode == 130
-    assert f"{closed}/tcp  closed" in out and f"{mute.port}/tcp" not in out
+    assert f"{closed_port}/tcp  closed" in out and f"{mute.port}/tcp" not in out
     assert err.decode().rpartition("\x1b[K")[2].strip() == "netref: error: interrupted"
 
 
-def test_sigint_is_an_interrupt_of_the_scan_and_the_handler_comes_back():
-    with serve(silent) as mute, closed_port() as closed, default_sigint():
-        running = scan(["127.0.0.1"], ScanOptions(ports=[closed, mute.port], timeout=30))
+def test_sigint_is_an_interrupt_of_the_scan_and_the_handler_comes_back(closed_port):
+    with serve(silent) as mute, default_sigint():
+        running = scan(["127.0.0.1"], ScanOptions(ports=[closed_port, mute.port], timeout=30))
         before = signal.getsignal(signal.SIGINT)
         seen, started = [], time.monotonic()
         for result in scanner.until_sigint(running):  # no KeyboardInterrupt reaches the loop
@@ -330,7 +319,7 @@ def test_sigint_is_an_interrupt_of_the_scan_and_the_handler_comes_back():
         assert time.monotonic() - started < 5
         assert signal.getsignal(signal.SIGINT) is before
     assert running.interrupted and running.stopped
-    assert [(result.port, result.state) for result in seen] == [(closed, "closed")]
+    assert [(result.port, result.state) for result in seen] == [(closed_port, "closed")]
 
 
 @pytest.mark.parametrize("entry", ["module", "script"])
@@ -348,9 +337,9 @@ def test_ctrl_c_while_importing_is_a_clean_exit_130(tmp_path, entry):
     assert (done.returncode, done.stderr) == (130, "netref: error: interrupted\n")
 
 
-def test_progress_bar_on_a_terminal_and_not_when_piped():
-    with serve(silent) as mute, closed_port() as closed:
-        args = _command("127.0.0.1", "--ports", f"{closed},{mute.port}", "--timeout", "0.6")
+def test_progress_bar_on_a_terminal_and_not_when_piped(closed_port):
+    with serve(silent) as mute:
+        args = _command("127.0.0.1", "--ports", f"{closed_port},{mute.port}", "--timeout", "0.6")
         piped = subprocess.run(args, capture_output=True, text=True, timeout=20, check=False)
         leader, follower = pty.openpty()
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=follower)
@@ -368,24 +357,24 @@ def test_progress_bar_on_a_terminal_and_not_when_piped():
 # -- netref probe with several hosts -------------------------------------------------------------
 
 
-def test_probe_several_hosts_concurrently_in_input_order():
+def test_probe_several_hosts_concurrently_in_input_order(closed_port):
     def slow(conn: socket.socket) -> None:
         time.sleep(0.6)
         conn.sendall(b"220 slow.test ESMTP Postfix\r\n")
         silent(conn)
 
-    with serve(slow) as first, serve(slow) as second, closed_port() as closed:
-        targets = [f"127.0.0.1:{first.port}", f"127.0.0.1:{closed}", f"127.0.0.1:{second.port}"]
+    with serve(slow) as first, serve(slow) as second:
+        targets = [f"127.0.0.1:{first.port}", f"127.0.0.1:{closed_port}", f"127.0.0.1:{second.port}"]
         started = time.monotonic()
         result = runner.invoke(app, ["probe", "tcp", *targets, "-f", "json"])
         elapsed = time.monotonic() - started
         piped = runner.invoke(app, ["probe", "tcp", "-i", "-", "-f", "json"], input="\n".join(targets) + "\n")
     assert elapsed < 1.1  # concurrently: not 2 × 0.6 s
     document = json.loads(result.stdout)
-    assert [item["port"] for item in document] == [first.port, closed, second.port]
+    assert [item["port"] for item in document] == [first.port, closed_port, second.port]
     assert [item["verdict"] for item in document] == ["ok", "failed", "ok"]
     assert result.exit_code == 7  # one failed: refused (netref.exits)
-    assert [item["port"] for item in json.loads(piped.stdout)] == [first.port, closed, second.port]
+    assert [item["port"] for item in json.loads(piped.stdout)] == [first.port, closed_port, second.port]
 
 
 def test_probe_several_hosts_table_and_nagios_refused():

@@ -167,16 +167,17 @@ def danted(directory: Path, program: str, port: int, address: str = "127.0.0.1")
     return [program, "-f", str(directory / "danted.conf"), "-p", str(directory / "danted.pid")]
 
 
-def rsyslog_tls(directory: Path, program: str, port: int, cert: Path, key: Path,
-                address: str = "127.0.0.1") -> tuple[list[str], Path]:  # fmt: skip
-    """(the daemon, the file it logs to): rsyslogd receiving RFC 5425 over TLS (GnuTLS, anonymous
-    clients) on ``port``, writing every message it receives as one RFC 5424 line."""
+def rsyslog_tls(directory: Path, program: str, port: int, cert: Path, key: Path, address: str = "127.0.0.1",
+                *, ca: Path | None = None, authmode: str = "anon") -> tuple[list[str], Path]:  # fmt: skip
+    """(the daemon, the file it logs to): rsyslogd receiving RFC 5425 over TLS (GnuTLS; clients as
+    ``authmode`` says: anonymous by default, ``x509/certvalid`` wants a certificate signed by ``ca``)
+    on ``port``, writing every message it receives as one RFC 5424 line."""
     directory.mkdir(parents=True, exist_ok=True)
     log, conf = directory / "messages", directory / "rsyslog.conf"
     conf.write_text(f"""global(workDirectory="{directory}" DefaultNetstreamDriver="gtls"
-       DefaultNetstreamDriverCAFile="{cert}" DefaultNetstreamDriverCertFile="{cert}"
+       DefaultNetstreamDriverCAFile="{ca or cert}" DefaultNetstreamDriverCertFile="{cert}"
        DefaultNetstreamDriverKeyFile="{key}")
-module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.Authmode="anon")
+module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.Authmode="{authmode}")
 input(type="imtcp" address="{address}" port="{port}")
 *.* action(type="omfile" file="{log}" template="RSYSLOG_SyslogProtocol23Format")
 """)

@@ -21,6 +21,7 @@ import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +42,24 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+
+def write_pem_files(server_cert: Any, directory: Path) -> tuple[Path, Path]:
+    """``server_cert`` (trustme's leaf) as ``cert.pem`` (the whole chain) and ``key.pem`` in
+    ``directory``: the files a daemon's TLS settings name."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    server_cert.private_key_pem.write_to_path(str(key))
+    cert.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
+    return cert, key
+
+
+def wait_for_text(path: Path, text: str, timeout: float = 10.0) -> None:
+    """Wait until ``text`` stands in ``path``, a file a daemon writes when it gets round to it;
+    the test's own assertions then say what is missing, if anything."""
+    deadline = time.monotonic() + timeout
+    while not (path.exists() and text in path.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def wait_listening(port: int, process: subprocess.Popen[bytes] | None = None, timeout: float = READY_TIMEOUT) -> None:

@@ -41,12 +41,10 @@ def test_mosquitto_accepts_311_and_5_and_names_its_limits(tmp_path):
     assert row.python == "no stdlib client: paho-mqtt (PyPI)"
 
 
-def test_mosquitto_over_tls_is_mqtts_and_found_behind_a_plaintext_probe(tmp_path, server_cert, ca_file):
+def test_mosquitto_over_tls_is_mqtts_and_found_behind_a_plaintext_probe(tmp_path, pem_files, ca_file):
     program = need("mosquitto", "mosquitto")
     port = free_port()
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    server_cert.private_key_pem.write_to_path(str(key))
-    cert.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
+    cert, key = pem_files
     conf = _broker(tmp_path, "tls", port, "allow_anonymous true", "user root", f"certfile {cert}", f"keyfile {key}")
     with running([program, "-c", conf], port):
         secure = run_probe(

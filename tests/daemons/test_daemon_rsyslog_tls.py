@@ -5,13 +5,16 @@ collector that requires a client certificate (``x509/certvalid``) hangs up, and 
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from realdaemon import free_port, need, running
+from daemon_configs import rsyslog_tls
+from realdaemon import free_port, need, running, wait_for_text
 
-from netref.probes import ProbeOptions, run_probe
+from netref.probes import ProbeOptions, ProbeResult, run_probe
 
 
 @pytest.fixture
@@ -24,36 +27,28 @@ def tls_files(tmp_path, tls_ca, server_cert) -> tuple[Path, Path, Path]:
     return ca, cert, key
 
 
-def _config(tmp_path: Path, port: int, files: tuple[Path, Path, Path], authmode: str) -> tuple[Path, Path]:
-    ca, cert, key = files
-    log, conf = tmp_path / "messages", tmp_path / "rsyslog.conf"
-    conf.write_text(f"""global(workDirectory="{tmp_path}" DefaultNetstreamDriver="gtls"
-       DefaultNetstreamDriverCAFile="{ca}" DefaultNetstreamDriverCertFile="{cert}"
-       DefaultNetstreamDriverKeyFile="{key}")
-module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.Authmode="{authmode}")
-input(type="imtcp" address="127.0.0.1" port="{port}")
-*.* action(type="omfile" file="{log}" template="RSYSLOG_SyslogProtocol23Format")
-""")
-    return conf, log
-
-
 def _gtls() -> None:
     directories = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib")
     if not any(Path(directory, "rsyslog", "lmnsd_gtls.so").exists() for directory in directories):
         pytest.skip("rsyslog's GnuTLS driver is not installed (Debian package rsyslog-gnutls; .ci/run installs it)")
 
 
-def test_rsyslogd_over_tls(tmp_path, tls_files):
+@contextlib.contextmanager
+def _probed(tmp_path: Path, files: tuple[Path, Path, Path], authmode: str) -> Iterator[tuple[ProbeResult, Path]]:
+    """(the probe's result, rsyslogd's log) with rsyslogd still running: a test may wait for the log."""
     program = need("rsyslogd", "rsyslog")
     _gtls()
     port = free_port()
-    conf, log = _config(tmp_path, port, tls_files, "anon")
-    with running([program, "-n", "-f", conf, "-i", tmp_path / "pid"], port):
-        result = run_probe("syslog-tls", ProbeOptions("127.0.0.1", port=port, cafile=str(tls_files[0]), timeout=5))
+    ca, cert, key = files
+    argv, log = rsyslog_tls(tmp_path, program, port, cert, key, ca=ca, authmode=authmode)
+    with running(argv, port):
+        yield run_probe("syslog-tls", ProbeOptions("127.0.0.1", port=port, cafile=str(ca), timeout=5)), log
+
+
+def test_rsyslogd_over_tls(tmp_path, tls_files):
+    with _probed(tmp_path, tls_files, "anon") as (result, log):
         ident = result.details.get("message_id", "?")
-        deadline = time.monotonic() + 10
-        while not (log.exists() and ident in log.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_text(log, ident)
     assert result.ok, result.message
     assert result.message == "accepted over TLS; the protocol sends no reply"
     assert result.tls is not None and result.tls.checked_name == "127.0.0.1" and not result.tls.verify_error
@@ -64,12 +59,7 @@ def test_rsyslogd_over_tls(tmp_path, tls_files):
 
 
 def test_rsyslogd_requiring_a_client_certificate_refuses_the_probe(tmp_path, tls_files):
-    program = need("rsyslogd", "rsyslog")
-    _gtls()
-    port = free_port()
-    conf, log = _config(tmp_path, port, tls_files, "x509/certvalid")
-    with running([program, "-n", "-f", conf, "-i", tmp_path / "pid"], port):
-        result = run_probe("syslog-tls", ProbeOptions("127.0.0.1", port=port, cafile=str(tls_files[0]), timeout=5))
+    with _probed(tmp_path, tls_files, "x509/certvalid") as (result, log):
         time.sleep(0.3)
     assert (result.verdict, result.category) == ("failed", "tls"), result.message
     assert result.message.endswith("it may require a client certificate, which netref does not send")

@@ -21,14 +21,6 @@ from realdaemon import free_port, need, running
 from netref.scan import ScanOptions, scan
 
 
-@pytest.fixture
-def pem_files(server_cert, tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    server_cert.private_key_pem.write_to_path(str(key))
-    cert.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
-    return cert, key
-
-
 @contextlib.contextmanager
 def _all_running(commands: list[tuple[list[str], int]]) -> Iterator[None]:
     with contextlib.ExitStack() as stack:

@@ -9,21 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from realdaemon import free_port, need, running
 
 from netref.probes import ProbeOptions, ldap, run_probe
 from netref.scan import ScanOptions, scan
 
 SUFFIX = "dc=example,dc=org"
-
-
-@pytest.fixture
-def pem_files(server_cert, tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    server_cert.private_key_pem.write_to_path(str(key))
-    cert.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
-    return cert, key
 
 
 def config(directory: Path, cert: Path, key: Path, extra: str = "") -> Path:

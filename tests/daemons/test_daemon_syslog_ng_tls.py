@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from realdaemon import free_port, running
+from realdaemon import free_port, running, wait_for_text
 
 from netref.probes import ProbeOptions, run_probe
 
@@ -66,9 +66,7 @@ def test_syslog_ng_over_tls(tmp_path, cert_files, ca_file):
     with daemon:
         result = run_probe("syslog-tls", ProbeOptions("127.0.0.1", port=port, cafile=str(ca_file), timeout=5))
         ident = result.details.get("message_id", "?")
-        deadline = time.monotonic() + 10
-        while not (log.exists() and ident in log.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_for_text(log, ident)
     assert result.ok, result.message
     assert result.message == "accepted over TLS; the protocol sends no reply"
     [line] = [line for line in log.read_text().splitlines() if ident in line]

@@ -6,18 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from realdaemon import free_port, need, running
 
 from netref.probes import ProbeOptions, run_probe
-
-
-@pytest.fixture
-def pem_files(server_cert, tmp_path: Path) -> tuple[Path, Path]:
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    server_cert.private_key_pem.write_to_path(str(key))
-    cert.write_bytes(b"".join(blob.bytes() for blob in server_cert.cert_chain_pems))
-    return cert, key
 
 
 def nginx_proxy(directory: Path, program: str, ports: tuple[int, int, int], pem: tuple[Path, Path]) -> list[str]:

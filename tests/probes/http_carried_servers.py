@@ -19,6 +19,34 @@ import servers
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
+def read_head(conn: socket.socket) -> bytes:
+    """An HTTP request's head; what came when it is not one (a ClientHello, or the peer left)."""
+    conn.settimeout(3)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk or data[:1] == b"\x16" or chunk[:1] == b"\x16":
+            return data + chunk
+        data += chunk
+    return data
+
+
+def read_request(conn: socket.socket) -> bytes:
+    """An HTTP request, head and Content-Length body; what came when it is not one (a ClientHello)."""
+    data = read_head(conn)
+    if b"\r\n\r\n" not in data:
+        return data
+    head, _, body = data.partition(b"\r\n\r\n")
+    lengths = [line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")]
+    length = int(lengths[0]) if lengths else 0
+    while len(body) < length:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
 @contextlib.contextmanager
 def xmlrpc_server(context: ssl.SSLContext | None = None) -> Iterator[Any]:
     """``xmlrpc.server.SimpleXMLRPCServer`` with introspection and ``pow`` (TLS with ``context``)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import select
+import time
 from pathlib import Path
 from typing import Any, Self
 
@@ -21,6 +22,19 @@ def probe(protocol: str, server: Any, *, ca_file: Path | None = None, catalog: A
     options.setdefault("timeout", TIMEOUT)
     return run_probe(protocol, ProbeOptions(server.host, port=server.port,
                                             cafile=str(ca_file) if ca_file else None, **options), catalog)
+
+
+
+#: Seconds a timeout verdict may come after the deadline × 1.1, as in test_core.
+SLACK = 0.15
+
+
+def assert_times_out(protocol: str, server: Any, timeout: float, **options: Any) -> None:
+    """The probe of ``server`` ends in a timeout, within the deadline: a hostile server cannot stretch it."""
+    started = time.monotonic()
+    result = probe(protocol, server, timeout=timeout, **options)
+    assert not result.ok and result.category == "timeout", result.message
+    assert time.monotonic() - started <= timeout * 1.1 + SLACK
 
 
 #: An SSH entry for a catalogue that lacks one (the shipped catalogue gains ssh on another branch).

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import socket
 import ssl
+import time
 from typing import Self
 
 from captures_irc_xmpp import Step
-from servers import serve
+from servers import Handler, _until_closed, serve
 
 
 class Replay:
@@ -66,3 +67,18 @@ class Replay:
                 self.sent.append(chunk)
         except OSError:
             pass
+
+
+def byte_by_byte(reply: bytes, pause: float) -> Handler:
+    """A server that reads the client's first words, then sends ``reply`` one byte per ``pause``
+    seconds and holds the line: a parser must read lines (IRC) or a stream (XMPP) cut anywhere."""
+
+    def handle(conn: socket.socket) -> None:
+        conn.settimeout(3)
+        conn.recv(4096)
+        for index in range(len(reply)):
+            conn.sendall(reply[index:index + 1])
+            time.sleep(pause)
+        _until_closed(conn, 3)
+
+    return handle

@@ -90,6 +90,19 @@ def receive_until(conn: socket.socket, enough: Callable[[bytes], bool], wait: fl
     return data
 
 
+
+def receive_exactly(conn: socket.socket, size: int) -> bytes | None:
+    """Exactly ``size`` bytes from the client, not one more (what a length or a fixed-size field
+    announced; the rest is the next message's); None if it hung up first."""
+    data = b""
+    while len(data) < size:
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
 # -- well-behaved servers -------------------------------------------------------------------
 
 

@@ -106,6 +106,9 @@ def test_bad_targets_are_one_line_usage_errors(text, fragment):
         ("imaps", {"sni": ".example.org"}, "invalid TLS server name"),
         ("https", {"sni": "bad..name"}, "invalid TLS server name"),
         ("smtp", {"user": "alice"}, "--user does not apply to smtp"),
+        ("socks", {"mqtt_version": "5"}, "--mqtt-version does not apply to socks"),
+        ("mqtt", {"to": "a:1"}, "--to does not apply to mqtt"),
+        ("http", {"path": "/RPC2"}, "--path does not apply to http"),
     ],
 )
 def test_wrong_requests_raise_usage_errors(protocol, options, fragment):

@@ -15,7 +15,6 @@ import contextlib
 import os
 import re
 import socket
-import ssl
 import subprocess
 import sys
 import threading
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from ftp_server import FtpServer
+from http_carried_servers import xmlrpc_server
 from line_servers import imap_server, nntp_server, pop3_server
 from servers import HttpServer, banner, gopher_menu, serve, telnet_login
 from smtp_server import SmtpServer
@@ -54,29 +54,6 @@ def run_example(code: str, ca_file: Path, *args: str) -> subprocess.CompletedPro
 
 
 # -- a local server for every example ---------------------------------------------------------
-
-@contextlib.contextmanager
-def xmlrpc_server(context: ssl.SSLContext | None = None) -> Iterator:
-    from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
-
-    class Quiet(SimpleXMLRPCRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
-
-    server = SimpleXMLRPCServer(("127.0.0.1", 0), requestHandler=Quiet, logRequests=False)
-    server.register_introspection_functions()
-    server.register_function(pow)
-    if context is not None:  # xmlrpcs: the listening socket speaks TLS
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    server.host, server.port = "127.0.0.1", server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-
 
 @contextlib.contextmanager
 def udp_collector() -> Iterator:

@@ -3,7 +3,9 @@
 Each family hands the connection to a different stdlib client (smtplib, poplib, imaplib,
 ftplib) or reads NNTP lines itself; each must still give a verdict within the deadline
 and with bounded memory when the server is silent, drips, floods, sends garbage or resets.
-The servers are the core tests' (tests/probes/servers.py).
+The servers are the core tests' (tests/probes/servers.py). The families added later (IRC, XMPP,
+WebSocket, XML-RPC) meet the silent and drip-feeding servers here too, each drip past what that
+family reads first (mqtt and socks: test_mqtt_socks_hostile.py).
 """
 
 from __future__ import annotations
@@ -13,11 +15,33 @@ import time
 
 import pytest
 import servers
+from http_carried_servers import read_request
 
 from netref.probes import ProbeOptions, run_probe
 
 PROTOCOLS = ["smtp", "submission", "pop3", "imap", "ftp", "nntp"]
 SLACK = 0.15  # seconds on top of deadline × 1.1, as in test_core
+#: The options each later family needs (xmpp: the domain its stream header names).
+LATER_OPTIONS: dict[str, dict[str, str]] = {"irc": {}, "xmpp": {"domain": "localhost"}, "websocket": {}, "xmlrpc": {}}
+XMPP_STREAM = (b"<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+               b"xmlns:stream='http://etherx.jabber.org/streams' id='x' version='1.0'>")
+XMLRPC_BODY = b"<?xml version='1.0'?>" + b" " * 400
+
+
+def xmlrpc_drip(conn) -> None:
+    """An XML-RPC answer's head and body, dripped after the request: the body's read is bounded too."""
+    read_request(conn)
+    head = b"HTTP/1.1 200 OK\r\nServer: hostile\r\nContent-Type: text/xml\r\n"
+    servers.drip(head + b"Content-Length: %d\r\n\r\n" % len(XMLRPC_BODY) + XMLRPC_BODY, interval=0.05)(conn)
+
+
+#: Per protocol, a drip-feeder that looks like the start of its answer (default: an SMTP-like line).
+DRIPS = {
+    "irc": servers.drip(b":irc.x NOTICE * :*** " + b"a" * 200 + b"\r\n", 0.05),
+    "xmpp": servers.drip(XMPP_STREAM, 0.05),
+    "websocket": servers.drip(b"HTTP/1.1 101 " + b"a" * 200, interval=0.05),
+    "xmlrpc": xmlrpc_drip,
+}
 
 
 def timed(protocol: str, port: int, timeout: float, **options):
@@ -26,18 +50,18 @@ def timed(protocol: str, port: int, timeout: float, **options):
     return result, time.monotonic() - started
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("protocol", PROTOCOLS + list(LATER_OPTIONS))
 def test_silent_server_times_out_within_the_deadline(protocol):
     with servers.serve(servers.silent) as server:
-        result, wall = timed(protocol, server.port, timeout=0.5)
+        result, wall = timed(protocol, server.port, timeout=0.5, **LATER_OPTIONS.get(protocol, {}))
     assert (result.verdict, result.category) == ("failed", "timeout")
     assert wall <= 0.5 * 1.1 + SLACK
 
 
-@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("protocol", PROTOCOLS + list(LATER_OPTIONS))
 def test_drip_feed_cannot_stretch_the_deadline(protocol):
-    with servers.serve(servers.drip(interval=0.05)) as server:
-        result, wall = timed(protocol, server.port, timeout=0.5)
+    with servers.serve(DRIPS.get(protocol, servers.drip(interval=0.05))) as server:
+        result, wall = timed(protocol, server.port, timeout=0.5, **LATER_OPTIONS.get(protocol, {}))
     assert (result.verdict, result.category) == ("failed", "timeout")
     assert wall <= 0.5 * 1.1 + SLACK
 

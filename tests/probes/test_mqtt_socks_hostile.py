@@ -1,6 +1,7 @@
 """The core tests' hostile servers (tests/probes/servers.py) against the mqtt and socks probes: each
 gets a verdict within the deadline, whatever the server does — silent, dripping, flooding, sending
-garbage, resetting — and the socks probe with ``--to`` as well, past its greeting."""
+garbage, resetting — and the socks probe with ``--to`` as well, past its greeting; an SSH server's
+greeting and an HTTP server's refusal are named as such by both."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import random
 import time
 
 import pytest
+import real_bytes
 import servers
 
 from netref.probes import ProbeOptions, run_probe
@@ -65,3 +67,28 @@ def test_reset_is_a_protocol_failure(protocol, options):
         result, _ = timed(protocol, server.port, 3, **options)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert "reset" in result.message or "closed" in result.message, result.message
+
+
+@pytest.mark.parametrize(("protocol", "name"), [("mqtt", "MQTT"), ("socks", "SOCKS")])
+def test_an_ssh_server_is_named(protocol, name, ssh_catalog):
+    def sshd(conn) -> None:  # greets at once, as OpenSSH does
+        conn.sendall(real_bytes.OPENSSH)
+        time.sleep(0.5)
+
+    with servers.serve(sshd) as server:
+        result = run_probe(protocol, ProbeOptions("127.0.0.1", port=server.port, timeout=3), ssh_catalog)
+    assert not result.ok and result.category == "protocol"
+    assert result.message.startswith("an SSH server (OpenSSH_9.2p1) answered")
+    assert result.message.endswith(f"not {name}: try netref probe ssh 127.0.0.1:{server.port}")
+
+
+@pytest.mark.parametrize("protocol", ["mqtt", "socks"])
+def test_an_http_server_is_named(protocol):
+    def nginx(conn) -> None:  # reads what the client sends first, and refuses it as nginx does
+        conn.recv(4096)
+        conn.sendall(b"HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n")
+
+    with servers.serve(nginx) as server:
+        result, _ = timed(protocol, server.port, 3)
+    assert not result.ok and result.category == "protocol"
+    assert result.message.startswith("an HTTP server (nginx/1.22.1) answered")

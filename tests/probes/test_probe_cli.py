@@ -25,16 +25,6 @@ def banner_port():
         yield server.port
 
 
-@pytest.fixture
-def closed_port():
-    """A port bound but not listening: connecting is refused at once."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
-
-
 def test_table_output_and_exit_zero(banner_port):
     outcome = run("probe", "tcp", "127.0.0.1", "--port", str(banner_port))
     assert outcome.exit_code == 0, outcome.output

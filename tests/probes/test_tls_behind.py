@@ -12,6 +12,7 @@ import time
 import pytest
 import real_bytes
 import servers
+from http_carried_servers import websocket_server, xmlrpc_server
 from probing import probe
 
 
@@ -211,3 +212,14 @@ def test_ldap_on_a_web_server_says_http():
         result = probe("ldap", server, timeout=5)  # the ldap family itself
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert result.message.startswith("an HTTP server (lighttpd/1.4.69) answered ('HTTP/1.0 403 Forbidden'), not LDAP")
+
+
+@pytest.mark.parametrize(("protocol", "twin", "live_server"),
+                         [("websocket", "wss", websocket_server), ("xmlrpc", "xmlrpcs", xmlrpc_server)],
+                         ids=["websocket", "xmlrpc"])
+def test_a_tls_port_probed_in_plaintext_suggests_the_tls_twin(protocol, twin, live_server, server_ssl_context):
+    """A live server of the protocol behind TLS (http_carried_servers): the hint names the TLS twin."""
+    with live_server(server_ssl_context) as server:
+        result = probe(protocol, server)
+    assert (result.verdict, result.category) == ("failed", "tls")
+    assert f"try netref probe {twin} 127.0.0.1:{server.port}" in result.message, result.message

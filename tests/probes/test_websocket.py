@@ -11,12 +11,13 @@ import time
 import captures_http_carried as real
 import pytest
 import servers
+from http_carried_servers import read_head
+from probing import probe
 
 from netref.identify import identify
 from netref.probes import ProbeOptions, ProbeUsageError, default_catalog, run_probe
 from netref.probes import websocket as family
 
-TIMEOUT = 5.0
 SLACK = 0.15  # seconds on top of deadline × 1.1, as in test_core
 #: A client's Close frame with code 1000: 2 bytes of head, 4 of mask, 2 of payload.
 CLOSE_FRAME_BYTES = 8
@@ -26,17 +27,6 @@ CLOSE_FRAME_BYTES = 8
 def captured_key(monkeypatch):
     """The key the captures answer (the probe draws a fresh one otherwise)."""
     monkeypatch.setattr(family, "new_key", lambda: real.WS_KEY)
-
-
-def read_head(conn: socket.socket) -> bytes:
-    conn.settimeout(3)
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(4096)
-        if not chunk or data[:1] == b"\x16" or chunk[:1] == b"\x16":
-            return data + chunk
-        data += chunk
-    return data
 
 
 def read_exactly(conn: socket.socket, size: int) -> bytes:
@@ -67,15 +57,10 @@ def replay(capture: bytes, seen: list[bytes] | None = None, after_close: bytes |
     return handle
 
 
-def probe(port: int, protocol: str = "websocket", **options):
-    options.setdefault("timeout", TIMEOUT)
-    return run_probe(protocol, ProbeOptions("127.0.0.1", port=port, **options))
-
-
 def test_websocketd_upgrade_verified_and_closed():
     seen: list[bytes] = []
     with servers.serve(replay(real.WEBSOCKETD, seen)) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert result.ok, result.message
     assert result.message == "WebSocket upgrade accepted; closed 1000"
     assert result.greeting == "HTTP/1.1 101 Switching Protocols" and result.server_software is None
@@ -96,7 +81,7 @@ def test_websocketd_upgrade_verified_and_closed():
 
 def test_python_websockets_offers_permessage_deflate_and_names_itself():
     with servers.serve(replay(real.PYTHON_WEBSOCKETS)) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert result.ok, result.message
     deflate = "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12"
     assert result.details["extensions"] == [deflate] and result.capabilities == ["RFC 6455", deflate]
@@ -107,7 +92,7 @@ def test_python_websockets_offers_permessage_deflate_and_names_itself():
 def test_nginx_proxying_websocketd_at_a_path():
     seen: list[bytes] = []
     with servers.serve(replay(real.NGINX_WEBSOCKETD, seen)) as server:
-        result = probe(server.port, path="/ws")
+        result = probe("websocket", server, path="/ws")
     assert result.ok, result.message
     assert seen[0].startswith(b"GET /ws HTTP/1.1\r\n") and result.details["path"] == "/ws"
     assert result.server_software == "nginx/1.22.1" and result.details["close_code"] == 1000
@@ -115,7 +100,7 @@ def test_nginx_proxying_websocketd_at_a_path():
 
 def test_a_plain_http_answer_instead_of_101_fails_saying_what_answered():
     with servers.serve(replay(real.NGINX_200)) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert result.message == "no WebSocket at /: the server answered 'HTTP/1.1 200 OK' from nginx/1.22.1"
     assert result.greeting == "HTTP/1.1 200 OK" and result.server_software == "nginx/1.22.1"
@@ -124,7 +109,7 @@ def test_a_plain_http_answer_instead_of_101_fails_saying_what_answered():
 def test_a_wrong_accept_is_refused(monkeypatch):
     monkeypatch.setattr(family, "new_key", lambda: base64.b64encode(b"another key, 16b").decode())
     with servers.serve(replay(real.WEBSOCKETD)) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert result.message.startswith("Sec-WebSocket-Accept is 'zquySgQgxNZIedC2XYqh0PBulWk=', not ")
     assert result.details["accept_verified"] is False
@@ -136,7 +121,7 @@ def test_the_accept_is_rfc_6455s_example():
 
 def test_a_101_to_another_protocol_is_refused():
     with servers.serve(replay(real.WEBSOCKETD.replace(b"Upgrade: websocket", b"Upgrade: h2c"))) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert "to something else than WebSocket (Upgrade: h2c)" in result.message
 
@@ -144,7 +129,7 @@ def test_a_101_to_another_protocol_is_refused():
 def test_messages_before_the_close_reply_are_counted():
     frames = b"\x81\x05hello" + b"\x82\x7e\x01\x00" + b"x" * 256 + b"\x89\x00" + b"\x88\x05\x03\xe9bye"
     with servers.serve(replay(real.WEBSOCKETD, after_close=frames)) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert result.ok, result.message
     assert result.details["messages_before_close"] == 2
     assert (result.details["close_code"], result.details["close_reason"]) == (1001, "bye")
@@ -153,7 +138,7 @@ def test_messages_before_the_close_reply_are_counted():
 def test_no_close_reply_is_a_warning_within_the_deadline():
     with servers.serve(replay(real.WEBSOCKETD, after_close=b"")) as server:
         started = time.monotonic()
-        result = probe(server.port, timeout=1.0)
+        result = probe("websocket", server, timeout=1.0)
         wall = time.monotonic() - started
     assert result.ok, result.message
     assert result.warnings == ["no Close reply to our Close frame: none within 2 s"]
@@ -167,7 +152,7 @@ def test_a_server_that_hangs_up_instead_of_closing_is_a_warning():
         conn.sendall(real.WEBSOCKETD.partition(b"\r\n\r\n")[0] + b"\r\n\r\n")
 
     with servers.serve(hang_up) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert result.ok, result.message
     [warning] = result.warnings  # closed, or reset (our Close frame unread): the kernel's timing decides
     assert warning in ("no Close reply to our Close frame: the server closed the connection without one",
@@ -186,7 +171,7 @@ def test_a_server_that_hangs_up_instead_of_closing_is_a_warning():
 )
 def test_hostile_frames_are_protocol_failures(frames, fragment):
     with servers.serve(replay(real.WEBSOCKETD, after_close=frames)) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert fragment in result.message, result.message
 
@@ -194,24 +179,14 @@ def test_hostile_frames_are_protocol_failures(frames, fragment):
 def test_an_oversized_header_is_a_protocol_failure():
     big = b"HTTP/1.1 101 Switching Protocols\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n"
     with servers.serve(replay(big)) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert (result.verdict, result.category) == ("failed", "protocol")
     assert "not an HTTP answer" in result.message and len(result.message) < 300
 
 
-@pytest.mark.parametrize("handler", [servers.silent, servers.drip(b"HTTP/1.1 101 " + b"a" * 200, interval=0.05)])
-def test_silent_and_dripping_servers_time_out_within_the_deadline(handler):
-    with servers.serve(handler) as server:
-        started = time.monotonic()
-        result = probe(server.port, timeout=0.5)
-        wall = time.monotonic() - started
-    assert (result.verdict, result.category) == ("failed", "timeout")
-    assert wall <= 0.5 * 1.1 + SLACK
-
-
 def test_wss_over_tls(server_ssl_context, ca_file):
     with servers.serve(replay(real.PYTHON_WEBSOCKETS), ssl_context=server_ssl_context) as server:
-        result = probe(server.port, "wss", cafile=str(ca_file))
+        result = probe("wss", server, ca_file=ca_file)
     assert result.ok, result.message
     assert result.tls is not None and result.tls.chain_verified and result.details["close_code"] == 1000
 
@@ -235,15 +210,6 @@ def test_a_path_that_is_no_path_is_a_usage_error():
         run_probe("websocket", ProbeOptions("127.0.0.1", port=1, path="ws"))
 
 
-def test_a_tls_port_probed_in_plaintext_suggests_wss(server_ssl_context):
-    from http_carried_servers import websocket_server
-
-    with websocket_server(server_ssl_context) as server:
-        result = probe(server.port)
-    assert (result.verdict, result.category) == ("failed", "tls")
-    assert f"try netref probe wss 127.0.0.1:{server.port}" in result.message, result.message
-
-
 def test_the_upgrade_header_is_recognised_in_any_case():
     answer = real.NGINX_WEBSOCKETD.replace(b"Upgrade: websocket", b"upgrade: WebSocket")
     assert identify(answer, default_catalog()).protocol == "websocket"
@@ -259,7 +225,7 @@ def test_an_endless_stream_of_messages_ends_within_the_close_wait():
 
     with servers.serve(stream) as server:
         started = time.monotonic()
-        result = probe(server.port, timeout=1.0)
+        result = probe("websocket", server, timeout=1.0)
         wall = time.monotonic() - started
     assert wall <= 1.0 * 1.1 + SLACK
     assert result.ok or "more than 4 MiB" in result.message, result.message
@@ -270,6 +236,6 @@ def test_an_endless_stream_of_messages_ends_within_the_close_wait():
 def test_frames_without_end_are_counted_up_to_a_limit(monkeypatch):
     monkeypatch.setattr(family, "MAX_FRAMES", 5)
     with servers.serve(replay(real.WEBSOCKETD, after_close=b"\x81\x01x" * 10)) as server:
-        result = probe(server.port)
+        result = probe("websocket", server)
     assert result.ok and result.details["messages_before_close"] == 5
     assert result.warnings == ["no Close reply to our Close frame: 5 frames came, and none was one"]
