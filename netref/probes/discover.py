@@ -84,7 +84,9 @@ def answer_to_hellos(session: Session, budget: float) -> tuple[str, ident.Identi
     until = min(time.monotonic() + budget, session.deadline)
     own = session.protocol.plain or session.protocol.key
     for key, hello in ident.named_hello_plan(catalog):
-        if key == own or time.monotonic() >= until:
+        if time.monotonic() >= until:
+            break
+        if key == own:
             continue
         found = _answer(address, session.port, hello, catalog, min(until, time.monotonic() + HELLO_WAIT))
         if found is not None and found.certain:
