@@ -93,8 +93,8 @@ def _probe_tls(session: Session) -> None:
     try:
         session.sendall(framed(sent))
         answer = session.read_some(4096, wait=min(SETTLE, max(session.remaining(), 0.0)))
-    except ssl.SSLError as exc:  # an alert, or a TLS connection cut without close_notify
-        why = "cut without close_notify" if isinstance(exc, ssl.SSLEOFError) else f"alert {exc.reason or exc}"
+    except (ssl.SSLError, ConnectionResetError) as exc:  # an alert, a cut without close_notify, a reset
+        why = _ended(exc)
         raise ProbeFailure("tls", f"the collector ended TLS after the handshake ({why}); {_REFUSED}") from None
     if answer == b"":
         raise ProbeFailure("tls", f"the collector closed the connection after the handshake; {_REFUSED}")
@@ -102,6 +102,16 @@ def _probe_tls(session: Session) -> None:
         details["unexpected_reply"] = printable(answer)
         raise _not_a_collector(session, answer)
     session.result.message = "accepted over TLS; the protocol sends no reply"
+
+
+def _ended(exc: OSError) -> str:
+    """How the collector ended TLS: OpenSSL reports the same refusal as an alert, an EOF without
+    close_notify, or (Python 3.13's ssl, a TLS 1.3 client-certificate refusal) a reset."""
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset"
+    if isinstance(exc, ssl.SSLEOFError):
+        return "cut without close_notify"
+    return f"alert {getattr(exc, 'reason', None) or exc}"
 
 
 def _not_a_collector(session: Session, answer: bytes) -> ProbeFailure:

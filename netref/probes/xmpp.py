@@ -124,6 +124,11 @@ class StreamReader:
         self.session = session
         self.parser = expat.ParserCreate(namespace_separator=" ")
         self.parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        # expat >= 2.6 defers re-parsing a token cut across small reads until more bytes come
+        # (Python 3.13's bundled expat): a server that sends its last element and waits would
+        # then never be heard out. The stream is bounded anyway (MAX_XML), so parse as it comes.
+        if hasattr(self.parser, "SetReparseDeferralEnabled"):
+            self.parser.SetReparseDeferralEnabled(False)
         self.parser.StartDoctypeDeclHandler = self._doctype
         self.parser.EntityDeclHandler = self._entity
         self.parser.StartElementHandler = self._start
