@@ -18,6 +18,7 @@ from the catalogue's ``identify`` facts), and on top one module per protocol fam
 
 from __future__ import annotations
 
+import functools
 import heapq
 import importlib
 import itertools
@@ -249,16 +250,11 @@ def _name_software(session: Session) -> None:
         session.result.server_software, session.result.software_source = printable(named, 120), facts.software_source
 
 
-_SUBSTITUTIONS: dict[tuple[int, str, Version], tuple[Catalog, Substitution | None]] = {}
-
-
+@functools.lru_cache(maxsize=256)
 def _substitution(catalog: Catalog, key: str, version: Version) -> Substitution | None:
-    """``catalog.substitution``, remembered: the answer cannot change within a process for
-    a given catalogue object, and a monitoring loop asks it on every probe."""
-    memo = (id(catalog), key, version)
-    if memo not in _SUBSTITUTIONS:
-        _SUBSTITUTIONS[memo] = (catalog, catalog.substitution(key, version))  # keeps id() valid
-    return _SUBSTITUTIONS[memo][1]
+    """``catalog.substitution``, remembered per catalogue object (hashed by identity): the answer
+    cannot change within a process, and a monitoring loop asks it on every probe."""
+    return catalog.substitution(key, version)
 
 
 def _family(protocol: Protocol) -> LoadedFamily:

@@ -21,6 +21,7 @@ whatever service answers.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from netref import identify as ident
@@ -295,21 +296,17 @@ def watch_opening(session: Session) -> None:
         session.opening_check = other_protocol
 
 
-#: (id(catalog), protocol key, port) -> (catalog, owner): the answer cannot change for a
-#: catalogue object, and a monitoring loop asks it on every probe (the catalogue is kept so
-#: that its id stays valid). Cleared when it grows past a scan's worth of ports.
-_OWNERS: dict[tuple[int, str, int], tuple[Catalog, Protocol | None]] = {}
-
-
 def _tls_port_owner(catalog: Catalog, expected: Protocol, port: int) -> Protocol | None:
     """The implicit-TLS protocol the catalogue lists ``port`` for: the expected protocol's own
     TLS form first, else any (443 is https's, whatever was probed there)."""
-    memo = (id(catalog), expected.key, port)
-    if memo not in _OWNERS:
-        if len(_OWNERS) > 4096:
-            _OWNERS.clear()
-        _OWNERS[memo] = (catalog, _find_tls_port_owner(catalog, expected, port))
-    return _OWNERS[memo][1]
+    return _remembered_tls_port_owner(catalog, expected.key, port)
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_tls_port_owner(catalog: Catalog, key: str, port: int) -> Protocol | None:
+    """Per catalogue object (hashed by identity): the answer cannot change for one, and a
+    monitoring loop asks it on every probe."""
+    return _find_tls_port_owner(catalog, catalog.protocols[key], port)
 
 
 def _find_tls_port_owner(catalog: Catalog, expected: Protocol, port: int) -> Protocol | None:
@@ -350,30 +347,21 @@ def _answers_in_plain_dialect(catalog: Catalog, expected: Protocol, text: str) -
         return False
     if not ident.matches(text, plain.identify.patterns):
         return False
-    others = _other_forms(catalog, expected, plain)
+    others = _other_forms(catalog, expected.key, plain.key)
     return others is not None and not any(
         other.identify is not None and ident.matches(text, other.identify.patterns) for other in others
     )
 
 
-#: (id(catalog), expected key) -> (catalog, the plain form's other forms, or None: no shortcut).
-_OTHER_FORMS: dict[tuple[int, str], tuple[Catalog, tuple[Protocol, ...] | None]] = {}
-
-
-def _other_forms(catalog: Catalog, expected: Protocol, plain: Protocol) -> tuple[Protocol, ...] | None:
+@functools.lru_cache(maxsize=4096)
+def _other_forms(catalog: Catalog, expected_key: str, plain_key: str) -> tuple[Protocol, ...] | None:
     """The protocols besides ``expected`` whose plain form is ``plain`` (a match of theirs would hide
-    ``plain`` among the candidates); None when some protocol is a form of ``expected`` itself."""
-    memo = (id(catalog), expected.key)
-    known = _OTHER_FORMS.get(memo)
-    if known is None or known[0] is not catalog:
-        forms = [protocol for protocol in catalog.protocols.values() if protocol.plain in (plain.key, expected.key)]
-        others = None if any(form.plain == expected.key for form in forms) else tuple(
-            form for form in forms if form.key != expected.key
-        )  # fmt: skip
-        if len(_OTHER_FORMS) > 4096:
-            _OTHER_FORMS.clear()
-        known = _OTHER_FORMS[memo] = (catalog, others)
-    return known[1]
+    ``plain`` among the candidates); None when some protocol is a form of ``expected`` itself.
+    Remembered per catalogue object."""
+    forms = [protocol for protocol in catalog.protocols.values() if protocol.plain in (plain_key, expected_key)]
+    if any(form.plain == expected_key for form in forms):
+        return None
+    return tuple(form for form in forms if form.key != expected_key)
 
 
 def identify_facts(catalog: Catalog, protocol: Protocol) -> Identify | None:
@@ -384,26 +372,17 @@ def identify_facts(catalog: Catalog, protocol: Protocol) -> Identify | None:
     return plain.identify if plain is not None else None
 
 
-#: (id(catalog), protocol key) -> (catalog, TLS form): asked after every probe, answered once.
-_TLS_FORMS: dict[tuple[int, str], tuple[Catalog, Protocol | None]] = {}
-
-
 def _tls_form(catalog: Catalog, protocol: Protocol) -> Protocol | None:
-    """The implicit-TLS protocol of the same dialect (``imaps`` for ``imap``), if any
-    (remembered per catalogue object: the search walks the whole catalogue)."""
+    """The implicit-TLS protocol of the same dialect (``imaps`` for ``imap``), if any."""
     if protocol.tls == "implicit":
         return protocol
-    memo = (id(catalog), protocol.key)
-    known = _TLS_FORMS.get(memo)
-    if known is None or known[0] is not catalog:
-        if len(_TLS_FORMS) > 4096:
-            _TLS_FORMS.clear()
-        known = _TLS_FORMS[memo] = (catalog, _find_tls_form(catalog, protocol))
-    return known[1]
+    return _tls_form_of(catalog, protocol.plain or protocol.key)
 
 
-def _find_tls_form(catalog: Catalog, protocol: Protocol) -> Protocol | None:
-    base = protocol.plain or protocol.key
+@functools.lru_cache(maxsize=4096)
+def _tls_form_of(catalog: Catalog, base: str) -> Protocol | None:
+    """The implicit-TLS protocol whose plain form is ``base``, remembered per catalogue object
+    (the search walks the whole catalogue, after every probe)."""
     for candidate in catalog.protocols.values():
         if candidate.tls == "implicit" and candidate.plain == base and candidate.family:
             return candidate
