@@ -59,10 +59,8 @@ def look_inside(session: Session, facts: Identify | None, budget: float) -> Insi
     if address is None or session.catalog is None:
         return None
     until = min(time.monotonic() + budget, session.deadline)
-    try:
-        infos = net.resolve(address, session.port, 0, until)
-        sock, _ = net.connect(infos[:1], until)
-    except Exception:  # noqa: BLE001 - any failure to reconnect means: not known to be TLS
+    sock = _reconnect(address, session.port, until)
+    if sock is None:  # not known to be TLS
         return None
     try:
         wrapped = _handshake(sock, session, until)
@@ -96,9 +94,8 @@ def answer_to_hellos(session: Session, budget: float) -> tuple[str, ident.Identi
 
 def _answer(address: str, port: int, hello: bytes, catalog: Catalog, until: float) -> ident.Identification | None:
     """Send ``hello`` on a new connection; identify what comes back before ``until``."""
-    try:
-        sock, _ = net.connect(net.resolve(address, port, 0, until)[:1], until)
-    except Exception:  # noqa: BLE001 - a port that no longer takes connections answers nothing
+    sock = _reconnect(address, port, until)
+    if sock is None:
         return None
     with sock:
         try:
@@ -108,6 +105,16 @@ def _answer(address: str, port: int, hello: bytes, catalog: Catalog, until: floa
             return None
         data = _read(sock, until, catalog)
     return ident.identify(data, catalog) if data else None
+
+
+def _reconnect(address: str, port: int, until: float) -> socket.socket | None:
+    """A new connection to the address that answered the probe, or None when it is not taken
+    before ``until`` (a port that no longer takes connections tells nothing more)."""
+    try:
+        sock, _ = net.connect(net.resolve(address, port, 0, until)[:1], until)
+    except Exception:  # noqa: BLE001 - any failure to reconnect means: nothing more is known
+        return None
+    return sock
 
 
 def _handshake(sock: socket.socket, session: Session, until: float) -> ssl.SSLSocket | None:
