@@ -108,7 +108,8 @@ class Session:
         #: byte, counted from the exchange's start, when the core knows silence means TLS.
         self.silence_limit: tuple[float, str] | None = None
         #: (seconds, check): after that long without a first byte, ``check()`` once (the core
-        #: looks for TLS on a second connection); a failure it returns is raised at once.
+        #: looks for TLS, then for another protocol's server, on new connections); a failure it
+        #: returns is raised at once.
         self.silence_check: tuple[float, Callable[[Session], ProbeFailure | None]] | None = None
         #: called once when the opening holds its first complete line; a failure it returns
         #: is raised at once (the core names another protocol without waiting for the deadline)
